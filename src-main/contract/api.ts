@@ -1,0 +1,343 @@
+/**
+ * The one API contract between the renderer and the main side.
+ *
+ * Plain types only: no runtime imports, so both the renderer and every transport (Electron IPC,
+ * the browser host over HTTP + server-sent events) import this module. Channels are named
+ * `domain:verb`. Payloads are validated on the main side (src-main/app/validate.ts).
+ */
+
+/* ----------------------------------------------------------------------------------------------
+ * Hyper-parameters and method declarations (generated forms come from these)
+ * -------------------------------------------------------------------------------------------- */
+
+export interface NumberParamSpec {
+  kind: 'number';
+  /** Key in the params object. */
+  key: string;
+  label: string;
+  help: string;
+  default: number;
+  min: number;
+  max: number;
+  /** Step for the form's input; integers use 1. */
+  step: number;
+  integer: boolean;
+  /** Values the paper searched (e.g. Table 4 grids); used as grid-search suggestions. */
+  paperGrid?: number[];
+  /** Log-scale hint for sliders and sweeps. */
+  logScale?: boolean;
+}
+
+export interface ChoiceParamSpec {
+  kind: 'choice';
+  key: string;
+  label: string;
+  help: string;
+  default: string;
+  options: { value: string; label: string }[];
+}
+
+export interface BooleanParamSpec {
+  kind: 'boolean';
+  key: string;
+  label: string;
+  help: string;
+  default: boolean;
+}
+
+export type ParamSpec = NumberParamSpec | ChoiceParamSpec | BooleanParamSpec;
+
+export type ParamValue = number | string | boolean;
+export type ParamValues = Record<string, ParamValue>;
+
+/** Serializable description of a method, as shown by the workbench and the CLI. */
+export interface MethodDescriptor {
+  /** Stable id used in specs, e.g. `bc`, `damcar`. */
+  id: string;
+  /** Display name as in the papers' tables, e.g. `BC`, `DAMCAR`. */
+  name: string;
+  /** Which paper the method comes from, e.g. `DAMCAR (ACM MM 2024)`. */
+  paper: string;
+  /** Short summary: what it trains on and which equations it implements. */
+  summary: string;
+  /** Equations implemented, as the paper numbers them, e.g. ['Eq. 11', 'Eq. 12']. */
+  equations: string[];
+  /** Which cascade stage the method trains (retrieval, ranking or both). */
+  stage: 'retrieval' | 'ranking' | 'cascade';
+  params: ParamSpec[];
+}
+
+/* ----------------------------------------------------------------------------------------------
+ * Datasets
+ * -------------------------------------------------------------------------------------------- */
+
+/** Parameters of the built-in cascade simulator. */
+export interface SimulatorParams {
+  users: number;
+  items: number;
+  categories: number;
+  /** Dimension of the latent preference space. */
+  latentDim: number;
+  /** Dimension of the dense "multimodal" item vector. */
+  multimodalDim: number;
+  /** Exposed items per user (the ranking policy's final list length times the sessions). */
+  exposuresPerUser: number;
+  /** Candidates the logging retrieval policy returns per request. */
+  candidatesPerRequest: number;
+  /** Items the logging ranking policy exposes per request. */
+  exposedPerRequest: number;
+  /**
+   * Exposure bias strength in [0, 1]: 0 = the logging cascade exposes items uniformly at random,
+   * 1 = it exposes what its (popularity-skewed, noisy) policies score highest.
+   */
+  exposureBias: number;
+  seed: number;
+}
+
+export type DatasetSource =
+  | { kind: 'simulated'; params: Partial<SimulatorParams> }
+  | { kind: 'stored'; datasetId: number };
+
+export interface DatasetSummary {
+  id: number;
+  name: string;
+  kind: 'simulated' | 'wechat' | 'tiktok' | 'csv';
+  users: number;
+  items: number;
+  interactions: number;
+  positives: number;
+  /** Whether ground-truth preferences for unexposed pairs are available (simulated data). */
+  hasGroundTruth: boolean;
+  createdAt: string;
+  params: Record<string, unknown>;
+}
+
+/* ----------------------------------------------------------------------------------------------
+ * Experiments and runs
+ * -------------------------------------------------------------------------------------------- */
+
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+
+export interface MethodRunSpec {
+  /** Method id from the registry (`methods:list`). */
+  id: string;
+  /** Overrides of the declared defaults; missing keys take the defaults. */
+  params?: ParamValues;
+  /** Optional display label for the table row (defaults to the method's name). */
+  label?: string;
+}
+
+export interface TrainingSpec {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Embedding dimension of the user and item feature embeddings (paper: 128). */
+  embeddingDim: number;
+}
+
+export interface EvaluationSpec {
+  /** Retrieval cut-offs K1 (paper: 100, 200). */
+  retrievalK: number[];
+  /** Search the whole corpus (default, as the paper says) or only items in the test split. */
+  corpus: 'all' | 'test';
+}
+
+/** A reproducible experiment: JSON files in experiments/ and the workbench's editor share it. */
+export interface ExperimentSpec {
+  name: string;
+  description?: string;
+  dataset: DatasetSource;
+  retrieval: { model: 'dssm' };
+  methods: MethodRunSpec[];
+  training: TrainingSpec;
+  evaluation: EvaluationSpec;
+  seeds: number[];
+  backend: BackendChoice;
+}
+
+export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
+
+export interface ExperimentSummary {
+  id: number;
+  name: string;
+  createdAt: string;
+  spec: ExperimentSpec;
+  runCounts: Record<RunStatus, number>;
+}
+
+export interface RunSummary {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  method: string;
+  methodName: string;
+  label: string;
+  datasetId: number | null;
+  datasetName: string;
+  seed: number;
+  status: RunStatus;
+  backend: string | null;
+  device: string | null;
+  params: ParamValues;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Wall time of the phases in milliseconds, e.g. { data: 120, train: 5400, eval: 300 }. */
+  timings: Record<string, number>;
+  error: string | null;
+  metrics: Record<string, number>;
+}
+
+/* ----------------------------------------------------------------------------------------------
+ * Result tables (shaped like the papers' tables)
+ * -------------------------------------------------------------------------------------------- */
+
+export interface MetricColumn {
+  /** Metric key, e.g. `R@100`. */
+  key: string;
+  /** Group header, e.g. `Retrieval` or `Ground truth`. */
+  group: string;
+  /** Whether larger is better (all paper metrics are). */
+  higherIsBetter: boolean;
+}
+
+export interface ResultCell {
+  mean: number;
+  std: number;
+  /** Number of seeds that produced the value. */
+  n: number;
+  /** 1 = best in the column (bold), 2 = second best (underlined), 0 = neither. */
+  rank: 0 | 1 | 2;
+}
+
+export interface ResultRow {
+  label: string;
+  method: string;
+  cells: Record<string, ResultCell | null>;
+}
+
+export interface ResultTable {
+  experimentId: number;
+  title: string;
+  /** Says which corpus retrieval searched, the dataset and seeds, as a caption. */
+  caption: string;
+  columns: MetricColumn[];
+  rows: ResultRow[];
+}
+
+export type ExportFormat = 'csv' | 'markdown' | 'latex';
+
+/* ----------------------------------------------------------------------------------------------
+ * App info and events
+ * -------------------------------------------------------------------------------------------- */
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' or 'browser-host': which transport serves this window. */
+  transport: 'electron' | 'browser-host';
+  /** Backend the engine selected at start, e.g. `wasm`. */
+  backend: string;
+  /** Device or adapter name, e.g. `WebAssembly SIMD (1 thread)`. */
+  device: string;
+  /** Why earlier backends in the order were skipped (one line each). */
+  backendNotes: string[];
+  dataDir: string;
+  databasePath: string;
+}
+
+export interface JobProgress {
+  runId: number;
+  experimentId: number;
+  phase: 'data' | 'train' | 'eval' | 'done';
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number | null;
+  samplesPerSecond: number | null;
+  /** Overall fraction done in [0, 1]. */
+  fraction: number;
+}
+
+export interface LogLine {
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  runId: number | null;
+  message: string;
+}
+
+export interface RunStatusEvent {
+  runId: number;
+  experimentId: number;
+  status: RunStatus;
+  error: string | null;
+}
+
+/* ----------------------------------------------------------------------------------------------
+ * The channel map
+ * -------------------------------------------------------------------------------------------- */
+
+export interface ApiChannels {
+  'app:info': { request: Record<string, never>; response: AppInfo };
+  'methods:list': { request: Record<string, never>; response: MethodDescriptor[] };
+  'datasets:list': { request: Record<string, never>; response: DatasetSummary[] };
+  'experiments:list': { request: Record<string, never>; response: ExperimentSummary[] };
+  'experiments:get': { request: { experimentId: number }; response: ExperimentSummary };
+  /** Default spec used by the editor's "New experiment" (the quickstart). */
+  'experiments:template': { request: Record<string, never>; response: ExperimentSpec };
+  'experiments:create': { request: { spec: ExperimentSpec }; response: ExperimentSummary };
+  /** Queues one run per (method, seed) and starts them; returns the run ids. */
+  'experiments:run': { request: { experimentId: number }; response: { runIds: number[] } };
+  'runs:list': { request: { experimentId?: number }; response: RunSummary[] };
+  'runs:cancel': { request: { runId?: number; experimentId?: number }; response: { cancelled: number } };
+  'results:table': { request: { experimentId: number }; response: ResultTable };
+  'results:export': {
+    request: { experimentId: number; format: ExportFormat };
+    response: { filename: string; mimeType: string; content: string };
+  };
+}
+
+export type Channel = keyof ApiChannels;
+export type RequestOf<C extends Channel> = ApiChannels[C]['request'];
+export type ResponseOf<C extends Channel> = ApiChannels[C]['response'];
+
+export interface ApiEvents {
+  'job:progress': JobProgress;
+  'job:log': LogLine;
+  'run:status': RunStatusEvent;
+}
+
+export type EventName = keyof ApiEvents;
+
+/** Error shape every transport returns for a failed call. */
+export interface ApiErrorPayload {
+  message: string;
+  /** The offending field for validation errors, e.g. `spec.methods[0].params.lr`. */
+  field?: string;
+}
+
+/** What `window.api` (Electron preload) and the browser transport both implement. */
+export interface CascadeApi {
+  invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
+  on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
+  /** Saves text to a file the user picks (Electron: save dialog; browser: a download). */
+  saveText(filename: string, mimeType: string, content: string): Promise<void>;
+}
+
+export const CHANNELS: readonly Channel[] = [
+  'app:info',
+  'methods:list',
+  'datasets:list',
+  'experiments:list',
+  'experiments:get',
+  'experiments:template',
+  'experiments:create',
+  'experiments:run',
+  'runs:list',
+  'runs:cancel',
+  'results:table',
+  'results:export',
+] as const;
+
+export const EVENTS: readonly EventName[] = ['job:progress', 'job:log', 'run:status'] as const;

@@ -1,0 +1,50 @@
+/**
+ * The boundary between the engine (src-main/core) and the services that run it (src-main/app).
+ *
+ * A job is one (method, seed) run of an experiment. The app layer starts it in a worker thread
+ * (src-main/app/training-worker.ts), which calls `runJob` and posts every `JobEvent` back; the
+ * main thread writes them to the store and forwards them to the windows. Plain data only, so the
+ * types cross `postMessage` unchanged.
+ */
+import type { BackendChoice, ExperimentSpec, MethodRunSpec, SimulatorParams } from '../../contract/api';
+
+/** A dataset the worker can materialise by itself. */
+export type JobDataset =
+  | { kind: 'simulated'; params: SimulatorParams }
+  | { kind: 'stored'; datasetId: number; /** Folder with the processed columns. */ path: string };
+
+export interface JobRequest {
+  runId: number;
+  experimentId: number;
+  spec: ExperimentSpec;
+  /** The method with every declared parameter filled in (defaults applied and validated). */
+  method: Required<Pick<MethodRunSpec, 'id' | 'params'>> & { label: string };
+  seed: number;
+  dataset: JobDataset;
+  backend: BackendChoice;
+}
+
+export type JobEvent =
+  | { type: 'backend'; backend: string; device: string; notes: string[] }
+  | {
+      type: 'progress';
+      phase: 'data' | 'train' | 'eval' | 'done';
+      epoch: number;
+      epochs: number;
+      step: number;
+      stepsPerEpoch: number;
+      loss: number | null;
+      samplesPerSecond: number | null;
+      fraction: number;
+    }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** A named scalar series point, e.g. a loss term per epoch, stored for training curves. */
+  | { type: 'curve'; name: string; step: number; value: number }
+  | { type: 'timing'; phase: string; ms: number };
+
+export interface JobResult {
+  metrics: Record<string, number>;
+  timings: Record<string, number>;
+  backend: string;
+  device: string;
+}
