@@ -40,11 +40,29 @@ export type JobEvent =
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** A named scalar series point, e.g. a loss term per epoch, stored for training curves. */
   | { type: 'curve'; name: string; step: number; value: number }
-  | { type: 'timing'; phase: string; ms: number };
+  | { type: 'timing'; phase: string; ms: number }
+  /** Statistics of the materialised dataset, sent once after the data phase. */
+  | {
+      type: 'dataset';
+      name: string;
+      users: number;
+      items: number;
+      interactions: number;
+      positives: number;
+      hasGroundTruth: boolean;
+    };
 
 export interface JobResult {
   metrics: Record<string, number>;
   timings: Record<string, number>;
   backend: string;
   device: string;
+}
+
+/** Thrown by `runJob` when its AbortSignal fires; the run is then stored as cancelled, not failed. */
+export class JobCancelledError extends Error {
+  constructor() {
+    super('The run was cancelled.');
+    this.name = 'JobCancelledError';
+  }
 }
