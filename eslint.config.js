@@ -29,8 +29,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/store/**', '**/app/**', '**/host/**', '**/cli/**', '**/electron/**'], message: 'src-main/core must not import upper layers.' },
-            { group: ['electron', 'better-sqlite3'], message: 'src-main/core is pure: no Electron, no SQLite.' },
+            {
+              group: ['**/store/**', '**/app/**', '**/host/**', '**/cli/**', '**/electron/**'],
+              message: 'src-main/core must not import upper layers.',
+            },
+            {
+              group: ['electron', 'better-sqlite3'],
+              message: 'src-main/core is pure: no Electron, no SQLite.',
+            },
           ],
         },
       ],
@@ -41,7 +47,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/app/**', '**/host/**', '**/cli/**', '**/electron/**', 'electron'], message: 'src-main/store must not import upper layers.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/app/**', '**/host/**', '**/cli/**', '**/electron/**', 'electron'],
+              message: 'src-main/store must not import upper layers.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -50,7 +63,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/host/**', '**/cli/**', '**/electron/**', 'electron'], message: 'src-main/app must not import transports.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/host/**', '**/cli/**', '**/electron/**', 'electron'],
+              message: 'src-main/app must not import transports.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -59,7 +79,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src-main/core/**', '**/src-main/store/**', '**/src-main/app/**', 'electron'], message: 'The renderer talks to the main side only through the contract (src-main/contract).' }] },
+        {
+          patterns: [
+            {
+              group: ['**/src-main/core/**', '**/src-main/store/**', '**/src-main/app/**', 'electron'],
+              message: 'The renderer talks to the main side only through the contract (src-main/contract).',
+            },
+          ],
+        },
       ],
     },
   },

@@ -6,6 +6,8 @@ import { defineConfig } from '@playwright/test';
  */
 export default defineConfig({
   testDir: 'test/e2e',
+  // Builds main, preload and renderer first, so the tests never drive a stale bundle.
+  globalSetup: './test/e2e/global-setup.ts',
   timeout: 240_000,
   expect: { timeout: 20_000 },
   fullyParallel: false,

@@ -31,6 +31,12 @@ export interface LabAppOptions {
   maxParallelJobs?: number;
   /** Optional native binding path for better-sqlite3 (Electron's ABI build). */
   sqliteNativeBinding?: string;
+  /** Version reported by `app:info`; defaults to package.json's (Electron may pass app.getVersion()). */
+  version?: string;
+  /** Entry file of the training worker; defaults to resolveTrainingWorkerEntry() in jobs.ts. */
+  workerEntry?: URL;
+  /** How long a cancelled run may take to stop before its worker is terminated (default 5000 ms). */
+  cancelGraceMs?: number;
 }
 
 export interface LabApp {
@@ -39,4 +45,10 @@ export interface LabApp {
   /** Resolves when every run of the experiment has ended (finished, failed or cancelled). */
   waitForExperiment(experimentId: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The app createLabApp returns: a LabApp that also says where its data lives. */
+export interface LocalLabApp extends LabApp {
+  dataDir: string;
+  databasePath: string;
 }

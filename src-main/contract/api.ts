@@ -95,8 +95,7 @@ export interface SimulatorParams {
 }
 
 export type DatasetSource =
-  | { kind: 'simulated'; params: Partial<SimulatorParams> }
-  | { kind: 'stored'; datasetId: number };
+  { kind: 'simulated'; params: Partial<SimulatorParams> } | { kind: 'stored'; datasetId: number };
 
 export interface DatasetSummary {
   id: number;

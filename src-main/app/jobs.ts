@@ -1,0 +1,275 @@
+/**
+ * The job pool: each run trains in its own worker thread (training-worker.ts), so the main thread
+ * (the Electron UI process, the HTTP host, the CLI's progress bar) stays responsive. At most
+ * `maxParallel` workers run at once; the rest wait in a FIFO queue. What a job's messages mean for
+ * the store and the windows is the hooks' business (lab-app.ts); the pool only runs workers.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { BackendChoice } from '../contract/api';
+import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
+import type { BackendProbe, MainToWorker, WorkerToMain } from './worker-protocol';
+
+/**
+ * The worker's entry file. A bundled build (electron-vite) emits `training-worker.js` beside the
+ * main bundle, or one folder up when this code lands in a chunk folder; from source (tsx, vitest)
+ * the `.mjs` bootstrap next to this file registers tsx and imports `training-worker.ts`.
+ */
+export function resolveTrainingWorkerEntry(moduleUrl: string = import.meta.url): URL {
+  const candidates = [
+    new URL('./training-worker.js', moduleUrl),
+    new URL('../training-worker.js', moduleUrl),
+    new URL('./training-worker.mjs', moduleUrl),
+  ];
+  const found = candidates.find((candidate) => existsSync(fileURLToPath(candidate)));
+  if (!found) {
+    throw new Error(
+      `cannot find the training worker: none of ${candidates.map((c) => fileURLToPath(c)).join(', ')} exists`,
+    );
+  }
+  return found;
+}
+
+export interface JobHooks {
+  /**
+   * A slot is free for the run: mark it running and return its request, or null to skip it (it
+   * was cancelled meanwhile). A throw fails the run with the message.
+   */
+  start(runId: number): JobRequest | null;
+  event(runId: number, event: JobEvent): void;
+  finished(runId: number, result: JobResult): void;
+  failed(runId: number, message: string): void;
+  /** `reason` is null for an ordinary user cancel. */
+  cancelled(runId: number, reason: string | null): void;
+}
+
+export interface JobPoolOptions {
+  maxParallel: number;
+  hooks: JobHooks;
+  /** Defaults to resolveTrainingWorkerEntry(). */
+  workerEntry?: URL;
+  /** How long a cancelled worker may take to stop before it is terminated (default 5000 ms). */
+  cancelGraceMs?: number;
+}
+
+interface ActiveJob {
+  runId: number;
+  worker: Worker;
+  settled: boolean;
+  cancelRequested: boolean;
+  cancelTimer: NodeJS.Timeout | null;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class JobPool {
+  private readonly queue: number[] = [];
+  private readonly active = new Map<number, ActiveJob>();
+  private readonly hooks: JobHooks;
+  private readonly maxParallel: number;
+  private readonly cancelGraceMs: number;
+  private readonly workerEntry: URL;
+  private closed = false;
+
+  constructor(options: JobPoolOptions) {
+    if (!Number.isInteger(options.maxParallel) || options.maxParallel < 1) {
+      throw new Error(`maxParallelJobs must be a positive integer, got ${options.maxParallel}`);
+    }
+    this.hooks = options.hooks;
+    this.maxParallel = options.maxParallel;
+    this.cancelGraceMs = options.cancelGraceMs ?? 5000;
+    this.workerEntry = options.workerEntry ?? resolveTrainingWorkerEntry();
+  }
+
+  get queuedRunIds(): number[] {
+    return [...this.queue];
+  }
+
+  get runningRunIds(): number[] {
+    return [...this.active.keys()];
+  }
+
+  enqueue(runIds: readonly number[]): void {
+    if (this.closed) throw new Error('the job pool is closed');
+    this.queue.push(...runIds);
+    this.pump();
+  }
+
+  /**
+   * Cancels a queued run at once, or asks a running one to stop (terminating its worker if it has
+   * not stopped after the grace period). Returns where the run was, or null if the pool does not
+   * hold it.
+   */
+  cancel(runId: number): 'queued' | 'running' | null {
+    const queuedAt = this.queue.indexOf(runId);
+    if (queuedAt >= 0) {
+      this.queue.splice(queuedAt, 1);
+      this.hooks.cancelled(runId, null);
+      return 'queued';
+    }
+    const job = this.active.get(runId);
+    if (!job || job.settled) return null;
+    if (!job.cancelRequested) {
+      job.cancelRequested = true;
+      this.post(job, { type: 'abort' });
+      job.cancelTimer = setTimeout(() => {
+        this.settle(job, () =>
+          this.hooks.cancelled(
+            runId,
+            `the run did not stop within ${Math.round(this.cancelGraceMs / 1000)} s of the cancel; its worker was terminated`,
+          ),
+        );
+      }, this.cancelGraceMs);
+    }
+    return 'running';
+  }
+
+  /** Cancels everything queued and terminates every running worker. */
+  async close(reason = 'cancelled: Cascade Lab closed while the run was active'): Promise<void> {
+    this.closed = true;
+    for (const runId of this.queue.splice(0)) this.hooks.cancelled(runId, reason);
+    const workers = [...this.active.values()].map((job) => {
+      this.settle(job, () => this.hooks.cancelled(job.runId, reason));
+      return job.worker;
+    });
+    await Promise.all(workers.map((worker) => worker.terminate().catch(() => 0)));
+  }
+
+  private pump(): void {
+    while (!this.closed && this.active.size < this.maxParallel && this.queue.length > 0) {
+      const runId = this.queue.shift() as number;
+      let request: JobRequest | null;
+      try {
+        request = this.hooks.start(runId);
+      } catch (error) {
+        this.hooks.failed(runId, messageOf(error));
+        continue;
+      }
+      if (request) this.spawn(runId, request);
+    }
+  }
+
+  private post(job: ActiveJob, message: MainToWorker): void {
+    try {
+      job.worker.postMessage(message);
+    } catch {
+      // The worker is already gone; its exit handler reports the outcome.
+    }
+  }
+
+  private spawn(runId: number, request: JobRequest): void {
+    const worker = new Worker(this.workerEntry, { name: `cascade-lab run ${runId}` });
+    const job: ActiveJob = { runId, worker, settled: false, cancelRequested: false, cancelTimer: null };
+    this.active.set(runId, job);
+
+    worker.on('message', (message: WorkerToMain) => this.onMessage(job, message));
+    worker.on('error', (error) => {
+      this.settle(job, () =>
+        job.cancelRequested
+          ? this.hooks.cancelled(runId, null)
+          : this.hooks.failed(runId, `the training worker crashed: ${messageOf(error)}`),
+      );
+    });
+    worker.on('messageerror', (error) => {
+      this.settle(job, () =>
+        this.hooks.failed(runId, `a message from the training worker was unreadable: ${messageOf(error)}`),
+      );
+    });
+    worker.on('exit', (code) => {
+      this.settle(job, () =>
+        job.cancelRequested
+          ? this.hooks.cancelled(runId, null)
+          : this.hooks.failed(
+              runId,
+              `the training worker stopped unexpectedly (exit code ${code}) before the run ended`,
+            ),
+      );
+    });
+    this.post(job, { type: 'run', request });
+  }
+
+  private onMessage(job: ActiveJob, message: WorkerToMain): void {
+    if (job.settled) return;
+    const { runId } = job;
+    switch (message.type) {
+      case 'event':
+        try {
+          this.hooks.event(runId, message.event);
+        } catch (error) {
+          this.settle(job, () =>
+            this.hooks.failed(runId, `could not record a ${message.event.type} event: ${messageOf(error)}`),
+          );
+        }
+        break;
+      case 'result':
+        this.settle(job, () => {
+          try {
+            this.hooks.finished(runId, message.result);
+          } catch (error) {
+            this.hooks.failed(runId, `could not store the result: ${messageOf(error)}`);
+          }
+        });
+        break;
+      case 'cancelled':
+        this.settle(job, () => this.hooks.cancelled(runId, null));
+        break;
+      case 'error':
+        this.settle(job, () => this.hooks.failed(runId, message.message));
+        break;
+      case 'probe':
+        break; // only probe workers answer with this
+    }
+  }
+
+  /** Ends a job exactly once: records the outcome, stops the worker and starts the next run. */
+  private settle(job: ActiveJob, record: () => void): void {
+    if (job.settled) return;
+    job.settled = true;
+    if (job.cancelTimer) clearTimeout(job.cancelTimer);
+    this.active.delete(job.runId);
+    void job.worker.terminate().catch(() => 0);
+    try {
+      record();
+    } finally {
+      this.pump();
+    }
+  }
+}
+
+/**
+ * Asks a short-lived worker which backend the engine would pick, without loading tfjs into the
+ * main thread.
+ */
+export function probeBackend(
+  backend: BackendChoice,
+  workerEntry: URL = resolveTrainingWorkerEntry(),
+  timeoutMs = 60_000,
+): Promise<BackendProbe> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(workerEntry, { name: 'cascade-lab backend probe' });
+    let done = false;
+    const finish = (outcome: () => void): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      void worker.terminate().catch(() => 0);
+      outcome();
+    };
+    const timer = setTimeout(
+      () => finish(() => reject(new Error(`the backend probe did not answer within ${timeoutMs / 1000} s`))),
+      timeoutMs,
+    );
+    worker.on('message', (message: WorkerToMain) => {
+      if (message.type === 'probe') finish(() => resolve(message.probe));
+      else if (message.type === 'error') finish(() => reject(new Error(message.message)));
+    });
+    worker.on('error', (error) => finish(() => reject(error)));
+    worker.on('exit', (code) =>
+      finish(() => reject(new Error(`the backend probe exited with code ${code}`))),
+    );
+    worker.postMessage({ type: 'probe', backend } satisfies MainToWorker);
+  });
+}

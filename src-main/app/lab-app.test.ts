@@ -1,0 +1,215 @@
+/**
+ * The app end to end: real store, real worker threads, real engine, on a tiny simulated dataset.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ExperimentSpec, JobProgress, RunStatusEvent } from '../contract/api';
+import { resolveSimulatorParams } from '../core/data/simulator';
+import { validateSpec } from '../core/experiments/spec';
+import { INTERRUPTED_RUNNING_ERROR, openStore } from '../store/index';
+import { createLabApp } from './lab-app';
+import type { LocalLabApp } from './types';
+
+/** Small enough to train in seconds on one core. */
+const TINY_DATA = {
+  users: 200,
+  items: 300,
+  categories: 5,
+  latentDim: 8,
+  multimodalDim: 8,
+  exposuresPerUser: 20,
+  candidatesPerRequest: 50,
+  exposedPerRequest: 5,
+  seed: 7,
+};
+
+let dir: string;
+let app: LocalLabApp | null = null;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cascade-app-'));
+});
+afterEach(async () => {
+  await app?.close();
+  app = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function tinySpec(lab: LocalLabApp, epochs = 1): Promise<ExperimentSpec> {
+  const template = await lab.handlers['experiments:template']({});
+  return {
+    ...template,
+    name: 'tiny quickstart',
+    dataset: { kind: 'simulated', params: TINY_DATA },
+    methods: [{ id: 'bc' }],
+    training: { ...template.training, epochs, embeddingDim: 8, batchSize: 256 },
+    evaluation: { retrievalK: [10, 20], corpus: 'all' },
+    seeds: [1],
+  };
+}
+
+describe('createLabApp', () => {
+  it('runs the quickstart in a worker and stores the run, its metrics and its dataset', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    expect(app.databasePath).toBe(join(dir, 'cascade-lab.db'));
+    const statuses: RunStatusEvent[] = [];
+    const progress: JobProgress[] = [];
+    app.events.on('run:status', (e) => statuses.push(e));
+    app.events.on('job:progress', (e) => progress.push(e));
+
+    const methods = await app.handlers['methods:list']({});
+    expect(methods.map((m) => m.id)).toContain('bc');
+
+    const experiment = await app.handlers['experiments:create']({ spec: await tinySpec(app) });
+    expect(experiment.runCounts.queued).toBe(0);
+    const { runIds } = await app.handlers['experiments:run']({ experimentId: experiment.id });
+    expect(runIds).toHaveLength(1);
+    await app.waitForExperiment(experiment.id);
+
+    const [run] = await app.handlers['runs:list']({ experimentId: experiment.id });
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('finished');
+    expect(run.label).toBe('BC');
+    expect(run.backend).toBeTruthy();
+    expect(run.device).toBeTruthy();
+    expect(Object.keys(run.metrics)).toEqual(expect.arrayContaining(['R@10', 'R@20']));
+    for (const value of Object.values(run.metrics)) expect(Number.isFinite(value)).toBe(true);
+    expect(run.startedAt).not.toBeNull();
+    expect(run.finishedAt).not.toBeNull();
+    expect(Object.keys(run.timings).length).toBeGreaterThan(0);
+
+    expect(statuses.filter((s) => s.runId === run.id).map((s) => s.status)).toEqual([
+      'queued',
+      'running',
+      'finished',
+    ]);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every((p) => p.runId === run.id && p.experimentId === experiment.id)).toBe(true);
+
+    const datasets = await app.handlers['datasets:list']({});
+    expect(datasets).toHaveLength(1);
+    expect(datasets[0]).toMatchObject({ kind: 'simulated', users: 200, items: 300, hasGroundTruth: true });
+    expect(run.datasetId).toBe(datasets[0].id);
+    expect(run.datasetName).toBe(datasets[0].name);
+
+    const table = await app.handlers['results:table']({ experimentId: experiment.id });
+    expect(table.rows).toHaveLength(1);
+    expect(table.rows[0].cells['R@10']).toMatchObject({ mean: run.metrics['R@10'], std: 0, n: 1 });
+    expect(table.caption).toContain(datasets[0].name);
+    const exported = await app.handlers['results:export']({
+      experimentId: experiment.id,
+      format: 'markdown',
+    });
+    expect(exported.content).toContain(run.metrics['R@10'].toFixed(4));
+
+    const summary = await app.handlers['experiments:get']({ experimentId: experiment.id });
+    expect(summary.runCounts).toMatchObject({ finished: 1, queued: 0, running: 0 });
+
+    // What the store holds, read back independently of the app.
+    await app.close();
+    app = null;
+    const store = openStore(join(dir, 'cascade-lab.db'));
+    try {
+      const metricRows = store.db
+        .prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM metrics WHERE run_id = ?')
+        .get(run.id);
+      expect(metricRows?.n).toBe(Object.keys(run.metrics).length);
+      // Training curves: one point per epoch (one epoch here) of each series, the loss among them.
+      const curves = store.runs.curves(run.id);
+      expect(curves.length).toBeGreaterThan(0);
+      expect(curves.some((point) => point.name.startsWith('train/'))).toBe(true);
+      for (const point of curves) {
+        expect(point.step).toBe(1);
+        expect(Number.isFinite(point.value)).toBe(true);
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('cancels a running run', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const spec = await tinySpec(app, 200);
+    const experiment = await app.handlers['experiments:create']({ spec: { ...spec, seeds: [1, 2] } });
+    const training = new Promise<number>((resolve) => {
+      app?.events.on('job:progress', (p) => {
+        if (p.phase === 'train') resolve(p.runId);
+      });
+    });
+    const { runIds } = await app.handlers['experiments:run']({ experimentId: experiment.id });
+    const runId = await training;
+    expect(runId).toBe(runIds[0]);
+    const { cancelled } = await app.handlers['runs:cancel']({ experimentId: experiment.id });
+    expect(cancelled).toBe(2); // the running one and the queued one
+    await app.waitForExperiment(experiment.id);
+    const runs = await app.handlers['runs:list']({ experimentId: experiment.id });
+    expect(runs.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
+    expect(runs[1].startedAt).toBeNull();
+  });
+
+  it('reports its info and answers bad requests with errors that name the field or the missing record', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'browser-host' });
+    const info = await app.handlers['app:info']({});
+    expect(info).toMatchObject({
+      transport: 'browser-host',
+      dataDir: dir,
+      databasePath: join(dir, 'cascade-lab.db'),
+    });
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(info.backend).not.toBe('unavailable');
+    expect(info.device.length).toBeGreaterThan(0);
+    await expect(app.handlers['experiments:get']({ experimentId: 99 })).rejects.toMatchObject({
+      name: 'NotFoundError',
+      message: 'experiment 99 does not exist',
+    });
+    const spec = await tinySpec(app);
+    await expect(
+      app.handlers['experiments:create']({ spec: { ...spec, methods: [{ id: 'nope' }] } }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'spec.methods[0].id' });
+    await expect(
+      app.handlers['experiments:create']({ spec: { ...spec, dataset: { kind: 'stored', datasetId: 5 } } }),
+    ).rejects.toMatchObject({ name: 'ValidationError', field: 'spec.dataset.datasetId' });
+  });
+
+  it('marks runs a dead process left running as interrupted when it starts', async () => {
+    const path = join(dir, 'cascade-lab.db');
+    const earlier = openStore(path);
+    const spec = validateSpec({
+      name: 'left behind',
+      dataset: { kind: 'simulated', params: TINY_DATA },
+      methods: [{ id: 'bc' }],
+    });
+    const experiment = earlier.experiments.create(spec);
+    const [run] = earlier.runs.createMany([
+      {
+        experimentId: experiment.id,
+        methodIndex: 0,
+        method: 'bc',
+        label: 'BC',
+        params: {},
+        seed: 1,
+        config: {
+          experimentId: experiment.id,
+          spec,
+          method: { id: 'bc', params: {}, label: 'BC' },
+          seed: 1,
+          dataset: { kind: 'simulated', params: resolveSimulatorParams(TINY_DATA) },
+          backend: 'auto',
+        },
+      },
+    ]);
+    earlier.runs.markRunning(run.id);
+    const gone = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    earlier.db.prepare('UPDATE runs SET owner_pid = ?').run(gone);
+    earlier.db.close();
+
+    app = await createLabApp({ dbPath: path, transport: 'cli' });
+    const [recovered] = await app.handlers['runs:list']({});
+    expect(recovered).toMatchObject({ id: run.id, status: 'failed', error: INTERRUPTED_RUNNING_ERROR });
+  });
+});

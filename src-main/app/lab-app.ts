@@ -1,0 +1,538 @@
+/**
+ * The services behind every transport: one store, one job pool, one event hub, and a handler per
+ * channel of the contract. Electron IPC, the browser host and the CLI all call these handlers.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  AppInfo,
+  BackendChoice,
+  ExperimentSpec,
+  ExperimentSummary,
+  MetricColumn,
+  ResultTable,
+  RunStatus,
+  RunSummary,
+  SimulatorParams,
+} from '../contract/api';
+import { SimulatorParamError, resolveSimulatorParams } from '../core/data/simulator';
+import type { JobDataset, JobEvent, JobRequest, JobResult } from '../core/experiments/job';
+import { defaultExperimentSpec, resolveMethodParams } from '../core/experiments/spec';
+import { listMethods } from '../core/methods/registry';
+import { describeMetricColumns } from '../core/metrics/columns';
+import {
+  openStore,
+  toDatasetSummary,
+  type ExperimentRecord,
+  type LabStore,
+  type NewRun,
+  type RunRecord,
+} from '../store/index';
+import { NotFoundError, ValidationError } from './errors';
+import { createEventHub } from './events';
+import { exportTable } from './export';
+import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from './jobs';
+import { databasePathIn, defaultDataDir } from './paths';
+import { buildResultTable, rowLabel } from './results';
+import type { ApiHandlers, LabAppOptions, LocalLabApp } from './types';
+import { validateExperimentSpec, validateRequest } from './validate';
+import type { BackendProbe } from './worker-protocol';
+
+/** The version in the nearest package.json above this module named cascade-lab. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let depth = 0; depth < 6; depth++) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+        if (pkg.name === 'cascade-lab' && pkg.version) return pkg.version;
+      } catch {
+        // not ours or unreadable: keep looking upwards
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return '0.0.0';
+}
+
+/** Name of simulated data before a run has materialised it (the engine's naming, run-job.ts). */
+export function simulatedDatasetName(params: SimulatorParams): string {
+  return `Simulated cascade (${params.users} users, ${params.items} items, bias ${params.exposureBias}, seed ${params.seed})`;
+}
+
+/** Identity of simulated data: the simulator's resolved parameters, keys sorted. */
+export function simulatorContentHash(params: SimulatorParams): string {
+  const canonical = Object.fromEntries(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256')
+    .update(`simulator:${JSON.stringify(canonical)}`)
+    .digest('hex');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp> {
+  const dataDir = options.dataDir ?? (options.dbPath ? dirname(options.dbPath) : defaultDataDir());
+  const databasePath = options.dbPath ?? databasePathIn(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dirname(databasePath), { recursive: true });
+
+  const store: LabStore = openStore(databasePath, { nativeBinding: options.sqliteNativeBinding });
+  const events = createEventHub();
+  const version = options.version ?? packageVersion();
+  const preferredBackend: BackendChoice = options.backend ?? 'auto';
+  /** Set once close() has stopped the pool; `closing` as soon as it is called. */
+  let closed = false;
+  let closing: Promise<void> | null = null;
+
+  function log(level: 'info' | 'warn' | 'error', runId: number | null, message: string): void {
+    events.emit('job:log', { time: new Date().toISOString(), level, runId, message });
+  }
+
+  const recovered = store.recoverInterruptedRuns();
+  if (recovered.length) {
+    log(
+      'warn',
+      null,
+      `Marked ${recovered.length} run(s) interrupted by an earlier stop as failed: ${recovered.join(', ')}.`,
+    );
+  }
+
+  const methodNames = (): Record<string, string> =>
+    Object.fromEntries(listMethods().map((method) => [method.id, method.name]));
+
+  /* --------------------------------------------------------------------------------------------
+   * Records, summaries
+   * ------------------------------------------------------------------------------------------ */
+
+  function experimentOrThrow(experimentId: number): ExperimentRecord {
+    const experiment = store.experiments.get(experimentId);
+    if (!experiment) throw new NotFoundError(`experiment ${experimentId} does not exist`);
+    return experiment;
+  }
+
+  function experimentSummary(record: ExperimentRecord): ExperimentSummary {
+    return {
+      id: record.id,
+      name: record.name,
+      createdAt: record.createdAt,
+      spec: record.spec,
+      runCounts: store.runs.countsByStatus(record.id),
+    };
+  }
+
+  function describeJobDataset(dataset: JobDataset | undefined): string {
+    if (!dataset) return 'unknown dataset';
+    if (dataset.kind === 'simulated') return simulatedDatasetName(dataset.params);
+    return store.datasets.get(dataset.datasetId)?.name ?? `dataset ${dataset.datasetId}`;
+  }
+
+  function runSummary(run: RunRecord, names: Record<string, string>): RunSummary {
+    return {
+      id: run.id,
+      experimentId: run.experimentId,
+      experimentName: run.experimentName,
+      method: run.method,
+      methodName: names[run.method] ?? run.method,
+      label: run.label,
+      datasetId: run.datasetId,
+      datasetName: run.datasetName ?? describeJobDataset(run.config.dataset),
+      seed: run.seed,
+      status: run.status,
+      backend: run.backend,
+      device: run.device,
+      params: run.params,
+      createdAt: run.createdAt,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      timings: run.timings,
+      error: run.error,
+      metrics: run.metrics,
+    };
+  }
+
+  function emitStatus(
+    run: Pick<RunRecord, 'id' | 'experimentId'>,
+    status: RunStatus,
+    error: string | null,
+  ): void {
+    events.emit('run:status', { runId: run.id, experimentId: run.experimentId, status, error });
+  }
+
+  /** The spec's simulator parameters completed; a bad one is named by its path in the spec. */
+  function simulatorParams(spec: ExperimentSpec): SimulatorParams {
+    if (spec.dataset.kind !== 'simulated') throw new Error('not a simulated dataset');
+    try {
+      return resolveSimulatorParams(spec.dataset.params);
+    } catch (error) {
+      if (error instanceof SimulatorParamError) {
+        throw new ValidationError(
+          `spec.dataset.params.${error.field}`,
+          error.message.replace(`${error.field}: `, ''),
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** What a run of this spec trains on; stored datasets must exist and have processed files. */
+  function jobDataset(spec: ExperimentSpec): JobDataset {
+    if (spec.dataset.kind === 'simulated') {
+      return { kind: 'simulated', params: simulatorParams(spec) };
+    }
+    const { datasetId } = spec.dataset;
+    const dataset = store.datasets.get(datasetId);
+    if (!dataset) throw new ValidationError('spec.dataset.datasetId', `dataset ${datasetId} does not exist`);
+    if (!dataset.path) {
+      throw new ValidationError(
+        'spec.dataset.datasetId',
+        `dataset ${datasetId} (${dataset.name}) has no processed files`,
+      );
+    }
+    return { kind: 'stored', datasetId, path: dataset.path };
+  }
+
+  /* --------------------------------------------------------------------------------------------
+   * Jobs: what each worker message means for the store and the windows
+   * ------------------------------------------------------------------------------------------ */
+
+  /** Runs this app has started, by id, for their experiment and config while they train. */
+  const started = new Map<number, RunRecord>();
+
+  function recordEvent(run: RunRecord, event: JobEvent): void {
+    const runId = run.id;
+    switch (event.type) {
+      case 'backend':
+        // The engine logs the choice and its notes itself; the run only needs to remember it.
+        store.runs.setBackend(runId, event.backend, event.device);
+        break;
+      case 'progress': {
+        const { type: _type, ...progress } = event;
+        events.emit('job:progress', { runId, experimentId: run.experimentId, ...progress });
+        break;
+      }
+      case 'log':
+        log(event.level, runId, event.message);
+        break;
+      case 'curve':
+        store.runs.addCurvePoint(runId, event.name, event.step, event.value);
+        break;
+      case 'timing':
+        store.runs.addTimings(runId, { [event.phase]: event.ms });
+        break;
+      case 'dataset': {
+        const source = run.config.dataset;
+        // A stored dataset is linked when the run is created; only simulated data is new here.
+        if (source.kind !== 'simulated') break;
+        const dataset = store.datasets.upsert({
+          name: event.name,
+          kind: 'simulated',
+          params: { ...source.params },
+          stats: {
+            users: event.users,
+            items: event.items,
+            interactions: event.interactions,
+            positives: event.positives,
+          },
+          hasGroundTruth: event.hasGroundTruth,
+          contentHash: simulatorContentHash(source.params),
+        });
+        store.runs.setDataset(runId, dataset.id);
+        break;
+      }
+    }
+  }
+
+  const hooks: JobHooks = {
+    start(runId: number): JobRequest | null {
+      const run = store.runs.get(runId);
+      if (!run || !store.runs.markRunning(runId)) return null;
+      started.set(runId, run);
+      emitStatus(run, 'running', null);
+      log('info', runId, `Run ${runId} started: ${run.label}, seed ${run.seed}.`);
+      return { ...run.config, runId };
+    },
+    event(runId: number, event: JobEvent): void {
+      const run = started.get(runId);
+      if (run) recordEvent(run, event);
+    },
+    finished(runId: number, result: JobResult): void {
+      const run = started.get(runId) ?? store.runs.get(runId);
+      started.delete(runId);
+      if (!run) return;
+      const stored = store.runs.finish(runId, {
+        metrics: result.metrics,
+        timings: result.timings,
+        backend: result.backend,
+        device: result.device,
+      });
+      if (stored) {
+        emitStatus(run, 'finished', null);
+        log('info', runId, `Run ${runId} finished: ${run.label}, seed ${run.seed}.`);
+      }
+    },
+    failed(runId: number, message: string): void {
+      const run = started.get(runId) ?? store.runs.get(runId);
+      started.delete(runId);
+      if (run && store.runs.fail(runId, message)) {
+        emitStatus(run, 'failed', message);
+        log('error', runId, `Run ${runId} failed: ${message}`);
+      }
+    },
+    cancelled(runId: number, reason: string | null): void {
+      const run = started.get(runId) ?? store.runs.get(runId);
+      started.delete(runId);
+      if (run && store.runs.cancel(runId, reason)) {
+        emitStatus(run, 'cancelled', reason);
+        log('warn', runId, `Run ${runId} cancelled${reason ? `: ${reason}` : '.'}`);
+      }
+    },
+  };
+
+  const workerEntry = options.workerEntry ?? resolveTrainingWorkerEntry();
+  const pool = new JobPool({
+    maxParallel: options.maxParallelJobs ?? availableParallelism(),
+    hooks,
+    workerEntry,
+    cancelGraceMs: options.cancelGraceMs,
+  });
+
+  let backendProbe: Promise<BackendProbe> | null = null;
+  function probe(): Promise<BackendProbe> {
+    backendProbe ??= probeBackend(preferredBackend, workerEntry).catch((error: unknown) => ({
+      backend: 'unavailable',
+      device: 'none',
+      notes: [`No tfjs backend could start: ${messageOf(error)}`],
+    }));
+    return backendProbe;
+  }
+
+  /* --------------------------------------------------------------------------------------------
+   * Channels
+   * ------------------------------------------------------------------------------------------ */
+
+  function resultTable(experimentId: number): ResultTable {
+    const experiment = experimentOrThrow(experimentId);
+    const spec = experiment.spec;
+    const runs = store.runs.list({ experimentId });
+    let hasGroundTruth = spec.dataset.kind === 'simulated';
+    let datasetName = runs.find((run) => run.datasetName)?.datasetName ?? null;
+    if (spec.dataset.kind === 'stored') {
+      const dataset = store.datasets.get(spec.dataset.datasetId);
+      hasGroundTruth = dataset?.hasGroundTruth ?? false;
+      datasetName ??= dataset?.name ?? `dataset ${spec.dataset.datasetId} (missing)`;
+    } else {
+      datasetName ??= simulatedDatasetName(simulatorParams(spec));
+    }
+    const columns: MetricColumn[] = describeMetricColumns(spec.evaluation, hasGroundTruth);
+    return buildResultTable({
+      experimentId,
+      spec,
+      runs: runs.map((run) => ({
+        id: run.id,
+        methodIndex: run.methodIndex,
+        seed: run.seed,
+        status: run.status,
+        metrics: run.metrics,
+      })),
+      columns,
+      methodNames: methodNames(),
+      datasetName,
+    });
+  }
+
+  function runExperiment(experimentId: number): { runIds: number[] } {
+    if (closing) throw new Error('Cascade Lab is closing; no new runs start');
+    const experiment = experimentOrThrow(experimentId);
+    // Re-checked: the spec was valid when stored, but the method registry may have changed since.
+    const spec = validateExperimentSpec(experiment.spec);
+    const dataset = jobDataset(spec);
+    const backend: BackendChoice = spec.backend === 'auto' ? preferredBackend : spec.backend;
+    const names = methodNames();
+    const newRuns: NewRun[] = [];
+    // Seed-major order: the first seed of every method finishes first, so a comparison appears early.
+    for (const seed of spec.seeds) {
+      spec.methods.forEach((method, methodIndex) => {
+        const params = resolveMethodParams(method, `methods[${methodIndex}]`);
+        const label = rowLabel(spec, methodIndex, names);
+        newRuns.push({
+          experimentId,
+          methodIndex,
+          method: method.id,
+          label,
+          params,
+          seed,
+          datasetId: dataset.kind === 'stored' ? dataset.datasetId : null,
+          config: { experimentId, spec, method: { id: method.id, params, label }, seed, dataset, backend },
+        });
+      });
+    }
+    const runs = store.runs.createMany(newRuns);
+    for (const run of runs) emitStatus(run, 'queued', null);
+    pool.enqueue(runs.map((run) => run.id));
+    return { runIds: runs.map((run) => run.id) };
+  }
+
+  function cancelRuns(request: { runId?: number; experimentId?: number }): { cancelled: number } {
+    let targets: RunRecord[];
+    if (request.runId !== undefined) {
+      const run = store.runs.get(request.runId);
+      if (!run) throw new NotFoundError(`run ${request.runId} does not exist`);
+      if (request.experimentId !== undefined && run.experimentId !== request.experimentId) {
+        throw new ValidationError(
+          'runId',
+          `run ${run.id} belongs to experiment ${run.experimentId}, not ${request.experimentId}`,
+        );
+      }
+      if (run.status !== 'queued' && run.status !== 'running') return { cancelled: 0 };
+      if (run.ownerToken !== store.owner.token) {
+        throw new ValidationError(
+          'runId',
+          `run ${run.id} belongs to another Cascade Lab process (pid ${run.ownerPid}); cancel it there`,
+        );
+      }
+      targets = [run];
+    } else {
+      experimentOrThrow(request.experimentId as number);
+      targets = store.runs
+        .list({ experimentId: request.experimentId, statuses: ['queued', 'running'] })
+        .filter((run) => run.ownerToken === store.owner.token);
+    }
+    let cancelled = 0;
+    for (const run of targets) {
+      if (pool.cancel(run.id) !== null) cancelled += 1;
+      else if (store.runs.cancel(run.id)) {
+        // Ours but not in the pool (it never reached it): just record the cancel.
+        emitStatus(run, 'cancelled', null);
+        cancelled += 1;
+      }
+    }
+    return { cancelled };
+  }
+
+  const handlers: ApiHandlers = {
+    'app:info': async (request) => {
+      validateRequest('app:info', request);
+      const backend = await probe();
+      const info: AppInfo = {
+        version,
+        // The CLI has no window; when it serves one it says 'browser-host'.
+        transport: options.transport === 'electron' ? 'electron' : 'browser-host',
+        backend: backend.backend,
+        device: backend.device,
+        backendNotes: backend.notes,
+        dataDir,
+        databasePath,
+      };
+      return info;
+    },
+    'methods:list': async (request) => {
+      validateRequest('methods:list', request);
+      return listMethods();
+    },
+    'datasets:list': async (request) => {
+      validateRequest('datasets:list', request);
+      return store.datasets.list().map(toDatasetSummary);
+    },
+    'experiments:list': async (request) => {
+      validateRequest('experiments:list', request);
+      return store.experiments.list().map(experimentSummary);
+    },
+    'experiments:get': async (request) => {
+      const { experimentId } = validateRequest('experiments:get', request);
+      return experimentSummary(experimentOrThrow(experimentId));
+    },
+    'experiments:template': async (request) => {
+      validateRequest('experiments:template', request);
+      return defaultExperimentSpec();
+    },
+    'experiments:create': async (request) => {
+      const { spec } = validateRequest('experiments:create', request);
+      if (spec.dataset.kind === 'stored' && !store.datasets.get(spec.dataset.datasetId)) {
+        throw new ValidationError(
+          'spec.dataset.datasetId',
+          `dataset ${spec.dataset.datasetId} does not exist`,
+        );
+      }
+      return experimentSummary(store.experiments.create(spec));
+    },
+    'experiments:run': async (request) => {
+      const { experimentId } = validateRequest('experiments:run', request);
+      return runExperiment(experimentId);
+    },
+    'runs:list': async (request) => {
+      const { experimentId } = validateRequest('runs:list', request);
+      if (experimentId !== undefined) experimentOrThrow(experimentId);
+      const names = methodNames();
+      return store.runs.list({ experimentId }).map((run) => runSummary(run, names));
+    },
+    'runs:cancel': async (request) => cancelRuns(validateRequest('runs:cancel', request)),
+    'results:table': async (request) => {
+      const { experimentId } = validateRequest('results:table', request);
+      return resultTable(experimentId);
+    },
+    'results:export': async (request) => {
+      const { experimentId, format } = validateRequest('results:export', request);
+      return exportTable(resultTable(experimentId), format);
+    },
+  };
+
+  /** Checks of pending waitForExperiment calls; close() runs them once more so none hangs. */
+  const waiters = new Set<() => void>();
+
+  function waitForExperiment(experimentId: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        experimentOrThrow(experimentId);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const check = (): void => {
+        let ended = closed;
+        if (!ended) {
+          const counts = store.runs.countsByStatus(experimentId);
+          ended = counts.queued + counts.running === 0;
+        }
+        if (ended) {
+          off();
+          clearInterval(poll);
+          waiters.delete(check);
+          resolve();
+        }
+      };
+      const off = events.on('run:status', (event) => {
+        if (event.experimentId === experimentId) check();
+      });
+      // Runs owned by another process send no events here; a slow poll notices them too.
+      const poll = setInterval(check, 2000);
+      waiters.add(check);
+      check();
+    });
+  }
+
+  return {
+    handlers,
+    events,
+    dataDir,
+    databasePath,
+    waitForExperiment,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        await pool.close();
+        closed = true;
+        for (const check of [...waiters]) check();
+        events.clear();
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { ExperimentSpec, MetricColumn, ResultCell } from '../contract/api';
+import { buildResultTable, meanAndStd, rankColumn, type TableRun } from './results';
+
+const SPEC: ExperimentSpec = {
+  name: 'Bias study',
+  dataset: { kind: 'simulated', params: {} },
+  retrieval: { model: 'dssm' },
+  methods: [{ id: 'bc' }, { id: 'damcar', label: 'DAMCAR (ours)' }, { id: 'kd' }],
+  training: { epochs: 1, batchSize: 8, learningRate: 0.01, embeddingDim: 4 },
+  evaluation: { retrievalK: [100], corpus: 'all' },
+  seeds: [1, 2],
+  backend: 'auto',
+};
+const COLUMNS: MetricColumn[] = [
+  { key: 'R@100', group: 'Retrieval', higherIsBetter: true },
+  { key: 'GT', group: 'Ground truth', higherIsBetter: true },
+];
+const NAMES = { bc: 'BC', damcar: 'DAMCAR', kd: 'KD' };
+
+function cell(mean: number): ResultCell {
+  return { mean, std: 0, n: 1, rank: 0 };
+}
+
+describe('meanAndStd', () => {
+  it('uses the sample standard deviation', () => {
+    // values 1, 2, 3, 4: mean 2.5, sum of squares 5, sample variance 5/3.
+    const { mean, std } = meanAndStd([1, 2, 3, 4]);
+    expect(mean).toBe(2.5);
+    expect(std).toBeCloseTo(Math.sqrt(5 / 3), 12);
+  });
+
+  it('gives std 0 for one value', () => {
+    expect(meanAndStd([0.7])).toEqual({ mean: 0.7, std: 0 });
+  });
+});
+
+describe('rankColumn', () => {
+  it('marks the best 1 and the second best 2, larger is better', () => {
+    const cells = [cell(0.2), cell(0.5), null, cell(0.3), cell(0.1)];
+    rankColumn(cells, true);
+    expect(cells.map((c) => c?.rank ?? null)).toEqual([0, 1, null, 2, 0]);
+  });
+
+  it('marks the smallest best when smaller is better', () => {
+    const cells = [cell(0.2), cell(0.5), cell(0.3)];
+    rankColumn(cells, false);
+    expect(cells.map((c) => c?.rank)).toEqual([1, 0, 2]);
+  });
+
+  it('gives tied cells the same rank', () => {
+    const cells = [cell(0.5), cell(0.5), cell(0.3), cell(0.1)];
+    rankColumn(cells, true);
+    expect(cells.map((c) => c?.rank)).toEqual([1, 1, 2, 0]);
+  });
+
+  it('ranks nothing in a column with a single value', () => {
+    const cells = [cell(0.5), null];
+    rankColumn(cells, true);
+    expect(cells[0]?.rank).toBe(0);
+  });
+});
+
+describe('buildResultTable', () => {
+  it('averages the latest finished run per method and seed, rows in spec order', () => {
+    const runs: TableRun[] = [
+      { id: 1, methodIndex: 0, seed: 1, status: 'finished', metrics: { 'R@100': 0.1, GT: 0.5 } },
+      { id: 2, methodIndex: 0, seed: 2, status: 'finished', metrics: { 'R@100': 0.3, GT: 0.7 } },
+      { id: 3, methodIndex: 1, seed: 1, status: 'finished', metrics: { 'R@100': 0.9, GT: 0.1 } },
+      // A later re-run of (damcar, seed 1) replaces run 3.
+      { id: 7, methodIndex: 1, seed: 1, status: 'finished', metrics: { 'R@100': 0.4, GT: 0.2 } },
+      { id: 4, methodIndex: 1, seed: 2, status: 'failed', metrics: {} },
+      { id: 5, methodIndex: 2, seed: 1, status: 'cancelled', metrics: {} },
+    ];
+    const table = buildResultTable({
+      experimentId: 9,
+      spec: SPEC,
+      runs,
+      columns: COLUMNS,
+      methodNames: NAMES,
+      datasetName: 'Simulator (1500 users, 3000 items, seed 7)',
+    });
+    expect(table.rows.map((r) => r.label)).toEqual(['BC', 'DAMCAR (ours)', 'KD']);
+    expect(table.rows.map((r) => r.method)).toEqual(['bc', 'damcar', 'kd']);
+    const bc = table.rows[0].cells['R@100'];
+    expect(bc?.mean).toBeCloseTo(0.2, 12);
+    expect(bc?.std).toBeCloseTo(Math.sqrt(0.02), 12);
+    expect(bc?.n).toBe(2);
+    expect(table.rows[1].cells['R@100']).toEqual({ mean: 0.4, std: 0, n: 1, rank: 1 });
+    expect(bc?.rank).toBe(2);
+    expect(table.rows[0].cells.GT?.rank).toBe(1);
+    expect(table.rows[1].cells.GT?.rank).toBe(2);
+    expect(table.rows[2].cells['R@100']).toBeNull();
+    expect(table.title).toBe('Bias study');
+    expect(table.caption).toContain('Simulator (1500 users, 3000 items, seed 7)');
+    expect(table.caption).toContain('2 seeds (1, 2)');
+    expect(table.caption).toContain('whole item corpus');
+    expect(table.caption).toContain('3 of 6 runs finished');
+  });
+
+  it('says when retrieval searched only the test items', () => {
+    const table = buildResultTable({
+      experimentId: 1,
+      spec: { ...SPEC, seeds: [4], evaluation: { retrievalK: [100], corpus: 'test' } },
+      runs: [],
+      columns: COLUMNS,
+      methodNames: NAMES,
+      datasetName: 'd',
+    });
+    expect(table.caption).toContain('only the items of the test split');
+    expect(table.caption).toContain('one seed (4)');
+  });
+});

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CHANNELS, type Channel } from '../contract/api';
+import { defaultExperimentSpec } from '../core/experiments/spec';
+import { ValidationError, toApiErrorPayload } from './errors';
+import { validateRequest } from './validate';
+
+function fieldOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).field;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const VALID: { [C in Channel]: unknown } = {
+  'app:info': {},
+  'methods:list': {},
+  'datasets:list': {},
+  'experiments:list': {},
+  'experiments:get': { experimentId: 1 },
+  'experiments:template': {},
+  'experiments:create': { spec: defaultExperimentSpec() },
+  'experiments:run': { experimentId: 2 },
+  'runs:list': {},
+  'runs:cancel': { runId: 3 },
+  'results:table': { experimentId: 4 },
+  'results:export': { experimentId: 5, format: 'latex' },
+};
+
+describe('validateRequest', () => {
+  it('accepts a valid request on every channel of the contract', () => {
+    for (const channel of CHANNELS)
+      expect(() => validateRequest(channel, VALID[channel]), channel).not.toThrow();
+  });
+
+  it('rejects unknown fields on every channel, naming them', () => {
+    for (const channel of CHANNELS) {
+      const payload = { ...(VALID[channel] as object), surprise: 1 };
+      expect(
+        fieldOf(() => validateRequest(channel, payload)),
+        channel,
+      ).toBe('surprise');
+    }
+  });
+
+  it('treats a missing body of an empty request as {} and rejects a non-object', () => {
+    expect(validateRequest('methods:list', undefined)).toEqual({});
+    expect(validateRequest('methods:list', null)).toEqual({});
+    expect(() => validateRequest('experiments:list', [1])).toThrow(/expected an object, got an array/);
+  });
+
+  it('checks ids', () => {
+    for (const bad of [undefined, '3', 0, -1, 1.5, Number.NaN, null]) {
+      expect(fieldOf(() => validateRequest('experiments:get', { experimentId: bad }))).toBe('experimentId');
+    }
+    expect(validateRequest('runs:list', { experimentId: 7 })).toEqual({ experimentId: 7 });
+    expect(validateRequest('runs:list', {})).toEqual({});
+    expect(fieldOf(() => validateRequest('runs:list', { experimentId: 'x' }))).toBe('experimentId');
+  });
+
+  it('needs runId or experimentId to cancel', () => {
+    expect(fieldOf(() => validateRequest('runs:cancel', {}))).toBe('runId');
+    expect(validateRequest('runs:cancel', { experimentId: 2 })).toEqual({ experimentId: 2 });
+    expect(fieldOf(() => validateRequest('runs:cancel', { runId: 1, experimentId: 'a' }))).toBe(
+      'experimentId',
+    );
+  });
+
+  it('checks the export format', () => {
+    expect(fieldOf(() => validateRequest('results:export', { experimentId: 1, format: 'xlsx' }))).toBe(
+      'format',
+    );
+    expect(fieldOf(() => validateRequest('results:export', { experimentId: 1 }))).toBe('format');
+  });
+
+  it('validates and completes the spec of experiments:create, naming the bad field under spec', () => {
+    expect(fieldOf(() => validateRequest('experiments:create', {}))).toBe('spec');
+    const spec = defaultExperimentSpec();
+    const completed = validateRequest('experiments:create', { spec });
+    expect(completed.spec.methods[0].id).toBe(spec.methods[0].id);
+
+    const unknownMethod = { ...spec, methods: [{ id: 'no-such-method' }] };
+    expect(fieldOf(() => validateRequest('experiments:create', { spec: unknownMethod }))).toBe(
+      'spec.methods[0].id',
+    );
+    const error = (() => {
+      try {
+        validateRequest('experiments:create', { spec: unknownMethod });
+      } catch (e) {
+        return e as ValidationError;
+      }
+      return null;
+    })();
+    expect(error?.message).toMatch(/^spec\.methods\[0\]\.id: .*no-such-method/);
+    expect(toApiErrorPayload(error)).toEqual({ message: error?.message, field: 'spec.methods[0].id' });
+  });
+});
+
+describe('experiments/quickstart.json', () => {
+  it('is a valid spec with the engine defaults for the simulator and training', () => {
+    const text = readFileSync(new URL('../../experiments/quickstart.json', import.meta.url), 'utf8');
+    const { spec } = validateRequest('experiments:create', { spec: JSON.parse(text) as unknown });
+    const template = defaultExperimentSpec();
+    expect(spec.name).toBe('Quickstart: DSSM + BC on the simulator');
+    expect(spec.dataset).toEqual({ kind: 'simulated', params: {} });
+    expect(spec.methods).toEqual([{ id: 'bc' }]);
+    expect(spec.seeds).toEqual([1]);
+    expect(spec.training).toEqual(template.training);
+    expect(spec.evaluation).toEqual({ retrievalK: [100, 200], corpus: 'all' });
+  });
+});

@@ -1,0 +1,163 @@
+/**
+ * The real command: `node bin/cascade-lab.mjs ...` in a child process.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'cascade-lab.mjs');
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cascade-cli-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      // A data folder of its own, so no default path outside the temp dir is touched.
+      env: { ...process.env, CASCADE_LAB_DATA_DIR: join(dir, 'data') },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const TINY_SPEC = {
+  name: 'CLI tiny',
+  dataset: {
+    kind: 'simulated',
+    params: {
+      users: 150,
+      items: 200,
+      categories: 4,
+      latentDim: 4,
+      multimodalDim: 4,
+      exposuresPerUser: 10,
+      seed: 3,
+    },
+  },
+  retrieval: { model: 'dssm' },
+  methods: [{ id: 'bc' }],
+  training: { epochs: 1, batchSize: 256, learningRate: 0.05, embeddingDim: 8 },
+  evaluation: { retrievalK: [10, 20], corpus: 'all' },
+  seeds: [1],
+};
+
+describe('cascade-lab run', () => {
+  it('runs a spec, prints the table, stores the runs and writes the JSON', async () => {
+    writeFileSync(join(dir, 'tiny.json'), JSON.stringify(TINY_SPEC));
+    const result = await cli([
+      'run',
+      'tiny.json',
+      '--db',
+      'lab.db',
+      '--json',
+      'out.json',
+      '--backend',
+      'wasm',
+    ]);
+    expect(result.stderr).not.toMatch(/failed/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('CLI tiny');
+    expect(result.stdout).toMatch(/\| BC +\| +\d\.\d{4} +\| +\d\.\d{4} +\|/);
+    const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
+      runs: {
+        method: string;
+        dataset: string;
+        seed: number;
+        backend: string;
+        metrics: Record<string, number>;
+      }[];
+    };
+    expect(json.runs).toHaveLength(1);
+    const [run] = json.runs;
+    expect(run.method).toBe('bc');
+    expect(run.seed).toBe(1);
+    expect(run.backend).toBe('wasm');
+    expect(run.dataset).toMatch(/150 users/);
+    expect(Object.keys(run.metrics)).toEqual(expect.arrayContaining(['R@10', 'R@20']));
+    expect(result.stdout).toContain(run.metrics['R@10'].toFixed(4));
+
+    const listed = await cli(['list', '--db', 'lab.db']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ID +EXPERIMENT +METHOD +SEED +STATUS +BACKEND +METRICS$/m);
+    expect(listed.stdout).toMatch(/^1 +1 CLI tiny +bc +1 +finished +wasm +R@10=\d\.\d{4} R@20=/m);
+  });
+
+  it('exits 2 and names the file and the field of a bad spec', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...TINY_SPEC, methods: [{ id: 'foo' }] }));
+    const result = await cli(['run', 'bad.json', '--db', 'lab.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/bad\.json: methods\[0\]\.id: .*foo/);
+  });
+
+  it('exits 2 and names the file when a stored dataset does not exist', async () => {
+    writeFileSync(
+      join(dir, 'stored.json'),
+      JSON.stringify({ ...TINY_SPEC, dataset: { kind: 'stored', datasetId: 42 } }),
+    );
+    const result = await cli(['run', 'stored.json', '--db', 'lab.db']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('stored.json: dataset.datasetId: dataset 42 does not exist');
+  });
+
+  it('exits 2 with the line and column of invalid JSON', async () => {
+    writeFileSync(join(dir, 'broken.json'), '{\n  "name": "x",\n  "methods": [}\n');
+    const result = await cli(['run', 'broken.json']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('broken.json:3:15: invalid JSON: expected a value');
+  });
+
+  it('exits 2 on usage errors and 0 on --help', async () => {
+    expect((await cli(['run'])).code).toBe(2);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+    const badBackend = await cli(['run', 'tiny.json', '--backend', 'gpu']);
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toContain('--backend must be one of');
+    const help = await cli(['run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: cascade-lab run <spec.json>');
+  });
+});
+
+describe('cascade-lab serve', () => {
+  it('serves the API on the printed URL and stops cleanly on SIGINT', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--db', join(dir, 'serve.db'), '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, CASCADE_LAB_DATA_DIR: join(dir, 'data') },
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /serving at (http:\/\/\S+)/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`serve exited early: ${out}`)));
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const response = await fetch(new URL('api/experiments:list', url), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});

@@ -1,0 +1,398 @@
+/**
+ * The `cascade-lab` command line: run an experiment spec, list stored runs, or serve the workbench
+ * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled, 2 usage or validation error,
+ * 130 interrupted by Ctrl-C.
+ */
+import { writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BackendChoice, RunSummary } from '../contract/api';
+import { ValidationError } from '../app/errors';
+import { createLabApp } from '../app/lab-app';
+import { defaultDatabasePath } from '../app/paths';
+import type { LocalLabApp } from '../app/types';
+import { renderTerminalTable } from './table';
+import {
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  EXIT_RUN_FAILED,
+  EXIT_USAGE,
+  UsageError,
+  processIo,
+  type CliIo,
+} from './io';
+import { ProgressReporter } from './progress';
+import { SpecFileError, loadSpecFile } from './spec-file';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+const MAIN_HELP = `Usage: cascade-lab <command> [options]
+
+A workbench for studying bias in cascade recommender systems.
+
+Commands:
+  run <spec.json>   Run an experiment spec, print the comparison table, store the runs
+  list              List the stored runs
+  serve             Serve the workbench to a browser on this machine
+
+Options:
+  -h, --help        Show help (also after a command: cascade-lab run --help)
+
+The default database is ${defaultDatabasePath()}
+(set CASCADE_LAB_DATA_DIR to use another folder, or pass --db FILE).
+`;
+
+const RUN_HELP = `Usage: cascade-lab run <spec.json> [--db FILE] [--json FILE] [--backend B] [--jobs N]
+
+Validates the experiment spec, runs one job per (method, seed) in worker threads with a progress
+bar on stderr, prints the comparison table on stdout and stores everything in the database.
+
+Options:
+  --db FILE        SQLite database (default: ${defaultDatabasePath()})
+  --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
+  --backend B      Override the spec's backend: ${BACKENDS.join(', ')}
+  --jobs N         Runs at once (default: one per core)
+  -h, --help       Show this help
+
+Exit codes: 0 every run finished, 1 a run failed or was cancelled, 2 bad arguments or spec,
+130 interrupted (Ctrl-C cancels the runs; a second Ctrl-C quits at once).
+`;
+
+const LIST_HELP = `Usage: cascade-lab list [--db FILE] [--experiment ID]
+
+Lists the stored runs: id, experiment, method, seed, status, backend and key metrics.
+
+Options:
+  --db FILE          SQLite database (default: ${defaultDatabasePath()})
+  --experiment ID    Only the runs of this experiment
+  -h, --help         Show this help
+`;
+
+const SERVE_HELP = `Usage: cascade-lab serve [--port N] [--host H] [--db FILE] [--static DIR]
+
+Serves the workbench and its API over HTTP for a browser on this machine, and prints the URL.
+Stop it with Ctrl-C.
+
+Options:
+  --port N         Port (default: 0, a free one)
+  --host H         Interface to bind (default: 127.0.0.1)
+  --db FILE        SQLite database (default: ${defaultDatabasePath()})
+  --static DIR     Folder with the built workbench (default: out/renderer)
+  -h, --help       Show this help
+`;
+
+type Options = Record<string, string | boolean | undefined>;
+
+function parse(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+  help: string,
+): { values: Options; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Options, positionals };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${help}`);
+  }
+}
+
+function positiveInteger(value: string, flag: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function stringOption(values: Options, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Key metrics for one-line listings: retrieval recalls first, then the rest, at most four. */
+export function keyMetrics(metrics: Record<string, number>, limit = 4): string {
+  const keys = Object.keys(metrics).sort((a, b) => {
+    const rank = (key: string): number => (key.startsWith('R@') ? 0 : 1);
+    return rank(a) - rank(b) || a.localeCompare(b, undefined, { numeric: true });
+  });
+  return keys
+    .slice(0, limit)
+    .map((key) => `${key}=${metrics[key].toFixed(4)}`)
+    .join(' ');
+}
+
+/** Plain text columns, left aligned. */
+export function alignColumns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export interface RunsJson {
+  runs: {
+    id: number;
+    method: string;
+    label: string;
+    dataset: string;
+    seed: number;
+    status: RunSummary['status'];
+    backend: string | null;
+    device: string | null;
+    error: string | null;
+    metrics: Record<string, number>;
+    timings: Record<string, number>;
+  }[];
+}
+
+export function runsToJson(runs: RunSummary[]): RunsJson {
+  return {
+    runs: runs.map((run) => ({
+      id: run.id,
+      method: run.method,
+      label: run.label,
+      dataset: run.datasetName,
+      seed: run.seed,
+      status: run.status,
+      backend: run.backend,
+      device: run.device,
+      error: run.error,
+      metrics: run.metrics,
+      timings: run.timings,
+    })),
+  };
+}
+
+async function runCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      db: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
+      jobs: { type: 'string' },
+    },
+    RUN_HELP,
+  );
+  if (values.help) {
+    io.stdout.write(RUN_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(`run takes exactly one spec file, got ${positionals.length}\n\n${RUN_HELP}`);
+  }
+  const backend = stringOption(values, 'backend');
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
+  }
+  const jobs = stringOption(values, 'jobs');
+  const maxParallelJobs = jobs === undefined ? undefined : positiveInteger(jobs, '--jobs');
+  const specFile = positionals[0];
+  const spec = loadSpecFile(specFile);
+  if (backend !== undefined) spec.backend = backend as BackendChoice;
+  const jsonFile = stringOption(values, 'json');
+
+  const app = await createLabApp({
+    transport: 'cli',
+    dbPath: resolve(stringOption(values, 'db') ?? defaultDatabasePath()),
+    maxParallelJobs,
+  });
+  const progress = new ProgressReporter({ stream: io.stderr });
+  const unsubscribe = [
+    app.events.on('job:progress', (event) => progress.onProgress(event)),
+    app.events.on('run:status', (event) => progress.onStatus(event)),
+    app.events.on('job:log', (line) => progress.onLog(line)),
+  ];
+  let interrupted = false;
+  let experimentId: number | null = null;
+  const removeInterrupt = io.onInterrupt((signal) => {
+    if (interrupted) {
+      io.stderr.write(`\n${signal} again: quitting without waiting.\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    progress.message(`${signal}: cancelling the runs (press Ctrl-C again to quit at once)`);
+    if (experimentId !== null) void app.handlers['runs:cancel']({ experimentId }).catch(() => undefined);
+  });
+  try {
+    const experiment = await app.handlers['experiments:create']({ spec }).catch((error: unknown) => {
+      // Checks that need the database (a stored dataset that must exist) still name the file.
+      if (error instanceof ValidationError && error.field.startsWith('spec.')) {
+        throw new SpecFileError(
+          specFile,
+          error.message.slice('spec.'.length),
+          error.field.slice('spec.'.length),
+        );
+      }
+      throw error;
+    });
+    experimentId = experiment.id;
+    const { runIds } = await app.handlers['experiments:run']({ experimentId });
+    const queued = await app.handlers['runs:list']({ experimentId });
+    for (const run of queued)
+      if (runIds.includes(run.id)) progress.addRun(run.id, run.label, run.seed, run.status);
+    io.stderr.write(
+      `Experiment ${experiment.id} "${experiment.name}": ${runIds.length} run(s) → ${app.databasePath}\n`,
+    );
+    if (interrupted) await app.handlers['runs:cancel']({ experimentId });
+    await app.waitForExperiment(experimentId);
+    progress.finish();
+
+    const table = await app.handlers['results:table']({ experimentId });
+    io.stdout.write(renderTerminalTable(table, Boolean(io.stdout.isTTY)));
+    const runs = (await app.handlers['runs:list']({ experimentId })).filter((run) => runIds.includes(run.id));
+    if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(runsToJson(runs), null, 2)}\n`);
+    // Each ended run was already reported on stderr as it ended (ProgressReporter.onStatus).
+    const unfinished = runs.filter((run) => run.status !== 'finished');
+    if (interrupted) return EXIT_INTERRUPTED;
+    return unfinished.length ? EXIT_RUN_FAILED : EXIT_OK;
+  } finally {
+    removeInterrupt();
+    for (const off of unsubscribe) off();
+    await app.close();
+  }
+}
+
+async function listCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { db: { type: 'string' }, experiment: { type: 'string' } },
+    LIST_HELP,
+  );
+  if (values.help) {
+    io.stdout.write(LIST_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length)
+    throw new UsageError(`list takes no arguments, got ${positionals.join(' ')}\n\n${LIST_HELP}`);
+  const experiment = stringOption(values, 'experiment');
+  const experimentId = experiment === undefined ? undefined : positiveInteger(experiment, '--experiment');
+  const dbPath = resolve(stringOption(values, 'db') ?? defaultDatabasePath());
+  if (!existsSync(dbPath)) {
+    io.stdout.write(`No runs yet: there is no database at ${dbPath}.\n`);
+    return EXIT_OK;
+  }
+  const app = await createLabApp({ transport: 'cli', dbPath });
+  try {
+    const runs = await app.handlers['runs:list'](experimentId === undefined ? {} : { experimentId });
+    if (runs.length === 0) {
+      io.stdout.write(`No runs in ${dbPath}.\n`);
+      return EXIT_OK;
+    }
+    const rows = [
+      ['ID', 'EXPERIMENT', 'METHOD', 'SEED', 'STATUS', 'BACKEND', 'METRICS'],
+      ...runs.map((run) => [
+        String(run.id),
+        `${run.experimentId} ${run.experimentName}`,
+        run.label === run.methodName ? run.method : `${run.method} (${run.label})`,
+        String(run.seed),
+        run.status,
+        run.backend ?? '-',
+        run.status === 'failed' && run.error ? `error: ${run.error}` : keyMetrics(run.metrics),
+      ]),
+    ];
+    io.stdout.write(`${alignColumns(rows)}\n`);
+    return EXIT_OK;
+  } finally {
+    await app.close();
+  }
+}
+
+async function serveCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      static: { type: 'string' },
+    },
+    SERVE_HELP,
+  );
+  if (values.help) {
+    io.stdout.write(SERVE_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length)
+    throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}\n\n${SERVE_HELP}`);
+  const portText = stringOption(values, 'port');
+  const port = portText === undefined ? 0 : positiveInteger(portText, '--port', 0, 65535);
+  const staticDir = stringOption(values, 'static');
+  const { startHost } = await import('../host/server');
+  const app: LocalLabApp = await createLabApp({
+    transport: 'browser-host',
+    dbPath: resolve(stringOption(values, 'db') ?? defaultDatabasePath()),
+  });
+  let host: Awaited<ReturnType<typeof startHost>>;
+  try {
+    host = await startHost({
+      app,
+      port,
+      host: stringOption(values, 'host'),
+      staticDir: staticDir === undefined ? undefined : resolve(staticDir),
+    });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  io.stdout.write(
+    `Cascade Lab is serving at ${host.url}\nDatabase: ${app.databasePath}\nStop with Ctrl-C.\n`,
+  );
+  await new Promise<void>((done) => {
+    const remove = io.onInterrupt(() => {
+      remove();
+      done();
+    });
+  });
+  io.stderr.write('Stopping…\n');
+  await host.close();
+  await app.close();
+  return EXIT_OK;
+}
+
+const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
+  run: runCommand,
+  list: listCommand,
+  serve: serveCommand,
+};
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    (command === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const handler = COMMANDS[command];
+  if (!handler) {
+    io.stderr.write(`cascade-lab: unknown command ${JSON.stringify(command)}\n\n${MAIN_HELP}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await handler(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof SpecFileError) {
+      io.stderr.write(`cascade-lab ${command}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (error instanceof Error && error.name === 'ValidationError') {
+      io.stderr.write(`cascade-lab ${command}: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(
+      `cascade-lab ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return EXIT_RUN_FAILED;
+  }
+}

@@ -1,0 +1,27 @@
+/** Options and progress shared by the importers. */
+import type { ImportFilters } from './processed';
+
+export interface ImportProgress {
+  file: string;
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+}
+
+export interface ImportOptions {
+  name?: string;
+  filters?: ImportFilters;
+  signal?: AbortSignal;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Builds the progress callback of `readLines` for one file. */
+export function progressFor(
+  file: string,
+  options: ImportOptions,
+  rows: () => number,
+): ((bytesRead: number, totalBytes: number) => void) | undefined {
+  const report = options.onProgress;
+  if (!report) return undefined;
+  return (bytesRead, totalBytes) => report({ file, bytesRead, totalBytes, rows: rows() });
+}

@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import type { SimulatorParams } from '../../contract/api';
+import { datasetStats, trainingView } from './dataset';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  SimulatorParamError,
+  resolveSimulatorParams,
+  simulateCascade,
+} from './simulator';
+
+const SMALL: Partial<SimulatorParams> = {
+  users: 200,
+  items: 400,
+  categories: 8,
+  latentDim: 8,
+  multimodalDim: 6,
+  exposuresPerUser: 20,
+  candidatesPerRequest: 40,
+  exposedPerRequest: 5,
+  seed: 3,
+};
+
+function small(overrides: Partial<SimulatorParams> = {}) {
+  return simulateCascade(resolveSimulatorParams({ ...SMALL, ...overrides }));
+}
+
+describe('resolveSimulatorParams', () => {
+  it('fills defaults and keeps given values', () => {
+    expect(resolveSimulatorParams({})).toEqual(DEFAULT_SIMULATOR_PARAMS);
+    expect(resolveSimulatorParams({ users: 10 }).users).toBe(10);
+  });
+
+  it('names the offending field', () => {
+    const cases: [Partial<SimulatorParams>, keyof SimulatorParams | string][] = [
+      [{ users: 1 }, 'users'],
+      [{ items: 10.5 }, 'items'],
+      [{ exposureBias: 1.2 }, 'exposureBias'],
+      [{ latentDim: Number.NaN }, 'latentDim'],
+      [{ categories: 50, items: 40, exposuresPerUser: 10 }, 'categories'],
+      [{ exposuresPerUser: 2000 }, 'exposuresPerUser'],
+      [{ candidatesPerRequest: 5, exposedPerRequest: 10 }, 'candidatesPerRequest'],
+      [{ exposedPerRequest: 50 }, 'exposedPerRequest'],
+      [{ items: 100, exposuresPerUser: 50, candidatesPerRequest: 60 }, 'candidatesPerRequest'],
+      [{ colour: 3 } as unknown as Partial<SimulatorParams>, 'colour'],
+      [{ seed: '1' } as unknown as Partial<SimulatorParams>, 'seed'],
+    ];
+    for (const [input, field] of cases) {
+      let caught: unknown;
+      try {
+        resolveSimulatorParams(input);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, JSON.stringify(input)).toBeInstanceOf(SimulatorParamError);
+      expect((caught as SimulatorParamError).field).toBe(field);
+      expect((caught as Error).message).toContain(field);
+    }
+  });
+});
+
+describe('simulateCascade', () => {
+  it('is deterministic for a seed and differs across seeds', () => {
+    const a = small();
+    const b = small();
+    const c = small({ seed: 4 });
+    expect(a.interactions.item).toEqual(b.interactions.item);
+    expect(a.interactions.label).toEqual(b.interactions.label);
+    expect(a.interactions.watchTime).toEqual(b.interactions.watchTime);
+    expect(a.itemDense).toEqual(b.itemDense);
+    expect(a.groundTruth?.unexposedPositives(7)).toEqual(b.groundTruth?.unexposedPositives(7));
+    expect(a.interactions.item).not.toEqual(c.interactions.item);
+  });
+
+  it('produces columns of the declared shapes', () => {
+    const ds = small();
+    const n = 200 * 20;
+    expect(ds.numUsers).toBe(200);
+    expect(ds.numItems).toBe(400);
+    expect(ds.itemCategory.length).toBe(400);
+    expect(ds.denseDim).toBe(6);
+    expect(ds.itemDense.length).toBe(400 * 6);
+    for (const column of Object.values(ds.interactions)) expect(column.length).toBe(n);
+    const perUser = new Int32Array(200);
+    for (let r = 0; r < n; r++) perUser[ds.interactions.user[r]]++;
+    expect(Array.from(perUser).every((c) => c === 20)).toBe(true);
+    for (let c = 0; c < 8; c++) expect(ds.itemCategory.includes(c)).toBe(true);
+    const stats = datasetStats(ds);
+    expect(stats.positives).toBeGreaterThan(0);
+    expect(stats.positives).toBeLessThan(n);
+    expect(stats.hasGroundTruth).toBe(true);
+  });
+
+  it('orders the log by time, with increasing times per user and unique exposures', () => {
+    const ds = small();
+    const { user, item, time } = ds.interactions;
+    const lastTime = new Float64Array(200).fill(-1);
+    const seen = new Set<number>();
+    for (let r = 0; r < user.length; r++) {
+      if (r > 0) expect(time[r]).toBeGreaterThanOrEqual(time[r - 1]);
+      expect(time[r]).toBeGreaterThan(lastTime[user[r]]);
+      lastTime[user[r]] = time[r];
+      const key = user[r] * 400 + item[r];
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+    }
+  });
+
+  it('labels finishes from the true preference and relates watch time to them', () => {
+    const ds = small({ users: 400 });
+    const gt = ds.groundTruth;
+    if (!gt) throw new Error('simulated data must have ground truth');
+    const { user, item, label, watchTime } = ds.interactions;
+    let meanPrefPositive = 0;
+    let meanPrefNegative = 0;
+    let positives = 0;
+    let watchPositive = 0;
+    let watchNegative = 0;
+    for (let r = 0; r < user.length; r++) {
+      const pref = gt.preference(user[r], item[r]);
+      expect(pref).toBeGreaterThan(0);
+      expect(pref).toBeLessThan(1);
+      if (label[r] === 1) {
+        positives++;
+        meanPrefPositive += pref;
+        watchPositive += watchTime[r];
+      } else {
+        meanPrefNegative += pref;
+        watchNegative += watchTime[r];
+      }
+    }
+    const negatives = user.length - positives;
+    expect(meanPrefPositive / positives).toBeGreaterThan(meanPrefNegative / negatives + 0.1);
+    expect(watchPositive / positives).toBeGreaterThan(1.5 * (watchNegative / negatives));
+  });
+
+  it('concentrates exposure on popular items as exposureBias grows', () => {
+    const uniform = datasetStats(small({ exposureBias: 0 }));
+    const half = datasetStats(small({ exposureBias: 0.5 }));
+    const biased = datasetStats(small({ exposureBias: 1 }));
+    expect(half.top10PercentItemShare).toBeGreaterThan(uniform.top10PercentItemShare + 0.05);
+    expect(biased.top10PercentItemShare).toBeGreaterThan(half.top10PercentItemShare + 0.05);
+    // The policy also targets preference: exposed items are finished more often.
+    expect(biased.positiveRate).toBeGreaterThan(uniform.positiveRate + 0.1);
+  });
+
+  it('keeps ground-truth positives disjoint from every exposure, and consistent with the label draw', () => {
+    const ds = small();
+    const gt = ds.groundTruth;
+    if (!gt) throw new Error('simulated data must have ground truth');
+    const exposed = new Map<number, Set<number>>();
+    const { user, item } = ds.interactions;
+    for (let r = 0; r < user.length; r++) {
+      if (!exposed.has(user[r])) exposed.set(user[r], new Set());
+      exposed.get(user[r])?.add(item[r]);
+    }
+    let total = 0;
+    let prefSumPositives = 0;
+    for (let u = 0; u < ds.numUsers; u++) {
+      const positives = gt.unexposedPositives(u);
+      for (let k = 0; k < positives.length; k++) {
+        expect(exposed.get(u)?.has(positives[k])).toBe(false);
+        if (k > 0) expect(positives[k]).toBeGreaterThan(positives[k - 1]);
+        prefSumPositives += gt.preference(u, positives[k]);
+      }
+      total += positives.length;
+    }
+    // Expected positives among unexposed pairs = sum of their preferences (within a few percent).
+    let expected = 0;
+    for (let u = 0; u < ds.numUsers; u++) {
+      for (let i = 0; i < ds.numItems; i++) if (!exposed.get(u)?.has(i)) expected += gt.preference(u, i);
+    }
+    expect(Math.abs(total - expected) / expected).toBeLessThan(0.03);
+    // Positives are drawn where preference is high.
+    expect(prefSumPositives / total).toBeGreaterThan(expected / (ds.numUsers * ds.numItems - user.length));
+  });
+
+  it('hides the ground truth from the training view', () => {
+    const view = trainingView(small());
+    expect('groundTruth' in view).toBe(false);
+  });
+});

@@ -1,0 +1,445 @@
+/**
+ * The built-in dataset: a seeded simulation of a two-stage cascade's exposure log.
+ *
+ * World. Users and items have latent preference vectors (latentDim). An item's latent is a
+ * blend of its category's centroid and its own part, its dense "multimodal" vector is a noisy
+ * random projection of that latent (so content features carry signal, as video/audio/text
+ * embeddings do), and items follow a Zipf popularity law that also nudges their true quality.
+ *
+ *   true preference  p(u, i) = sigmoid(PREFERENCE_SCALE * <x_u, y_i> + b_u + q_i + GLOBAL_BIAS)
+ *
+ * Logging cascade. Each user sends requests. Per request the logging *retrieval* policy draws
+ * `candidatesPerRequest` unexposed items without replacement with weights
+ * exp(RETRIEVAL_AFFINITY * <x~_u, y~_i> + RETRIEVAL_POPULARITY * log pop_i) (x~, y~: the policy's
+ * noisy copy of the latents; sampling is the exponential race, i.e. Gumbel top-k), and the
+ * logging *ranking* policy, with a less noisy copy, keeps the best by
+ * RANKING_AFFINITY * <x^_u, y^_i> + RANKING_POPULARITY * log pop_i + Gumbel noise.
+ * `exposureBias` b blends this with uniform exposure slot by slot: each of the request's
+ * `exposedPerRequest` slots comes from the policy with probability b, otherwise it is an
+ * unexposed item drawn uniformly at random. b = 0 is a randomised experiment, b = 1 a fully
+ * policy-driven log: the sample selection bias the papers study.
+ *
+ * Labels. Every (user, item) pair has one finish label, drawn once as Bernoulli(p(u, i)) from a
+ * counter-based hash of (labelSeed, user, item): exposure only reveals it. Exposed pairs carry
+ * it in the log; the unexposed pairs whose label is 1 are the ground-truth positives
+ * (`GroundTruth.unexposedPositives`), so GT-R@K measures recall of what users would have
+ * finished had the cascade shown it. Watch time is the item's duration for finishes and a
+ * preference-dependent fraction of it otherwise, 0 for skips.
+ *
+ * Time. Each user starts at a random point of the first week, requests follow at exponential
+ * gaps, the items of one request are watched in order; the log is sorted by time.
+ */
+import type { SimulatorParams } from '../../contract/api';
+import { Rng, WeightedSampler, createRng, hashUniform } from '../random';
+import { topK } from '../topk';
+import { type CascadeDataset, type GroundTruth, createCascadeDataset } from './dataset';
+
+export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
+  users: 1500,
+  items: 3000,
+  categories: 20,
+  latentDim: 16,
+  multimodalDim: 32,
+  exposuresPerUser: 40,
+  candidatesPerRequest: 100,
+  exposedPerRequest: 10,
+  exposureBias: 0.9,
+  seed: 1,
+};
+
+/* Fixed constants of the simulated world (not user parameters; changing them changes the world). */
+/** Zipf exponent of item popularity: pop_i proportional to 1 / rank_i^POPULARITY_EXPONENT. */
+const POPULARITY_EXPONENT = 1.0;
+/** Zipf exponent of category sizes (mild skew). */
+const CATEGORY_EXPONENT = 0.5;
+/** Share of an item latent's variance that comes from its category centroid. */
+const CATEGORY_SHARE = 0.5;
+const PREFERENCE_SCALE = 2.0;
+const GLOBAL_BIAS = -2.0;
+const USER_BIAS_STD = 0.5;
+/** Item quality q_i = QUALITY_POPULARITY * standardised log popularity + N(0, QUALITY_NOISE_STD). */
+const QUALITY_POPULARITY = 0.3;
+const QUALITY_NOISE_STD = 0.5;
+/** Noise (relative std) of the logging policies' copies of the latents. */
+const RETRIEVAL_POLICY_NOISE = 1.0;
+const RANKING_POLICY_NOISE = 0.5;
+const RETRIEVAL_AFFINITY = 1.0;
+const RETRIEVAL_POPULARITY = 1.0;
+const RANKING_AFFINITY = 1.0;
+const RANKING_POPULARITY = 0.5;
+/** Dense vector = projection of the latent + N(0, MULTIMODAL_NOISE_STD). */
+const MULTIMODAL_NOISE_STD = 0.5;
+/** Item durations: log-normal around 30 s, clipped to [5, 300] s. */
+const DURATION_MEDIAN_S = 30;
+const DURATION_LOG_STD = 0.5;
+const SECONDS_PER_DAY = 86400;
+const MEAN_REQUEST_GAP_S = 2 * 3600;
+/** Unfinished exposures are skipped (watch time 0) with probability SKIP_SHARE * (1 - p). */
+const SKIP_SHARE = 0.5;
+const MAX_INTERACTIONS = 50_000_000;
+
+/** Out-of-range or inconsistent simulator parameter; `field` is the SimulatorParams key. */
+export class SimulatorParamError extends Error {
+  readonly field: keyof SimulatorParams;
+  constructor(field: keyof SimulatorParams, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'SimulatorParamError';
+    this.field = field;
+  }
+}
+
+interface Range {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/** Static ranges; cross-field limits are checked in `resolveSimulatorParams`. */
+export const SIMULATOR_PARAM_RANGES: Record<keyof SimulatorParams, Range> = {
+  users: { min: 2, max: 1_000_000, integer: true },
+  items: { min: 10, max: 1_000_000, integer: true },
+  categories: { min: 1, max: 10_000, integer: true },
+  latentDim: { min: 1, max: 256, integer: true },
+  multimodalDim: { min: 0, max: 1024, integer: true },
+  exposuresPerUser: { min: 5, max: 100_000, integer: true },
+  candidatesPerRequest: { min: 1, max: 1_000_000, integer: true },
+  exposedPerRequest: { min: 1, max: 10_000, integer: true },
+  exposureBias: { min: 0, max: 1, integer: false },
+  seed: { min: 0, max: 4294967295, integer: true },
+};
+
+const PARAM_KEYS = Object.keys(SIMULATOR_PARAM_RANGES) as (keyof SimulatorParams)[];
+
+/**
+ * Fills missing parameters from DEFAULT_SIMULATOR_PARAMS and checks every value; throws a
+ * SimulatorParamError naming the field.
+ */
+export function resolveSimulatorParams(partial: Partial<SimulatorParams>): SimulatorParams {
+  if (typeof partial !== 'object' || partial === null) {
+    throw new SimulatorParamError('users', 'simulator parameters must be an object');
+  }
+  for (const key of Object.keys(partial)) {
+    if (!(key in SIMULATOR_PARAM_RANGES)) {
+      // Name the unknown key; the cast only serves the error's field type.
+      throw new SimulatorParamError(key as keyof SimulatorParams, `unknown simulator parameter "${key}"`);
+    }
+  }
+  const params: SimulatorParams = { ...DEFAULT_SIMULATOR_PARAMS };
+  for (const key of PARAM_KEYS) {
+    const value: unknown = partial[key];
+    if (value === undefined) continue;
+    const range = SIMULATOR_PARAM_RANGES[key];
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new SimulatorParamError(key, `must be a finite number, got ${JSON.stringify(value)}`);
+    }
+    if (range.integer && !Number.isInteger(value)) {
+      throw new SimulatorParamError(key, `must be an integer, got ${value}`);
+    }
+    if (value < range.min || value > range.max) {
+      throw new SimulatorParamError(key, `must be in [${range.min}, ${range.max}], got ${value}`);
+    }
+    params[key] = value;
+  }
+  if (params.categories > params.items) {
+    throw new SimulatorParamError(
+      'categories',
+      `must not exceed items (${params.items}), got ${params.categories}`,
+    );
+  }
+  if (params.exposuresPerUser > Math.floor(params.items / 2)) {
+    throw new SimulatorParamError(
+      'exposuresPerUser',
+      `must be at most half the items (${Math.floor(params.items / 2)}), got ${params.exposuresPerUser}`,
+    );
+  }
+  if (params.exposedPerRequest > params.exposuresPerUser) {
+    throw new SimulatorParamError(
+      'exposedPerRequest',
+      `must not exceed exposuresPerUser (${params.exposuresPerUser}), got ${params.exposedPerRequest}`,
+    );
+  }
+  if (params.candidatesPerRequest < params.exposedPerRequest) {
+    throw new SimulatorParamError(
+      'candidatesPerRequest',
+      `must be at least exposedPerRequest (${params.exposedPerRequest}), got ${params.candidatesPerRequest}`,
+    );
+  }
+  if (params.candidatesPerRequest > params.items - params.exposuresPerUser) {
+    throw new SimulatorParamError(
+      'candidatesPerRequest',
+      `must leave room among unexposed items: at most items - exposuresPerUser = ${params.items - params.exposuresPerUser}, got ${params.candidatesPerRequest}`,
+    );
+  }
+  if (params.users * params.exposuresPerUser > MAX_INTERACTIONS) {
+    throw new SimulatorParamError(
+      'exposuresPerUser',
+      `users * exposuresPerUser must stay below ${MAX_INTERACTIONS}, got ${params.users * params.exposuresPerUser}`,
+    );
+  }
+  return params;
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function dot(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+  let s = 0;
+  for (let k = 0; k < dim; k++) s += a[aOffset + k] * b[bOffset + k];
+  return s;
+}
+
+/** Copy of `latent` plus N(0, relativeNoise * scale) per entry: a policy's imperfect view. */
+function noisyCopy(latent: Float32Array, relativeNoise: number, scale: number, rng: Rng): Float32Array {
+  const out = new Float32Array(latent.length);
+  for (let i = 0; i < latent.length; i++) out[i] = latent[i] + rng.normal(0, relativeNoise * scale);
+  return out;
+}
+
+/** The simulator's ground truth: the true preference model and the label draw of every pair. */
+class SimulatedGroundTruth implements GroundTruth {
+  readonly description =
+    'Simulated ground truth: each (user, item) pair has one finish label drawn once as ' +
+    'Bernoulli(true preference) from a seeded hash of (seed, user, item); the positives are ' +
+    'the unexposed pairs whose label is 1.';
+  private readonly exposedStamp: Int32Array;
+
+  constructor(
+    private readonly world: World,
+    /** Exposed items of each user, compressed rows. */
+    private readonly exposedOffsets: Int32Array,
+    private readonly exposedItems: Int32Array,
+  ) {
+    this.exposedStamp = new Int32Array(world.numItems).fill(-1);
+  }
+
+  preference(user: number, item: number): number {
+    return this.world.preference(user, item);
+  }
+
+  unexposedPositives(user: number): Int32Array {
+    const stamp = this.exposedStamp;
+    for (let k = this.exposedOffsets[user]; k < this.exposedOffsets[user + 1]; k++)
+      stamp[this.exposedItems[k]] = user;
+    const out: number[] = [];
+    for (let i = 0; i < this.world.numItems; i++) {
+      if (stamp[i] === user) continue;
+      if (this.world.label(user, i) === 1) out.push(i);
+    }
+    return Int32Array.from(out);
+  }
+}
+
+/** Latent world shared by the log generator and the ground truth. */
+class World {
+  readonly numItems: number;
+  readonly latentDim: number;
+
+  constructor(
+    readonly userLatent: Float32Array,
+    readonly itemLatent: Float32Array,
+    readonly userBias: Float32Array,
+    readonly itemQuality: Float32Array,
+    readonly labelSeed: number,
+    latentDim: number,
+  ) {
+    this.latentDim = latentDim;
+    this.numItems = itemQuality.length;
+  }
+
+  preference(user: number, item: number): number {
+    const d = this.latentDim;
+    const affinity = dot(this.userLatent, user * d, this.itemLatent, item * d, d);
+    return sigmoid(PREFERENCE_SCALE * affinity + this.userBias[user] + this.itemQuality[item] + GLOBAL_BIAS);
+  }
+
+  /** The pair's one finish label (fixed whether or not it is ever exposed). */
+  label(user: number, item: number): 0 | 1 {
+    return hashUniform(this.labelSeed, user, item) < this.preference(user, item) ? 1 : 0;
+  }
+}
+
+/** Generates the dataset for fully resolved parameters (see `resolveSimulatorParams`). */
+export function simulateCascade(params: SimulatorParams): CascadeDataset {
+  const p = resolveSimulatorParams(params);
+  const root = createRng(p.seed);
+  const worldRng = root.fork(1);
+  const policyRng = root.fork(2);
+  const logRng = root.fork(3);
+  const labelSeed = root.fork(4).nextUint32();
+
+  const { users: numUsers, items: numItems, latentDim: d, multimodalDim: mm } = p;
+  // Entries with std d^(-1/4) make <x_u, y_i> roughly standard normal for any latentDim.
+  const latentScale = Math.pow(d, -0.25);
+
+  // Popularity: Zipf over a random permutation of the items.
+  const popularity = new Float64Array(numItems);
+  const rankOrder = worldRng.shuffle(Int32Array.from({ length: numItems }, (_, i) => i));
+  for (let r = 0; r < numItems; r++) popularity[rankOrder[r]] = 1 / Math.pow(r + 1, POPULARITY_EXPONENT);
+  const logPopularity = Float64Array.from(popularity, (x) => Math.log(x));
+  let meanLogPop = 0;
+  for (const x of logPopularity) meanLogPop += x / numItems;
+  let varLogPop = 0;
+  for (const x of logPopularity) varLogPop += (x - meanLogPop) ** 2 / numItems;
+  const stdLogPop = Math.sqrt(varLogPop) || 1;
+
+  // Categories with a mildly skewed size distribution; latent centroids per category.
+  const categoryWeights = Float64Array.from(
+    { length: p.categories },
+    (_, c) => 1 / Math.pow(c + 1, CATEGORY_EXPONENT),
+  );
+  const categorySampler = new WeightedSampler(categoryWeights);
+  const itemCategory = new Int32Array(numItems);
+  // Every category gets at least one item, the rest are drawn.
+  const categoryOrder = worldRng.shuffle(Int32Array.from({ length: numItems }, (_, i) => i));
+  for (let k = 0; k < numItems; k++) {
+    itemCategory[categoryOrder[k]] = k < p.categories ? k : categorySampler.sample(worldRng);
+  }
+  const centroids = Float32Array.from({ length: p.categories * d }, () => worldRng.normal(0, latentScale));
+
+  const userLatent = Float32Array.from({ length: numUsers * d }, () => worldRng.normal(0, latentScale));
+  const userBias = Float32Array.from({ length: numUsers }, () => worldRng.normal(0, USER_BIAS_STD));
+  const itemLatent = new Float32Array(numItems * d);
+  const itemQuality = new Float32Array(numItems);
+  const centroidWeight = Math.sqrt(CATEGORY_SHARE);
+  const ownWeight = Math.sqrt(1 - CATEGORY_SHARE);
+  for (let i = 0; i < numItems; i++) {
+    const c = itemCategory[i];
+    for (let k = 0; k < d; k++) {
+      itemLatent[i * d + k] =
+        centroidWeight * centroids[c * d + k] + ownWeight * worldRng.normal(0, latentScale);
+    }
+    itemQuality[i] =
+      (QUALITY_POPULARITY * (logPopularity[i] - meanLogPop)) / stdLogPop +
+      worldRng.normal(0, QUALITY_NOISE_STD);
+  }
+
+  // Dense multimodal vectors: random projection of the (unit-scaled) latent plus noise.
+  const projection = Float32Array.from({ length: mm * d }, () => worldRng.normal(0, 1 / Math.sqrt(d)));
+  const itemDense = new Float32Array(numItems * mm);
+  for (let i = 0; i < numItems; i++) {
+    for (let j = 0; j < mm; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += projection[j * d + k] * itemLatent[i * d + k];
+      itemDense[i * mm + j] = s / latentScale + worldRng.normal(0, MULTIMODAL_NOISE_STD);
+    }
+  }
+  const duration = Float32Array.from({ length: numItems }, () =>
+    Math.min(300, Math.max(5, DURATION_MEDIAN_S * Math.exp(worldRng.normal(0, DURATION_LOG_STD)))),
+  );
+
+  const world = new World(userLatent, itemLatent, userBias, itemQuality, labelSeed, d);
+
+  // The logging policies' imperfect views of the latents.
+  const retrievalUser = noisyCopy(userLatent, RETRIEVAL_POLICY_NOISE, latentScale, policyRng);
+  const retrievalItem = noisyCopy(itemLatent, RETRIEVAL_POLICY_NOISE, latentScale, policyRng);
+  const rankingUser = noisyCopy(userLatent, RANKING_POLICY_NOISE, latentScale, policyRng);
+  const rankingItem = noisyCopy(itemLatent, RANKING_POLICY_NOISE, latentScale, policyRng);
+
+  const perUser = p.exposuresPerUser;
+  const total = numUsers * perUser;
+  const userCol = new Int32Array(total);
+  const itemCol = new Int32Array(total);
+  const timeCol = new Float64Array(total);
+  const labelCol = new Uint8Array(total);
+  const watchCol = new Float32Array(total);
+
+  const exposedStamp = new Int32Array(numItems).fill(-1);
+  const requestStamp = new Int32Array(numItems).fill(-1);
+  const retrievalWeight = new Float64Array(numItems);
+  const raceKeys = new Float64Array(numItems);
+  const heapScratch = new Int32Array(Math.max(p.candidatesPerRequest, p.exposedPerRequest));
+  const candidateScores = new Float64Array(p.candidatesPerRequest);
+  let requestId = 0;
+  let row = 0;
+
+  for (let u = 0; u < numUsers; u++) {
+    // Retrieval weights for this user; the max is subtracted before exp to avoid overflow.
+    if (p.exposureBias > 0) {
+      let maxScore = -Infinity;
+      for (let i = 0; i < numItems; i++) {
+        const s =
+          RETRIEVAL_AFFINITY * dot(retrievalUser, u * d, retrievalItem, i * d, d) +
+          RETRIEVAL_POPULARITY * logPopularity[i];
+        retrievalWeight[i] = s;
+        if (s > maxScore) maxScore = s;
+      }
+      for (let i = 0; i < numItems; i++) retrievalWeight[i] = Math.exp(retrievalWeight[i] - maxScore);
+    }
+    let time = logRng.uniform() * 7 * SECONDS_PER_DAY;
+    let exposed = 0;
+    while (exposed < perUser) {
+      const slots = Math.min(p.exposedPerRequest, perUser - exposed);
+      requestId++;
+      let policySlots = 0;
+      for (let s = 0; s < slots; s++) if (logRng.uniform() < p.exposureBias) policySlots++;
+      const picked: number[] = [];
+      if (policySlots > 0) {
+        // Retrieval: exponential race = weighted sampling without replacement; key log(U)/w, largest wins.
+        for (let i = 0; i < numItems; i++) {
+          raceKeys[i] =
+            exposedStamp[i] === u ? -Infinity : Math.log(1 - logRng.uniform()) / retrievalWeight[i];
+        }
+        const candidates = topK(raceKeys, p.candidatesPerRequest, heapScratch);
+        for (let c = 0; c < candidates.length; c++) {
+          const i = candidates[c];
+          candidateScores[c] =
+            RANKING_AFFINITY * dot(rankingUser, u * d, rankingItem, i * d, d) +
+            RANKING_POPULARITY * logPopularity[i] +
+            logRng.gumbel();
+        }
+        const best = topK(candidateScores.subarray(0, candidates.length), policySlots, heapScratch);
+        for (let b = 0; b < best.length; b++) picked.push(candidates[best[b]]);
+        for (const i of picked) requestStamp[i] = requestId;
+      }
+      while (picked.length < slots) {
+        const i = logRng.int(numItems);
+        if (exposedStamp[i] === u || requestStamp[i] === requestId) continue;
+        requestStamp[i] = requestId;
+        picked.push(i);
+      }
+      // Positions of policy picks are shuffled with the random ones, as a feed would interleave them.
+      logRng.shuffle(picked);
+      for (const i of picked) {
+        exposedStamp[i] = u;
+        const pref = world.preference(u, i);
+        const label = world.label(u, i);
+        let watch: number;
+        if (label === 1) {
+          watch = duration[i] * (1 + 0.1 * logRng.uniform());
+        } else if (logRng.uniform() < SKIP_SHARE * (1 - pref)) {
+          watch = 0;
+        } else {
+          // Stays below the duration (unfinished); higher preference, longer watch.
+          watch = duration[i] * 0.95 * Math.pow(logRng.uniform(), 1 / (0.5 + 2 * pref));
+        }
+        userCol[row] = u;
+        itemCol[row] = i;
+        timeCol[row] = time;
+        labelCol[row] = label;
+        watchCol[row] = watch;
+        row++;
+        time += Math.max(1, watch);
+      }
+      exposed += slots;
+      time += -Math.log(1 - logRng.uniform()) * MEAN_REQUEST_GAP_S;
+    }
+  }
+
+  // Exposed items per user (rows are grouped by user here, before the time sort).
+  const exposedOffsets = new Int32Array(numUsers + 1);
+  for (let u = 0; u < numUsers; u++) exposedOffsets[u + 1] = (u + 1) * perUser;
+  const groundTruth = new SimulatedGroundTruth(world, exposedOffsets, itemCol.slice());
+
+  return createCascadeDataset({
+    name: `Simulated cascade (${numUsers} users, ${numItems} items, bias ${p.exposureBias}, seed ${p.seed})`,
+    numUsers,
+    numItems,
+    numCategories: p.categories,
+    itemCategory,
+    denseDim: mm,
+    itemDense,
+    interactions: { user: userCol, item: itemCol, time: timeCol, label: labelCol, watchTime: watchCol },
+    groundTruth,
+  });
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import type { ParamSpec } from '../../contract/api';
+import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
+import {
+  SpecError,
+  defaultExperimentSpec,
+  resolveMethodParams,
+  resolveParamValues,
+  validateSpec,
+} from './spec';
+
+const minimal = { name: 'x', dataset: { kind: 'simulated' }, methods: [{ id: 'bc' }] };
+
+function fieldOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (error) {
+    if (error instanceof SpecError) {
+      expect(error.message.startsWith(error.field)).toBe(true);
+      return error.field;
+    }
+    throw error;
+  }
+  throw new Error('expected a SpecError');
+}
+
+describe('validateSpec', () => {
+  it('applies the defaults to a minimal spec', () => {
+    expect(validateSpec(minimal)).toEqual({
+      name: 'x',
+      dataset: { kind: 'simulated', params: {} },
+      retrieval: { model: 'dssm' },
+      methods: [{ id: 'bc' }],
+      training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
+      evaluation: { retrievalK: [100, 200], corpus: 'all' },
+      seeds: [1],
+      backend: 'auto',
+    });
+  });
+
+  it('keeps given values', () => {
+    const spec = validateSpec({
+      ...minimal,
+      description: 'd',
+      dataset: { kind: 'stored', datasetId: 3 },
+      methods: [{ id: 'bc', label: 'BC (mine)', params: {} }],
+      training: { epochs: 1, learningRate: 0.05 },
+      evaluation: { retrievalK: [10], corpus: 'test' },
+      seeds: [4, 5],
+      backend: 'wasm',
+    });
+    expect(spec.dataset).toEqual({ kind: 'stored', datasetId: 3 });
+    expect(spec.training).toEqual({ epochs: 1, batchSize: 512, learningRate: 0.05, embeddingDim: 128 });
+    expect(spec.evaluation).toEqual({ retrievalK: [10], corpus: 'test' });
+    expect(spec.seeds).toEqual([4, 5]);
+    expect(spec.backend).toBe('wasm');
+    expect(spec.methods[0].label).toBe('BC (mine)');
+    expect(spec.description).toBe('d');
+  });
+
+  it('names the field of every error', () => {
+    const cases: [unknown, string][] = [
+      [null, ''],
+      [{ ...minimal, name: '' }, 'name'],
+      [{ ...minimal, name: 3 }, 'name'],
+      [{ ...minimal, extra: 1 }, 'extra'],
+      [{ ...minimal, dataset: undefined }, 'dataset'],
+      [{ ...minimal, dataset: { kind: 'csv' } }, 'dataset.kind'],
+      [{ ...minimal, dataset: { kind: 'stored', datasetId: 0 } }, 'dataset.datasetId'],
+      [{ ...minimal, dataset: { kind: 'simulated', params: { users: 1 } } }, 'dataset.params.users'],
+      [
+        { ...minimal, dataset: { kind: 'simulated', params: { exposureBias: 'high' } } },
+        'dataset.params.exposureBias',
+      ],
+      [{ ...minimal, dataset: { kind: 'simulated', params: { speed: 1 } } }, 'dataset.params.speed'],
+      [{ ...minimal, methods: [] }, 'methods'],
+      [{ ...minimal, methods: [{ id: 'nope' }] }, 'methods[0].id'],
+      [
+        { ...minimal, methods: [{ id: 'bc' }, { id: 'bc', params: { alpha: 0.5 } }] },
+        'methods[1].params.alpha',
+      ],
+      [{ ...minimal, methods: [{ id: 'bc' }, { id: 'bc' }] }, 'methods[1].label'],
+      [{ ...minimal, methods: [{ id: 'bc', colour: 1 }] }, 'methods[0].colour'],
+      [{ ...minimal, training: { batchSize: 0 } }, 'training.batchSize'],
+      [{ ...minimal, training: { batchSize: 12.5 } }, 'training.batchSize'],
+      [{ ...minimal, training: { learningRate: 0 } }, 'training.learningRate'],
+      [{ ...minimal, training: { epochs: '3' } }, 'training.epochs'],
+      [{ ...minimal, training: { momentum: 0.9 } }, 'training.momentum'],
+      [{ ...minimal, evaluation: { retrievalK: [] } }, 'evaluation.retrievalK'],
+      [{ ...minimal, evaluation: { retrievalK: [100, -5] } }, 'evaluation.retrievalK[1]'],
+      [{ ...minimal, evaluation: { retrievalK: [100, 100] } }, 'evaluation.retrievalK[1]'],
+      [{ ...minimal, evaluation: { corpus: 'train' } }, 'evaluation.corpus'],
+      [{ ...minimal, seeds: [1, 1.5] }, 'seeds[1]'],
+      [{ ...minimal, seeds: 1 }, 'seeds'],
+      [{ ...minimal, backend: 'gpu' }, 'backend'],
+      [{ ...minimal, retrieval: { model: 'youtube-dnn' } }, 'retrieval.model'],
+    ];
+    for (const [input, field] of cases)
+      expect(
+        fieldOf(() => validateSpec(input)),
+        JSON.stringify(input),
+      ).toBe(field);
+  });
+
+  it('accepts its own default spec unchanged', () => {
+    const template = defaultExperimentSpec();
+    expect(validateSpec(template)).toEqual(template);
+    expect(template.dataset).toEqual({ kind: 'simulated', params: DEFAULT_SIMULATOR_PARAMS });
+    expect(template.methods).toEqual([{ id: 'bc', params: {} }]);
+  });
+});
+
+describe('resolveParamValues', () => {
+  const declared: ParamSpec[] = [
+    {
+      kind: 'number',
+      key: 'alpha',
+      label: 'a',
+      help: '',
+      default: 0.99,
+      min: 0,
+      max: 1,
+      step: 0.01,
+      integer: false,
+    },
+    {
+      kind: 'number',
+      key: 'walks',
+      label: 'H',
+      help: '',
+      default: 50,
+      min: 1,
+      max: 500,
+      step: 1,
+      integer: true,
+    },
+    {
+      kind: 'choice',
+      key: 'compare',
+      label: 'c',
+      help: '',
+      default: 'ge',
+      options: [
+        { value: 'ge', label: '>=' },
+        { value: 'gt', label: '>' },
+      ],
+    },
+    { kind: 'boolean', key: 'ema', label: 'e', help: '', default: true },
+  ];
+
+  it('fills defaults and keeps valid values', () => {
+    expect(resolveParamValues(declared, undefined, 'm.params', 'X')).toEqual({
+      alpha: 0.99,
+      walks: 50,
+      compare: 'ge',
+      ema: true,
+    });
+    expect(resolveParamValues(declared, { alpha: 0.5, compare: 'gt', ema: false }, 'm.params', 'X')).toEqual({
+      alpha: 0.5,
+      walks: 50,
+      compare: 'gt',
+      ema: false,
+    });
+  });
+
+  it('rejects wrong types, ranges, integers, choices and unknown keys, naming the field', () => {
+    const cases: [unknown, string][] = [
+      [{ alpha: 1.5 }, 'm.params.alpha'],
+      [{ alpha: '0.5' }, 'm.params.alpha'],
+      [{ walks: 2.5 }, 'm.params.walks'],
+      [{ compare: 'lt' }, 'm.params.compare'],
+      [{ ema: 1 }, 'm.params.ema'],
+      [{ beta: 1 }, 'm.params.beta'],
+      [[1], 'm.params'],
+    ];
+    for (const [given, field] of cases)
+      expect(fieldOf(() => resolveParamValues(declared, given, 'm.params', 'X'))).toBe(field);
+  });
+
+  it('resolveMethodParams looks the method up in the registry', () => {
+    expect(resolveMethodParams({ id: 'bc' }, 'methods[0]')).toEqual({});
+    expect(fieldOf(() => resolveMethodParams({ id: 'damcar-x' }, 'methods[2]'))).toBe('methods[2].id');
+  });
+});

@@ -1,0 +1,324 @@
+/**
+ * Experiment specs: validation with defaults, and the quickstart template.
+ *
+ * A spec arrives as untrusted JSON (an experiments/*.json file, the editor, the CLI). Every
+ * problem is reported as a SpecError naming the field path, e.g. `training.batchSize` or
+ * `methods[0].params.alpha`. Unknown keys are errors too, so a typo does not silently fall back
+ * to a default.
+ */
+import type {
+  BackendChoice,
+  DatasetSource,
+  EvaluationSpec,
+  ExperimentSpec,
+  MethodRunSpec,
+  ParamSpec,
+  ParamValue,
+  ParamValues,
+  SimulatorParams,
+  TrainingSpec,
+} from '../../contract/api';
+import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
+import { getMethod, listMethods } from '../methods/registry';
+
+export class SpecError extends Error {
+  /** Path of the offending field, e.g. `methods[0].params.alpha`. */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(field ? `${field}: ${message}` : message);
+    this.name = 'SpecError';
+    this.field = field;
+  }
+}
+
+export const DEFAULT_TRAINING: TrainingSpec = {
+  epochs: 3,
+  batchSize: 512,
+  learningRate: 0.01,
+  embeddingDim: 128,
+};
+export const DEFAULT_EVALUATION: EvaluationSpec = { retrievalK: [100, 200], corpus: 'all' };
+export const DEFAULT_SEEDS: readonly number[] = [1];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+interface NumberRange {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Exclusive lower bound (for learning rates). */
+  minExclusive?: boolean;
+}
+
+const TRAINING_RANGES: Record<keyof TrainingSpec, NumberRange> = {
+  epochs: { min: 1, max: 1000, integer: true },
+  batchSize: { min: 1, max: 65536, integer: true },
+  learningRate: { min: 0, max: 10, integer: false, minExclusive: true },
+  embeddingDim: { min: 1, max: 1024, integer: true },
+};
+const K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
+const SEED_RANGE: NumberRange = { min: 0, max: 4294967295, integer: true };
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? `"${value}"` : typeof value === 'object' ? 'an object' : String(value);
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+function expectRecord(value: unknown, path: string): Json {
+  if (!isRecord(value)) throw new SpecError(path, `must be an object, got ${describe(value)}`);
+  return value;
+}
+
+function rejectUnknownKeys(obj: Json, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      throw new SpecError(join(path, key), `unknown field; expected one of ${allowed.join(', ')}`);
+    }
+  }
+}
+
+function expectString(value: unknown, path: string, options: { nonEmpty?: boolean } = {}): string {
+  if (typeof value !== 'string') throw new SpecError(path, `must be a string, got ${describe(value)}`);
+  if (options.nonEmpty && value.trim() === '') throw new SpecError(path, 'must not be empty');
+  return value;
+}
+
+function expectNumber(value: unknown, path: string, range: NumberRange): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new SpecError(path, `must be a finite number, got ${describe(value)}`);
+  }
+  if (range.integer && !Number.isInteger(value))
+    throw new SpecError(path, `must be an integer, got ${value}`);
+  const belowMin = range.minExclusive ? value <= range.min : value < range.min;
+  if (belowMin || value > range.max) {
+    const low = range.minExclusive ? `(${range.min}` : `[${range.min}`;
+    throw new SpecError(path, `must be in ${low}, ${range.max}], got ${value}`);
+  }
+  return value;
+}
+
+function expectOneOf<T extends string>(value: unknown, options: readonly T[], path: string): T {
+  if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) {
+    throw new SpecError(path, `must be one of ${options.join(', ')}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+function expectNumberList(value: unknown, path: string, range: NumberRange): number[] {
+  if (!Array.isArray(value)) throw new SpecError(path, `must be an array of numbers, got ${describe(value)}`);
+  if (value.length === 0) throw new SpecError(path, 'must not be empty');
+  const out = value.map((v, i) => expectNumber(v, `${path}[${i}]`, range));
+  const seen = new Set<number>();
+  out.forEach((v, i) => {
+    if (seen.has(v)) throw new SpecError(`${path}[${i}]`, `repeats ${v}`);
+    seen.add(v);
+  });
+  return out;
+}
+
+function validateParam(spec: ParamSpec, value: unknown, path: string): ParamValue {
+  switch (spec.kind) {
+    case 'number':
+      return expectNumber(value, path, { min: spec.min, max: spec.max, integer: spec.integer });
+    case 'choice':
+      return expectOneOf(
+        value,
+        spec.options.map((o) => o.value),
+        path,
+      );
+    case 'boolean':
+      if (typeof value !== 'boolean')
+        throw new SpecError(path, `must be true or false, got ${describe(value)}`);
+      return value;
+  }
+}
+
+/**
+ * Parameter values checked against their declarations (type, range, integer, choices), with
+ * every declared key present: missing ones take their defaults. `path` is where the params
+ * object sits, e.g. `methods[0].params`.
+ */
+export function resolveParamValues(
+  declared: readonly ParamSpec[],
+  given: unknown,
+  path: string,
+  owner: string,
+): ParamValues {
+  const obj = expectRecord(given ?? {}, path);
+  for (const key of Object.keys(obj)) {
+    if (!declared.some((p) => p.key === key)) {
+      const names = declared.map((p) => p.key);
+      throw new SpecError(
+        join(path, key),
+        `unknown parameter of ${owner}; ${names.length > 0 ? `expected one of ${names.join(', ')}` : 'it has none'}`,
+      );
+    }
+  }
+  const out: ParamValues = {};
+  for (const p of declared) {
+    out[p.key] = obj[p.key] === undefined ? p.default : validateParam(p, obj[p.key], join(path, p.key));
+  }
+  return out;
+}
+
+/**
+ * The method's parameters with every declared key (see resolveParamValues). `path` locates the
+ * method in the spec, e.g. `methods[0]`; errors name e.g. `methods[0].params.alpha`.
+ */
+export function resolveMethodParams(m: MethodRunSpec, path: string): ParamValues {
+  const method = getMethod(m.id);
+  if (!method) {
+    const known = listMethods()
+      .map((d) => d.id)
+      .join(', ');
+    throw new SpecError(join(path, 'id'), `unknown method "${m.id}"; available: ${known}`);
+  }
+  return resolveParamValues(method.descriptor.params, m.params, join(path, 'params'), method.descriptor.name);
+}
+
+function validateDataset(value: unknown, path: string): DatasetSource {
+  const obj = expectRecord(value, path);
+  const kind = expectOneOf(obj.kind, ['simulated', 'stored'] as const, join(path, 'kind'));
+  if (kind === 'stored') {
+    rejectUnknownKeys(obj, ['kind', 'datasetId'], path);
+    const datasetId = expectNumber(obj.datasetId, join(path, 'datasetId'), {
+      min: 1,
+      max: Number.MAX_SAFE_INTEGER,
+      integer: true,
+    });
+    return { kind, datasetId };
+  }
+  rejectUnknownKeys(obj, ['kind', 'params'], path);
+  const params = expectRecord(obj.params ?? {}, join(path, 'params'));
+  try {
+    resolveSimulatorParams(params as Partial<SimulatorParams>);
+  } catch (error) {
+    if (error instanceof SimulatorParamError) {
+      throw new SpecError(
+        join(join(path, 'params'), error.field),
+        error.message.slice(error.field.length + 2),
+      );
+    }
+    throw error;
+  }
+  return { kind, params: { ...(params as Partial<SimulatorParams>) } };
+}
+
+function validateTraining(value: unknown, path: string): TrainingSpec {
+  const obj = expectRecord(value ?? {}, path);
+  const keys = Object.keys(TRAINING_RANGES) as (keyof TrainingSpec)[];
+  rejectUnknownKeys(obj, keys, path);
+  const out: TrainingSpec = { ...DEFAULT_TRAINING };
+  for (const key of keys) {
+    if (obj[key] !== undefined) out[key] = expectNumber(obj[key], join(path, key), TRAINING_RANGES[key]);
+  }
+  return out;
+}
+
+function validateEvaluation(value: unknown, path: string): EvaluationSpec {
+  const obj = expectRecord(value ?? {}, path);
+  rejectUnknownKeys(obj, ['retrievalK', 'corpus'], path);
+  return {
+    retrievalK:
+      obj.retrievalK === undefined
+        ? [...DEFAULT_EVALUATION.retrievalK]
+        : expectNumberList(obj.retrievalK, join(path, 'retrievalK'), K_RANGE),
+    corpus:
+      obj.corpus === undefined
+        ? DEFAULT_EVALUATION.corpus
+        : expectOneOf(obj.corpus, ['all', 'test'] as const, join(path, 'corpus')),
+  };
+}
+
+function validateMethods(value: unknown, path: string): MethodRunSpec[] {
+  if (!Array.isArray(value)) throw new SpecError(path, `must be an array of methods, got ${describe(value)}`);
+  if (value.length === 0) throw new SpecError(path, 'must name at least one method');
+  const labels = new Map<string, number>();
+  return value.map((entry, index) => {
+    const itemPath = `${path}[${index}]`;
+    const obj = expectRecord(entry, itemPath);
+    rejectUnknownKeys(obj, ['id', 'params', 'label'], itemPath);
+    const id = expectString(obj.id, join(itemPath, 'id'), { nonEmpty: true });
+    const run: MethodRunSpec = { id };
+    if (obj.params !== undefined)
+      run.params = { ...expectRecord(obj.params, join(itemPath, 'params')) } as ParamValues;
+    resolveMethodParams(run, itemPath);
+    if (obj.label !== undefined)
+      run.label = expectString(obj.label, join(itemPath, 'label'), { nonEmpty: true });
+    // Result rows are keyed by label, so two rows must not share one.
+    const label = run.label ?? getMethod(id)?.descriptor.name ?? id;
+    const previous = labels.get(label);
+    if (previous !== undefined) {
+      throw new SpecError(
+        join(itemPath, 'label'),
+        `the row label "${label}" is already used by ${path}[${previous}]; give each run its own label`,
+      );
+    }
+    labels.set(label, index);
+    return run;
+  });
+}
+
+const TOP_LEVEL_KEYS = [
+  'name',
+  'description',
+  'dataset',
+  'retrieval',
+  'methods',
+  'training',
+  'evaluation',
+  'seeds',
+  'backend',
+] as const;
+
+/** Checks an untrusted spec and returns it with defaults applied; throws SpecError. */
+export function validateSpec(input: unknown): ExperimentSpec {
+  const obj = expectRecord(input, '');
+  rejectUnknownKeys(obj, TOP_LEVEL_KEYS, '');
+  const name = expectString(obj.name, 'name', { nonEmpty: true });
+  if (name.length > 200) throw new SpecError('name', `must be at most 200 characters, has ${name.length}`);
+  const spec: ExperimentSpec = {
+    name,
+    dataset: validateDataset(obj.dataset, 'dataset'),
+    retrieval: { model: 'dssm' },
+    methods: validateMethods(obj.methods, 'methods'),
+    training: validateTraining(obj.training, 'training'),
+    evaluation: validateEvaluation(obj.evaluation, 'evaluation'),
+    seeds: obj.seeds === undefined ? [...DEFAULT_SEEDS] : expectNumberList(obj.seeds, 'seeds', SEED_RANGE),
+    backend: obj.backend === undefined ? 'auto' : expectOneOf(obj.backend, BACKEND_CHOICES, 'backend'),
+  };
+  if (obj.description !== undefined) spec.description = expectString(obj.description, 'description');
+  if (obj.retrieval !== undefined) {
+    const retrieval = expectRecord(obj.retrieval, 'retrieval');
+    rejectUnknownKeys(retrieval, ['model'], 'retrieval');
+    spec.retrieval = { model: expectOneOf(retrieval.model, ['dssm'] as const, 'retrieval.model') };
+  }
+  return spec;
+}
+
+/** The quickstart: BC with DSSM on the default simulated cascade, the paper's training settings. */
+export function defaultExperimentSpec(): ExperimentSpec {
+  return {
+    name: 'Quickstart: BC on the simulated cascade',
+    description:
+      'DSSM retrieval trained with binary cross-entropy on exposed interactions (BC), evaluated on ' +
+      'the test split (R/P/F@K) and against the simulator ground truth (GT-R@K).',
+    dataset: { kind: 'simulated', params: { ...DEFAULT_SIMULATOR_PARAMS } },
+    retrieval: { model: 'dssm' },
+    methods: [{ id: 'bc', params: {} }],
+    training: { ...DEFAULT_TRAINING },
+    evaluation: { retrievalK: [...DEFAULT_EVALUATION.retrievalK], corpus: DEFAULT_EVALUATION.corpus },
+    seeds: [...DEFAULT_SEEDS],
+    backend: 'auto',
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The epoch/batch loop shared by methods: per-epoch shuffling, cancellation between steps,
+ * progress events at most five times a second (with a yield to the event loop so a worker can
+ * receive its abort message), and per-epoch curves and log lines.
+ */
+import { JobCancelledError } from '../experiments/job';
+import type { Rng } from '../random';
+import type { MethodContext } from './types';
+
+/** Minimum time between two progress events. */
+export const PROGRESS_INTERVAL_MS = 200;
+
+export interface EpochLoopOptions {
+  ctx: MethodContext;
+  /** Example ids (e.g. interaction rows); shuffled every epoch with `shuffle`. */
+  examples: Int32Array;
+  epochs: number;
+  batchSize: number;
+  /** Shuffling randomness (fork of the context's rng). */
+  shuffle: Rng;
+  /** One optimisation step on a batch of example ids; returns its loss. */
+  step(batch: Int32Array): number;
+  /** After each epoch: extra named values for the curves (e.g. validation loss). */
+  afterEpoch?(epoch: number): Record<string, number>;
+  /** Curve name of the mean training loss per epoch. */
+  lossCurve?: string;
+  /** Words for log lines, e.g. 'BC'. */
+  label: string;
+}
+
+export interface EpochLoopResult {
+  /** Mean training loss of each epoch. */
+  epochLoss: number[];
+  samplesPerSecond: number;
+}
+
+/** Lets queued messages (an abort from the parent thread) run. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+export function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new JobCancelledError();
+}
+
+export async function runEpochs(options: EpochLoopOptions): Promise<EpochLoopResult> {
+  const { ctx, epochs, batchSize } = options;
+  const order = Int32Array.from(options.examples);
+  const stepsPerEpoch = Math.ceil(order.length / batchSize);
+  if (stepsPerEpoch === 0) throw new Error(`${options.label}: there are no training examples`);
+  const totalSteps = epochs * stepsPerEpoch;
+  const epochLoss: number[] = [];
+  const trainStart = performance.now();
+  let lastEmit = performance.now();
+  let samplesSinceEmit = 0;
+  let samplesTotal = 0;
+
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    options.shuffle.shuffle(order);
+    let lossSum = 0;
+    let lossCount = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      throwIfCancelled(ctx.signal);
+      const batch = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
+      const loss = options.step(batch);
+      if (!Number.isFinite(loss))
+        throw new Error(`${options.label}: the loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}`);
+      lossSum += loss * batch.length;
+      lossCount += batch.length;
+      samplesSinceEmit += batch.length;
+      samplesTotal += batch.length;
+      const now = performance.now();
+      const lastStep = s === stepsPerEpoch - 1;
+      if (now - lastEmit >= PROGRESS_INTERVAL_MS || lastStep) {
+        ctx.emit({
+          type: 'progress',
+          phase: 'train',
+          epoch: epoch + 1,
+          epochs,
+          step: s + 1,
+          stepsPerEpoch,
+          loss,
+          samplesPerSecond: (samplesSinceEmit * 1000) / Math.max(1e-3, now - lastEmit),
+          fraction: (epoch * stepsPerEpoch + s + 1) / totalSteps,
+        });
+        lastEmit = now;
+        samplesSinceEmit = 0;
+        await yieldToEventLoop();
+      }
+    }
+    const meanLoss = lossSum / lossCount;
+    epochLoss.push(meanLoss);
+    ctx.emit({ type: 'curve', name: options.lossCurve ?? 'train/loss', step: epoch + 1, value: meanLoss });
+    const extra = options.afterEpoch ? options.afterEpoch(epoch + 1) : {};
+    for (const [name, value] of Object.entries(extra))
+      ctx.emit({ type: 'curve', name, step: epoch + 1, value });
+    const extraText = Object.entries(extra)
+      .map(([name, value]) => `, ${name} ${value.toFixed(4)}`)
+      .join('');
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      message: `${options.label} epoch ${epoch + 1}/${epochs}: train loss ${meanLoss.toFixed(4)}${extraText}`,
+    });
+  }
+  const seconds = (performance.now() - trainStart) / 1000;
+  return { epochLoss, samplesPerSecond: samplesTotal / Math.max(1e-6, seconds) };
+}

@@ -1,0 +1,195 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend.
+ *
+ * Order (fastest first): `tensorflow` (native TensorFlow through @tensorflow/tfjs-node-gpu, then
+ * @tensorflow/tfjs-node), `webgpu` (Dawn through the `webgpu` npm package plus
+ * @tensorflow/tfjs-backend-webgpu), `wasm`, `cpu`. The native and WebGPU packages are optional
+ * and usually absent, so they are loaded by dynamic import of a module name held in a variable:
+ * neither tsc nor a bundler tries to resolve them. A backend that fails hands over to the next
+ * one in the order, with a one-line note saying why.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendChoice, BackendName } from '../../contract/api';
+import './gradients';
+
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+export interface BackendInit {
+  backend: BackendName;
+  /** Device or adapter, e.g. `WebAssembly SIMD, 1 thread`. */
+  device: string;
+  /** One line per backend that was tried and skipped, in order. */
+  notes: string[];
+}
+
+/** Initialises one backend and returns its device string, or throws saying why it cannot run. */
+export type BackendLoader = () => Promise<string>;
+export type BackendLoaders = Record<BackendName, BackendLoader>;
+
+function reason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  // Notes are one line: keep the first line of multi-line loader errors.
+  return message.split('\n')[0].trim() || 'unknown error';
+}
+
+/**
+ * Pure selection logic: tries the requested backend (for `auto`, the first in the order) and
+ * falls back along BACKEND_ORDER after it. Throws when nothing from there on works.
+ */
+export async function chooseBackend(choice: BackendChoice, loaders: BackendLoaders): Promise<BackendInit> {
+  const start = choice === 'auto' ? 0 : BACKEND_ORDER.indexOf(choice);
+  if (start < 0)
+    throw new Error(
+      `Unknown backend "${String(choice)}"; expected auto or one of ${BACKEND_ORDER.join(', ')}.`,
+    );
+  const notes: string[] = [];
+  for (let k = start; k < BACKEND_ORDER.length; k++) {
+    const name = BACKEND_ORDER[k];
+    try {
+      const device = await loaders[name]();
+      return { backend: name, device, notes };
+    } catch (error) {
+      const next = BACKEND_ORDER[k + 1];
+      notes.push(`${name} unavailable (${reason(error)})${next ? `; trying ${next}` : ''}.`);
+    }
+  }
+  throw new Error(`No TensorFlow.js backend could be initialised: ${notes.join(' ')}`);
+}
+
+type LooseModule = Record<string, unknown>;
+
+/** Dynamic import of a package that may be absent; the name in a variable keeps tsc and bundlers out. */
+async function importOptional(name: string): Promise<LooseModule> {
+  const specifier = name;
+  try {
+    return (await import(/* @vite-ignore */ specifier)) as LooseModule;
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    // Only the package itself being absent is "not installed"; a broken dependency keeps its message.
+    if (missing && error instanceof Error && error.message.includes(`'${name}'`)) {
+      throw new Error(`${name} is not installed`);
+    }
+    throw error;
+  }
+}
+
+async function activate(name: BackendName): Promise<void> {
+  if (!tf.findBackendFactory(name)) throw new Error(`the ${name} backend is not registered`);
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
+  await tf.ready();
+  if (tf.getBackend() !== name) throw new Error(`tf.getBackend() is ${tf.getBackend()}, not ${name}`);
+}
+
+async function loadTensorflow(): Promise<string> {
+  const failures: string[] = [];
+  for (const [pkg, device] of [
+    ['@tensorflow/tfjs-node-gpu', 'TensorFlow native (GPU build)'],
+    ['@tensorflow/tfjs-node', 'TensorFlow native (CPU)'],
+  ] as const) {
+    try {
+      await importOptional(pkg);
+      await activate('tensorflow');
+      return device;
+    } catch (error) {
+      const why = reason(error);
+      failures.push(why.startsWith(pkg) ? why : `${pkg}: ${why}`);
+    }
+  }
+  throw new Error(failures.join('; '));
+}
+
+interface GpuAdapterLike {
+  info?: { vendor?: string; architecture?: string; device?: string; description?: string };
+  requestAdapterInfo?: () => Promise<{
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+  }>;
+}
+interface GpuLike {
+  requestAdapter(options?: unknown): Promise<GpuAdapterLike | null>;
+}
+
+async function loadWebgpu(): Promise<string> {
+  const globalScope = globalThis as { navigator?: { gpu?: unknown } };
+  if (!globalScope.navigator?.gpu) {
+    const dawn = await importOptional('webgpu');
+    const create = dawn.create;
+    if (typeof create !== 'function') throw new Error('the webgpu package has no create()');
+    // The backend package looks for WebGPU globals (GPUBufferUsage, ...) when it loads.
+    if (typeof dawn.globals === 'object' && dawn.globals !== null) Object.assign(globalThis, dawn.globals);
+    const gpu: unknown = create([]);
+    if (globalScope.navigator) {
+      Object.defineProperty(globalScope.navigator, 'gpu', { value: gpu, configurable: true });
+    } else {
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    }
+  }
+  const gpu = globalScope.navigator?.gpu as GpuLike | undefined;
+  if (!gpu || typeof gpu.requestAdapter !== 'function') throw new Error('navigator.gpu is not available');
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) throw new Error('no WebGPU adapter found');
+  const info = adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {});
+  await importOptional('@tensorflow/tfjs-backend-webgpu');
+  await activate('webgpu');
+  const name = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ');
+  return `WebGPU: ${name || 'unnamed adapter'}`;
+}
+
+export interface WasmOptions {
+  /** Folder holding the tfjs-backend-wasm *.wasm files, for bundled apps; the package's own by default. */
+  wasmDir?: string;
+}
+
+async function loadWasm(options: WasmOptions): Promise<string> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (options.wasmDir) {
+    const dir = options.wasmDir.endsWith('/') ? options.wasmDir : `${options.wasmDir}/`;
+    wasm.setWasmPaths(dir);
+  }
+  await activate('wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = wasm.getThreadsCount();
+  return `WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}`;
+}
+
+async function loadCpu(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  await activate('cpu');
+  return 'JavaScript (CPU)';
+}
+
+/** The real loaders for this process. */
+export function defaultBackendLoaders(options: WasmOptions = {}): BackendLoaders {
+  return {
+    tensorflow: loadTensorflow,
+    webgpu: loadWebgpu,
+    wasm: () => loadWasm(options),
+    cpu: loadCpu,
+  };
+}
+
+let current: { choice: BackendChoice; result: Promise<BackendInit> } | null = null;
+
+/**
+ * Initialises the backend for this process (or worker). Calling again with the same choice
+ * returns the first result (re-activating that backend if something switched away from it); a
+ * different choice selects again.
+ */
+export async function initBackend(choice: BackendChoice, options: WasmOptions = {}): Promise<BackendInit> {
+  if (current && current.choice === choice) {
+    const previous = await current.result;
+    if (tf.getBackend() === previous.backend) return previous;
+  }
+  const result = chooseBackend(choice, defaultBackendLoaders(options));
+  current = { choice, result };
+  try {
+    return await result;
+  } catch (error) {
+    current = null;
+    throw error;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Dense layers (tf.Variable weights) and the Adagrad optimizer for them.
+ *
+ * Each layer is one custom-gradient node on the tape: forward = matmul + bias + activation (one
+ * fused kernel at inference; tfjs runs it as three kernels while a gradient is being taken),
+ * backward = two matmuls with explicit transposes and a bias sum.
+ * Explicit transposes matter on wasm, where matMul with a transpose flag is about 10x slower
+ * than transposing first; tfjs' own fused-matmul gradient uses the flags.
+ *
+ * The optimizer is the same Adagrad as the embedding tables (embedding.ts), PyTorch's form:
+ * G <- G + g^2, w <- w - lr * g / (sqrt(G) + eps), G starting at 0, eps = 1e-10. (tf.train.adagrad
+ * differs: eps inside the root and an initial accumulator of 0.1.)
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '../random';
+import './gradients';
+import { ADAGRAD_DEFAULTS, type AdagradOptions } from './embedding';
+
+export type Activation = 'relu' | 'linear';
+
+export interface DenseLayer {
+  /** [inputDim, units] */
+  kernel: tf.Variable<tf.Rank.R2>;
+  /** [units] */
+  bias: tf.Variable<tf.Rank.R1>;
+  activation: Activation;
+}
+
+/**
+ * y = activation(x W + b) with a hand-written gradient:
+ *   dz = dy * [y > 0] (relu) or dy (linear);  dx = dz W^T;  dW = x^T dz;  db = sum_rows dz.
+ * @param x [batch, in]
+ * @param kernel [in, out]
+ * @param bias [out]
+ * @returns [batch, out]
+ */
+export function denseLayer(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  activation: Activation,
+): tf.Tensor2D {
+  // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; the last one is the save function.
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, w, b] = args as tf.Tensor[];
+    const save = args[3] as tf.GradSaveFunc;
+    const y = tf.fused.matMul({ a: xIn as tf.Tensor2D, b: w as tf.Tensor2D, bias: b, activation });
+    save([xIn, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xSaved, wSaved, ySaved] = saved;
+        const dz = activation === 'relu' ? tf.mul(dy, tf.step(ySaved)) : dy;
+        return [tf.matMul(dz, tf.transpose(wSaved)), tf.matMul(tf.transpose(xSaved), dz), tf.sum(dz, 0)];
+      },
+    };
+  });
+  return op(x, kernel, bias) as tf.Tensor2D;
+}
+
+/** Glorot (Xavier) uniform: U(-l, l) with l = sqrt(6 / (fanIn + fanOut)). */
+export function glorotUniform(fanIn: number, fanOut: number, rng: Rng): Float32Array {
+  const limit = Math.sqrt(6 / (fanIn + fanOut));
+  const out = new Float32Array(fanIn * fanOut);
+  for (let k = 0; k < out.length; k++) out[k] = rng.uniformIn(-limit, limit);
+  return out;
+}
+
+export interface MlpOptions {
+  /** Activation of the hidden layers (default relu). */
+  hiddenActivation?: Activation;
+  /** Activation of the last layer (default linear, so outputs can be negative). */
+  outputActivation?: Activation;
+}
+
+/** Stack of dense layers: Glorot-uniform kernels (seeded), zero biases. */
+export class Mlp {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly layers: DenseLayer[];
+
+  constructor(inputDim: number, units: number[], rng: Rng, options: MlpOptions = {}) {
+    if (units.length === 0) throw new Error('Mlp needs at least one layer');
+    this.inputDim = inputDim;
+    this.outputDim = units[units.length - 1];
+    const hidden = options.hiddenActivation ?? 'relu';
+    const output = options.outputActivation ?? 'linear';
+    let fanIn = inputDim;
+    this.layers = units.map((fanOut, k) => {
+      if (!Number.isInteger(fanOut) || fanOut < 1)
+        throw new Error(`Mlp: layer ${k} units must be an integer >= 1, got ${fanOut}`);
+      const values = glorotUniform(fanIn, fanOut, rng);
+      const rows = fanIn;
+      // Variables share the initial tensor's data; tidy drops the initial tensors, not the variables.
+      const layer: DenseLayer = {
+        kernel: tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, fanOut]), true)),
+        bias: tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([fanOut]), true)),
+        activation: k === units.length - 1 ? output : hidden,
+      };
+      fanIn = fanOut;
+      return layer;
+    });
+  }
+
+  /** Trainable variables, kernel then bias per layer. */
+  variables(): tf.Variable[] {
+    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+  }
+
+  /**
+   * @param x [batch, inputDim]
+   * @returns [batch, outputDim]
+   */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    let h = x;
+    for (const layer of this.layers) h = denseLayer(h, layer.kernel, layer.bias, layer.activation);
+    return h;
+  }
+
+  dispose(): void {
+    for (const l of this.layers) {
+      l.kernel.dispose();
+      l.bias.dispose();
+    }
+  }
+}
+
+/** Adagrad (PyTorch form) for a fixed list of variables; state in tf.Variables of the same shapes. */
+export class DenseAdagrad {
+  private readonly variables: tf.Variable[];
+  private readonly accumulators: tf.Variable[];
+  private readonly learningRate: tf.Scalar;
+  private readonly epsilon: tf.Scalar;
+
+  constructor(variables: tf.Variable[], options: AdagradOptions) {
+    this.variables = variables;
+    const initial = options.initialAccumulator ?? ADAGRAD_DEFAULTS.initialAccumulator;
+    this.accumulators = variables.map((v) => tf.tidy(() => tf.variable(tf.fill(v.shape, initial), false)));
+    // Kept as tensors so each step does not create fresh scalars.
+    this.learningRate = tf.keep(tf.scalar(options.learningRate));
+    this.epsilon = tf.keep(tf.scalar(options.epsilon ?? ADAGRAD_DEFAULTS.epsilon));
+  }
+
+  /**
+   * One update. `grads[k]` is the gradient of the loss for `variables[k]` (same shape).
+   */
+  apply(grads: tf.Tensor[]): void {
+    if (grads.length !== this.variables.length) {
+      throw new Error(`DenseAdagrad: ${grads.length} gradients for ${this.variables.length} variables`);
+    }
+    tf.tidy(() => {
+      for (let k = 0; k < grads.length; k++) {
+        const g = grads[k];
+        const accumulated = tf.add(this.accumulators[k], tf.square(g));
+        this.accumulators[k].assign(accumulated);
+        const step = tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(accumulated), this.epsilon));
+        this.variables[k].assign(tf.sub(this.variables[k], step));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const a of this.accumulators) a.dispose();
+    this.learningRate.dispose();
+    this.epsilon.dispose();
+  }
+}

@@ -1,0 +1,92 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../random';
+import { initBackend } from './backend';
+import { EmbeddingTable } from './embedding';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+function table(rows: number, dim: number, lr = 0.1): EmbeddingTable {
+  return new EmbeddingTable(rows, dim, createRng(1), { learningRate: lr, initStd: 0.5 });
+}
+
+describe('EmbeddingTable', () => {
+  it('initialises from the seed with the requested spread', () => {
+    const a = new EmbeddingTable(100, 8, createRng(5), { learningRate: 0.1, initStd: 0.2 });
+    const b = new EmbeddingTable(100, 8, createRng(5), { learningRate: 0.1, initStd: 0.2 });
+    expect(a.weights).toEqual(b.weights);
+    let sumSq = 0;
+    for (const w of a.weights) sumSq += w * w;
+    expect(Math.sqrt(sumSq / a.weights.length)).toBeCloseTo(0.2, 1);
+    expect(Array.from(a.accumulators).every((v) => v === 0)).toBe(true);
+  });
+
+  it('gathers rows in id order, repeats included', () => {
+    const t = table(4, 3);
+    const rows = t.gather(Int32Array.from([2, 0, 2]));
+    expect(rows.shape).toEqual([3, 3]);
+    const got = rows.dataSync();
+    const w = t.weights;
+    expect(Array.from(got)).toEqual([...w.slice(6, 9), ...w.slice(0, 3), ...w.slice(6, 9)]);
+    rows.dispose();
+    expect(() => t.gather(Int32Array.from([4]))).toThrow(/outside/);
+  });
+
+  it('applies PyTorch sparse Adagrad: coalesce repeats, G += g^2, w -= lr g / (sqrt(G) + eps)', () => {
+    const t = table(3, 2, 0.1);
+    const before = Float32Array.from(t.weights);
+    // Row 1 appears twice: its gradients (0.3, -0.4) and (0.1, 0.2) sum to (0.4, -0.2).
+    t.applyGradient(Int32Array.from([1, 2, 1]), Float32Array.from([0.3, -0.4, 2, 0, 0.1, 0.2]));
+    // Row 1: G = (0.16, 0.04); step = 0.1 * g / sqrt(G) = 0.1 * sign(g) on the first update.
+    expect(t.accumulators[2]).toBeCloseTo(0.16, 6);
+    expect(t.accumulators[3]).toBeCloseTo(0.04, 6);
+    expect(t.weights[2]).toBeCloseTo(before[2] - 0.1, 6);
+    expect(t.weights[3]).toBeCloseTo(before[3] + 0.1, 6);
+    // Row 2: g = (2, 0): the zero entry stays put (0 / (0 + eps) = 0).
+    expect(t.weights[4]).toBeCloseTo(before[4] - 0.1, 6);
+    expect(t.weights[5]).toBe(before[5]);
+    expect(t.accumulators[4]).toBeCloseTo(4, 6);
+    // Row 0 untouched.
+    expect(t.weights[0]).toBe(before[0]);
+    expect(t.weights[1]).toBe(before[1]);
+
+    // Second update of row 1 with g = (0.3, 0): G = (0.25, 0.04); step = 0.1 * 0.3 / 0.5 = 0.06.
+    const mid = Float32Array.from(t.weights);
+    t.applyGradient(Int32Array.from([1]), Float32Array.from([0.3, 0]));
+    expect(t.accumulators[2]).toBeCloseTo(0.25, 6);
+    expect(t.weights[2]).toBeCloseTo(mid[2] - 0.06, 6);
+    expect(t.weights[3]).toBe(mid[3]);
+  });
+
+  it('reads gradient blocks at an offset and rejects short gradients', () => {
+    const t = table(2, 2, 0.5);
+    const before = Float32Array.from(t.weights);
+    t.applyGradient(Int32Array.from([0]), Float32Array.from([9, 9, 1, -1]), 2);
+    expect(t.weights[0]).toBeCloseTo(before[0] - 0.5, 6);
+    expect(t.weights[1]).toBeCloseTo(before[1] + 0.5, 6);
+    expect(() => t.applyGradient(Int32Array.from([0, 1]), new Float32Array(3))).toThrow(/gradient has/);
+  });
+
+  it('keeps no tensors alive', () => {
+    const t = table(5, 4);
+    const before = tf.memory().numTensors;
+    const rows = t.gather(Int32Array.from([1, 2]));
+    rows.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('EmbeddingTable.applyGradient with bad ids', () => {
+  it('rejects an out-of-range id without corrupting later updates', () => {
+    const t = table(3, 1, 0.1);
+    expect(() => t.applyGradient(Int32Array.from([1, 3]), Float32Array.from([1, 1]))).toThrow(/outside/);
+    const before = Float32Array.from(t.weights);
+    t.applyGradient(Int32Array.from([1, 1]), Float32Array.from([1, 2]));
+    // Only row 1 moves, by lr * sign(1 + 2).
+    expect(t.weights[1]).toBeCloseTo(before[1] - 0.1, 6);
+    expect(t.weights[0]).toBe(before[0]);
+    expect(t.accumulators[1]).toBeCloseTo(9, 6);
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * What travels over Electron IPC, shared by the main process and the preload.
+ *
+ * `ipcMain.handle` loses everything of a thrown error but its message (and prefixes that with
+ * "Error invoking remote method"), so handlers answer with an envelope instead and the preload
+ * turns a failure back into an Error carrying the ApiErrorPayload's field.
+ */
+import type { ApiErrorPayload } from '../contract/api';
+
+export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorPayload };
+
+/**
+ * Saves text where the user picks, through the native save dialog. Not part of the API contract
+ * (the browser transport downloads instead); it lives beside it in the same `domain:verb` style.
+ */
+export const SAVE_TEXT_CHANNEL = 'files:save';
+
+export interface SaveTextRequest {
+  filename: string;
+  mimeType: string;
+  content: string;
+}
+
+/** Whether the user saved the file (false when they cancelled the dialog). */
+export interface SaveTextResponse {
+  saved: boolean;
+  path: string | null;
+}

@@ -1,0 +1,219 @@
+/**
+ * The Electron main process against a stand-in `electron` module (the binary cannot run on CI
+ * machines): which channels it registers, how it forwards calls, errors and events, the save
+ * channel, and the window's security settings.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CHANNELS, EVENTS, type ApiEvents, type EventName } from '../contract/api';
+import type { ApiHandlers, LabApp } from '../app/types';
+import { SAVE_TEXT_CHANNEL, type IpcEnvelope, type SaveTextResponse } from './ipc';
+
+type Handler = (event: unknown, request: unknown) => Promise<unknown>;
+
+const electron = vi.hoisted(() => {
+  const handlers = new Map<string, (event: unknown, request: unknown) => Promise<unknown>>();
+  const sent: { channel: string; payload: unknown }[] = [];
+  const windows: { options: Record<string, unknown>; loaded: string | null }[] = [];
+  const saveDialog = { result: { canceled: false, filePath: '' as string | undefined } };
+  class FakeBrowserWindow {
+    static all: FakeBrowserWindow[] = [];
+    readonly webContents = {
+      send: (channel: string, payload: unknown) => sent.push({ channel, payload }),
+    };
+    private readonly record: { options: Record<string, unknown>; loaded: string | null };
+    constructor(options: Record<string, unknown>) {
+      this.record = { options, loaded: null };
+      windows.push(this.record);
+      FakeBrowserWindow.all.push(this);
+    }
+    static getAllWindows(): FakeBrowserWindow[] {
+      return FakeBrowserWindow.all;
+    }
+    static fromWebContents(): FakeBrowserWindow | null {
+      return FakeBrowserWindow.all[0] ?? null;
+    }
+    isDestroyed(): boolean {
+      return false;
+    }
+    once(): void {}
+    on(): void {}
+    async loadFile(file: string): Promise<void> {
+      this.record.loaded = file;
+    }
+    async loadURL(url: string): Promise<void> {
+      this.record.loaded = url;
+    }
+  }
+  const noop = (): void => undefined;
+  return {
+    handlers,
+    sent,
+    windows,
+    saveDialog,
+    module: {
+      app: {
+        isPackaged: false,
+        getAppPath: () => '/nonexistent-app-path',
+        getPath: () => '/tmp',
+        getVersion: () => '9.9.9',
+        requestSingleInstanceLock: () => true,
+        enableSandbox: noop,
+        whenReady: () => Promise.resolve(),
+        on: noop,
+        quit: noop,
+        exit: noop,
+      },
+      BrowserWindow: FakeBrowserWindow,
+      dialog: {
+        showSaveDialog: async () => saveDialog.result,
+        showErrorBox: noop,
+      },
+      ipcMain: {
+        handle: (channel: string, handler: (event: unknown, request: unknown) => Promise<unknown>) =>
+          handlers.set(channel, handler),
+      },
+      session: {
+        defaultSession: {
+          setPermissionRequestHandler: noop,
+          setPermissionCheckHandler: noop,
+          webRequest: { onBeforeRequest: noop, onHeadersReceived: noop },
+        },
+      },
+      shell: { openExternal: async () => undefined },
+    },
+  };
+});
+
+const lab = vi.hoisted(() => ({
+  options: null as unknown,
+  listeners: new Map<string, (payload: unknown) => void>(),
+}));
+
+vi.mock('electron', () => ({ ...electron.module, default: electron.module }));
+
+vi.mock('../app/lab-app', () => ({
+  createLabApp: async (options: unknown): Promise<LabApp> => {
+    lab.options = options;
+    const handlers = Object.fromEntries(
+      CHANNELS.map((channel) => [channel, async (request: unknown) => ({ channel, request })]),
+    ) as unknown as ApiHandlers;
+    handlers['experiments:create'] = async () => {
+      const error = new Error('spec.name: must not be empty') as Error & { field: string };
+      error.name = 'ValidationError';
+      error.field = 'spec.name';
+      throw error;
+    };
+    return {
+      handlers,
+      events: {
+        on: <E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void) => {
+          lab.listeners.set(event, listener as (payload: unknown) => void);
+          return () => lab.listeners.delete(event);
+        },
+        emit: () => undefined,
+      },
+      waitForExperiment: async () => undefined,
+      close: async () => undefined,
+    };
+  },
+}));
+
+const appFrame = { senderFrame: { url: 'file:///app/out/renderer/index.html' }, sender: {} };
+let dir: string;
+
+function handler(channel: string): Handler {
+  const found = electron.handlers.get(channel);
+  if (!found) throw new Error(`no handler for ${channel}`);
+  return found;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cascade-electron-'));
+  await import('./main');
+  // start() runs after whenReady(); let its awaits settle.
+  await vi.waitFor(() => expect(electron.windows.length).toBe(1));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('Electron main', () => {
+  it('creates the LabApp for the electron transport, with the app version', () => {
+    expect(lab.options).toMatchObject({ transport: 'electron', version: '9.9.9' });
+    // No Electron build of better-sqlite3 at the (fake) app path: the Node build is used.
+    expect((lab.options as { sqliteNativeBinding?: string }).sqliteNativeBinding).toBeUndefined();
+  });
+
+  it('registers every contract channel and the save channel, nothing else', () => {
+    expect([...electron.handlers.keys()].sort()).toEqual([...CHANNELS, SAVE_TEXT_CHANNEL].sort());
+  });
+
+  it('forwards a call to the handler and wraps the answer', async () => {
+    const answer = await handler('experiments:get')(appFrame, { experimentId: 3 });
+    expect(answer).toEqual({
+      ok: true,
+      value: { channel: 'experiments:get', request: { experimentId: 3 } },
+    });
+    expect(await handler('app:info')(appFrame, undefined)).toEqual({
+      ok: true,
+      value: { channel: 'app:info', request: {} },
+    });
+  });
+
+  it('returns handler errors as ApiErrorPayload, keeping the field', async () => {
+    expect(await handler('experiments:create')(appFrame, { spec: {} })).toEqual({
+      ok: false,
+      error: { message: 'spec.name: must not be empty', field: 'spec.name' },
+    });
+  });
+
+  it('refuses calls from frames that are not the workbench', async () => {
+    const foreign = { senderFrame: { url: 'https://evil.example/' }, sender: {} };
+    const answer = (await handler('app:info')(foreign, {})) as IpcEnvelope<unknown>;
+    expect(answer.ok).toBe(false);
+  });
+
+  it('forwards every event to the window on the channel of the same name', () => {
+    expect([...lab.listeners.keys()].sort()).toEqual([...EVENTS].sort());
+    const log: ApiEvents['job:log'] = { time: 't', level: 'info', runId: 1, message: 'hello' };
+    lab.listeners.get('job:log')?.(log);
+    expect(electron.sent).toContainEqual({ channel: 'job:log', payload: log });
+  });
+
+  it('saves text where the dialog says, and reports a cancelled dialog', async () => {
+    const target = join(dir, 'results.md');
+    electron.saveDialog.result = { canceled: false, filePath: target };
+    const saved = (await handler(SAVE_TEXT_CHANNEL)(appFrame, {
+      filename: 'results.md',
+      mimeType: 'text/markdown',
+      content: '| BC |',
+    })) as IpcEnvelope<SaveTextResponse>;
+    expect(saved).toEqual({ ok: true, value: { saved: true, path: target } });
+    expect(await readFile(target, 'utf8')).toBe('| BC |');
+
+    electron.saveDialog.result = { canceled: true, filePath: undefined };
+    expect(
+      await handler(SAVE_TEXT_CHANNEL)(appFrame, { filename: 'a.csv', mimeType: 'text/csv', content: '' }),
+    ).toEqual({ ok: true, value: { saved: false, path: null } });
+    const bad = (await handler(SAVE_TEXT_CHANNEL)(appFrame, { filename: 3 })) as IpcEnvelope<unknown>;
+    expect(bad.ok).toBe(false);
+  });
+
+  it('opens one sandboxed, context-isolated window without Node on the built renderer', () => {
+    const [window] = electron.windows;
+    const prefs = window.options.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+    expect(String(prefs.preload)).toMatch(/out\/preload\/index\.cjs$|preload\/index\.cjs$/);
+    expect(window.loaded).toMatch(/renderer\/index\.html$/);
+  });
+});

@@ -1,0 +1,234 @@
+/**
+ * Electron main process: one window on the workbench, the API over IPC.
+ *
+ * Every renderer runs sandboxed with context isolation and no Node; the preload exposes only the
+ * contract (`window.api`). Nothing remote is loaded: requests other than the app's own files (or
+ * the dev server during `electron-vite dev`) are cancelled, navigation and new windows are refused.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  session,
+  shell,
+  type IpcMainInvokeEvent,
+  type SaveDialogOptions,
+} from 'electron';
+import { CHANNELS, EVENTS, type Channel } from '../contract/api';
+import { createLabApp } from '../app/lab-app';
+import type { LabApp } from '../app/types';
+import { toTransportError } from '../host/api-error';
+import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { SAVE_TEXT_CHANNEL, type IpcEnvelope, type SaveTextRequest, type SaveTextResponse } from './ipc';
+
+const here = import.meta.dirname;
+/** Set by `electron-vite dev`: the renderer comes from the dev server (hot reload). */
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const rendererIndex = join(here, '../renderer/index.html');
+const preloadScript = join(here, '../preload/index.cjs');
+
+let labApp: LabApp | null = null;
+let mainWindow: BrowserWindow | null = null;
+
+/** better-sqlite3 built for Electron's ABI (scripts/rebuild-sqlite-electron.mjs), if there is one. */
+function electronSqliteBinding(): string | undefined {
+  const candidate = join(app.getAppPath(), 'native', 'electron', 'better_sqlite3.node');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/** Whether a URL is part of this app (its bundle, or the dev server in development). */
+function isAppUrl(url: string): boolean {
+  if (url.startsWith('file://') || url.startsWith('devtools://')) return true;
+  return devServerUrl !== undefined && new URL(url).origin === new URL(devServerUrl).origin;
+}
+
+function fromAppFrame(event: IpcMainInvokeEvent): boolean {
+  const url = event.senderFrame?.url ?? '';
+  return isAppUrl(url);
+}
+
+function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    callback({ cancel: !isAppUrl(details.url) && !details.url.startsWith('data:') });
+  });
+  // The dev server's pages get the policy as a header too; the bundle carries it in its meta tag.
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: {
+        ...details.responseHeaders,
+        'Content-Security-Policy': [
+          devServerUrl
+            ? CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
+                "connect-src 'self'",
+                "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
+              )
+            : CONTENT_SECURITY_POLICY,
+        ],
+      },
+    });
+  });
+}
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (url !== contents.getURL()) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    // Links to papers and docs open in the user's browser, never inside the app.
+    if (url.startsWith('https://')) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+});
+
+function registerIpc(lab: LabApp): void {
+  for (const channel of CHANNELS) {
+    ipcMain.handle(channel, async (event, request: unknown): Promise<IpcEnvelope<unknown>> => {
+      if (!fromAppFrame(event)) return { ok: false, error: { message: 'Refused: not the workbench.' } };
+      // Each handler validates its request; the union-keyed lookup needs this one widening.
+      const handler = lab.handlers[channel as Channel] as unknown as (request: unknown) => Promise<unknown>;
+      try {
+        return { ok: true, value: await handler(request ?? {}) };
+      } catch (error) {
+        return { ok: false, error: toTransportError(error).payload };
+      }
+    });
+  }
+
+  ipcMain.handle(
+    SAVE_TEXT_CHANNEL,
+    async (event, request: unknown): Promise<IpcEnvelope<SaveTextResponse>> => {
+      if (!fromAppFrame(event)) return { ok: false, error: { message: 'Refused: not the workbench.' } };
+      const { filename, mimeType, content } = (request ?? {}) as Partial<SaveTextRequest>;
+      if (typeof filename !== 'string' || typeof content !== 'string' || typeof mimeType !== 'string') {
+        return { ok: false, error: { message: 'files:save needs filename, mimeType and content strings.' } };
+      }
+      const extension = filename.includes('.') ? filename.slice(filename.lastIndexOf('.') + 1) : '';
+      const options: SaveDialogOptions = {
+        title: 'Save results',
+        defaultPath: join(app.getPath('downloads'), basename(filename)),
+        filters: extension
+          ? [
+              { name: `${extension.toUpperCase()} (${mimeType})`, extensions: [extension] },
+              { name: 'All files', extensions: ['*'] },
+            ]
+          : [],
+      };
+      const window = BrowserWindow.fromWebContents(event.sender);
+      const choice = window
+        ? await dialog.showSaveDialog(window, options)
+        : await dialog.showSaveDialog(options);
+      if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, path: null } };
+      try {
+        await writeFile(choice.filePath, content, 'utf8');
+      } catch (error) {
+        return {
+          ok: false,
+          error: { message: `Could not write ${choice.filePath}: ${(error as Error).message}` },
+        };
+      }
+      return { ok: true, value: { saved: true, path: choice.filePath } };
+    },
+  );
+
+  for (const eventName of EVENTS) {
+    lab.events.on(eventName, (payload) => {
+      for (const window of BrowserWindow.getAllWindows()) {
+        if (!window.isDestroyed()) window.webContents.send(eventName, payload);
+      }
+    });
+  }
+}
+
+function createWindow(): BrowserWindow {
+  const icon = join(app.getAppPath(), 'resources', 'icon.png');
+  const window = new BrowserWindow({
+    width: 1440,
+    height: 900,
+    minWidth: 900,
+    minHeight: 560,
+    show: false,
+    title: 'Cascade Lab',
+    backgroundColor: '#1e1e1e',
+    ...(existsSync(icon) ? { icon } : {}),
+    webPreferences: {
+      preload: preloadScript,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  if (devServerUrl) void window.loadURL(devServerUrl);
+  else void window.loadFile(rendererIndex);
+  return window;
+}
+
+async function start(): Promise<void> {
+  hardenSession();
+  try {
+    labApp = await createLabApp({
+      transport: 'electron',
+      sqliteNativeBinding: electronSqliteBinding(),
+      version: app.getVersion(),
+    });
+  } catch (error) {
+    dialog.showErrorBox(
+      'Cascade Lab could not start',
+      `${(error as Error).message}\n\nIf this mentions NODE_MODULE_VERSION, better-sqlite3 needs a build for ` +
+        "Electron's ABI: run `node scripts/rebuild-sqlite-electron.mjs`.",
+    );
+    app.exit(1);
+    return;
+  }
+  registerIpc(labApp);
+  mainWindow = createWindow();
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+  // Every renderer sandboxed, whatever a window's own preferences say.
+  app.enableSandbox();
+  app.whenReady().then(start, (error: unknown) => {
+    console.error(error);
+    app.exit(1);
+  });
+  app.on('activate', () => {
+    if (labApp && BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (!labApp || closing) return;
+    // Stop running jobs and close the database before the process ends.
+    event.preventDefault();
+    closing = true;
+    const lab = labApp;
+    labApp = null;
+    lab.close().finally(() => app.quit());
+  });
+}

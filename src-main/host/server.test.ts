@@ -1,0 +1,307 @@
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiEvents, EventName, ExperimentSpec, ExperimentSummary } from '../contract/api';
+import type { ApiHandlers, EventHub, LabApp } from '../app/types';
+import { startHost, type RunningHost } from './server';
+import { CONTENT_SECURITY_POLICY } from './security';
+
+/* A small stand-in for the real LabApp: the host only forwards, so canned answers suffice. */
+
+class FakeValidationError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'ValidationError';
+  }
+}
+
+function makeEventHub(): EventHub {
+  const listeners = new Map<EventName, Set<(payload: never) => void>>();
+  return {
+    on(event, listener) {
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
+      set.add(listener as (payload: never) => void);
+      return () => set.delete(listener as (payload: never) => void);
+    },
+    emit(event, payload) {
+      for (const listener of listeners.get(event) ?? []) (listener as (p: typeof payload) => void)(payload);
+    },
+  };
+}
+
+const template: ExperimentSpec = {
+  name: 'quickstart',
+  dataset: { kind: 'simulated', params: { users: 100 } },
+  retrieval: { model: 'dssm' },
+  methods: [{ id: 'bc' }],
+  training: { epochs: 1, batchSize: 256, learningRate: 0.01, embeddingDim: 16 },
+  evaluation: { retrievalK: [10], corpus: 'all' },
+  seeds: [1],
+  backend: 'auto',
+};
+
+function summary(id: number, spec: ExperimentSpec): ExperimentSummary {
+  return {
+    id,
+    name: spec.name,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    spec,
+    runCounts: { queued: 0, running: 0, finished: 0, failed: 0, cancelled: 0 },
+  };
+}
+
+function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[] } {
+  const calls: { channel: string; request: unknown }[] = [];
+  const record = (channel: string, request: unknown): void => {
+    calls.push({ channel, request });
+  };
+  const handlers: ApiHandlers = {
+    'app:info': async (request) => {
+      record('app:info', request);
+      return {
+        version: '0.1.0',
+        transport: 'browser-host',
+        backend: 'wasm',
+        device: 'WebAssembly SIMD (1 thread)',
+        backendNotes: [],
+        dataDir: '/tmp/lab',
+        databasePath: '/tmp/lab/cascade-lab.db',
+      };
+    },
+    'methods:list': async () => [],
+    'datasets:list': async () => [],
+    'experiments:list': async () => [],
+    'experiments:get': async (request) => {
+      record('experiments:get', request);
+      if (request.experimentId !== 7) {
+        const error = new Error(`No experiment ${request.experimentId}.`);
+        error.name = 'NotFoundError';
+        throw error;
+      }
+      return summary(7, template);
+    },
+    'experiments:template': async () => template,
+    'experiments:create': async (request) => {
+      record('experiments:create', request);
+      if (request.spec.name === '') throw new FakeValidationError('name must not be empty', 'spec.name');
+      return summary(1, request.spec);
+    },
+    'experiments:run': async () => {
+      throw new Error('worker crashed');
+    },
+    'runs:list': async () => [],
+    'runs:cancel': async () => ({ cancelled: 0 }),
+    'results:table': async (request) => ({
+      experimentId: request.experimentId,
+      title: 't',
+      caption: 'c',
+      columns: [],
+      rows: [],
+    }),
+    'results:export': async () => ({ filename: 'r.csv', mimeType: 'text/csv', content: 'a,b\n' }),
+  };
+  return {
+    calls,
+    handlers,
+    events: makeEventHub(),
+    waitForExperiment: async () => undefined,
+    close: async () => undefined,
+  };
+}
+
+let staticDir: string;
+let app: ReturnType<typeof makeFakeApp>;
+let host: RunningHost;
+
+async function post(channel: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(new URL(`api/${channel}`, host.url), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+beforeEach(async () => {
+  staticDir = await mkdtemp(join(tmpdir(), 'cascade-host-'));
+  await mkdir(join(staticDir, 'assets'));
+  await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>workbench</title>');
+  await writeFile(join(staticDir, 'assets', 'app.js'), 'console.log(1);');
+  app = makeFakeApp();
+  host = await startHost({ app, port: 0, staticDir });
+});
+
+afterEach(async () => {
+  await host.close();
+  await rm(staticDir, { recursive: true, force: true });
+});
+
+describe('startHost', () => {
+  it('binds loopback on a free port and reports the url', () => {
+    expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(host.url).not.toMatch(/:0\/$/);
+  });
+
+  it('forwards a channel call to the handler with the parsed body and returns its JSON', async () => {
+    const response = await post('experiments:get', { experimentId: 7 });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/json');
+    const body = (await response.json()) as ExperimentSummary;
+    expect(body.id).toBe(7);
+    expect(body.spec.name).toBe('quickstart');
+    expect(app.calls).toEqual([{ channel: 'experiments:get', request: { experimentId: 7 } }]);
+  });
+
+  it('sends {} to channels without a request body', async () => {
+    const response = await post('app:info', '');
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { backend: string }).backend).toBe('wasm');
+    expect(app.calls).toEqual([{ channel: 'app:info', request: {} }]);
+  });
+
+  it('answers validation errors with 400 and the ApiErrorPayload naming the field', async () => {
+    const response = await post('experiments:create', { spec: { ...template, name: '' } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ message: 'name must not be empty', field: 'spec.name' });
+  });
+
+  it('answers NotFoundError with 404 and other handler errors with 500, keeping the message', async () => {
+    const missing = await post('experiments:get', { experimentId: 8 });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ message: 'No experiment 8.' });
+    const crashed = await post('experiments:run', { experimentId: 1 });
+    expect(crashed.status).toBe(500);
+    expect(await crashed.json()).toEqual({ message: 'worker crashed' });
+  });
+
+  it('answers an unknown channel with 404 and lists the real ones', async () => {
+    const response = await post('experiments:delete', {});
+    expect(response.status).toBe(404);
+    const body = (await response.json()) as { message: string };
+    expect(body.message).toContain('Unknown channel "experiments:delete"');
+    expect(body.message).toContain('results:export');
+  });
+
+  it('refuses malformed requests before they reach a handler', async () => {
+    const notJson = await post('experiments:create', '{"spec": ');
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { message: string }).message).toMatch(/not valid JSON/);
+
+    const array = await post('experiments:create', '[1, 2]');
+    expect(array.status).toBe(400);
+
+    const textPlain = await post('app:info', '{}', { 'Content-Type': 'text/plain' });
+    expect(textPlain.status).toBe(415);
+
+    const get = await fetch(new URL('api/app:info', host.url));
+    expect(get.status).toBe(405);
+
+    const foreignOrigin = await post('app:info', {}, { Origin: 'https://evil.example' });
+    expect(foreignOrigin.status).toBe(403);
+
+    expect(app.calls).toEqual([]);
+  });
+
+  it('accepts calls from its own origin', async () => {
+    const response = await post('app:info', {}, { Origin: host.url.replace(/\/$/, '') });
+    expect(response.status).toBe(200);
+  });
+
+  it('refuses requests addressed to a non-loopback host name (DNS rebinding)', async () => {
+    const url = new URL(host.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: '/', headers: { Host: `evil.example:${url.port}` } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(421);
+  });
+
+  it('streams every event as server-sent events until the client leaves', async () => {
+    const controller = new AbortController();
+    const response = await fetch(new URL('api/events', host.url), { signal: controller.signal });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let received = '';
+    // The stream opens with its retry hint; after it the subscriptions are in place.
+    while (!received.includes('retry:')) received += (await reader.read()).value ?? '';
+
+    const log: ApiEvents['job:log'] = { time: 't', level: 'info', runId: 3, message: 'epoch 1' };
+    const status: ApiEvents['run:status'] = { runId: 3, experimentId: 1, status: 'finished', error: null };
+    app.events.emit('job:log', log);
+    app.events.emit('run:status', status);
+    while (!received.includes('event: run:status')) received += (await reader.read()).value ?? '';
+
+    const frames = received
+      .split('\n\n')
+      .filter((frame) => frame.startsWith('event:'))
+      .map((frame) => {
+        const [eventLine, dataLine] = frame.split('\n');
+        return {
+          event: eventLine.slice('event: '.length),
+          data: JSON.parse(dataLine.slice('data: '.length)),
+        };
+      });
+    expect(frames).toEqual([
+      { event: 'job:log', data: log },
+      { event: 'run:status', data: status },
+    ]);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+  });
+
+  it('serves the renderer with the CSP and security headers, and nothing outside it', async () => {
+    const index = await fetch(host.url);
+    expect(index.status).toBe(200);
+    expect(await index.text()).toContain('<title>workbench</title>');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('x-content-type-options')).toBe('nosniff');
+
+    const asset = await fetch(new URL('assets/app.js', host.url));
+    expect(asset.headers.get('content-type')).toContain('text/javascript');
+
+    expect((await fetch(new URL('nope.js', host.url))).status).toBe(404);
+    // Encoded slashes survive URL normalisation; decoded, they climb out of the bundle.
+    expect((await fetch(new URL('assets/..%2f..%2f..%2fetc%2fpasswd', host.url))).status).toBe(403);
+  });
+
+  it('says the workbench is not built when index.html is missing', async () => {
+    const emptyDir = await mkdtemp(join(tmpdir(), 'cascade-host-empty-'));
+    const bare = await startHost({ app, port: 0, staticDir: emptyDir });
+    try {
+      const response = await fetch(bare.url);
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as { message: string }).message).toContain('npm run build');
+    } finally {
+      await bare.close();
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+
+  it('closes while an event stream is open', async () => {
+    const response = await fetch(new URL('api/events', host.url));
+    expect(response.status).toBe(200);
+    await host.close();
+    host = await startHost({ app, port: 0, staticDir });
+  });
+});
+
+describe('CONTENT_SECURITY_POLICY', () => {
+  it('is the policy in the renderer index.html meta tag', async () => {
+    const html = await readFile(new URL('../../src-renderer/index.html', import.meta.url), 'utf8');
+    const match = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
+    expect(match?.[1]).toBe(CONTENT_SECURITY_POLICY);
+  });
+});

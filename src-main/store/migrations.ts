@@ -1,0 +1,137 @@
+/**
+ * Schema migrations, numbered by position: MIGRATIONS[0] takes `PRAGMA user_version` from 0 to 1,
+ * MIGRATIONS[1] from 1 to 2, and so on. Append new steps; never edit a released one, because
+ * databases in users' data folders already ran it.
+ */
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: the walking skeleton's schema.
+  `
+  CREATE TABLE datasets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('simulated', 'wechat', 'tiktok', 'csv')),
+    -- JSON: the simulator's resolved parameters, or an importer's options.
+    params TEXT NOT NULL DEFAULT '{}',
+    -- JSON: { users, items, interactions, positives }.
+    stats TEXT NOT NULL DEFAULT '{}',
+    has_ground_truth INTEGER NOT NULL DEFAULT 0 CHECK (has_ground_truth IN (0, 1)),
+    -- Identity of the content (a hash of the simulator's parameters, or of an importer's source
+    -- files) so the same data is stored once; format_version says which processing produced it.
+    content_hash TEXT,
+    format_version INTEGER NOT NULL DEFAULT 1,
+    -- Folder with the processed columns (importers); NULL for simulated data, which is regenerated.
+    path TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX datasets_content ON datasets (kind, content_hash, format_version)
+    WHERE content_hash IS NOT NULL;
+
+  CREATE TABLE experiments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    -- JSON: the validated ExperimentSpec (defaults applied).
+    spec TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    -- Position of the method in the spec's methods list: the row of the results table.
+    method_index INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    label TEXT NOT NULL,
+    -- JSON: every declared hyper-parameter of the method, defaults filled in.
+    params TEXT NOT NULL DEFAULT '{}',
+    dataset_id INTEGER REFERENCES datasets (id) ON DELETE SET NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'queued'
+      CHECK (status IN ('queued', 'running', 'finished', 'failed', 'cancelled')),
+    backend TEXT,
+    device TEXT,
+    -- JSON: the complete job request, so a run can be repeated from its row alone.
+    config TEXT NOT NULL DEFAULT '{}',
+    -- JSON: { phase: milliseconds }.
+    timings TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    -- Which process queued or runs it: recovery after a crash must not touch another live
+    -- process's runs (the CLI and the desktop app share one database).
+    owner_pid INTEGER,
+    owner_token TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT
+  );
+  CREATE INDEX runs_experiment ON runs (experiment_id);
+  CREATE INDEX runs_status ON runs (status);
+
+  CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    key TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (run_id, key)
+  );
+
+  -- Training curves: one named scalar series per run (e.g. loss per epoch). A NULL value records a
+  -- non-finite point (a diverged loss) instead of hiding it.
+  CREATE TABLE curves (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    value REAL,
+    PRIMARY KEY (run_id, name, step)
+  );
+
+  CREATE TABLE artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    path TEXT,
+    blob BLOB,
+    -- JSON: whatever describes the artifact (shape, format, ...).
+    meta TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    CHECK (path IS NOT NULL OR blob IS NOT NULL)
+  );
+  CREATE INDEX artifacts_run ON artifacts (run_id);
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION, one transaction per step. Each step re-reads the version
+ * inside an IMMEDIATE transaction, so two processes opening a fresh file at once do not both run it.
+ * @returns the versions before and after.
+ */
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = schemaVersion(db);
+  if (from > SCHEMA_VERSION) {
+    throw new Error(
+      `${db.name}: the database has schema version ${from}, newer than this Cascade Lab understands ` +
+        `(${SCHEMA_VERSION}). Update Cascade Lab or use another database file.`,
+    );
+  }
+  for (let step = from; step < SCHEMA_VERSION; step++) {
+    const apply = db.transaction(() => {
+      if (schemaVersion(db) !== step) return; // another process applied it meanwhile
+      db.exec(MIGRATIONS[step]);
+      db.pragma(`user_version = ${step + 1}`);
+    });
+    try {
+      apply.immediate();
+    } catch (error) {
+      throw new Error(`${db.name}: migration ${step + 1} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return { from, to: schemaVersion(db) };
+}

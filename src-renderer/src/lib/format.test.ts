@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { formatCell, formatDuration, formatMetric, formatRate, parseNumberList } from './format';
+
+describe('formatMetric', () => {
+  it('prints four decimals for rates and two for larger values', () => {
+    expect(formatMetric(0.123456)).toBe('0.1235');
+    expect(formatMetric(1)).toBe('1.0000');
+    expect(formatMetric(123.456)).toBe('123.46');
+    expect(formatMetric(Number.NaN)).toBe('NaN');
+  });
+});
+
+describe('formatCell', () => {
+  it('shows mean ± std only when several seeds produced the value', () => {
+    expect(formatCell({ mean: 0.5, std: 0.01, n: 3, rank: 1 })).toBe('0.5000 ± 0.0100');
+    expect(formatCell({ mean: 0.5, std: 0, n: 1, rank: 0 })).toBe('0.5000');
+  });
+});
+
+describe('formatDuration', () => {
+  it('picks the unit by size', () => {
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(12_340)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatDuration(3_720_000)).toBe('1 h 02 min');
+  });
+});
+
+describe('formatRate', () => {
+  it('abbreviates thousands and millions', () => {
+    expect(formatRate(950)).toBe('950/s');
+    expect(formatRate(12_345)).toBe('12.3k/s');
+    expect(formatRate(1_250_000)).toBe('1.3M/s');
+  });
+});
+
+describe('parseNumberList', () => {
+  it('accepts commas and spaces', () => {
+    expect(parseNumberList('100, 200 300')).toEqual({ ok: true, values: [100, 200, 300] });
+  });
+  it('names the entry that is wrong', () => {
+    expect(parseNumberList('100, x')).toEqual({ ok: false, error: '"x" is not a number.' });
+    expect(parseNumberList('1.5', { integer: true })).toEqual({
+      ok: false,
+      error: '"1.5" is not a whole number.',
+    });
+    expect(parseNumberList('0', { min: 1 })).toEqual({ ok: false, error: '"0" is below the minimum 1.' });
+    expect(parseNumberList(' , ')).toEqual({ ok: false, error: 'Enter at least one number.' });
+  });
+});

@@ -1,0 +1,78 @@
+/** Number and time formatting for the workbench (tables, status bar, progress). */
+import type { ResultCell } from '../../../src-main/contract/api';
+
+/**
+ * A metric value with four decimals below 10 (recalls, NDCGs, AUCs: the papers print four) and
+ * two above (counts, ranks).
+ */
+export function formatMetric(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Math.abs(value) < 10 ? value.toFixed(4) : value.toFixed(2);
+}
+
+/** `mean ± std` when several seeds produced the value, the mean alone otherwise. */
+export function formatCell(cell: ResultCell): string {
+  return cell.n > 1 ? `${formatMetric(cell.mean)} ± ${formatMetric(cell.std)}` : formatMetric(cell.mean);
+}
+
+/** Milliseconds as `850 ms`, `12.3 s`, `4 min 05 s` or `1 h 02 min`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const totalSeconds = Math.round(seconds);
+  const minutes = Math.floor(totalSeconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(totalSeconds % 60).padStart(2, '0')} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** Samples per second, compact: `950/s`, `12.3k/s`, `1.2M/s`. */
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(1)}M/s`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`;
+  return `${Math.round(perSecond)}/s`;
+}
+
+/** An ISO timestamp as local `YYYY-MM-DD HH:MM`. */
+export function formatTimestamp(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
+}
+
+/** An ISO timestamp as local `HH:MM:SS` (log lines). */
+export function formatClock(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toTimeString().slice(0, 8);
+}
+
+export type ParsedList = { ok: true; values: number[] } | { ok: false; error: string };
+
+/**
+ * Parses a comma- or space-separated list of numbers, e.g. the retrieval cut-offs `100, 200`.
+ * With `integer`, every entry must be a whole number; with `min`, at least that.
+ */
+export function parseNumberList(text: string, options: { integer?: boolean; min?: number } = {}): ParsedList {
+  const parts = text
+    .split(/[\s,;]+/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (parts.length === 0) return { ok: false, error: 'Enter at least one number.' };
+  const values: number[] = [];
+  for (const part of parts) {
+    const value = Number(part);
+    if (!Number.isFinite(value)) return { ok: false, error: `"${part}" is not a number.` };
+    if (options.integer && !Number.isInteger(value))
+      return { ok: false, error: `"${part}" is not a whole number.` };
+    if (options.min !== undefined && value < options.min) {
+      return { ok: false, error: `"${part}" is below the minimum ${options.min}.` };
+    }
+    values.push(value);
+  }
+  return { ok: true, values };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import type { ExperimentSpec, MethodDescriptor } from '../../../src-main/contract/api';
+import { defaultParams, fillMethodDefaults, specsEqual, stableJson } from './spec';
+
+const damcar: MethodDescriptor = {
+  id: 'damcar',
+  name: 'DAMCAR',
+  paper: 'DAMCAR (ACM MM 2024)',
+  summary: '',
+  equations: [],
+  stage: 'retrieval',
+  params: [
+    {
+      kind: 'number',
+      key: 'alpha',
+      label: 'α',
+      help: '',
+      default: 0.5,
+      min: 0,
+      max: 1,
+      step: 0.1,
+      integer: false,
+    },
+    {
+      kind: 'choice',
+      key: 'mode',
+      label: 'Mode',
+      help: '',
+      default: 'soft',
+      options: [{ value: 'soft', label: 'Soft' }],
+    },
+    { kind: 'boolean', key: 'norm', label: 'Norm', help: '', default: true },
+  ],
+};
+
+const spec: ExperimentSpec = {
+  name: 'x',
+  dataset: { kind: 'simulated', params: { users: 10 } },
+  retrieval: { model: 'dssm' },
+  methods: [{ id: 'damcar', params: { alpha: 0.9 } }, { id: 'unknown' }],
+  training: { epochs: 1, batchSize: 2, learningRate: 0.1, embeddingDim: 4 },
+  evaluation: { retrievalK: [10], corpus: 'all' },
+  seeds: [1],
+  backend: 'auto',
+};
+
+describe('defaultParams', () => {
+  it('takes each declared default', () => {
+    expect(defaultParams(damcar.params)).toEqual({ alpha: 0.5, mode: 'soft', norm: true });
+  });
+});
+
+describe('fillMethodDefaults', () => {
+  it('keeps overrides, fills the rest and leaves unknown methods alone', () => {
+    const filled = fillMethodDefaults(spec, [damcar]);
+    expect(filled.methods[0].params).toEqual({ alpha: 0.9, mode: 'soft', norm: true });
+    expect(filled.methods[1]).toEqual({ id: 'unknown', params: {} });
+    expect(spec.methods[0].params).toEqual({ alpha: 0.9 });
+  });
+});
+
+describe('specsEqual', () => {
+  it('ignores key order but not values', () => {
+    const reordered = JSON.parse(stableJson(spec)) as ExperimentSpec;
+    expect(specsEqual(spec, reordered)).toBe(true);
+    expect(specsEqual(spec, { ...spec, seeds: [2] })).toBe(false);
+    expect(specsEqual(spec, null)).toBe(false);
+  });
+});

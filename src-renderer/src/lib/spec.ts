@@ -1,0 +1,160 @@
+/** Helpers for editing an ExperimentSpec in the workbench's forms. */
+import type {
+  BackendChoice,
+  ExperimentSpec,
+  MethodDescriptor,
+  MethodRunSpec,
+  ParamSpec,
+  ParamValues,
+  SimulatorParams,
+} from '../../../src-main/contract/api';
+
+/** The defaults a method declares, one value per ParamSpec. */
+export function defaultParams(params: readonly ParamSpec[]): ParamValues {
+  const values: ParamValues = {};
+  for (const spec of params) values[spec.key] = spec.default;
+  return values;
+}
+
+/** A method entry with every declared parameter filled: overrides kept, the rest defaults. */
+export function withDefaults(entry: MethodRunSpec, descriptor: MethodDescriptor | undefined): MethodRunSpec {
+  if (!descriptor) return { ...entry, params: { ...entry.params } };
+  return { ...entry, params: { ...defaultParams(descriptor.params), ...entry.params } };
+}
+
+/** Fills the method parameters of a spec (e.g. the template) so the forms show every value. */
+export function fillMethodDefaults(
+  spec: ExperimentSpec,
+  methods: readonly MethodDescriptor[],
+): ExperimentSpec {
+  const byId = new Map(methods.map((method) => [method.id, method]));
+  return { ...spec, methods: spec.methods.map((entry) => withDefaults(entry, byId.get(entry.id))) };
+}
+
+/** JSON with sorted keys, so two specs compare equal whatever order their fields were set in. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+      return Object.fromEntries(
+        Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+      );
+    }
+    return inner;
+  });
+}
+
+export function specsEqual(
+  a: ExperimentSpec | null | undefined,
+  b: ExperimentSpec | null | undefined,
+): boolean {
+  if (!a || !b) return false;
+  return stableJson(a) === stableJson(b);
+}
+
+export interface SimulatorField {
+  key: keyof SimulatorParams;
+  label: string;
+  help: string;
+  min: number;
+  max: number;
+  step: number;
+  integer: boolean;
+}
+
+/**
+ * The simulator's parameters as form fields (SimulatorParams in the contract). The ranges mirror
+ * SIMULATOR_PARAM_RANGES in src-main/core/data/simulator.ts, which the renderer may not import;
+ * the main side validates again (and checks the cross-field limits) on create.
+ */
+export const SIMULATOR_FIELDS: readonly SimulatorField[] = [
+  { key: 'users', label: 'Users', help: 'Simulated users.', min: 2, max: 1_000_000, step: 1, integer: true },
+  {
+    key: 'items',
+    label: 'Items',
+    help: 'Items in the corpus.',
+    min: 10,
+    max: 1_000_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'categories',
+    label: 'Categories',
+    help: 'Item categories.',
+    min: 1,
+    max: 10_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'latentDim',
+    label: 'Latent dim',
+    help: 'Dimension of the latent preference space.',
+    min: 1,
+    max: 256,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'multimodalDim',
+    label: 'Multimodal dim',
+    help: 'Dimension of the dense "multimodal" item vector.',
+    min: 0,
+    max: 1024,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'exposuresPerUser',
+    label: 'Exposures / user',
+    help: 'Exposed items per user (final list length times sessions); at most half the items.',
+    min: 5,
+    max: 100_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'candidatesPerRequest',
+    label: 'Candidates / request',
+    help: 'Candidates the logging retrieval policy returns per request.',
+    min: 1,
+    max: 1_000_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'exposedPerRequest',
+    label: 'Exposed / request',
+    help: 'Items the logging ranking policy exposes per request.',
+    min: 1,
+    max: 10_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    key: 'exposureBias',
+    label: 'Exposure bias',
+    help: '0 = uniform random exposure, 1 = the logging cascade exposes what it scores highest.',
+    min: 0,
+    max: 1,
+    step: 0.05,
+    integer: false,
+  },
+  {
+    key: 'seed',
+    label: 'Data seed',
+    help: 'Seed of the simulator.',
+    min: 0,
+    max: 4_294_967_295,
+    step: 1,
+    integer: true,
+  },
+];
+
+export const BACKEND_CHOICES: readonly { value: BackendChoice; label: string }[] = [
+  { value: 'auto', label: 'Auto (fastest available)' },
+  { value: 'tensorflow', label: 'TensorFlow (native)' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'wasm', label: 'WebAssembly' },
+  { value: 'cpu', label: 'CPU (plain JS)' },
+];

@@ -1,0 +1,402 @@
+/**
+ * The workbench's state: what the main side told us (info, methods, datasets, experiments, runs,
+ * live progress and log) and what the user has open (views, tabs, drafts). One instance, shared
+ * by every component; all API traffic goes through `api`.
+ */
+import type {
+  AppInfo,
+  DatasetSource,
+  DatasetSummary,
+  ExperimentSpec,
+  ExperimentSummary,
+  ExportFormat,
+  JobProgress,
+  LogLine,
+  MethodDescriptor,
+  RunStatus,
+  RunStatusEvent,
+  RunSummary,
+} from '../../../src-main/contract/api';
+import { api } from './api';
+import { describeError } from './errors';
+import { fillMethodDefaults, specsEqual } from './spec';
+
+export type ViewId = 'explorer' | 'experiments' | 'runs' | 'settings';
+
+export type Tab =
+  | { id: string; kind: 'welcome'; title: string }
+  | { id: string; kind: 'editor'; title: string; experimentId: number | null }
+  | { id: string; kind: 'results'; title: string; experimentId: number }
+  | { id: string; kind: 'run'; title: string; runId: number };
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'error';
+  message: string;
+  field?: string;
+}
+
+export interface LossPoint {
+  /** Fractional epoch: epoch - 1 + step / stepsPerEpoch. */
+  x: number;
+  loss: number;
+}
+
+const MAX_LOG_LINES = 2000;
+const MAX_LOSS_POINTS = 4000;
+const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+export function isActive(status: RunStatus): boolean {
+  return ACTIVE_STATUSES.includes(status);
+}
+
+class Workbench {
+  /* What the main side reports. Lists are replaced wholesale, so they are raw (not deep) state. */
+  info = $state<AppInfo | null>(null);
+  loadError = $state<string | null>(null);
+  ready = $state(false);
+  methods = $state.raw<MethodDescriptor[]>([]);
+  datasets = $state.raw<DatasetSummary[]>([]);
+  experiments = $state.raw<ExperimentSummary[]>([]);
+  runs = $state.raw<RunSummary[]>([]);
+  logs = $state.raw<LogLine[]>([]);
+  progress = $state.raw<Record<number, JobProgress>>({});
+  /** Bumped when a run's loss history grows (the histories themselves are plain arrays). */
+  lossVersion = $state(0);
+  /** Bumped per experiment when one of its runs ends, so open result tables refetch. */
+  resultsVersion = $state<Record<number, number>>({});
+
+  /* What the user has open. */
+  view = $state<ViewId>('explorer');
+  sidebarOpen = $state(true);
+  panelOpen = $state(true);
+  paletteOpen = $state(false);
+  tabs = $state<Tab[]>([{ id: 'welcome', kind: 'welcome', title: 'Welcome' }]);
+  activeTabId = $state('welcome');
+  /** Editor drafts by tab id (deep state: the forms bind straight into them). */
+  drafts = $state<Record<string, ExperimentSpec>>({});
+  /** The spec each editor tab's experiment was saved with, to tell whether the draft changed. */
+  savedSpecs = $state.raw<Record<string, ExperimentSpec>>({});
+  editorErrors = $state<Record<string, { message: string; field?: string } | null>>({});
+  busy = $state<Record<string, boolean>>({});
+  notices = $state<Notice[]>([]);
+  selectedExperimentId = $state<number | null>(null);
+
+  readonly lossHistory = new Map<number, LossPoint[]>();
+  private noticeCounter = 0;
+  private tabCounter = 0;
+  private refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
+  activeTab = $derived(this.tabs.find((tab) => tab.id === this.activeTabId) ?? null);
+
+  methodsById = $derived(new Map(this.methods.map((method) => [method.id, method])));
+
+  runCounts = $derived.by(() => {
+    const counts: Record<RunStatus, number> = { queued: 0, running: 0, finished: 0, failed: 0, cancelled: 0 };
+    for (const run of this.runs) counts[run.status] += 1;
+    return counts;
+  });
+
+  /** The experiment commands act on: the active tab's, else the one last picked, else the newest. */
+  activeExperimentId = $derived.by((): number | null => {
+    const tab = this.activeTab;
+    if (tab?.kind === 'editor' && tab.experimentId !== null) return tab.experimentId;
+    if (tab?.kind === 'results') return tab.experimentId;
+    if (tab?.kind === 'run') return this.runs.find((run) => run.id === tab.runId)?.experimentId ?? null;
+    if (this.selectedExperimentId !== null) return this.selectedExperimentId;
+    return this.experiments.length > 0 ? Math.max(...this.experiments.map((e) => e.id)) : null;
+  });
+
+  async init(): Promise<void> {
+    api.on('job:log', (line) => this.onLog(line));
+    api.on('job:progress', (progress) => this.onProgress(progress));
+    api.on('run:status', (event) => this.onRunStatus(event));
+    try {
+      const [info, methods, datasets, experiments, runs] = await Promise.all([
+        api.invoke('app:info', {}),
+        api.invoke('methods:list', {}),
+        api.invoke('datasets:list', {}),
+        api.invoke('experiments:list', {}),
+        api.invoke('runs:list', {}),
+      ]);
+      this.info = info;
+      this.methods = methods;
+      this.datasets = datasets;
+      this.experiments = experiments;
+      this.runs = runs;
+      this.ready = true;
+    } catch (error) {
+      this.loadError = describeError(error).message;
+    }
+  }
+
+  /* ------------------------------------------------------------------------------------------
+   * Events
+   * ---------------------------------------------------------------------------------------- */
+
+  private onLog(line: LogLine): void {
+    const next =
+      this.logs.length >= MAX_LOG_LINES ? this.logs.slice(-(MAX_LOG_LINES - 1)) : this.logs.slice();
+    next.push(line);
+    this.logs = next;
+  }
+
+  private onProgress(progress: JobProgress): void {
+    this.progress = { ...this.progress, [progress.runId]: progress };
+    if (progress.phase === 'train' && progress.loss !== null && Number.isFinite(progress.loss)) {
+      const history = this.lossHistory.get(progress.runId) ?? [];
+      const x =
+        progress.epoch - 1 + (progress.stepsPerEpoch > 0 ? progress.step / progress.stepsPerEpoch : 0);
+      history.push({ x, loss: progress.loss });
+      // Halve the resolution instead of growing without bound on very long runs.
+      this.lossHistory.set(
+        progress.runId,
+        history.length > MAX_LOSS_POINTS ? history.filter((_, i) => i % 2 === 0) : history,
+      );
+      this.lossVersion += 1;
+    }
+    const run = this.runs.find((candidate) => candidate.id === progress.runId);
+    if (!run) this.scheduleRefresh();
+  }
+
+  private onRunStatus(event: RunStatusEvent): void {
+    this.runs = this.runs.map((run) =>
+      run.id === event.runId ? { ...run, status: event.status, error: event.error } : run,
+    );
+    if (!isActive(event.status)) {
+      const { [event.runId]: _ended, ...rest } = this.progress;
+      this.progress = rest;
+      this.resultsVersion[event.experimentId] = (this.resultsVersion[event.experimentId] ?? 0) + 1;
+      if (event.status === 'failed' && event.error)
+        this.notify('error', `Run #${event.runId} failed: ${event.error}`);
+    }
+    this.scheduleRefresh();
+  }
+
+  /** Reloads the lists soon, once for a burst of events. */
+  scheduleRefresh(): void {
+    if (this.refreshTimer !== null) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      void this.refreshLists();
+    }, 250);
+  }
+
+  async refreshLists(): Promise<void> {
+    try {
+      const [datasets, experiments, runs] = await Promise.all([
+        api.invoke('datasets:list', {}),
+        api.invoke('experiments:list', {}),
+        api.invoke('runs:list', {}),
+      ]);
+      this.datasets = datasets;
+      this.experiments = experiments;
+      this.runs = runs;
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  /* ------------------------------------------------------------------------------------------
+   * Notices
+   * ---------------------------------------------------------------------------------------- */
+
+  notify(kind: Notice['kind'], message: string, field?: string): void {
+    const id = ++this.noticeCounter;
+    this.notices = [...this.notices.slice(-4), { id, kind, message, ...(field ? { field } : {}) }];
+    setTimeout(() => this.dismiss(id), kind === 'error' ? 10_000 : 4_000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((notice) => notice.id !== id);
+  }
+
+  /* ------------------------------------------------------------------------------------------
+   * Tabs
+   * ---------------------------------------------------------------------------------------- */
+
+  private openTab(tab: Tab): void {
+    if (!this.tabs.some((existing) => existing.id === tab.id)) this.tabs.push(tab);
+    this.activeTabId = tab.id;
+  }
+
+  activate(tabId: string): void {
+    this.activeTabId = tabId;
+    const tab = this.activeTab;
+    if (tab && (tab.kind === 'results' || (tab.kind === 'editor' && tab.experimentId !== null))) {
+      this.selectedExperimentId = tab.experimentId;
+    }
+  }
+
+  closeTab(tabId: string): void {
+    const index = this.tabs.findIndex((tab) => tab.id === tabId);
+    if (index < 0) return;
+    this.tabs.splice(index, 1);
+    delete this.drafts[tabId];
+    delete this.editorErrors[tabId];
+    const { [tabId]: _closed, ...savedRest } = this.savedSpecs;
+    this.savedSpecs = savedRest;
+    if (this.activeTabId === tabId) {
+      const next = this.tabs[Math.min(index, this.tabs.length - 1)];
+      this.activeTabId = next ? next.id : '';
+    }
+  }
+
+  showWelcome(): void {
+    this.openTab({ id: 'welcome', kind: 'welcome', title: 'Welcome' });
+  }
+
+  /** Opens an editor on the quickstart template (optionally on a given dataset). */
+  async newExperiment(dataset?: DatasetSource): Promise<void> {
+    try {
+      const template = await api.invoke('experiments:template', {});
+      const spec = fillMethodDefaults(dataset ? { ...template, dataset } : template, this.methods);
+      const id = `editor-new-${++this.tabCounter}`;
+      this.drafts[id] = spec;
+      this.openTab({ id, kind: 'editor', title: 'New experiment', experimentId: null });
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  async openExperiment(experimentId: number): Promise<void> {
+    this.selectedExperimentId = experimentId;
+    const id = `editor-${experimentId}`;
+    if (this.tabs.some((tab) => tab.id === id)) {
+      this.activeTabId = id;
+      return;
+    }
+    try {
+      const summary = await api.invoke('experiments:get', { experimentId });
+      this.drafts[id] = fillMethodDefaults(structuredClone(summary.spec), this.methods);
+      this.savedSpecs = { ...this.savedSpecs, [id]: $state.snapshot(this.drafts[id]) };
+      this.openTab({ id, kind: 'editor', title: summary.name, experimentId });
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  openResults(experimentId: number): void {
+    this.selectedExperimentId = experimentId;
+    const name =
+      this.experiments.find((experiment) => experiment.id === experimentId)?.name ?? `#${experimentId}`;
+    this.openTab({ id: `results-${experimentId}`, kind: 'results', title: `Results: ${name}`, experimentId });
+  }
+
+  openRun(runId: number): void {
+    const run = this.runs.find((candidate) => candidate.id === runId);
+    const title = run ? `Run #${runId} ${run.label}` : `Run #${runId}`;
+    this.openTab({ id: `run-${runId}`, kind: 'run', title, runId });
+  }
+
+  /* ------------------------------------------------------------------------------------------
+   * Experiments and runs
+   * ---------------------------------------------------------------------------------------- */
+
+  isDirty(tabId: string): boolean {
+    const saved = this.savedSpecs[tabId];
+    return !saved || !specsEqual(saved, $state.snapshot(this.drafts[tabId]) as ExperimentSpec);
+  }
+
+  /** Creates an experiment from the editor's draft; the tab then shows that experiment. */
+  async createFromEditor(tabId: string): Promise<ExperimentSummary | null> {
+    const draft = this.drafts[tabId];
+    if (!draft) return null;
+    this.busy[tabId] = true;
+    this.editorErrors[tabId] = null;
+    try {
+      const spec = $state.snapshot(draft) as ExperimentSpec;
+      const summary = await api.invoke('experiments:create', { spec });
+      const tab = this.tabs.find((candidate) => candidate.id === tabId);
+      if (tab && tab.kind === 'editor') {
+        tab.experimentId = summary.id;
+        tab.title = summary.name;
+      }
+      this.savedSpecs = { ...this.savedSpecs, [tabId]: spec };
+      this.selectedExperimentId = summary.id;
+      this.experiments = [...this.experiments.filter((e) => e.id !== summary.id), summary];
+      this.notify('info', `Created experiment #${summary.id} "${summary.name}".`);
+      return summary;
+    } catch (error) {
+      const described = describeError(error);
+      this.editorErrors[tabId] = described;
+      this.notify('error', described.field ? `${described.field}: ${described.message}` : described.message);
+      return null;
+    } finally {
+      this.busy[tabId] = false;
+    }
+  }
+
+  /** Runs the editor's experiment, creating it first when the draft is new or changed. */
+  async runFromEditor(tabId: string): Promise<void> {
+    const tab = this.tabs.find((candidate) => candidate.id === tabId);
+    if (!tab || tab.kind !== 'editor') return;
+    let experimentId = tab.experimentId;
+    if (experimentId === null || this.isDirty(tabId)) {
+      const summary = await this.createFromEditor(tabId);
+      if (!summary) return;
+      experimentId = summary.id;
+    }
+    await this.runExperiment(experimentId);
+  }
+
+  async runExperiment(experimentId: number): Promise<void> {
+    try {
+      const { runIds } = await api.invoke('experiments:run', { experimentId });
+      this.notify(
+        'info',
+        `Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} of experiment #${experimentId}.`,
+      );
+      this.panelOpen = true;
+      await this.refreshLists();
+      this.openResults(experimentId);
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  /** Cancels the queued and running runs of one experiment, or of every experiment. */
+  async cancelRuns(experimentId: number | null): Promise<void> {
+    const experimentIds =
+      experimentId !== null
+        ? [experimentId]
+        : [...new Set(this.runs.filter((run) => isActive(run.status)).map((run) => run.experimentId))];
+    try {
+      let cancelled = 0;
+      for (const id of experimentIds)
+        cancelled += (await api.invoke('runs:cancel', { experimentId: id })).cancelled;
+      this.notify(
+        'info',
+        cancelled > 0 ? `Cancelled ${cancelled} run${cancelled === 1 ? '' : 's'}.` : 'No runs to cancel.',
+      );
+      this.scheduleRefresh();
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  async cancelRun(runId: number): Promise<void> {
+    try {
+      await api.invoke('runs:cancel', { runId });
+      this.scheduleRefresh();
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  async exportResults(experimentId: number, format: ExportFormat): Promise<void> {
+    try {
+      const file = await api.invoke('results:export', { experimentId, format });
+      await api.saveText(file.filename, file.mimeType, file.content);
+      this.notify('info', `Exported ${file.filename}.`);
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  clearLog(): void {
+    this.logs = [];
+  }
+}
+
+export const workbench = new Workbench();

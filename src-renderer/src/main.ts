@@ -1,0 +1,10 @@
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+import { workbench } from './lib/workbench.svelte';
+
+const target = document.getElementById('app');
+if (!target) throw new Error('index.html has no #app element.');
+
+mount(App, { target });
+void workbench.init();

@@ -1,0 +1,40 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import type { ExportFormat } from '../../../src-main/contract/api';
+
+/** The results tab: the paper-style table and its exports. */
+export class ResultsPage {
+  readonly root: Locator;
+  readonly table: Locator;
+  readonly rows: Locator;
+  readonly caption: Locator;
+
+  constructor(readonly page: Page) {
+    this.root = page.getByTestId('results-view');
+    this.table = page.getByTestId('results-table');
+    this.rows = page.getByTestId('results-row');
+    this.caption = page.getByTestId('results-caption');
+  }
+
+  row(method: string): Locator {
+    return this.page.locator(`[data-testid="results-row"][data-method="${method}"]`);
+  }
+
+  /** Metric header names, in table order. */
+  async metricHeaders(): Promise<string[]> {
+    const texts = await this.table.locator('th.metric').allTextContents();
+    return texts.map((text) => text.replace(/[↑↓]/g, '').trim());
+  }
+
+  /** Waits until every cell of the method's row shows a number. */
+  async waitForNumbers(method: string, timeout: number): Promise<string[]> {
+    const cells = this.row(method).locator('td');
+    await expect(cells.first()).toHaveText(/^-?\d+\.\d+/, { timeout });
+    const texts = (await cells.allTextContents()).map((text) => text.trim());
+    for (const text of texts) expect(text).toMatch(/^-?\d+\.\d+( ± \d+\.\d+)?$/);
+    return texts;
+  }
+
+  exportButton(format: ExportFormat): Locator {
+    return this.page.getByTestId(`export-${format}`);
+  }
+}

@@ -1,0 +1,43 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import { ExperimentEditorPage } from './experiment-editor-page';
+import { ResultsPage } from './results-page';
+
+/** The workbench shell: activity bar, status bar, command palette, tabs and panel. */
+export class WorkbenchPage {
+  readonly statusBackend: Locator;
+  readonly statusRuns: Locator;
+  readonly log: Locator;
+
+  constructor(readonly page: Page) {
+    this.statusBackend = page.getByTestId('status-backend');
+    this.statusRuns = page.getByTestId('status-runs');
+    this.log = page.getByTestId('log');
+  }
+
+  /** Waits until the workbench has loaded what the main side reports (app:info). */
+  async ready(): Promise<void> {
+    await expect(this.page.getByTestId('workbench')).toBeVisible();
+    await expect(this.statusBackend).toBeVisible();
+  }
+
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('Control+Shift+P');
+    const palette = this.page.getByTestId('command-palette');
+    await expect(palette).toBeVisible();
+    await this.page.getByTestId('palette-input').fill(title);
+    await expect(palette.getByRole('option').first()).toContainText(title);
+    await this.page.keyboard.press('Enter');
+    await expect(palette).toBeHidden();
+  }
+
+  async newExperiment(): Promise<ExperimentEditorPage> {
+    await this.runCommand('New experiment');
+    const editor = new ExperimentEditorPage(this.page);
+    await expect(editor.root).toBeVisible();
+    return editor;
+  }
+
+  results(): ResultsPage {
+    return new ResultsPage(this.page);
+  }
+}
