@@ -227,6 +227,14 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       case 'timing':
         store.runs.addTimings(runId, { [event.phase]: event.ms });
         break;
+      case 'histogram':
+        store.artifacts.add({
+          runId,
+          kind: 'histogram',
+          meta: { name: event.name },
+          blob: Buffer.from(JSON.stringify({ edges: event.edges, counts: event.counts })),
+        });
+        break;
       case 'dataset': {
         const source = run.config.dataset;
         // A stored dataset is linked when the run is created; only simulated data is new here.

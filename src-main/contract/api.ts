@@ -115,6 +115,8 @@ export interface DatasetSummary {
  * Experiments and runs
  * -------------------------------------------------------------------------------------------- */
 
+export type RankingModelName = 'deepfm' | 'dcn' | 'none';
+
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 
@@ -148,6 +150,13 @@ export interface ExperimentSpec {
   description?: string;
   dataset: DatasetSource;
   retrieval: { model: 'dssm' };
+  /**
+   * The ranking stage of the cascade testbed (DAMCAR Tables 2-3: DeepFM or DCN). It is trained on
+   * exposed data once per (dataset, seed), gives KD/TL/MUDA/DAMCAR their ranking scores, and
+   * re-ranks each user's top-K1 retrieved items for N/M/H@K2. 'none' evaluates retrieval only.
+   * Validation fills the default.
+   */
+  ranking?: { model: RankingModelName };
   methods: MethodRunSpec[];
   training: TrainingSpec;
   evaluation: EvaluationSpec;

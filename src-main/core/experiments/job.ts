@@ -41,6 +41,11 @@ export type JobEvent =
   /** A named scalar series point, e.g. a loss term per epoch, stored for training curves. */
   | { type: 'curve'; name: string; step: number; value: number }
   | { type: 'timing'; phase: string; ms: number }
+  /**
+   * A histogram stored as a run artifact, e.g. DAMCAR Figure 5: the retrieval model's predictions
+   * on target-domain samples. `edges` has counts.length + 1 entries.
+   */
+  | { type: 'histogram'; name: string; edges: number[]; counts: number[] }
   /** Statistics of the materialised dataset, sent once after the data phase. */
   | {
       type: 'dataset';

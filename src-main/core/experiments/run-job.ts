@@ -124,6 +124,8 @@ export async function runJob(
     params,
     rng: createRng(request.seed),
     signal,
+    // The ranking stage arrives with the cascade testbed (DeepFM / DCN); until then, none.
+    ranking: null,
     emit: (event) => {
       if (event.type === 'progress' && event.phase === 'train') {
         emit({ ...event, fraction: DATA_SHARE + TRAIN_SHARE * event.fraction });

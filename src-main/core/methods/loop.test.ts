@@ -28,6 +28,7 @@ function context(events: JobEvent[], signal = new AbortController().signal): Met
     rng: createRng(1),
     emit: (e) => events.push(e),
     signal,
+    ranking: null,
   };
 }
 

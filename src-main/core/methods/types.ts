@@ -25,6 +25,25 @@ export interface MethodContext {
   emit(event: JobEvent): void;
   /** Checked between steps; when aborted, throw JobCancelledError. */
   signal: AbortSignal;
+  /**
+   * The cascade's trained ranking model (DeepFM or DCN, trained on exposed data before the
+   * method runs, the same for every method of a seed), or null when the spec has none. KD, TL,
+   * MUDA and DAMCAR read their ranking scores from it.
+   */
+  ranking: RankingScorer | null;
+}
+
+/** A trained ranking model as methods and the cascade evaluation see it. */
+export interface RankingScorer {
+  /** 'DeepFM' or 'DCN'. */
+  name: string;
+  /**
+   * Predicted probability that each (user, item) pair is finished.
+   * @param users [n] user indices
+   * @param items [n] item indices
+   * @returns [n] probabilities in (0, 1)
+   */
+  score(users: Int32Array, items: Int32Array): Float32Array;
 }
 
 /** What evaluation needs from a trained retrieval model: one vector per user and per item. */
