@@ -34,6 +34,8 @@ export default defineConfig({
           index: resolve(root, 'src-main/electron/main.ts'),
           // Run in its own worker thread; bundled beside index.js as out/main/training-worker.js.
           'training-worker': resolve(root, 'src-main/app/training-worker.ts'),
+          // Dataset imports, also in worker threads of their own: out/main/import-worker.js.
+          'import-worker': resolve(root, 'src-main/app/import-worker.ts'),
         },
         external,
         output: { format: 'es', entryFileNames: '[name].js' },

@@ -4,12 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type {
   AppInfo,
   BackendChoice,
+  DatasetDetails,
   ExperimentSpec,
   ExperimentSummary,
   MetricColumn,
@@ -19,8 +21,12 @@ import type {
   SimulatorParams,
 } from '../contract/api';
 import { SimulatorParamError, resolveSimulatorParams } from '../core/data/simulator';
+import { ImportError } from '../core/data/importers/errors';
+import { readProcessed } from '../core/data/importers/processed';
+import { profileDataset } from '../core/data/importers/profile';
+import { PROFILE_FILE, previewImportFile, readStoredProfile } from '../core/data/importers/run-import';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from '../core/experiments/job';
-import { defaultExperimentSpec, resolveMethodParams } from '../core/experiments/spec';
+import { defaultExperimentSpec, rankingModelOf, resolveMethodParams } from '../core/experiments/spec';
 import { listMethods } from '../core/methods/registry';
 import { describeMetricColumns } from '../core/metrics/columns';
 import {
@@ -34,6 +40,7 @@ import {
 import { NotFoundError, ValidationError } from './errors';
 import { createEventHub } from './events';
 import { exportTable } from './export';
+import { ImportManager } from './imports';
 import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from './jobs';
 import { databasePathIn, defaultDataDir } from './paths';
 import { buildResultTable, rowLabel } from './results';
@@ -104,6 +111,16 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       `Marked ${recovered.length} run(s) interrupted by an earlier stop as failed: ${recovered.join(', ')}.`,
     );
   }
+
+  // Imports run in worker threads of their own, beside the training jobs (imports.ts).
+  const imports = new ImportManager({
+    store,
+    events,
+    dataDir,
+    log: (level, message) => log(level, null, message),
+    workerEntry: options.importWorkerEntry,
+    cancelGraceMs: options.cancelGraceMs,
+  });
 
   const methodNames = (): Record<string, string> =>
     Object.fromEntries(listMethods().map((method) => [method.id, method.name]));
@@ -339,7 +356,11 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     } else {
       datasetName ??= simulatedDatasetName(simulatorParams(spec));
     }
-    const columns: MetricColumn[] = describeMetricColumns(spec.evaluation, hasGroundTruth);
+    const columns: MetricColumn[] = describeMetricColumns(
+      spec.evaluation,
+      hasGroundTruth,
+      rankingModelOf(spec),
+    );
     return buildResultTable({
       experimentId,
       spec,
@@ -425,6 +446,38 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     return { cancelled };
   }
 
+  /** Profile and import report of an imported dataset (profile.json, written by the import). */
+  async function datasetDetails(datasetId: number): Promise<DatasetDetails> {
+    const record = store.datasets.get(datasetId);
+    if (!record) throw new NotFoundError(`dataset ${datasetId} does not exist`);
+    if (!record.path) {
+      throw new ValidationError(
+        'datasetId',
+        `dataset ${datasetId} (${record.name}) is simulated: it is regenerated for each run and has no stored profile`,
+      );
+    }
+    const path = record.path;
+    if (!existsSync(join(path, PROFILE_FILE))) {
+      // Processed by a build that wrote no profile: compute it from the columns.
+      const processed = await readProcessed(path);
+      return {
+        dataset: toDatasetSummary(record),
+        profile: profileDataset(processed),
+        report: processed.report,
+        files: [],
+        path,
+      };
+    }
+    const stored = await readStoredProfile(path);
+    return {
+      dataset: toDatasetSummary(record),
+      profile: stored.profile,
+      report: stored.report,
+      files: stored.files,
+      path,
+    };
+  }
+
   const handlers: ApiHandlers = {
     'app:info': async (request) => {
       validateRequest('app:info', request);
@@ -448,6 +501,48 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'datasets:list': async (request) => {
       validateRequest('datasets:list', request);
       return store.datasets.list().map(toDatasetSummary);
+    },
+    'datasets:preview': async (request) => {
+      const { path, format } = validateRequest('datasets:preview', request);
+      try {
+        return await previewImportFile(path, format);
+      } catch (error) {
+        // A file that cannot be read is the caller's input problem, named by the path field.
+        if (error instanceof ImportError) throw new ValidationError('path', error.message);
+        throw error;
+      }
+    },
+    'datasets:import': async (request) => {
+      const importRequest = validateRequest('datasets:import', request);
+      if (closing) throw new Error('Cascade Lab is closing; no new imports start');
+      return { importId: imports.start(importRequest) };
+    },
+    'datasets:cancel-import': async (request) => {
+      const { importId } = validateRequest('datasets:cancel-import', request);
+      return { cancelled: imports.cancel(importId) };
+    },
+    'datasets:profile': async (request) => {
+      const { datasetId } = validateRequest('datasets:profile', request);
+      return datasetDetails(datasetId);
+    },
+    'datasets:delete': async (request) => {
+      const { datasetId } = validateRequest('datasets:delete', request);
+      const record = store.datasets.get(datasetId);
+      if (!record) throw new NotFoundError(`dataset ${datasetId} does not exist`);
+      const running = store.runs
+        .list({ statuses: ['queued', 'running'] })
+        .filter((run) => run.datasetId === datasetId);
+      if (running.length) {
+        throw new ValidationError(
+          'datasetId',
+          `dataset ${datasetId} is used by ${running.length} queued or running run(s); cancel them first`,
+        );
+      }
+      const deleted = store.datasets.remove(datasetId);
+      // The row goes first: a folder without a row is harmless, a row without its folder is not.
+      if (deleted && record.path) await rm(record.path, { recursive: true, force: true });
+      if (deleted) log('info', null, `Deleted dataset ${datasetId} (${record.name}).`);
+      return { deleted };
     },
     'experiments:list': async (request) => {
       validateRequest('experiments:list', request);
@@ -534,7 +629,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     waitForExperiment,
     close(): Promise<void> {
       closing ??= (async () => {
-        await pool.close();
+        await Promise.all([pool.close(), imports.close()]);
         closed = true;
         for (const check of [...waiters]) check();
         events.clear();

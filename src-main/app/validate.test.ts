@@ -19,6 +19,11 @@ const VALID: { [C in Channel]: unknown } = {
   'app:info': {},
   'methods:list': {},
   'datasets:list': {},
+  'datasets:preview': { path: '/data/final_track2_train.txt', format: 'tiktok' },
+  'datasets:import': { format: 'tiktok', paths: ['/data/final_track2_train.txt'] },
+  'datasets:cancel-import': { importId: 'b7a1' },
+  'datasets:profile': { datasetId: 1 },
+  'datasets:delete': { datasetId: 2 },
   'experiments:list': {},
   'experiments:get': { experimentId: 1 },
   'experiments:template': {},
@@ -74,6 +79,55 @@ describe('validateRequest', () => {
       'format',
     );
     expect(fieldOf(() => validateRequest('results:export', { experimentId: 1 }))).toBe('format');
+  });
+
+  it('checks import requests: absolute paths, formats, filters, the csv mapping', () => {
+    const csv = {
+      format: 'csv',
+      paths: ['/data/log.csv'],
+      name: 'log',
+      filters: { minUserInteractions: 5, timeFrom: 1, timeTo: 9, userSampleFraction: 0.5, sampleSeed: 3 },
+      mapping: { user: 'u', item: 'i', label: 'y', itemFeatures: ['genre'], labelThreshold: 0.5 },
+    };
+    expect(validateRequest('datasets:import', csv)).toEqual(csv);
+    expect(fieldOf(() => validateRequest('datasets:import', { ...csv, paths: ['log.csv'] }))).toBe(
+      'paths[0]',
+    );
+    expect(fieldOf(() => validateRequest('datasets:import', { ...csv, paths: [] }))).toBe('paths');
+    expect(fieldOf(() => validateRequest('datasets:import', { ...csv, format: 'parquet' }))).toBe('format');
+    expect(fieldOf(() => validateRequest('datasets:import', { ...csv, mapping: undefined }))).toBe('mapping');
+    expect(
+      fieldOf(() =>
+        validateRequest('datasets:import', { ...csv, mapping: { user: 'u', item: '', label: 'y' } }),
+      ),
+    ).toBe('mapping.item');
+    expect(
+      fieldOf(() => validateRequest('datasets:import', { ...csv, filters: { minItemInteractions: 1.5 } })),
+    ).toBe('filters.minItemInteractions');
+    expect(
+      fieldOf(() => validateRequest('datasets:import', { ...csv, filters: { timeFrom: 5, timeTo: 4 } })),
+    ).toBe('filters.timeTo');
+    expect(
+      fieldOf(() => validateRequest('datasets:import', { ...csv, filters: { userSampleFraction: 0 } })),
+    ).toBe('filters.userSampleFraction');
+    expect(fieldOf(() => validateRequest('datasets:import', { ...csv, filters: { kcore: 5 } }))).toBe(
+      'filters.kcore',
+    );
+    const tiktok = { format: 'tiktok', paths: ['/data/final_track2_train.txt'] };
+    expect(fieldOf(() => validateRequest('datasets:import', { ...tiktok, mapping: csv.mapping }))).toBe(
+      'mapping',
+    );
+    expect(fieldOf(() => validateRequest('datasets:import', { ...tiktok, embeddingDim: 32 }))).toBe(
+      'embeddingDim',
+    );
+    const wechat = { format: 'wechat', paths: ['/w/user_action.csv', '/w/feed_info.csv'], embeddingDim: 32 };
+    expect(validateRequest('datasets:import', wechat)).toEqual(wechat);
+    expect(fieldOf(() => validateRequest('datasets:import', { ...wechat, embeddingDim: 513 }))).toBe(
+      'embeddingDim',
+    );
+    expect(fieldOf(() => validateRequest('datasets:preview', { path: 'x.csv', format: 'csv' }))).toBe('path');
+    expect(fieldOf(() => validateRequest('datasets:cancel-import', { importId: '' }))).toBe('importId');
+    expect(fieldOf(() => validateRequest('datasets:profile', { datasetId: 0 }))).toBe('datasetId');
   });
 
   it('validates and completes the spec of experiments:create, naming the bad field under spec', () => {

@@ -3,11 +3,22 @@
  * HTTP, so nothing is trusted: each validator checks the shape, rejects unknown keys, and throws a
  * ValidationError naming the field.
  */
-import type { Channel, ExperimentSpec, ExportFormat, RequestOf } from '../contract/api';
+import { isAbsolute } from 'node:path';
+import type {
+  Channel,
+  ColumnMapping,
+  DatasetImportRequest,
+  ExperimentSpec,
+  ExportFormat,
+  ImportFilters,
+  ImportFormat,
+  RequestOf,
+} from '../contract/api';
 import { SpecError, validateSpec } from '../core/experiments/spec';
 import { ValidationError } from './errors';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'markdown', 'latex'];
+export const IMPORT_FORMATS: readonly ImportFormat[] = ['wechat', 'tiktok', 'csv'];
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -73,12 +84,179 @@ export function validateExperimentSpec(input: unknown, prefix = 'spec'): Experim
   }
 }
 
+/** A file path on the main side's machine: absolute, since the main side's folder means nothing to the user. */
+function expectPath(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError(field, `expected a file path, got ${describe(value)}`);
+  }
+  if (value.includes('\0')) throw new ValidationError(field, 'a path cannot contain a NUL character');
+  if (!isAbsolute(value)) {
+    throw new ValidationError(
+      field,
+      `expected an absolute path on the machine that runs Cascade Lab, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function expectImportFormat(value: unknown, field: string): ImportFormat {
+  if (typeof value !== 'string' || !(IMPORT_FORMATS as readonly string[]).includes(value)) {
+    throw new ValidationError(field, `expected one of ${IMPORT_FORMATS.join(', ')}, got ${describe(value)}`);
+  }
+  return value as ImportFormat;
+}
+
+function expectNumber(
+  value: unknown,
+  field: string,
+  {
+    min = -Infinity,
+    max = Infinity,
+    integer = false,
+  }: { min?: number; max?: number; integer?: boolean } = {},
+): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ValidationError(field, `expected a number, got ${describe(value)}`);
+  }
+  if (integer && !Number.isInteger(value))
+    throw new ValidationError(field, `expected an integer, got ${value}`);
+  if (value < min || value > max)
+    throw new ValidationError(field, `must be in [${min}, ${max}], got ${value}`);
+  return value;
+}
+
+function expectName(value: unknown, field: string, maxLength = 200): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError(field, `expected a non-empty string, got ${describe(value)}`);
+  }
+  if (value.length > maxLength) throw new ValidationError(field, `must be at most ${maxLength} characters`);
+  return value;
+}
+
+function expectNames(value: unknown, field: string): string[] {
+  if (!Array.isArray(value))
+    throw new ValidationError(field, `expected an array of column names, got ${describe(value)}`);
+  return value.map((name, index) => expectName(name, `${field}[${index}]`));
+}
+
+const FILTER_KEYS: readonly (keyof ImportFilters)[] = [
+  'minUserInteractions',
+  'minItemInteractions',
+  'timeFrom',
+  'timeTo',
+  'userSampleFraction',
+  'sampleSeed',
+];
+
+function expectFilters(payload: unknown, field: string): ImportFilters {
+  const p = expectObject(payload, FILTER_KEYS, field);
+  const filters: ImportFilters = {};
+  const count = { min: 0, max: 1e9, integer: true };
+  if (p.minUserInteractions !== undefined)
+    filters.minUserInteractions = expectNumber(p.minUserInteractions, `${field}.minUserInteractions`, count);
+  if (p.minItemInteractions !== undefined)
+    filters.minItemInteractions = expectNumber(p.minItemInteractions, `${field}.minItemInteractions`, count);
+  if (p.timeFrom !== undefined) filters.timeFrom = expectNumber(p.timeFrom, `${field}.timeFrom`);
+  if (p.timeTo !== undefined) filters.timeTo = expectNumber(p.timeTo, `${field}.timeTo`);
+  if (filters.timeFrom !== undefined && filters.timeTo !== undefined && filters.timeFrom > filters.timeTo) {
+    throw new ValidationError(`${field}.timeTo`, `must not be before timeFrom (${filters.timeFrom})`);
+  }
+  if (p.userSampleFraction !== undefined) {
+    const fraction = expectNumber(p.userSampleFraction, `${field}.userSampleFraction`, { min: 0, max: 1 });
+    if (fraction === 0) throw new ValidationError(`${field}.userSampleFraction`, 'must be above 0');
+    filters.userSampleFraction = fraction;
+  }
+  if (p.sampleSeed !== undefined)
+    filters.sampleSeed = expectNumber(p.sampleSeed, `${field}.sampleSeed`, {
+      integer: true,
+      min: 0,
+      max: 2 ** 32 - 1,
+    });
+  return filters;
+}
+
+const MAPPING_KEYS: readonly (keyof ColumnMapping)[] = [
+  'user',
+  'item',
+  'label',
+  'timestamp',
+  'weight',
+  'userFeatures',
+  'itemFeatures',
+  'labelThreshold',
+];
+
+function expectMapping(payload: unknown, field: string): ColumnMapping {
+  if (payload === undefined)
+    throw new ValidationError(field, 'required for a csv import (user, item and label columns)');
+  const p = expectObject(payload, MAPPING_KEYS, field);
+  const mapping: ColumnMapping = {
+    user: expectName(p.user, `${field}.user`),
+    item: expectName(p.item, `${field}.item`),
+    label: expectName(p.label, `${field}.label`),
+  };
+  if (p.timestamp !== undefined) mapping.timestamp = expectName(p.timestamp, `${field}.timestamp`);
+  if (p.weight !== undefined) mapping.weight = expectName(p.weight, `${field}.weight`);
+  if (p.userFeatures !== undefined)
+    mapping.userFeatures = expectNames(p.userFeatures, `${field}.userFeatures`);
+  if (p.itemFeatures !== undefined)
+    mapping.itemFeatures = expectNames(p.itemFeatures, `${field}.itemFeatures`);
+  if (p.labelThreshold !== undefined)
+    mapping.labelThreshold = expectNumber(p.labelThreshold, `${field}.labelThreshold`);
+  return mapping;
+}
+
+/** At most this many files per import (WeChat has 3, TikTok 5). */
+const MAX_IMPORT_FILES = 16;
+
+function expectImportRequest(payload: unknown): DatasetImportRequest {
+  const p = expectObject(payload, ['format', 'paths', 'name', 'filters', 'mapping', 'embeddingDim']);
+  const format = expectImportFormat(p.format, 'format');
+  if (!Array.isArray(p.paths) || p.paths.length === 0) {
+    throw new ValidationError('paths', `expected a non-empty array of file paths, got ${describe(p.paths)}`);
+  }
+  if (p.paths.length > MAX_IMPORT_FILES)
+    throw new ValidationError('paths', `at most ${MAX_IMPORT_FILES} files, got ${p.paths.length}`);
+  const request: DatasetImportRequest = {
+    format,
+    paths: p.paths.map((path, index) => expectPath(path, `paths[${index}]`)),
+  };
+  if (p.name !== undefined) request.name = expectName(p.name, 'name');
+  if (p.filters !== undefined) request.filters = expectFilters(p.filters, 'filters');
+  if (format === 'csv') request.mapping = expectMapping(p.mapping, 'mapping');
+  else if (p.mapping !== undefined)
+    throw new ValidationError('mapping', `only csv imports take a column mapping, not ${format}`);
+  if (p.embeddingDim !== undefined) {
+    if (format !== 'wechat')
+      throw new ValidationError('embeddingDim', 'only WeChat imports have feed embeddings to reduce');
+    request.embeddingDim = expectNumber(p.embeddingDim, 'embeddingDim', { min: 0, max: 512, integer: true });
+  }
+  return request;
+}
+
 type Validators = { [C in Channel]: (payload: unknown) => RequestOf<C> };
 
 const VALIDATORS: Validators = {
   'app:info': empty,
   'methods:list': empty,
   'datasets:list': empty,
+  'datasets:preview': (payload) => {
+    const p = expectObject(payload, ['path', 'format']);
+    return { path: expectPath(p.path, 'path'), format: expectImportFormat(p.format, 'format') };
+  },
+  'datasets:import': expectImportRequest,
+  'datasets:cancel-import': (payload) => {
+    const p = expectObject(payload, ['importId']);
+    return { importId: expectName(p.importId, 'importId', 100) };
+  },
+  'datasets:profile': (payload) => {
+    const p = expectObject(payload, ['datasetId']);
+    return { datasetId: expectId(p.datasetId, 'datasetId') };
+  },
+  'datasets:delete': (payload) => {
+    const p = expectObject(payload, ['datasetId']);
+    return { datasetId: expectId(p.datasetId, 'datasetId') };
+  },
   'experiments:list': empty,
   'experiments:template': empty,
   'experiments:get': (payload) => {

@@ -22,6 +22,8 @@ import {
   processIo,
   type CliIo,
 } from './io';
+import { benchCommand, benchPipelineCommand } from './bench-command';
+import { benchImportCommand, importCommand } from './import-command';
 import { ProgressReporter } from './progress';
 import { SpecFileError, loadSpecFile } from './spec-file';
 
@@ -35,6 +37,10 @@ Commands:
   run <spec.json>   Run an experiment spec, print the comparison table, store the runs
   list              List the stored runs
   serve             Serve the workbench to a browser on this machine
+  import <format> <path...>   Import a WeChat, TikTok or CSV dataset (stored once, reused by runs)
+  bench-import      Benchmark the importer's throughput (one JSON line)
+  bench             Time the DSSM training step against the PyTorch peer (JSON lines)
+  bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
 
 Options:
   -h, --help        Show help (also after a command: cascade-lab run --help)
@@ -365,6 +371,10 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   run: runCommand,
   list: listCommand,
   serve: serveCommand,
+  import: importCommand,
+  'bench-import': benchImportCommand,
+  bench: benchCommand,
+  'bench-pipeline': benchPipelineCommand,
 };
 
 /** Runs the command line; returns the exit code. */

@@ -112,6 +112,145 @@ export interface DatasetSummary {
 }
 
 /* ----------------------------------------------------------------------------------------------
+ * Dataset import (WeChat 2021, TikTok / ICME 2019 track 2, any CSV / TSV / JSON-lines log)
+ * -------------------------------------------------------------------------------------------- */
+
+export type ImportFormat = 'wechat' | 'tiktok' | 'csv';
+
+/** Filters that reproduce the papers' subsets; applied after reading, before the time order. */
+export interface ImportFilters {
+  /** Keep users (items) with at least this many interactions, repeated until stable (k-core). */
+  minUserInteractions?: number;
+  minItemInteractions?: number;
+  /** Inclusive time range in the source's time unit (WeChat: day 1-14; TikTok: creat_time). */
+  timeFrom?: number;
+  timeTo?: number;
+  /** Keep a seeded random fraction of users, in (0, 1]. */
+  userSampleFraction?: number;
+  sampleSeed?: number;
+}
+
+/** Which columns of a generic log hold what (chosen after a preview). */
+export interface ColumnMapping {
+  user: string;
+  item: string;
+  label: string;
+  timestamp?: string;
+  /** e.g. watch time; without it the label is the random-walk edge weight. */
+  weight?: string;
+  userFeatures?: string[];
+  itemFeatures?: string[];
+  /** When set, label = (value >= labelThreshold); otherwise the label must be 0/1 or true/false. */
+  labelThreshold?: number;
+}
+
+export interface DatasetImportRequest {
+  format: ImportFormat;
+  /**
+   * Files on the machine that runs the main side. WeChat: user_action.csv, feed_info.csv and
+   * optionally feed_embeddings.csv; TikTok: final_track2_train.txt and optionally the video, audio
+   * and title feature files; csv: one log file. Roles are told apart by the well-known names.
+   */
+  paths: string[];
+  /** Display name; defaults to the dataset's usual name (or the csv file's name). */
+  name?: string;
+  filters?: ImportFilters;
+  /** Required for csv. */
+  mapping?: ColumnMapping;
+  /** WeChat: PCA dimension of the 512-d feed embeddings (0 keeps 512; default 64). */
+  embeddingDim?: number;
+}
+
+/** The first rows of a file, as the import wizard shows them before importing. */
+export interface FilePreview {
+  path: string;
+  /** How the file was read: csv / tsv with a header, headerless TikTok tsv, or JSON lines. */
+  layout: 'csv' | 'tsv' | 'jsonl';
+  separator: string;
+  columns: string[];
+  rows: string[][];
+  bytes: number;
+}
+
+export interface ImportProgress {
+  importId: string;
+  /** hash: fingerprinting the files; read: parsing; write: storing the processed columns. */
+  phase: 'hash' | 'read' | 'write';
+  file: string;
+  bytesRead: number;
+  totalBytes: number;
+  rows: number;
+}
+
+export interface ImportFailure {
+  message: string;
+  file?: string;
+  /** 1-based line of the file. */
+  line?: number;
+  column?: string;
+}
+
+export interface ImportDone {
+  importId: string;
+  /** The stored dataset; absent when the import failed or was cancelled. */
+  dataset?: DatasetSummary;
+  /** True when the same files and options were imported before: that dataset is returned as is. */
+  reused?: boolean;
+  cancelled?: boolean;
+  error?: ImportFailure;
+}
+
+/** Quantiles and a log2 histogram of a count per user or per item. */
+export interface CountDistribution {
+  min: number;
+  p25: number;
+  median: number;
+  p75: number;
+  p90: number;
+  max: number;
+  mean: number;
+  /** Counts in log2 bins: bin b holds values in [2^b, 2^(b+1)). */
+  log2Histogram: number[];
+}
+
+/** The dataset view's figures (DAMCAR Table 1 columns and more). */
+export interface DatasetProfile {
+  users: number;
+  items: number;
+  interactions: number;
+  positives: number;
+  labelRate: number;
+  /** Table 1's modality letters present in the item features, e.g. ['V', 'A', 'T']. */
+  modalities: string[];
+  interactionsPerUser: CountDistribution;
+  interactionsPerItem: CountDistribution;
+  /** Share of users or items with a (non-missing) value, per feature. */
+  featureCoverage: { entity: 'user' | 'item'; name: string; coverage: number }[];
+  timeRange: [number, number];
+}
+
+/** What an import skipped, found missing or wants the analyst to know. */
+export interface ImportReport {
+  rowsRead: number;
+  rowsKept: number;
+  /** Rows dropped, by reason (e.g. `label missing (finish = -1)`, `k-core filter`). */
+  rowsDropped: Record<string, number>;
+  /** Optional values that were empty or -1, by column: counted, not fatal. */
+  missingValues: Record<string, number>;
+  warnings: string[];
+}
+
+export interface DatasetDetails {
+  dataset: DatasetSummary;
+  profile: DatasetProfile;
+  report: ImportReport;
+  /** The imported files with their sizes in bytes. */
+  files: { path: string; bytes: number }[];
+  /** Folder of the processed columns. */
+  path: string;
+}
+
+/* ----------------------------------------------------------------------------------------------
  * Experiments and runs
  * -------------------------------------------------------------------------------------------- */
 
@@ -290,6 +429,18 @@ export interface ApiChannels {
   'app:info': { request: Record<string, never>; response: AppInfo };
   'methods:list': { request: Record<string, never>; response: MethodDescriptor[] };
   'datasets:list': { request: Record<string, never>; response: DatasetSummary[] };
+  /** The first rows of a file on the main side's machine, for the import wizard. */
+  'datasets:preview': { request: { path: string; format: ImportFormat }; response: FilePreview };
+  /**
+   * Starts an import in a worker thread; progress arrives as `dataset:import-progress`, the
+   * outcome as `dataset:import-done`. Re-importing unchanged files with the same options is a no-op.
+   */
+  'datasets:import': { request: DatasetImportRequest; response: { importId: string } };
+  'datasets:cancel-import': { request: { importId: string }; response: { cancelled: boolean } };
+  /** Profile and import report of a stored (imported) dataset. */
+  'datasets:profile': { request: { datasetId: number }; response: DatasetDetails };
+  /** Deletes an imported dataset's row and its processed files; its runs keep their metrics. */
+  'datasets:delete': { request: { datasetId: number }; response: { deleted: boolean } };
   'experiments:list': { request: Record<string, never>; response: ExperimentSummary[] };
   'experiments:get': { request: { experimentId: number }; response: ExperimentSummary };
   /** Default spec used by the editor's "New experiment" (the quickstart). */
@@ -314,6 +465,8 @@ export interface ApiEvents {
   'job:progress': JobProgress;
   'job:log': LogLine;
   'run:status': RunStatusEvent;
+  'dataset:import-progress': ImportProgress;
+  'dataset:import-done': ImportDone;
 }
 
 export type EventName = keyof ApiEvents;
@@ -331,12 +484,30 @@ export interface CascadeApi {
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
   /** Saves text to a file the user picks (Electron: save dialog; browser: a download). */
   saveText(filename: string, mimeType: string, content: string): Promise<void>;
+  /**
+   * Lets the user pick files to import with the native open dialog. Resolves with the chosen
+   * paths ([] when cancelled), or null where the transport has no dialog (the browser host:
+   * there the user types paths on the host's machine).
+   */
+  pickFiles(options: PickFilesOptions): Promise<string[] | null>;
+}
+
+export interface PickFilesOptions {
+  title: string;
+  multiple: boolean;
+  /** File type filters, e.g. [{ name: 'Logs', extensions: ['csv', 'txt'] }]. */
+  filters?: { name: string; extensions: string[] }[];
 }
 
 export const CHANNELS: readonly Channel[] = [
   'app:info',
   'methods:list',
   'datasets:list',
+  'datasets:preview',
+  'datasets:import',
+  'datasets:cancel-import',
+  'datasets:profile',
+  'datasets:delete',
   'experiments:list',
   'experiments:get',
   'experiments:template',
@@ -348,4 +519,10 @@ export const CHANNELS: readonly Channel[] = [
   'results:export',
 ] as const;
 
-export const EVENTS: readonly EventName[] = ['job:progress', 'job:log', 'run:status'] as const;
+export const EVENTS: readonly EventName[] = [
+  'job:progress',
+  'job:log',
+  'run:status',
+  'dataset:import-progress',
+  'dataset:import-done',
+] as const;

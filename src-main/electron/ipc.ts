@@ -26,3 +26,15 @@ export interface SaveTextResponse {
   saved: boolean;
   path: string | null;
 }
+
+/**
+ * Picks files to import through the native open dialog (PickFilesOptions of the contract). Like
+ * files:save it lives outside the contract: the browser transport has no dialog and the user
+ * types paths there instead.
+ */
+export const OPEN_FILES_CHANNEL = 'files:open';
+
+/** The chosen paths; empty when the user cancelled. */
+export interface OpenFilesResponse {
+  paths: string[];
+}

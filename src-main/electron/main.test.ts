@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHANNELS, EVENTS, type ApiEvents, type EventName } from '../contract/api';
 import type { ApiHandlers, LabApp } from '../app/types';
-import { SAVE_TEXT_CHANNEL, type IpcEnvelope, type SaveTextResponse } from './ipc';
+import {
+  OPEN_FILES_CHANNEL,
+  SAVE_TEXT_CHANNEL,
+  type IpcEnvelope,
+  type OpenFilesResponse,
+  type SaveTextResponse,
+} from './ipc';
 
 type Handler = (event: unknown, request: unknown) => Promise<unknown>;
 
@@ -18,6 +24,10 @@ const electron = vi.hoisted(() => {
   const sent: { channel: string; payload: unknown }[] = [];
   const windows: { options: Record<string, unknown>; loaded: string | null }[] = [];
   const saveDialog = { result: { canceled: false, filePath: '' as string | undefined } };
+  const openDialog = {
+    result: { canceled: false, filePaths: [] as string[] },
+    options: null as unknown,
+  };
   class FakeBrowserWindow {
     static all: FakeBrowserWindow[] = [];
     readonly webContents = {
@@ -53,6 +63,7 @@ const electron = vi.hoisted(() => {
     sent,
     windows,
     saveDialog,
+    openDialog,
     module: {
       app: {
         isPackaged: false,
@@ -69,6 +80,10 @@ const electron = vi.hoisted(() => {
       BrowserWindow: FakeBrowserWindow,
       dialog: {
         showSaveDialog: async () => saveDialog.result,
+        showOpenDialog: async (_window: unknown, options: unknown) => {
+          openDialog.options = options;
+          return openDialog.result;
+        },
         showErrorBox: noop,
       },
       ipcMain: {
@@ -148,8 +163,40 @@ describe('Electron main', () => {
     expect((lab.options as { sqliteNativeBinding?: string }).sqliteNativeBinding).toBeUndefined();
   });
 
-  it('registers every contract channel and the save channel, nothing else', () => {
-    expect([...electron.handlers.keys()].sort()).toEqual([...CHANNELS, SAVE_TEXT_CHANNEL].sort());
+  it('registers every contract channel and the save and open channels, nothing else', () => {
+    expect([...electron.handlers.keys()].sort()).toEqual(
+      [...CHANNELS, SAVE_TEXT_CHANNEL, OPEN_FILES_CHANNEL].sort(),
+    );
+  });
+
+  it('picks files to import through the open dialog, and reports a cancelled one as no files', async () => {
+    electron.openDialog.result = { canceled: false, filePaths: ['/d/user_action.csv', '/d/feed_info.csv'] };
+    const picked = (await handler(OPEN_FILES_CHANNEL)(appFrame, {
+      title: 'WeChat files',
+      multiple: true,
+      filters: [{ name: 'CSV', extensions: ['csv'] }],
+    })) as IpcEnvelope<OpenFilesResponse>;
+    expect(picked).toEqual({ ok: true, value: { paths: ['/d/user_action.csv', '/d/feed_info.csv'] } });
+    expect(electron.openDialog.options).toMatchObject({
+      title: 'WeChat files',
+      properties: ['openFile', 'multiSelections'],
+      filters: [
+        { name: 'CSV', extensions: ['csv'] },
+        { name: 'All files', extensions: ['*'] },
+      ],
+    });
+    electron.openDialog.result = { canceled: true, filePaths: [] };
+    expect(await handler(OPEN_FILES_CHANNEL)(appFrame, { title: 'x', multiple: false })).toEqual({
+      ok: true,
+      value: { paths: [] },
+    });
+    const bad = (await handler(OPEN_FILES_CHANNEL)(appFrame, { title: 3 })) as IpcEnvelope<unknown>;
+    expect(bad.ok).toBe(false);
+    const foreign = { senderFrame: { url: 'https://evil.example/' }, sender: {} };
+    expect(
+      ((await handler(OPEN_FILES_CHANNEL)(foreign, { title: 'x', multiple: false })) as IpcEnvelope<unknown>)
+        .ok,
+    ).toBe(false);
   });
 
   it('forwards a call to the handler and wraps the answer', async () => {

@@ -16,6 +16,7 @@ import {
   session,
   shell,
   type IpcMainInvokeEvent,
+  type OpenDialogOptions,
   type SaveDialogOptions,
 } from 'electron';
 import { CHANNELS, EVENTS, type Channel } from '../contract/api';
@@ -23,7 +24,14 @@ import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';
 import { toTransportError } from '../host/api-error';
 import { CONTENT_SECURITY_POLICY } from '../host/security';
-import { SAVE_TEXT_CHANNEL, type IpcEnvelope, type SaveTextRequest, type SaveTextResponse } from './ipc';
+import {
+  OPEN_FILES_CHANNEL,
+  SAVE_TEXT_CHANNEL,
+  type IpcEnvelope,
+  type OpenFilesResponse,
+  type SaveTextRequest,
+  type SaveTextResponse,
+} from './ipc';
 
 const here = import.meta.dirname;
 /** Set by `electron-vite dev`: the renderer comes from the dev server (hot reload). */
@@ -138,6 +146,20 @@ function registerIpc(lab: LabApp): void {
     },
   );
 
+  ipcMain.handle(
+    OPEN_FILES_CHANNEL,
+    async (event, request: unknown): Promise<IpcEnvelope<OpenFilesResponse>> => {
+      if (!fromAppFrame(event)) return { ok: false, error: { message: 'Refused: not the workbench.' } };
+      const options = openDialogOptions(request);
+      if (typeof options === 'string') return { ok: false, error: { message: options } };
+      const window = BrowserWindow.fromWebContents(event.sender);
+      const choice = window
+        ? await dialog.showOpenDialog(window, options)
+        : await dialog.showOpenDialog(options);
+      return { ok: true, value: { paths: choice.canceled ? [] : choice.filePaths } };
+    },
+  );
+
   for (const eventName of EVENTS) {
     lab.events.on(eventName, (payload) => {
       for (const window of BrowserWindow.getAllWindows()) {
@@ -145,6 +167,34 @@ function registerIpc(lab: LabApp): void {
       }
     });
   }
+}
+
+/** The open dialog for a files:open request (PickFilesOptions), or what is wrong with it. */
+export function openDialogOptions(request: unknown): OpenDialogOptions | string {
+  const { title, multiple, filters } = (request ?? {}) as Record<string, unknown>;
+  if (typeof title !== 'string' || typeof multiple !== 'boolean') {
+    return 'files:open needs a title string and a multiple boolean.';
+  }
+  const fileFilters: { name: string; extensions: string[] }[] = [];
+  if (filters !== undefined) {
+    if (!Array.isArray(filters)) return 'files:open filters must be an array.';
+    for (const filter of filters as unknown[]) {
+      const { name, extensions } = (filter ?? {}) as Record<string, unknown>;
+      if (
+        typeof name !== 'string' ||
+        !Array.isArray(extensions) ||
+        !extensions.every((extension) => typeof extension === 'string')
+      ) {
+        return 'each files:open filter needs a name and an array of extensions.';
+      }
+      fileFilters.push({ name, extensions: extensions as string[] });
+    }
+  }
+  return {
+    title,
+    properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'],
+    filters: fileFilters.length ? [...fileFilters, { name: 'All files', extensions: ['*'] }] : [],
+  };
 }
 
 function createWindow(): BrowserWindow {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CascadeApi } from '../contract/api';
-import { SAVE_TEXT_CHANNEL } from './ipc';
+import { OPEN_FILES_CHANNEL, SAVE_TEXT_CHANNEL } from './ipc';
 
 const fake = vi.hoisted(() => {
   const exposed = new Map<string, unknown>();
@@ -41,9 +41,9 @@ beforeAll(async () => {
 });
 
 describe('preload', () => {
-  it('exposes one object, api, with invoke, on and saveText only', () => {
+  it('exposes one object, api, with invoke, on, saveText and pickFiles only', () => {
     expect([...fake.exposed.keys()]).toEqual(['api']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'saveText']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pickFiles', 'saveText']);
   });
 
   it('unwraps a successful envelope', async () => {
@@ -88,5 +88,12 @@ describe('preload', () => {
       channel: SAVE_TEXT_CHANNEL,
       request: { filename: 'r.csv', mimeType: 'text/csv', content: 'a,b' },
     });
+  });
+
+  it('asks the open channel for files to import and returns their paths', async () => {
+    fake.replies.set(OPEN_FILES_CHANNEL, { ok: true, value: { paths: ['/d/final_track2_train.txt'] } });
+    const options = { title: 'TikTok files', multiple: true };
+    await expect(api.pickFiles(options)).resolves.toEqual(['/d/final_track2_train.txt']);
+    expect(fake.invoked.at(-1)).toEqual({ channel: OPEN_FILES_CHANNEL, request: options });
   });
 });

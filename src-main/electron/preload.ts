@@ -13,10 +13,17 @@ import {
   type CascadeApi,
   type Channel,
   type EventName,
+  type PickFilesOptions,
   type RequestOf,
   type ResponseOf,
 } from '../contract/api';
-import { SAVE_TEXT_CHANNEL, type IpcEnvelope, type SaveTextRequest } from './ipc';
+import {
+  OPEN_FILES_CHANNEL,
+  SAVE_TEXT_CHANNEL,
+  type IpcEnvelope,
+  type OpenFilesResponse,
+  type SaveTextRequest,
+} from './ipc';
 
 /**
  * Failures reject with the plain ApiErrorPayload: contextBridge copies an Error's message only
@@ -48,6 +55,10 @@ const api: CascadeApi = {
   async saveText(filename: string, mimeType: string, content: string): Promise<void> {
     const request: SaveTextRequest = { filename, mimeType, content };
     await call(SAVE_TEXT_CHANNEL, request);
+  },
+  async pickFiles(options: PickFilesOptions): Promise<string[]> {
+    const { paths } = await call<OpenFilesResponse>(OPEN_FILES_CHANNEL, options);
+    return paths;
   },
 };
 

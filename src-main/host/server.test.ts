@@ -76,6 +76,20 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     },
     'methods:list': async () => [],
     'datasets:list': async () => [],
+    'datasets:preview': async (request) => ({
+      path: request.path,
+      layout: 'csv',
+      separator: ',',
+      columns: [],
+      rows: [],
+      bytes: 0,
+    }),
+    'datasets:import': async () => ({ importId: 'import-1' }),
+    'datasets:cancel-import': async () => ({ cancelled: false }),
+    'datasets:profile': async (request) => {
+      throw new FakeValidationError(`dataset ${request.datasetId} is simulated`, 'datasetId');
+    },
+    'datasets:delete': async () => ({ deleted: false }),
     'experiments:list': async () => [],
     'experiments:get': async (request) => {
       record('experiments:get', request);

@@ -130,9 +130,18 @@ export function createDatasetRepository(db: Db) {
     return get(Number(info.lastInsertRowid)) as DatasetRecord;
   });
 
+  const deleteById = db.prepare<[number]>('DELETE FROM datasets WHERE id = ?');
+
   return {
     get,
     upsert: (input: DatasetInput): DatasetRecord => upsert.immediate(input),
     list: (): DatasetRecord[] => selectAll.all().map(toRecord),
+    /** The row with this content identity, if any (an import of the same files and options). */
+    findByContent(kind: DatasetKind, contentHash: string, formatVersion: number): DatasetRecord | undefined {
+      const row = selectByContent.get(kind, contentHash, formatVersion);
+      return row ? toRecord(row) : undefined;
+    },
+    /** Deletes the row; runs on it keep their metrics (their dataset_id becomes NULL). */
+    remove: (id: number): boolean => deleteById.run(id).changes > 0,
   };
 }

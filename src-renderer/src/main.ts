@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
+import { imports } from './lib/imports.svelte';
 import { workbench } from './lib/workbench.svelte';
 
 const target = document.getElementById('app');
@@ -8,3 +9,4 @@ if (!target) throw new Error('index.html has no #app element.');
 
 mount(App, { target });
 void workbench.init();
+imports.init();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CascadeDataset, createCascadeDataset } from './dataset';
-import { splitByUserTime } from './split';
+import { splitByGlobalTime, splitByUserTime } from './split';
 
 /** Dataset from (user, time) rows; items are row numbers so rows are easy to trace. */
 function fromRows(numUsers: number, rows: [user: number, time: number][]): CascadeDataset {
@@ -86,5 +86,72 @@ describe('splitByUserTime', () => {
     expect(itemsOf(ds, split.train)).toEqual([0, 1]);
     expect(itemsOf(ds, split.test)).toEqual([2, 3]);
     expect(() => splitByUserTime(ds, { train: 0, valid: 0, test: 0 })).toThrow(/ratios/);
+  });
+});
+
+describe('splitByGlobalTime', () => {
+  const DAY = 86_400;
+
+  it('takes the last calendar day as test, not the last 24 hours', () => {
+    const ds = fromRows(3, [
+      [0, 9 * DAY + 5],
+      [1, 10 * DAY + 5],
+      [2, 10 * DAY + 100],
+      // 1 second before midnight: within 24 h of the latest row, but on day 10.
+      [0, 11 * DAY - 1],
+      [1, 11 * DAY],
+      [2, 11 * DAY + 3600],
+    ]);
+    const split = splitByGlobalTime(ds);
+    expect(Array.from(split.train)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(split.valid)).toEqual([]);
+    expect(Array.from(split.test)).toEqual([4, 5]);
+  });
+
+  it('counts WeChat days (dayLength 1) and carves validation days before the test days', () => {
+    const days = [1, 1, 2, 5, 12, 13, 13, 14, 14, 14];
+    const ds = fromRows(
+      2,
+      days.map((d, i) => [i % 2, d] as [number, number]),
+    );
+    const split = splitByGlobalTime(ds, { dayLength: 1, validDays: 1 });
+    const timesOf = (rows: Int32Array) => Array.from(rows, (r) => ds.interactions.time[r]);
+    expect(timesOf(split.test)).toEqual([14, 14, 14]);
+    expect(timesOf(split.valid)).toEqual([13, 13]);
+    expect(timesOf(split.train)).toEqual([1, 1, 2, 5, 12]);
+    // Two test days: 13 and 14; day 12 is then validation.
+    const two = splitByGlobalTime(ds, { dayLength: 1, testDays: 2, validDays: 1 });
+    expect(timesOf(two.test)).toEqual([13, 13, 14, 14, 14]);
+    expect(timesOf(two.valid)).toEqual([12]);
+    // Calendar days without data still count: days 6-11 are empty.
+    const gap = splitByGlobalTime(ds, { dayLength: 1, testDays: 1, validDays: 4 });
+    expect(timesOf(gap.valid)).toEqual([12, 13, 13]);
+  });
+
+  it('partitions every row once, each part ascending, every test row after every train row', () => {
+    const rows: [number, number][] = Array.from({ length: 80 }, (_, i) => [i % 5, i * 9000]);
+    const ds = fromRows(5, rows);
+    const { train, valid, test } = splitByGlobalTime(ds, { validDays: 1 });
+    const all = [...train, ...valid, ...test].sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    for (const part of [train, valid, test]) {
+      for (let k = 1; k < part.length; k++) expect(part[k]).toBeGreaterThan(part[k - 1]);
+    }
+    const lastTrain = Math.max(...Array.from(train, (r) => ds.interactions.time[r]));
+    const firstTest = Math.min(...Array.from(test, (r) => ds.interactions.time[r]));
+    expect(firstTest).toBeGreaterThan(lastTrain);
+    expect(test.length).toBeGreaterThan(0);
+    expect(valid.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a log with nothing before the test days and bad options', () => {
+    const oneDay = fromRows(1, [
+      [0, 5],
+      [0, 6],
+    ]);
+    expect(() => splitByGlobalTime(oneDay)).toThrow(/nothing is left to train on/);
+    expect(() => splitByGlobalTime(oneDay, { dayLength: 0 })).toThrow(/dayLength/);
+    expect(() => splitByGlobalTime(oneDay, { testDays: 0 })).toThrow(/testDays/);
+    expect(() => splitByGlobalTime(oneDay, { validDays: -1 })).toThrow(/validDays/);
   });
 });

@@ -70,3 +70,79 @@ export function splitByUserTime(dataset: TrainingData, ratios: SplitRatios = PAP
   }
   return { train, valid, test };
 }
+
+export interface GlobalTimeSplitOptions {
+  /**
+   * Length of one day in the dataset's time unit: 86400 for Unix seconds (the default), 1 when
+   * the time already counts days (WeChat's `date_`). Day k holds times in [k * dayLength,
+   * (k + 1) * dayLength): calendar days (UTC for Unix seconds), not a rolling 24-hour window.
+   */
+  dayLength?: number;
+  /** Days at the end of the log that form the test split (RRA: 1, the last day). */
+  testDays?: number;
+  /** Days just before the test days that form the validation split (default 0: none). */
+  validDays?: number;
+}
+
+/**
+ * Global chronological split, as RRA (KDD 2023, Sec. 5.1.1) evaluates: the last day's samples
+ * are the test set, everything before trains. Unlike `splitByUserTime`, every user shares the same
+ * cut, so the test set holds only what happened after all training data (no look-ahead), and
+ * users absent on the last day have no test interactions.
+ *
+ * Days are counted back from the day of the latest interaction, calendar days included whether
+ * or not they have data: with testDays = 2 and nothing on the day before the last, the test set
+ * is the last day only.
+ */
+export function splitByGlobalTime(dataset: TrainingData, options: GlobalTimeSplitOptions = {}): DataSplit {
+  const dayLength = options.dayLength ?? 86_400;
+  const testDays = options.testDays ?? 1;
+  const validDays = options.validDays ?? 0;
+  if (!(dayLength > 0) || !Number.isFinite(dayLength))
+    throw new Error(`dayLength must be a positive number, got ${dayLength}`);
+  if (!Number.isInteger(testDays) || testDays < 1)
+    throw new Error(`testDays must be an integer >= 1, got ${testDays}`);
+  if (!Number.isInteger(validDays) || validDays < 0)
+    throw new Error(`validDays must be an integer >= 0, got ${validDays}`);
+  const { time } = dataset.interactions;
+  const n = time.length;
+  if (n === 0) return { train: new Int32Array(0), valid: new Int32Array(0), test: new Int32Array(0) };
+  let latest = -Infinity;
+  for (let r = 0; r < n; r++) if (time[r] > latest) latest = time[r];
+  const lastDay = Math.floor(latest / dayLength);
+  // Rows on a day > testFrom - 1 are test; on (validFrom - 1, testFrom - 1] validation.
+  const testFrom = lastDay - testDays + 1;
+  const validFrom = testFrom - validDays;
+  const part = new Uint8Array(n);
+  let trainCount = 0;
+  let validCount = 0;
+  for (let r = 0; r < n; r++) {
+    const day = Math.floor(time[r] / dayLength);
+    if (day >= testFrom) part[r] = 2;
+    else if (day >= validFrom) {
+      part[r] = 1;
+      validCount++;
+    } else {
+      part[r] = 0;
+      trainCount++;
+    }
+  }
+  if (trainCount === 0) {
+    throw new Error(
+      `every interaction falls in the last ${testDays + validDays} day(s) (day length ${dayLength}): ` +
+        'nothing is left to train on; use fewer test/validation days or a per-user split',
+    );
+  }
+  const train = new Int32Array(trainCount);
+  const valid = new Int32Array(validCount);
+  const test = new Int32Array(n - trainCount - validCount);
+  let t = 0;
+  let v = 0;
+  let s = 0;
+  for (let r = 0; r < n; r++) {
+    if (part[r] === 0) train[t++] = r;
+    else if (part[r] === 1) valid[v++] = r;
+    else test[s++] = r;
+  }
+  return { train, valid, test };
+}

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SimulatorParams } from '../../contract/api';
 import { resolveSimulatorParams } from '../data/simulator';
+import type { UserItemLists } from '../data/dataset';
+import { bcMethod } from '../methods/bc';
+import type { MethodContext, RankingScorer } from '../methods/types';
+import { rankingMetrics } from '../metrics/ranking';
 import { JobCancelledError, type JobEvent, type JobRequest } from './job';
-import { runJob } from './run-job';
+import { clearRankingCache, evaluateRankingStage, runJob } from './run-job';
 import { defaultExperimentSpec } from './spec';
 
 const TINY: SimulatorParams = resolveSimulatorParams({
@@ -40,13 +44,105 @@ async function run(req: JobRequest, signal = new AbortController().signal) {
   return { result, events };
 }
 
+function withoutRanking(req: JobRequest): JobRequest {
+  return { ...req, spec: { ...req.spec, ranking: { model: 'none' } } };
+}
+
+const RETRIEVAL_KEYS = ['F@10', 'F@20', 'GT-R@10', 'GT-R@20', 'P@10', 'P@20', 'R@10', 'R@20'];
+const RANKING_KEYS = ['N@1', 'M@1', 'H@1', 'NDCG@1', 'GT-H@1', 'N@2', 'M@2', 'H@2', 'NDCG@2', 'GT-H@2'];
+
 describe('runJob', () => {
-  it('runs BC end to end, reporting every phase', async () => {
+  it('runs the cascade end to end: DeepFM ranking, BC retrieval, N/M/H@K2 with K2 = K1 / 10', async () => {
+    clearRankingCache();
     const { result, events } = await run(request(1));
     expect(result.backend).toBe('wasm');
-    expect(Object.keys(result.metrics).sort()).toEqual(
-      ['F@10', 'F@20', 'GT-R@10', 'GT-R@20', 'P@10', 'P@20', 'R@10', 'R@20'].sort(),
+    expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS, ...RANKING_KEYS].sort());
+    for (const value of Object.values(result.metrics)) {
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThanOrEqual(1);
+    }
+    expect(result.metrics['R@20']).toBeGreaterThanOrEqual(result.metrics['R@10']);
+    // The final K2 lists are cut from the retrieved lists: no more hits than retrieval found.
+    expect(result.metrics['H@1']).toBeLessThanOrEqual(result.metrics['P@10'] * 10 + 1e-9);
+    expect(Object.keys(result.timings).sort()).toEqual(['data', 'eval', 'ranking', 'train']);
+    const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    expect(logs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
+    expect(logs.some((m) => m.startsWith('DeepFM re-ranked'))).toBe(true);
+    const rankingCurves = events.flatMap((e) =>
+      e.type === 'curve' && e.name.startsWith('ranking/') ? [e.name] : [],
     );
+    expect(rankingCurves).toEqual([
+      'ranking/train/bce',
+      'ranking/valid/bce',
+      'ranking/valid/auc',
+      'ranking/train/bce',
+      'ranking/valid/bce',
+      'ranking/valid/auc',
+    ]);
+    const fractions = events.flatMap((e) => (e.type === 'progress' ? [e.fraction] : []));
+    for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]);
+    expect(fractions[fractions.length - 1]).toBe(1);
+    expect(
+      events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
+    ).toEqual(['data', 'ranking', 'train', 'eval']);
+  });
+
+  it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
+    clearRankingCache();
+    const first = await run(request(4));
+    const second = await run(request(4, { method: { id: 'bc', params: {}, label: 'BC again' } }));
+    const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    expect(logs.some((m) => m.startsWith('Reusing the DeepFM ranking model trained for seed 4'))).toBe(true);
+    // The reused model's curves are replayed, so every run stores them.
+    const curves = (events: JobEvent[]) =>
+      events.flatMap((e) =>
+        e.type === 'curve' && e.name.startsWith('ranking/') ? [`${e.name}=${e.value}`] : [],
+      );
+    expect(curves(second.events)).toEqual(curves(first.events));
+    expect(second.result.metrics).toEqual(first.result.metrics);
+    // A retrained model (after the cache moved on) is the same model: training is deterministic.
+    await run(request(5));
+    const third = await run(request(4));
+    expect(third.result.metrics).toEqual(first.result.metrics);
+  });
+
+  it('passes the ranking model to the method as ctx.ranking, or null without a ranking stage', async () => {
+    const original = bcMethod.train;
+    const seen: (RankingScorer | null)[] = [];
+    const probeScores: Float32Array[] = [];
+    const spy = vi.spyOn(bcMethod, 'train').mockImplementation((ctx: MethodContext) => {
+      seen.push(ctx.ranking);
+      if (ctx.ranking)
+        probeScores.push(ctx.ranking.score(Int32Array.from([0, 1, 2]), Int32Array.from([5, 5, 7])));
+      return original(ctx);
+    });
+    try {
+      clearRankingCache();
+      await run(request(1));
+      await run(request(1, { spec: { ...request(1).spec, ranking: { model: 'dcn' } } }));
+      await run(withoutRanking(request(1)));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(seen.map((r) => r?.name ?? null)).toEqual(['DeepFM', 'DCN', null]);
+    for (const scores of probeScores) {
+      expect(scores).toHaveLength(3);
+      for (const p of scores) expect(p > 0 && p < 1).toBe(true);
+    }
+    expect(probeScores[1]).not.toEqual(probeScores[0]);
+
+    const { result, events } = await run(withoutRanking(request(1)));
+    expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS].sort());
+    expect(Object.keys(result.timings).sort()).toEqual(['data', 'eval', 'train']);
+    expect(events.some((e) => e.type === 'curve' && e.name.startsWith('ranking/'))).toBe(false);
+    const fractions = events.flatMap((e) => (e.type === 'progress' ? [e.fraction] : []));
+    expect(fractions[fractions.length - 1]).toBe(1);
+  });
+
+  it('runs BC end to end without a ranking stage, reporting every phase', async () => {
+    const { result, events } = await run(withoutRanking(request(1)));
+    expect(result.backend).toBe('wasm');
+    expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS].sort());
     for (const value of Object.values(result.metrics)) {
       expect(value).toBeGreaterThanOrEqual(0);
       expect(value).toBeLessThanOrEqual(1);
@@ -73,11 +169,13 @@ describe('runJob', () => {
     ).toEqual(['data', 'train', 'eval']);
   });
 
-  it('is deterministic for a seed and changes with the seed', async () => {
+  it('is deterministic for a seed and changes with the seed, ranking metrics included', async () => {
     const a = await run(request(7));
-    const b = await run(request(7));
     const c = await run(request(8));
+    const b = await run(request(7)); // the cache now holds seed 8: seed 7's ranking model is retrained
     expect(b.result.metrics).toEqual(a.result.metrics);
+    expect(a.result.metrics['N@2']).toBeDefined();
+    expect(c.result.metrics).not.toEqual(a.result.metrics);
     const curve = (events: JobEvent[]) => events.flatMap((e) => (e.type === 'curve' ? [e.value] : []));
     expect(curve(b.events)).toEqual(curve(a.events));
     expect(curve(c.events)).not.toEqual(curve(a.events));
@@ -87,17 +185,31 @@ describe('runJob', () => {
     const req = request(3);
     req.spec.training = { ...req.spec.training, epochs: 4 };
     const { result, events } = await run(req);
-    const train = events.flatMap((e) => (e.type === 'curve' && e.name === 'train/bce' ? [e.value] : []));
+    const curve = (name: string) =>
+      events.flatMap((e) => (e.type === 'curve' && e.name === name ? [e.value] : []));
+    const train = curve('train/bce');
     expect(train[train.length - 1]).toBeLessThan(train[0]);
     // Random top-20 of 150 items recalls 20/150 = 0.133 of the test positives on average.
     expect(result.metrics['R@20']).toBeGreaterThan(0.2);
+    const rankingTrain = curve('ranking/train/bce');
+    expect(rankingTrain[rankingTrain.length - 1]).toBeLessThan(rankingTrain[0]);
+    expect(curve('ranking/valid/auc').at(-1)).toBeGreaterThan(0.5);
   });
 
-  it('leaves no tensors behind', async () => {
-    await run(request(1)); // backend initialised, kernels warmed
+  it('leaves no tensors behind: the cached ranking model is replaced, not accumulated', async () => {
+    await run(request(1)); // backend initialised, kernels warmed, seed 1's ranking model cached
     const before = tf.memory().numTensors;
-    await run(request(2));
+    await run(request(2)); // trains seed 2's model, disposes seed 1's
     expect(tf.memory().numTensors).toBe(before);
+    await run(request(2)); // reuses it
+    expect(tf.memory().numTensors).toBe(before);
+    await run(withoutRanking(request(3)));
+    expect(tf.memory().numTensors).toBe(before);
+    clearRankingCache();
+    const withoutModel = tf.memory().numTensors;
+    expect(withoutModel).toBeLessThan(before);
+    await run(withoutRanking(request(3)));
+    expect(tf.memory().numTensors).toBe(withoutModel);
   });
 
   it('stops with JobCancelledError when aborted, without leaking tensors', async () => {
@@ -117,6 +229,23 @@ describe('runJob', () => {
     expect(events.some((e) => e.type === 'timing' && e.phase === 'eval')).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
 
+    // Cancelled while the ranking model trains: nothing leaks, the cache keeps its model.
+    const duringRanking = new AbortController();
+    const rankingEvents: JobEvent[] = [];
+    const pendingRanking = runJob(
+      request(6),
+      (e) => {
+        rankingEvents.push(e);
+        if (e.type === 'progress' && e.phase === 'data' && e.fraction > 0.05) duringRanking.abort();
+      },
+      duringRanking.signal,
+    );
+    await expect(pendingRanking).rejects.toBeInstanceOf(JobCancelledError);
+    expect(rankingEvents.some((e) => e.type === 'timing' && e.phase === 'ranking')).toBe(false);
+    expect(tf.memory().numTensors).toBe(before);
+    const reuse = await run(request(1));
+    expect(reuse.events.some((e) => e.type === 'log' && e.message.startsWith('Reusing'))).toBe(true);
+
     const aborted = new AbortController();
     aborted.abort();
     await expect(runJob(request(1), () => undefined, aborted.signal)).rejects.toBeInstanceOf(
@@ -131,15 +260,88 @@ describe('runJob', () => {
     const { result } = await run(req);
     // A smaller corpus that still holds every test positive can only raise recall.
     expect(result.metrics['R@10']).toBeGreaterThanOrEqual(all.result.metrics['R@10']);
-    expect(Object.keys(result.metrics).sort()).toEqual(['F@10', 'GT-R@10', 'P@10', 'R@10']);
+    expect(Object.keys(result.metrics).sort()).toEqual(
+      ['F@10', 'GT-R@10', 'P@10', 'R@10', 'N@1', 'M@1', 'H@1', 'NDCG@1', 'GT-H@1'].sort(),
+    );
   });
 
-  it('refuses stored datasets and unknown methods clearly', async () => {
+  it('names a stored dataset folder it cannot read, and refuses unknown methods clearly', async () => {
     await expect(
-      run(request(1, { dataset: { kind: 'stored', datasetId: 4, path: '/tmp/ds4' } })),
-    ).rejects.toThrow(/Stored datasets are not supported.*dataset 4/);
+      run(request(1, { dataset: { kind: 'stored', datasetId: 4, path: '/nonexistent/cascade-ds4' } })),
+    ).rejects.toThrow(/\/nonexistent\/cascade-ds4\/meta\.json: cannot read the processed dataset \(ENOENT\)/);
     await expect(run(request(1, { method: { id: 'nope', params: {}, label: 'x' } }))).rejects.toThrow(
       /Unknown method "nope"/,
     );
+  });
+});
+
+function lists(numUsers: number, byUser: Record<number, number[]>): UserItemLists {
+  const offsets = new Int32Array(numUsers + 1);
+  const items: number[] = [];
+  for (let u = 0; u < numUsers; u++) {
+    items.push(...(byUser[u] ?? []));
+    offsets[u + 1] = items.length;
+  }
+  return { offsets, items: Int32Array.from(items) };
+}
+
+describe('evaluateRankingStage', () => {
+  // Retrieved lists (K = 20) of users 0, 2 and 3; user 3 has ground truth only.
+  const k = 20;
+  const users = Int32Array.from([0, 2, 3]);
+  const items = new Int32Array(3 * k);
+  for (let row = 0; row < 3; row++) for (let s = 0; s < k; s++) items[row * k + s] = 100 * row + s;
+  items[2 * k + 19] = -1; // an empty slot
+  // The scorer prefers larger item ids within a list: it reverses each list.
+  const scorer = {
+    name: 'reverse',
+    calls: 0,
+    score(u: Int32Array, i: Int32Array): Float32Array {
+      this.calls++;
+      expect(u.length).toBe(3 * k - 1); // every filled slot once, for both K1
+      return Float32Array.from(i, (item) => item % 100);
+    },
+  };
+  const testPositives = lists(4, { 0: [19, 5, 999], 2: [110] });
+  const truth = (u: number) =>
+    Int32Array.from(({ 0: [18], 2: [], 3: [218] } as Record<number, number[]>)[u] ?? []);
+
+  it('re-ranks each user top K1 and keeps K2 = K1 / 10, with the authors metrics', () => {
+    scorer.calls = 0;
+    const metrics = evaluateRankingStage({
+      lists: { k, users, items },
+      ks: [10, 20],
+      scorer,
+      testPositives,
+      groundTruthPositives: truth,
+    });
+    expect(scorer.calls).toBe(1);
+    // K1 = 10, K2 = 1: user 0's top 10 reversed starts with item 9 (miss); user 2's with 109 (miss).
+    // K1 = 20, K2 = 2: user 0 keeps 19 (hit), 18 -> N = 1, M = 1, H = 1/2; user 2 keeps 119, 118: no hit.
+    const expected20 = rankingMetrics({
+      k1: 2,
+      candidates: Int32Array.from([19, 18, 119, 118]),
+      scores: Float32Array.from([2, 1, 2, 1]),
+      positiveOffsets: Int32Array.from([0, 3, 4]),
+      positiveItems: Int32Array.from([19, 5, 999, 110]),
+      k2: 2,
+    }).metrics;
+    expect(metrics['N@2']).toBeCloseTo(expected20['N@2'], 10);
+    expect(metrics['N@2']).toBeCloseTo(0.5, 10); // mean over the two users with test positives
+    expect(metrics['M@2']).toBeCloseTo(0.5, 10);
+    expect(metrics['H@2']).toBeCloseTo(0.25, 10);
+    expect(metrics['H@1']).toBe(0);
+    // GT-H@2 over users 0, 2, 3: user 0 keeps 19 (test) and 18 (truth) = 1; user 2: 0;
+    // user 3's list has 219 empty, so it keeps 218 (truth), 217: 1/2. Mean (1 + 0 + 0.5) / 3.
+    expect(metrics['GT-H@2']).toBeCloseTo(0.5, 10);
+    expect(metrics['GT-H@1']).toBe(0);
+    expect(Object.keys(metrics).sort()).toEqual(
+      ['N@1', 'M@1', 'H@1', 'NDCG@1', 'GT-H@1', 'N@2', 'M@2', 'H@2', 'NDCG@2', 'GT-H@2'].sort(),
+    );
+  });
+
+  it('skips a K1 that is not a multiple of 10 and has no GT-H without ground truth', () => {
+    const metrics = evaluateRankingStage({ lists: { k, users, items }, ks: [15, 20], scorer, testPositives });
+    expect(Object.keys(metrics).sort()).toEqual(['H@2', 'M@2', 'N@2', 'NDCG@2']);
   });
 });

@@ -4,6 +4,7 @@ import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
 import {
   SpecError,
   defaultExperimentSpec,
+  rankingModelOf,
   resolveMethodParams,
   resolveParamValues,
   validateSpec,
@@ -30,6 +31,7 @@ describe('validateSpec', () => {
       name: 'x',
       dataset: { kind: 'simulated', params: {} },
       retrieval: { model: 'dssm' },
+      ranking: { model: 'deepfm' },
       methods: [{ id: 'bc' }],
       training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
       evaluation: { retrievalK: [100, 200], corpus: 'all' },
@@ -48,7 +50,9 @@ describe('validateSpec', () => {
       evaluation: { retrievalK: [10], corpus: 'test' },
       seeds: [4, 5],
       backend: 'wasm',
+      ranking: { model: 'dcn' },
     });
+    expect(spec.ranking).toEqual({ model: 'dcn' });
     expect(spec.dataset).toEqual({ kind: 'stored', datasetId: 3 });
     expect(spec.training).toEqual({ epochs: 1, batchSize: 512, learningRate: 0.05, embeddingDim: 128 });
     expect(spec.evaluation).toEqual({ retrievalK: [10], corpus: 'test' });
@@ -94,6 +98,16 @@ describe('validateSpec', () => {
       [{ ...minimal, seeds: 1 }, 'seeds'],
       [{ ...minimal, backend: 'gpu' }, 'backend'],
       [{ ...minimal, retrieval: { model: 'youtube-dnn' } }, 'retrieval.model'],
+      [{ ...minimal, ranking: { model: 'xgboost' } }, 'ranking.model'],
+      [{ ...minimal, ranking: { model: 7 } }, 'ranking.model'],
+      [{ ...minimal, ranking: 'deepfm' }, 'ranking'],
+      [{ ...minimal, ranking: { model: 'dcn', depth: 3 } }, 'ranking.depth'],
+      // K2 = K1 / 10 needs multiples of 10 while a ranking model re-ranks.
+      [{ ...minimal, evaluation: { retrievalK: [100, 15] } }, 'evaluation.retrievalK[1]'],
+      [
+        { ...minimal, ranking: { model: 'dcn' }, evaluation: { retrievalK: [5] } },
+        'evaluation.retrievalK[0]',
+      ],
     ];
     for (const [input, field] of cases)
       expect(
@@ -102,11 +116,29 @@ describe('validateSpec', () => {
       ).toBe(field);
   });
 
+  it('defaults the ranking model to DeepFM and accepts none, which lifts the multiple-of-10 rule', () => {
+    expect(validateSpec({ ...minimal, ranking: {} }).ranking).toEqual({ model: 'deepfm' });
+    const retrievalOnly = validateSpec({
+      ...minimal,
+      ranking: { model: 'none' },
+      evaluation: { retrievalK: [5] },
+    });
+    expect(retrievalOnly.ranking).toEqual({ model: 'none' });
+    expect(retrievalOnly.evaluation.retrievalK).toEqual([5]);
+    expect(() => validateSpec({ ...minimal, ranking: { model: 'xgboost' } })).toThrow(
+      /ranking\.model: must be one of deepfm, dcn, none, got "xgboost"/,
+    );
+    // Specs stored before the ranking stage existed read as the default.
+    expect(rankingModelOf({})).toBe('deepfm');
+    expect(rankingModelOf({ ranking: { model: 'none' } })).toBe('none');
+  });
+
   it('accepts its own default spec unchanged', () => {
     const template = defaultExperimentSpec();
     expect(validateSpec(template)).toEqual(template);
     expect(template.dataset).toEqual({ kind: 'simulated', params: DEFAULT_SIMULATOR_PARAMS });
     expect(template.methods).toEqual([{ id: 'bc', params: {} }]);
+    expect(template.ranking).toEqual({ model: 'deepfm' });
   });
 });
 

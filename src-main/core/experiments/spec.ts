@@ -15,10 +15,12 @@ import type {
   ParamSpec,
   ParamValue,
   ParamValues,
+  RankingModelName,
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
 import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
+import { rankingCutoff } from '../metrics/columns';
 import { getMethod, listMethods } from '../methods/registry';
 
 export class SpecError extends Error {
@@ -38,6 +40,9 @@ export const DEFAULT_TRAINING: TrainingSpec = {
   embeddingDim: 128,
 };
 export const DEFAULT_EVALUATION: EvaluationSpec = { retrievalK: [100, 200], corpus: 'all' };
+export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'none'];
+/** DeepFM, the ranking model of DAMCAR's Table 2. */
+export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
@@ -269,11 +274,28 @@ function validateMethods(value: unknown, path: string): MethodRunSpec[] {
   });
 }
 
+/** The spec's ranking model; a spec stored before the ranking stage existed gets the default. */
+export function rankingModelOf(spec: Pick<ExperimentSpec, 'ranking'>): RankingModelName {
+  return spec.ranking?.model ?? DEFAULT_RANKING_MODEL;
+}
+
+function validateRanking(value: unknown, path: string): { model: RankingModelName } {
+  const obj = expectRecord(value ?? {}, path);
+  rejectUnknownKeys(obj, ['model'], path);
+  return {
+    model:
+      obj.model === undefined
+        ? DEFAULT_RANKING_MODEL
+        : expectOneOf(obj.model, RANKING_MODELS, join(path, 'model')),
+  };
+}
+
 const TOP_LEVEL_KEYS = [
   'name',
   'description',
   'dataset',
   'retrieval',
+  'ranking',
   'methods',
   'training',
   'evaluation',
@@ -291,6 +313,7 @@ export function validateSpec(input: unknown): ExperimentSpec {
     name,
     dataset: validateDataset(obj.dataset, 'dataset'),
     retrieval: { model: 'dssm' },
+    ranking: validateRanking(obj.ranking, 'ranking'),
     methods: validateMethods(obj.methods, 'methods'),
     training: validateTraining(obj.training, 'training'),
     evaluation: validateEvaluation(obj.evaluation, 'evaluation'),
@@ -303,18 +326,35 @@ export function validateSpec(input: unknown): ExperimentSpec {
     rejectUnknownKeys(retrieval, ['model'], 'retrieval');
     spec.retrieval = { model: expectOneOf(retrieval.model, ['dssm'] as const, 'retrieval.model') };
   }
+  if (spec.ranking?.model !== 'none') {
+    // The ranking stage keeps K2 = K1 / 10 of each retrieved list (DAMCAR section 5.1.4).
+    spec.evaluation.retrievalK.forEach((k, i) => {
+      if (rankingCutoff(k) === null) {
+        throw new SpecError(
+          `evaluation.retrievalK[${i}]`,
+          `must be a multiple of 10 while ranking.model is "${spec.ranking?.model}", since the ranking ` +
+            `stage keeps K2 = K1 / 10 of each retrieved list; got ${k} (or set ranking.model to "none")`,
+        );
+      }
+    });
+  }
   return spec;
 }
 
-/** The quickstart: BC with DSSM on the default simulated cascade, the paper's training settings. */
+/**
+ * The quickstart: BC with DSSM retrieval and DeepFM ranking on the default simulated cascade, the
+ * paper's training settings.
+ */
 export function defaultExperimentSpec(): ExperimentSpec {
   return {
     name: 'Quickstart: BC on the simulated cascade',
     description:
       'DSSM retrieval trained with binary cross-entropy on exposed interactions (BC), evaluated on ' +
-      'the test split (R/P/F@K) and against the simulator ground truth (GT-R@K).',
+      'the test split (R/P/F@K), re-ranked by a DeepFM ranking model (N/M/H@K2, K2 = K / 10) and ' +
+      'checked against the simulator ground truth (GT-R@K, GT-H@K2).',
     dataset: { kind: 'simulated', params: { ...DEFAULT_SIMULATOR_PARAMS } },
     retrieval: { model: 'dssm' },
+    ranking: { model: DEFAULT_RANKING_MODEL },
     methods: [{ id: 'bc', params: {} }],
     training: { ...DEFAULT_TRAINING },
     evaluation: { retrievalK: [...DEFAULT_EVALUATION.retrievalK], corpus: DEFAULT_EVALUATION.corpus },

@@ -12,6 +12,7 @@
  */
 import type { MethodDescriptor } from '../../contract/api';
 import { DssmModel } from '../models/dssm';
+import { emitTargetDomainHistogram } from './common';
 import { runEpochs } from './loop';
 import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
 
@@ -71,6 +72,8 @@ async function trainBc(ctx: MethodContext): Promise<TrainedRetrieval> {
         return { 'valid/bce': sum / validRows.length };
       },
     });
+    // DAMCAR Figure 5: BC's predictions on the (default) random-walk target domain.
+    emitTargetDomainHistogram(ctx, model);
     return { dim: model.outputDim, userVectors: model.userVectors(), itemVectors: model.itemVectors() };
   } finally {
     model.dispose();

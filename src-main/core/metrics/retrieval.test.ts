@@ -138,6 +138,36 @@ describe('evaluateRetrieval', () => {
     for (const key of Object.keys(expected)) expect(big.metrics[key], key).toBeCloseTo(expected[key], 10);
   });
 
+  it('returns each scored user top list for the largest K when asked, as item ids', () => {
+    const plain = evaluateRetrieval({ ...base, corpus: null, ks: [2, 4], groundTruthPositives: gt });
+    expect(plain.topLists).toBeUndefined();
+    const kept = evaluateRetrieval({
+      ...base,
+      corpus: null,
+      ks: [2, 4],
+      groundTruthPositives: gt,
+      keepTopLists: true,
+      maxScoresPerChunk: 5, // one user per chunk: rows must still line up with users
+    });
+    expect(kept.metrics).toEqual(plain.metrics);
+    // u0 and u1 have test positives, u2 ground truth only: all three are scored.
+    expect(kept.topLists?.k).toBe(4);
+    expect(Array.from(kept.topLists?.users ?? [])).toEqual([0, 1, 2]);
+    expect(Array.from(kept.topLists?.items ?? [])).toEqual([0, 4, 2, 1, 1, 2, 4, 0, 0, 1, 2, 4]);
+  });
+
+  it('maps corpus positions back to item ids and pads short lists with -1', () => {
+    const { topLists } = evaluateRetrieval({
+      ...base,
+      corpus: Int32Array.from([3, 1, 4]),
+      ks: [4],
+      keepTopLists: true,
+    });
+    // Corpus {i1, i3, i4}: u0 ranks i4, i1, i3; u1 ranks i1, i4, i3; u2 has no test positive.
+    expect(Array.from(topLists?.users ?? [])).toEqual([0, 1]);
+    expect(Array.from(topLists?.items ?? [])).toEqual([4, 1, 3, -1, 1, 4, 3, -1]);
+  });
+
   it('rejects bad K and mismatched sizes', () => {
     expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [] })).toThrow(/at least one K/);
     expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [0] })).toThrow(/positive integer/);

@@ -18,6 +18,10 @@
  *
  * Scores are computed chunk by chunk (user rows x all corpus items) with one matMul and one
  * dataSync per chunk; the top K per user is a partial selection (topk.ts), not a sort.
+ *
+ * With `keepTopLists`, the result also holds each scored user's retrieved list for the largest K
+ * (its first K entries are the top K for any smaller K), which the cascade's ranking stage
+ * re-ranks (experiments/run-job.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { UserItemLists } from '../data/dataset';
@@ -41,6 +45,25 @@ export interface RetrievalEvalInput {
   groundTruthPositives?: (user: number) => Int32Array;
   /** Upper bound on scores held at once (users per chunk x corpus size); default 4M. */
   maxScoresPerChunk?: number;
+  /** Also return every scored user's top-K list for the largest K (see RetrievedLists). */
+  keepTopLists?: boolean;
+}
+
+/** The retrieval stage's output per user, for the ranking stage to re-rank. */
+export interface RetrievedLists {
+  /** The largest K; each list holds `k` slots. */
+  k: number;
+  /**
+   * [rows] the scored users, ascending: every user with a test positive or, when ground truth
+   * was given, with a ground-truth positive in the corpus.
+   */
+  users: Int32Array;
+  /**
+   * [rows * k] row-major item ids (not corpus positions) in descending score order; -1 marks an
+   * empty slot (the corpus holds fewer than k items). The first K' entries of a row are its
+   * top K' for any K' <= k.
+   */
+  items: Int32Array;
 }
 
 export interface RetrievalEvalResult {
@@ -50,6 +73,8 @@ export interface RetrievalEvalResult {
   evaluatedUsers: number;
   /** Users with at least one ground-truth positive in the corpus (population of GT-R). */
   groundTruthUsers: number;
+  /** Present when `keepTopLists` was set. */
+  topLists?: RetrievedLists;
 }
 
 /** F from mean recall and mean precision, as the paper's code computes it. */
@@ -113,6 +138,7 @@ export function evaluateRetrieval(input: RetrievalEvalInput): RetrievalEvalResul
   const testMark = new Int32Array(numItems).fill(-1);
   const gtMark = new Int32Array(numItems).fill(-1);
   const heap = new Int32Array(maxK);
+  const topItems = input.keepTopLists ? new Int32Array(scoredUsers.length * maxK).fill(-1) : null;
   const chunkUsers = Math.max(
     1,
     Math.floor((input.maxScoresPerChunk ?? 4_000_000) / Math.max(1, corpusSize)),
@@ -137,6 +163,11 @@ export function evaluateRetrieval(input: RetrievalEvalInput): RetrievalEvalResul
         for (let r = 0; r < chunk.length; r++) {
           const u = chunk[r];
           const top = topK(scores.subarray(r * corpusSize, (r + 1) * corpusSize), maxK, heap);
+          if (topItems) {
+            const row = (start + r) * maxK;
+            for (let position = 0; position < top.length; position++)
+              topItems[row + position] = corpus ? corpus[top[position]] : top[position];
+          }
           const positives = userItems(input.testPositives, u);
           for (const i of positives) testMark[i] = u;
           const gt = gtLists.get(u);
@@ -172,5 +203,11 @@ export function evaluateRetrieval(input: RetrievalEvalInput): RetrievalEvalResul
     if (input.groundTruthPositives)
       metrics[`GT-R@${k}`] = gtLists.size > 0 ? gtRecallSum[kIndex] / gtLists.size : 0;
   });
-  return { metrics, evaluatedUsers: testUsers.length, groundTruthUsers: gtLists.size };
+  const result: RetrievalEvalResult = {
+    metrics,
+    evaluatedUsers: testUsers.length,
+    groundTruthUsers: gtLists.size,
+  };
+  if (topItems) result.topLists = { k: maxK, users: Int32Array.from(scoredUsers), items: topItems };
+  return result;
 }

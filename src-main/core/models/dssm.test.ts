@@ -119,4 +119,51 @@ describe('DssmModel', () => {
     ).toThrow(/equal, non-zero/);
     m.dispose();
   });
+
+  it('trainStepOnTowers can freeze the user side: only item embeddings and the item tower move', () => {
+    const m = model();
+    const userWeights = Float32Array.from(m.userIds.weights);
+    const userTower = m.userTower.variables().map((v) => Float32Array.from(v.dataSync()));
+    const itemWeights = Float32Array.from(m.itemIds.weights);
+    const itemTower = m.itemTower.variables().map((v) => Float32Array.from(v.dataSync()));
+    const batch = { users: Int32Array.from([1, 2, 3]), items: Int32Array.from([4, 5, 6]) };
+    const before = tf.memory().numTensors;
+    const loss = m.trainStepOnTowers(
+      batch,
+      (u, v) => tf.mean(tf.square(tf.sub(tf.sum(tf.mul(u, v), 1), 1))),
+      { freezeUserTower: true },
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    expect(loss).toBeCloseTo(1, 3); // scores start near 0
+    expect(m.userIds.weights).toEqual(userWeights);
+    m.userTower.variables().forEach((v, k) => expect(Float32Array.from(v.dataSync())).toEqual(userTower[k]));
+    expect(m.itemIds.weights).not.toEqual(itemWeights);
+    m.itemTower
+      .variables()
+      .forEach((v, k) => expect(Float32Array.from(v.dataSync())).not.toEqual(itemTower[k]));
+    m.dispose();
+  });
+
+  it('trainStepOnTowers differentiates extra variables read by the loss in the same pass', () => {
+    const m = model();
+    const w = tf.variable(tf.ones([8, 1]));
+    let received: number[] = [];
+    const batch = { users: Int32Array.from([0, 1]), items: Int32Array.from([2, 3]) };
+    const before = tf.memory().numTensors;
+    m.trainStepOnTowers(batch, (u, v) => tf.add(tf.sum(tf.matMul(u, w)), tf.sum(tf.mul(u, v))), {
+      extraVariables: [w],
+      applyExtraGradients: (grads) => {
+        received = Array.from(grads[0].dataSync());
+      },
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    // d/dw [sum(U w) + sum(U * V)] = column sums of U (the user tower outputs before the step).
+    expect(received).toHaveLength(8);
+    expect(received.some((g) => g !== 0)).toBe(true);
+    expect(() => m.trainStepOnTowers(batch, (u, v) => tf.sum(tf.mul(u, v)), { extraVariables: [w] })).toThrow(
+      /applyExtraGradients/,
+    );
+    w.dispose();
+    m.dispose();
+  });
 });

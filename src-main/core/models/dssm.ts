@@ -60,6 +60,27 @@ export interface LabeledBatch extends PairBatch {
 /** Loss from the batch's logits; `logits` is [batch]. Must return a scalar. */
 export type LogitLoss = (logits: tf.Tensor1D) => tf.Scalar;
 
+/**
+ * Loss from the batch's tower outputs (the model's intermediate output, before the inner
+ * product); `userVectors` and `itemVectors` are [batch, outputDim]. Must return a scalar.
+ */
+export type TowerLoss = (userVectors: tf.Tensor2D, itemVectors: tf.Tensor2D) => tf.Scalar;
+
+export interface TowerStepOptions {
+  /**
+   * Keep the user-id embeddings and the user tower fixed: only the item side (item-id and
+   * category embeddings, item tower) is updated. DAMCAR's TL baseline fine-tunes this way.
+   */
+  freezeUserTower?: boolean;
+  /**
+   * Variables outside the model that the loss reads (e.g. AR's domain classifier); they are
+   * differentiated in the same pass as the towers.
+   */
+  extraVariables?: readonly tf.Variable[];
+  /** Receives the gradients of `extraVariables`, in order, inside the step's tidy (e.g. to apply them). */
+  applyExtraGradients?(grads: tf.Tensor[]): void;
+}
+
 export class DssmModel {
   readonly numUsers: number;
   readonly numItems: number;
@@ -71,8 +92,9 @@ export class DssmModel {
   readonly userTower: Mlp;
   readonly itemTower: Mlp;
   private readonly features: DssmItemFeatures;
-  private readonly optimizer: DenseAdagrad;
-  private readonly towerVariables: tf.Variable[];
+  /** One Adagrad per tower (elementwise, so splitting it changes nothing) to let a tower be frozen. */
+  private readonly userOptimizer: DenseAdagrad;
+  private readonly itemOptimizer: DenseAdagrad;
 
   constructor(options: DssmOptions) {
     const units = [...(options.towerUnits ?? DSSM_TOWER_UNITS)];
@@ -95,8 +117,8 @@ export class DssmModel {
     this.userTower = new Mlp(dim, units, options.rng.fork(4));
     this.itemTower = new Mlp(2 * dim + options.denseDim, units, options.rng.fork(5));
     this.outputDim = this.userTower.outputDim;
-    this.towerVariables = [...this.userTower.variables(), ...this.itemTower.variables()];
-    this.optimizer = new DenseAdagrad(this.towerVariables, { learningRate: options.learningRate });
+    this.userOptimizer = new DenseAdagrad(this.userTower.variables(), { learningRate: options.learningRate });
+    this.itemOptimizer = new DenseAdagrad(this.itemTower.variables(), { learningRate: options.learningRate });
   }
 
   private categoriesOf(items: Int32Array): Int32Array {
@@ -136,47 +158,68 @@ export class DssmModel {
    * @returns the loss before the update
    */
   trainStepWith(batch: PairBatch, loss: LogitLoss): number {
+    return this.trainStepOnTowers(batch, (userVec, itemVec) => loss(tf.sum(tf.mul(userVec, itemVec), 1)));
+  }
+
+  /**
+   * One optimisation step of a loss of the two towers' outputs (see TowerStepOptions for freezing
+   * the user side and for training extra variables, such as a classifier on the towers' output,
+   * in the same pass).
+   * @returns the loss before the update
+   */
+  trainStepOnTowers(batch: PairBatch, loss: TowerLoss, options: TowerStepOptions = {}): number {
     const { users, items } = batch;
     if (users.length !== items.length || users.length === 0) {
       throw new Error(
         `DssmModel: batch needs equal, non-zero numbers of users and items (${users.length}, ${items.length})`,
       );
     }
+    const frozen = options.freezeUserTower === true;
+    const extra = options.extraVariables ?? [];
+    if (extra.length > 0 && !options.applyExtraGradients)
+      throw new Error('DssmModel: extraVariables given without applyExtraGradients');
     const size = users.length;
     const dim = this.embeddingDim;
     const categoryIds = this.categoriesOf(items);
+    const userVars = frozen ? [] : this.userTower.variables();
+    const itemVars = this.itemTower.variables();
     const flat = tf.tidy(() => {
       const userRows = this.userIds.gather(users);
       const itemRows = this.itemIds.gather(items);
       const categoryRows = this.categories.gather(categoryIds);
       const dense = this.denseOf(items);
-      // The tower variables are passed as inputs too, so one call returns every gradient;
-      // the towers read them through their own references (the same tensors).
-      const lossOf = (u: tf.Tensor, i: tf.Tensor, c: tf.Tensor): tf.Scalar => {
+      // The tower (and extra) variables are passed as inputs too, so one call returns every
+      // gradient; the towers read them through their own references (the same tensors). A frozen
+      // user side is a constant: its rows and variables are not inputs, so get no gradient.
+      const lossOf = (...inputs: tf.Tensor[]): tf.Scalar => {
+        const [u, i, c] = frozen ? [userRows, inputs[0], inputs[1]] : inputs;
         const userVec = this.userTower.apply(u as tf.Tensor2D);
         const itemVec = this.itemTowerOn(i as tf.Tensor2D, c as tf.Tensor2D, dense);
-        return loss(tf.sum(tf.mul(userVec, itemVec), 1));
+        return loss(userVec, itemVec);
       };
-      const { value, grads } = tf.valueAndGrads(lossOf)([
-        userRows,
-        itemRows,
-        categoryRows,
-        ...this.towerVariables,
-      ]);
-      this.optimizer.apply(grads.slice(3));
+      const rowInputs = frozen ? [itemRows, categoryRows] : [userRows, itemRows, categoryRows];
+      const { value, grads } = tf.valueAndGrads(lossOf)([...rowInputs, ...userVars, ...itemVars, ...extra]);
+      let k = rowInputs.length;
+      if (!frozen) this.userOptimizer.apply(grads.slice(k, (k += userVars.length)));
+      this.itemOptimizer.apply(grads.slice(k, (k += itemVars.length)));
+      if (extra.length > 0) {
+        options.applyExtraGradients?.(grads.slice(k, k + extra.length));
+      }
       return tf.concat([
-        tf.reshape(grads[0], [-1]),
-        tf.reshape(grads[1], [-1]),
-        tf.reshape(grads[2], [-1]),
+        ...grads.slice(0, rowInputs.length).map((g) => tf.reshape(g, [-1])),
         tf.reshape(value, [1]),
       ]);
     });
     const values = flat.dataSync() as Float32Array;
     flat.dispose();
-    this.userIds.applyGradient(users, values, 0);
-    this.itemIds.applyGradient(items, values, size * dim);
-    this.categories.applyGradient(categoryIds, values, 2 * size * dim);
-    return values[3 * size * dim];
+    let offset = 0;
+    if (!frozen) {
+      this.userIds.applyGradient(users, values, offset);
+      offset += size * dim;
+    }
+    this.itemIds.applyGradient(items, values, offset);
+    this.categories.applyGradient(categoryIds, values, offset + size * dim);
+    return values[offset + 2 * size * dim];
   }
 
   /** Binary cross-entropy step on sigmoid(score) against `targets` (BC's loss). */
@@ -247,7 +290,8 @@ export class DssmModel {
   dispose(): void {
     this.userTower.dispose();
     this.itemTower.dispose();
-    this.optimizer.dispose();
+    this.userOptimizer.dispose();
+    this.itemOptimizer.dispose();
   }
 }
 

@@ -142,7 +142,16 @@ async function loadWebgpu(): Promise<string> {
 export interface WasmOptions {
   /** Folder holding the tfjs-backend-wasm *.wasm files, for bundled apps; the package's own by default. */
   wasmDir?: string;
+  /**
+   * XNNPACK threads of the wasm backend (default 1). More than 1 starts the threaded SIMD binary
+   * through tf/wasm-threads.ts. Fixed once the wasm backend has started in a process (or worker);
+   * jobs already run one worker per core, so keep 1 there.
+   */
+  threads?: number;
 }
+
+/** Thread count the wasm backend of this process started with (null: not started yet). */
+let wasmStartedThreads: number | null = null;
 
 async function loadWasm(options: WasmOptions): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -150,10 +159,37 @@ async function loadWasm(options: WasmOptions): Promise<string> {
     const dir = options.wasmDir.endsWith('/') ? options.wasmDir : `${options.wasmDir}/`;
     wasm.setWasmPaths(dir);
   }
+  const requested = options.threads ?? 1;
+  let fallback = '';
+  if (wasmStartedThreads === null && requested > 1) {
+    // Browsers pick the threaded binary themselves; in Node it needs the workarounds.
+    const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+    if (isNode) {
+      let restore: (() => void) | null = null;
+      try {
+        const { prepareNodeWasmThreads, unrefPthreadWorkers } = await import('./wasm-threads');
+        restore = prepareNodeWasmThreads(requested, wasm, tf.env());
+        await activate('wasm');
+        unrefPthreadWorkers(tf.backend());
+      } catch (error) {
+        tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+        wasm.setThreadsCount(1);
+        fallback = ` (${requested} threads requested: ${reason(error)})`;
+      } finally {
+        restore?.();
+      }
+    } else {
+      wasm.setThreadsCount(requested);
+    }
+  }
   await activate('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = wasm.getThreadsCount();
-  return `WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  if (wasmStartedThreads === null) wasmStartedThreads = threads;
+  if (!fallback && requested !== threads) {
+    fallback = ` (${requested} requested; the wasm backend of this process started with ${threads})`;
+  }
+  return `WebAssembly${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}${fallback}`;
 }
 
 async function loadCpu(): Promise<string> {
@@ -172,20 +208,21 @@ export function defaultBackendLoaders(options: WasmOptions = {}): BackendLoaders
   };
 }
 
-let current: { choice: BackendChoice; result: Promise<BackendInit> } | null = null;
+let current: { key: string; result: Promise<BackendInit> } | null = null;
 
 /**
- * Initialises the backend for this process (or worker). Calling again with the same choice
- * returns the first result (re-activating that backend if something switched away from it); a
- * different choice selects again.
+ * Initialises the backend for this process (or worker). Calling again with the same choice and
+ * options returns the first result (re-activating that backend if something switched away from
+ * it); a different choice selects again.
  */
 export async function initBackend(choice: BackendChoice, options: WasmOptions = {}): Promise<BackendInit> {
-  if (current && current.choice === choice) {
+  const key = JSON.stringify([choice, options.wasmDir ?? null, options.threads ?? 1]);
+  if (current && current.key === key) {
     const previous = await current.result;
     if (tf.getBackend() === previous.backend) return previous;
   }
   const result = chooseBackend(choice, defaultBackendLoaders(options));
-  current = { choice, result };
+  current = { key, result };
   try {
     return await result;
   } catch (error) {

@@ -44,8 +44,13 @@ export class EmbeddingTable {
   readonly epsilon: number;
   /** Row -> slot in the current update, -1 when unused; reset after each update. */
   private readonly slotOfRow: Int32Array;
-  /** Reused per update: distinct rows and their summed gradients (grown on demand). */
+  /**
+   * Reused per update (grown on demand): distinct rows, where each one's first gradient starts,
+   * the summed-gradient slot of repeated rows (-1 for rows seen once) and those sums.
+   */
   private uniqueRows = new Int32Array(0);
+  private firstSource = new Int32Array(0);
+  private sumSlot = new Int32Array(0);
   private summed = new Float32Array(0);
 
   constructor(rows: number, dim: number, rng: Rng, options: EmbeddingOptions) {
@@ -107,23 +112,37 @@ export class EmbeddingTable {
     const slotOfRow = this.slotOfRow;
     if (this.uniqueRows.length < ids.length) {
       this.uniqueRows = new Int32Array(ids.length);
+      this.firstSource = new Int32Array(ids.length);
+      this.sumSlot = new Int32Array(ids.length);
       this.summed = new Float32Array(ids.length * dim);
     }
     const unique = this.uniqueRows;
+    const firstSource = this.firstSource;
+    const sumSlot = this.sumSlot;
     const summed = this.summed;
-    // Coalesce: one summed gradient per distinct row.
+    // Coalesce. A row seen once (most rows of a batch) is updated straight from `grad`; only
+    // repeated rows get a summed copy, started at their second occurrence. Sums run in batch
+    // order from the first occurrence, so they equal 0 + g1 + g2 + ... exactly.
     let distinct = 0;
+    let repeated = 0;
     for (let b = 0; b < ids.length; b++) {
       const id = ids[b];
-      let slot = slotOfRow[id];
-      if (slot < 0) {
-        slot = distinct++;
-        slotOfRow[id] = slot;
-        unique[slot] = id;
-        summed.fill(0, slot * dim, slot * dim + dim);
-      }
       const src = gradOffset + b * dim;
-      const dst = slot * dim;
+      const slot = slotOfRow[id];
+      if (slot < 0) {
+        slotOfRow[id] = distinct;
+        unique[distinct] = id;
+        firstSource[distinct] = src;
+        sumSlot[distinct] = -1;
+        distinct++;
+        continue;
+      }
+      let dst = sumSlot[slot] * dim;
+      if (dst < 0) {
+        dst = repeated * dim;
+        sumSlot[slot] = repeated++;
+        summed.set(grad.subarray(firstSource[slot], firstSource[slot] + dim), dst);
+      }
       for (let k = 0; k < dim; k++) summed[dst + k] += grad[src + k];
     }
     const lr = this.learningRate;
@@ -132,9 +151,11 @@ export class EmbeddingTable {
     const acc = this.accumulators;
     for (let s = 0; s < distinct; s++) {
       const row = unique[s] * dim;
-      const src = s * dim;
+      const q = sumSlot[s];
+      const g32 = q < 0 ? grad : summed;
+      const src = q < 0 ? firstSource[s] : q * dim;
       for (let k = 0; k < dim; k++) {
-        const g = summed[src + k];
+        const g = g32[src + k];
         const G = acc[row + k] + g * g;
         acc[row + k] = G;
         w[row + k] -= (lr * g) / (Math.sqrt(G) + eps);

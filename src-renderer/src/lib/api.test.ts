@@ -12,6 +12,7 @@ describe('wrapPreloadApi', () => {
       invoke: () => Promise.reject({ message: 'must not be empty', field: 'spec.name' }),
       on: () => () => undefined,
       saveText: async () => undefined,
+      pickFiles: async () => [],
     };
     const error = await wrapPreloadApi(bridge)
       .invoke('app:info', {})
@@ -32,11 +33,16 @@ describe('wrapPreloadApi', () => {
       saveText: async (filename) => {
         seen.push(`save ${filename}`);
       },
+      pickFiles: async (options) => {
+        seen.push(`pick ${options.title}`);
+        return ['/d/log.csv'];
+      },
     };
     const api = wrapPreloadApi(bridge);
     await expect(api.invoke('runs:cancel', {})).resolves.toEqual({ cancelled: 1 });
     api.on('job:log', () => undefined)();
     await api.saveText('r.md', 'text/markdown', '');
-    expect(seen).toEqual(['on job:log', 'off job:log', 'save r.md']);
+    await expect(api.pickFiles({ title: 'Log', multiple: false })).resolves.toEqual(['/d/log.csv']);
+    expect(seen).toEqual(['on job:log', 'off job:log', 'save r.md', 'pick Log']);
   });
 });

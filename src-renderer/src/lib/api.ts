@@ -27,6 +27,7 @@ export function wrapPreloadApi(bridge: CascadeApi): CascadeApi {
       }),
     on: (event, listener) => bridge.on(event, listener),
     saveText: (filename, mimeType, content) => bridge.saveText(filename, mimeType, content),
+    pickFiles: (options) => bridge.pickFiles(options),
   };
 }
 

@@ -68,6 +68,13 @@ export const commands: readonly Command[] = [
       return workbench.cancelRuns(hasActive ? id : null);
     },
   },
+  {
+    id: 'dataset.import',
+    title: 'Import dataset',
+    category: 'Dataset',
+    disabledReason: () => null,
+    run: () => workbench.openImportWizard(),
+  },
   exportCommand('markdown', 'Markdown'),
   exportCommand('csv', 'CSV'),
   exportCommand('latex', 'LaTeX'),

@@ -112,4 +112,9 @@ describe('createHttpApi', () => {
     await api.saveText('r.md', 'text/markdown', '| a |');
     expect(saved).toEqual([['r.md', 'text/markdown', '| a |']]);
   });
+
+  it('has no file dialog: pickFiles says so with null', async () => {
+    const api = createHttpApi({ baseUrl: 'http://h' });
+    await expect(api.pickFiles({ title: 'Log', multiple: false })).resolves.toBeNull();
+  });
 });

@@ -105,5 +105,11 @@ export function createHttpApi(options: HttpApiOptions): CascadeApi {
     async saveText(filename: string, mimeType: string, content: string): Promise<void> {
       download(filename, mimeType, content);
     },
+
+    // A page cannot learn the host-side path of a file the browser picks: the import wizard asks
+    // for typed paths on the host's machine instead.
+    async pickFiles(): Promise<null> {
+      return null;
+    },
   };
 }

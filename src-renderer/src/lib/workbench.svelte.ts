@@ -27,7 +27,9 @@ export type Tab =
   | { id: string; kind: 'welcome'; title: string }
   | { id: string; kind: 'editor'; title: string; experimentId: number | null }
   | { id: string; kind: 'results'; title: string; experimentId: number }
-  | { id: string; kind: 'run'; title: string; runId: number };
+  | { id: string; kind: 'run'; title: string; runId: number }
+  | { id: string; kind: 'dataset'; title: string; datasetId: number }
+  | { id: string; kind: 'import'; title: string };
 
 export interface Notice {
   id: number;
@@ -281,6 +283,17 @@ class Workbench {
     const name =
       this.experiments.find((experiment) => experiment.id === experimentId)?.name ?? `#${experimentId}`;
     this.openTab({ id: `results-${experimentId}`, kind: 'results', title: `Results: ${name}`, experimentId });
+  }
+
+  openDataset(datasetId: number): void {
+    const dataset = this.datasets.find((candidate) => candidate.id === datasetId);
+    const title = dataset ? dataset.name : `Dataset #${datasetId}`;
+    this.openTab({ id: `dataset-${datasetId}`, kind: 'dataset', title, datasetId });
+  }
+
+  /** The dataset import wizard (one tab; it keeps its form while open). */
+  openImportWizard(): void {
+    this.openTab({ id: 'import', kind: 'import', title: 'Import dataset' });
   }
 
   openRun(runId: number): void {

@@ -1,5 +1,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { DatasetViewPage } from './dataset-view-page';
 import { ExperimentEditorPage } from './experiment-editor-page';
+import { ImportWizardPage } from './import-wizard-page';
 import { ResultsPage } from './results-page';
 
 /** The workbench shell: activity bar, status bar, command palette, tabs and panel. */
@@ -39,5 +41,21 @@ export class WorkbenchPage {
 
   results(): ResultsPage {
     return new ResultsPage(this.page);
+  }
+
+  async importWizard(): Promise<ImportWizardPage> {
+    await this.runCommand('Import dataset');
+    const wizard = new ImportWizardPage(this.page);
+    await expect(wizard.root).toBeVisible();
+    return wizard;
+  }
+
+  datasetView(): DatasetViewPage {
+    return new DatasetViewPage(this.page);
+  }
+
+  /** The explorer row of a dataset (data-testid explorer-dataset-<id>). */
+  explorerDataset(name: string): Locator {
+    return this.page.locator('[data-testid^="explorer-dataset-"]').filter({ hasText: name });
   }
 }

@@ -33,6 +33,7 @@ export async function readJsonLinesFeature(
   items: IdMap,
   report: ImportReport,
   signal?: AbortSignal,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Promise<DenseFeature> {
   let dim = spec.kind === 'bag' ? (spec.dim ?? 64) : (spec.dim ?? 0);
   let values = new Float32Array(items.size * Math.max(dim, 1));
@@ -94,7 +95,7 @@ export async function readJsonLinesFeature(
       present[item] = 1;
       matched++;
     },
-    { signal },
+    { signal, onProgress },
   );
   if (result.lines === 0) throw new ImportError(spec.path, 'the file is empty');
   if (matched === 0) {

@@ -6,6 +6,7 @@
  * value >= threshold). Optional: timestamp (number or ISO date; without it, file order), weight
  * (e.g. watch time; without it, the label), extra user and item feature columns (categorical).
  */
+import type { ColumnMapping } from '../../../contract/api';
 import { GrowableColumn, IdMap, EntityFeature } from './columns';
 import { ImportError } from './errors';
 import { fieldText, splitQuoted } from './fields';
@@ -14,18 +15,7 @@ import { countInto, emptyReport, finalizeImport, type ProcessedDataset } from '.
 import { progressFor, type ImportOptions } from './common';
 
 export type LogFormat = 'csv' | 'tsv' | 'jsonl';
-
-export interface ColumnMapping {
-  user: string;
-  item: string;
-  label: string;
-  timestamp?: string;
-  weight?: string;
-  userFeatures?: string[];
-  itemFeatures?: string[];
-  /** When set, label = (value >= labelThreshold); otherwise the label must be 0/1 or true/false. */
-  labelThreshold?: number;
-}
+export type { ColumnMapping };
 
 export interface LogPreview {
   format: LogFormat;
@@ -43,7 +33,8 @@ export async function previewLog(path: string, maxRows = 10, format?: LogFormat)
     await readLines(
       path,
       (bytes, start, end) => {
-        if (start === end) return;
+        // The abort is noticed per chunk; the rest of this chunk's lines are skipped here.
+        if (start === end || lines.length > maxRows) return;
         lines.push(fieldText(bytes, start, end));
         if (lines.length > maxRows) controller.abort();
       },

@@ -61,7 +61,9 @@ export async function runImportBench(rows: number): Promise<ImportBenchResult> {
     const file = join(dir, 'final_track2_train.txt');
     const t0 = performance.now();
     // Generate in a child process so its garbage does not count in this process's peak RSS.
-    execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, file, String(rows)], {
+    // tsx resolved from here, not from the working folder (the command may run anywhere).
+    const tsx = import.meta.resolve('tsx');
+    execFileSync(process.execPath, ['--import', tsx, import.meta.filename, file, String(rows)], {
       stdio: 'inherit',
     });
     const t1 = performance.now();

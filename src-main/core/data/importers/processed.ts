@@ -4,8 +4,14 @@
  * filters that reproduce the papers' subsets (date range, user sampling, k-core) and the time
  * order; `writeProcessed` / `readProcessed` store it as binary columns beside a meta.json.
  */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ImportFilters, ImportReport } from '../../../contract/api';
+
+// The report and the filters cross to the workbench as they are: one definition, in the contract.
+export type { ImportFilters, ImportReport };
 
 /** A categorical feature of users or items, encoded 1..cardinality-1; 0 means missing. */
 export interface CategoricalFeature {
@@ -24,16 +30,6 @@ export interface DenseFeature {
   values: Float32Array;
   /** [items], 1 where the item had a value. */
   present: Uint8Array;
-}
-
-export interface ImportReport {
-  rowsRead: number;
-  rowsKept: number;
-  /** Rows dropped, by reason (e.g. `label missing (-1)`, `k-core filter`). */
-  rowsDropped: Record<string, number>;
-  /** Optional values that were empty or -1, by column: counted, not fatal. */
-  missingValues: Record<string, number>;
-  warnings: string[];
 }
 
 export interface ProcessedDataset {
@@ -77,18 +73,6 @@ export interface RawImport {
   /** Indexed by the raw item index. */
   itemDense: DenseFeature[];
   report: ImportReport;
-}
-
-export interface ImportFilters {
-  /** Keep users (items) with at least this many interactions, repeated until stable (k-core). */
-  minUserInteractions?: number;
-  minItemInteractions?: number;
-  /** Inclusive time range in the source's time unit. */
-  timeFrom?: number;
-  timeTo?: number;
-  /** Keep a seeded random fraction of users (0, 1]. */
-  userSampleFraction?: number;
-  sampleSeed?: number;
 }
 
 export function emptyReport(): ImportReport {
@@ -341,74 +325,103 @@ function bytesOf(array: Int32Array | Float32Array | Float64Array | Uint8Array): 
 
 /**
  * Writes the dataset into `dir` atomically: everything goes into a sibling temp folder that is
- * renamed at the end, so a failed or killed write never leaves a half dataset behind.
+ * renamed at the end, so a failed or killed write never leaves a half dataset behind. `extraFiles`
+ * (e.g. a profile.json) are written into the same temp folder, so they arrive with the columns.
  */
-export async function writeProcessed(dir: string, dataset: ProcessedDataset): Promise<void> {
-  const temp = `${dir}.partial-${process.pid}`;
-  await rm(temp, { recursive: true, force: true });
+export async function writeProcessed(
+  dir: string,
+  dataset: ProcessedDataset,
+  extraFiles: Record<string, string> = {},
+): Promise<void> {
+  // Unique per call: two imports in one process (worker threads share the pid) never collide.
+  const temp = `${dir}${PARTIAL_SUFFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(temp, { recursive: true });
-  const write = (file: string, array: Int32Array | Float32Array | Float64Array | Uint8Array) =>
-    writeFile(join(temp, file), bytesOf(array));
-  await write('user.i32', dataset.user);
-  await write('item.i32', dataset.item);
-  await write('time.f64', dataset.time);
-  await write('label.u8', dataset.label);
-  await write('watch_time.f32', dataset.watchTime);
-  const meta: StoredMeta = {
-    version: 1,
-    format: dataset.format,
-    name: dataset.name,
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    interactions: dataset.user.length,
-    userRawIds: dataset.userRawIds,
-    itemRawIds: dataset.itemRawIds,
-    userFeatures: [],
-    itemFeatures: [],
-    itemDense: [],
-    report: dataset.report,
-  };
-  for (const [k, f] of dataset.userFeatures.entries()) {
-    const file = `user_feature_${k}.i32`;
-    await write(file, f.codes);
-    meta.userFeatures.push({ name: f.name, cardinality: f.cardinality, file });
+  try {
+    const write = (file: string, array: Int32Array | Float32Array | Float64Array | Uint8Array) =>
+      writeFile(join(temp, file), bytesOf(array));
+    await write('user.i32', dataset.user);
+    await write('item.i32', dataset.item);
+    await write('time.f64', dataset.time);
+    await write('label.u8', dataset.label);
+    await write('watch_time.f32', dataset.watchTime);
+    const meta: StoredMeta = {
+      version: 1,
+      format: dataset.format,
+      name: dataset.name,
+      numUsers: dataset.numUsers,
+      numItems: dataset.numItems,
+      interactions: dataset.user.length,
+      userRawIds: dataset.userRawIds,
+      itemRawIds: dataset.itemRawIds,
+      userFeatures: [],
+      itemFeatures: [],
+      itemDense: [],
+      report: dataset.report,
+    };
+    for (const [k, f] of dataset.userFeatures.entries()) {
+      const file = `user_feature_${k}.i32`;
+      await write(file, f.codes);
+      meta.userFeatures.push({ name: f.name, cardinality: f.cardinality, file });
+    }
+    for (const [k, f] of dataset.itemFeatures.entries()) {
+      const file = `item_feature_${k}.i32`;
+      await write(file, f.codes);
+      meta.itemFeatures.push({ name: f.name, cardinality: f.cardinality, file });
+    }
+    for (const [k, f] of dataset.itemDense.entries()) {
+      const file = `item_dense_${k}.f32`;
+      const presentFile = `item_dense_${k}_present.u8`;
+      await write(file, f.values);
+      await write(presentFile, f.present);
+      meta.itemDense.push({ name: f.name, modality: f.modality, dim: f.dim, file, presentFile });
+    }
+    for (const [file, text] of Object.entries(extraFiles)) await writeFile(join(temp, file), text);
+    await writeFile(join(temp, 'meta.json'), JSON.stringify(meta));
+    await rm(dir, { recursive: true, force: true });
+    await rename(temp, dir);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
   }
-  for (const [k, f] of dataset.itemFeatures.entries()) {
-    const file = `item_feature_${k}.i32`;
-    await write(file, f.codes);
-    meta.itemFeatures.push({ name: f.name, cardinality: f.cardinality, file });
-  }
-  for (const [k, f] of dataset.itemDense.entries()) {
-    const file = `item_dense_${k}.f32`;
-    const presentFile = `item_dense_${k}_present.u8`;
-    await write(file, f.values);
-    await write(presentFile, f.present);
-    meta.itemDense.push({ name: f.name, modality: f.modality, dim: f.dim, file, presentFile });
-  }
-  await writeFile(join(temp, 'meta.json'), JSON.stringify(meta));
-  await rm(dir, { recursive: true, force: true });
-  await rename(temp, dir);
 }
 
-async function readColumn<T>(dir: string, file: string, make: (buffer: ArrayBuffer) => T): Promise<T> {
-  const bytes = await readFile(join(dir, file));
-  // Copy into a fresh, aligned ArrayBuffer: Node's pooled buffers may be unaligned for Float64.
+/** Marks a temp folder of writeProcessed: `<dir>.partial-<pid>-<random>`. */
+export const PARTIAL_SUFFIX = '.partial-';
+
+/** Copies into a fresh, aligned ArrayBuffer: Node's pooled buffers may be unaligned for Float64. */
+function aligned(bytes: Uint8Array): ArrayBuffer {
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
-  return make(copy);
+  return copy;
 }
 
-export async function readProcessed(dir: string): Promise<ProcessedDataset> {
-  let meta: StoredMeta;
+function parseMeta(dir: string, text: () => string): StoredMeta {
   try {
-    meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as StoredMeta;
+    return JSON.parse(text()) as StoredMeta;
   } catch (error) {
     throw new Error(
       `${join(dir, 'meta.json')}: cannot read the processed dataset (${(error as Error).message})`,
     );
   }
-  const i32 = (file: string) => readColumn(dir, file, (b) => new Int32Array(b));
-  const user = await i32('user.i32');
+}
+
+/** The column files meta.json names. */
+function columnFiles(meta: StoredMeta): string[] {
+  return [
+    'user.i32',
+    'item.i32',
+    'time.f64',
+    'label.u8',
+    'watch_time.f32',
+    ...meta.userFeatures.map((f) => f.file),
+    ...meta.itemFeatures.map((f) => f.file),
+    ...meta.itemDense.flatMap((f) => [f.file, f.presentFile]),
+  ];
+}
+
+/** Builds the dataset from meta.json and its column files, already read as aligned buffers. */
+function assemble(dir: string, meta: StoredMeta, column: (file: string) => ArrayBuffer): ProcessedDataset {
+  const user = new Int32Array(column('user.i32'));
   if (user.length !== meta.interactions) {
     throw new Error(
       `${join(dir, 'user.i32')}: holds ${user.length} rows, meta.json says ${meta.interactions}`,
@@ -422,33 +435,64 @@ export async function readProcessed(dir: string): Promise<ProcessedDataset> {
     userRawIds: meta.userRawIds,
     itemRawIds: meta.itemRawIds,
     user,
-    item: await i32('item.i32'),
-    time: await readColumn(dir, 'time.f64', (b) => new Float64Array(b)),
-    label: await readColumn(dir, 'label.u8', (b) => new Uint8Array(b)),
-    watchTime: await readColumn(dir, 'watch_time.f32', (b) => new Float32Array(b)),
-    userFeatures: await Promise.all(
-      meta.userFeatures.map(async (f) => ({
-        name: f.name,
-        cardinality: f.cardinality,
-        codes: await i32(f.file),
-      })),
-    ),
-    itemFeatures: await Promise.all(
-      meta.itemFeatures.map(async (f) => ({
-        name: f.name,
-        cardinality: f.cardinality,
-        codes: await i32(f.file),
-      })),
-    ),
-    itemDense: await Promise.all(
-      meta.itemDense.map(async (f) => ({
-        name: f.name,
-        modality: f.modality,
-        dim: f.dim,
-        values: await readColumn(dir, f.file, (b) => new Float32Array(b)),
-        present: await readColumn(dir, f.presentFile, (b) => new Uint8Array(b)),
-      })),
-    ),
+    item: new Int32Array(column('item.i32')),
+    time: new Float64Array(column('time.f64')),
+    label: new Uint8Array(column('label.u8')),
+    watchTime: new Float32Array(column('watch_time.f32')),
+    userFeatures: meta.userFeatures.map((f) => ({
+      name: f.name,
+      cardinality: f.cardinality,
+      codes: new Int32Array(column(f.file)),
+    })),
+    itemFeatures: meta.itemFeatures.map((f) => ({
+      name: f.name,
+      cardinality: f.cardinality,
+      codes: new Int32Array(column(f.file)),
+    })),
+    itemDense: meta.itemDense.map((f) => ({
+      name: f.name,
+      modality: f.modality,
+      dim: f.dim,
+      values: new Float32Array(column(f.file)),
+      present: new Uint8Array(column(f.presentFile)),
+    })),
     report: meta.report,
   };
+}
+
+function readFailure(dir: string, file: string, error: unknown): Error {
+  return new Error(
+    `${join(dir, file)}: cannot read the processed dataset (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+  );
+}
+
+export async function readProcessed(dir: string): Promise<ProcessedDataset> {
+  const metaText = await readFile(join(dir, 'meta.json'), 'utf8').catch((error: unknown) => {
+    throw readFailure(dir, 'meta.json', error);
+  });
+  const meta = parseMeta(dir, () => metaText);
+  const buffers = new Map<string, ArrayBuffer>();
+  for (const file of columnFiles(meta)) {
+    const bytes = await readFile(join(dir, file)).catch((error: unknown) => {
+      throw readFailure(dir, file, error);
+    });
+    buffers.set(file, aligned(bytes));
+  }
+  return assemble(dir, meta, (file) => buffers.get(file) as ArrayBuffer);
+}
+
+/**
+ * The same as readProcessed, blocking: for the training worker, whose dataset step is synchronous
+ * (it runs off the main thread, so blocking costs nothing there).
+ */
+export function readProcessedSync(dir: string): ProcessedDataset {
+  const read = (file: string): Buffer => {
+    try {
+      return readFileSync(join(dir, file));
+    } catch (error) {
+      throw readFailure(dir, file, error);
+    }
+  };
+  const meta = parseMeta(dir, () => read('meta.json').toString('utf8'));
+  return assemble(dir, meta, (file) => aligned(read(file)));
 }

@@ -2,34 +2,11 @@
  * The dataset view's figures: the paper's Table 1 columns (#users, #items, #interactions,
  * modalities), the label rate, interactions per user and per item, and feature coverage.
  */
+import type { CountDistribution, DatasetProfile } from '../../../contract/api';
 import type { ProcessedDataset } from './processed';
 
-export interface Distribution {
-  min: number;
-  p25: number;
-  median: number;
-  p75: number;
-  p90: number;
-  max: number;
-  mean: number;
-  /** Counts in log2 bins: bin b holds values in [2^b, 2^(b+1)). */
-  log2Histogram: number[];
-}
-
-export interface DatasetProfile {
-  users: number;
-  items: number;
-  interactions: number;
-  positives: number;
-  labelRate: number;
-  /** Table 1's modality letters present in the item features, e.g. ['V', 'A', 'T']. */
-  modalities: string[];
-  interactionsPerUser: Distribution;
-  interactionsPerItem: Distribution;
-  /** Share of users or items with a (non-missing) value, per feature. */
-  featureCoverage: { entity: 'user' | 'item'; name: string; coverage: number }[];
-  timeRange: [number, number];
-}
+export type Distribution = CountDistribution;
+export type { DatasetProfile };
 
 export function distributionOf(counts: Int32Array): Distribution {
   const sorted = Int32Array.from(counts).sort();

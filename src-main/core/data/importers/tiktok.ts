@@ -169,6 +169,7 @@ export async function importTikTok(
         items,
         report,
         options.signal,
+        progressFor(files.video, options, () => report.rowsRead),
       ),
     );
   }
@@ -179,6 +180,7 @@ export async function importTikTok(
         items,
         report,
         options.signal,
+        progressFor(files.audio, options, () => report.rowsRead),
       ),
     );
   }
@@ -189,6 +191,7 @@ export async function importTikTok(
         items,
         report,
         options.signal,
+        progressFor(files.title, options, () => report.rowsRead),
       ),
     );
   }

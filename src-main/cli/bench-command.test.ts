@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BenchLine,
+  PEER_SCRIPT,
+  parseIntegerList,
+  parsePeerLines,
+  parseSeconds,
+  ratioLines,
+  threadsUsed,
+} from './bench-command';
+import type { CliIo } from './io';
+import { main } from './main';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cascade-bench-'));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function captureIo(): { io: CliIo; out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    io: {
+      stdout: { write: (text: string) => (out += text) },
+      stderr: { write: (text: string) => (err += text) },
+      onInterrupt: () => () => undefined,
+    },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('bench argument parsing', () => {
+  it('reads batch lists and seconds, rejecting anything else with the flag named', () => {
+    expect(parseIntegerList('512,4096', '--batch', 1, 1 << 20)).toEqual([512, 4096]);
+    expect(() => parseIntegerList('512,,4096', '--batch', 1, 100)).toThrow(
+      /--batch must be a comma-separated/,
+    );
+    expect(() => parseIntegerList('0', '--batch', 1, 100)).toThrow(/--batch must be an integer from 1/);
+    expect(parseSeconds('2.5')).toBe(2.5);
+    for (const bad of ['0', '-1', 'x', ''])
+      expect(() => parseSeconds(bad)).toThrow(/--seconds must be a number/);
+  });
+
+  it('reports the threads a backend really used', () => {
+    const wasm = { backend: 'wasm' as const, device: 'WebAssembly SIMD, 2 threads', notes: [] };
+    expect(threadsUsed(wasm, 4)).toBe(2);
+    expect(threadsUsed({ ...wasm, device: 'WebAssembly SIMD, 1 thread' }, 2)).toBe(1);
+    expect(threadsUsed({ backend: 'cpu', device: 'JavaScript (CPU)', notes: [] }, 2)).toBe(1);
+    expect(threadsUsed({ backend: 'webgpu', device: 'WebGPU: nvidia', notes: [] }, 3)).toBe(3);
+  });
+});
+
+describe('peer lines and ratios', () => {
+  it("keeps the peer's JSON lines, skips other output, and divides per batch size", () => {
+    const peer = parsePeerLines(
+      [
+        'UserWarning: something',
+        '{"peer": "torch-cpu", "batch": 512, "threads": 1, "samples_per_s": 4000}',
+        '{"not": "a line"}',
+        '{"peer": "torch-cpu", "batch": 4096, "threads": 1, "samples_per_s": 5000}',
+        '',
+      ].join('\n'),
+    );
+    expect(peer.map((p) => p.batch)).toEqual([512, 4096]);
+    const ours: BenchLine[] = [
+      { peer: 'cascade-lab-wasm', batch: 512, threads: 1, samples_per_s: 12000 },
+      { peer: 'cascade-lab-wasm', batch: 4096, threads: 1, samples_per_s: 10000 },
+    ];
+    expect(ratioLines(ours, peer)).toEqual([
+      { ratio: 'cascade-lab-wasm / torch-cpu', batch: 512, threads: 1, peer_threads: 1, value: 3 },
+      { ratio: 'cascade-lab-wasm / torch-cpu', batch: 4096, threads: 1, peer_threads: 1, value: 2 },
+    ]);
+    expect(ratioLines(ours.slice(0, 1), peer)).toHaveLength(1);
+  });
+
+  it('looks for the peer in ../shared/bench beside the repository', () => {
+    expect(PEER_SCRIPT.endsWith('/shared/bench/dssm_step_torch.py')).toBe(true);
+    expect(PEER_SCRIPT).not.toContain('/main/shared/');
+  });
+});
+
+describe('cascade-lab bench', () => {
+  it('prints one line per batch size in the peer shape and writes the JSON file', async () => {
+    const { io, out, err } = captureIo();
+    const json = join(dir, 'bench.json');
+    const code = await main(
+      ['bench', '--backend', 'cpu', '--batch', '4,8', '--seconds', '0.05', '--json', json],
+      io,
+    );
+    expect(err()).toContain('Backend cpu (JavaScript (CPU))');
+    expect(code).toBe(0);
+    const lines = out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as BenchLine);
+    expect(lines.map((l) => [l.peer, l.batch, l.threads])).toEqual([
+      ['cascade-lab-cpu', 4, 1],
+      ['cascade-lab-cpu', 8, 1],
+    ]);
+    for (const line of lines) {
+      expect(line.samples_per_s).toBeGreaterThan(0);
+      expect(line.device).toBe('JavaScript (CPU)');
+    }
+    const file = JSON.parse(readFileSync(json, 'utf8')) as { results: BenchLine[]; backend: string };
+    expect(file.backend).toBe('cpu');
+    expect(file.results).toEqual(lines);
+  });
+
+  it('rejects bad flags with exit code 2', async () => {
+    for (const args of [
+      ['bench', '--threads', '9'],
+      ['bench', '--backend', 'gpu'],
+      ['bench', '--batch', 'big'],
+      ['bench', 'extra'],
+      ['bench-pipeline', '--users', '1'],
+    ]) {
+      const { io, err } = captureIo();
+      expect(await main(args, io)).toBe(2);
+      expect(err()).toMatch(/must be|takes no arguments/);
+    }
+  });
+});
+
+describe('cascade-lab bench-pipeline', () => {
+  it('prints one line per stage and a summary with the peak memory', async () => {
+    const { io, out } = captureIo();
+    const json = join(dir, 'pipeline.json');
+    const code = await main(
+      [
+        'bench-pipeline',
+        '--backend',
+        'cpu',
+        '--users',
+        '60',
+        '--items',
+        '200',
+        '--interactions',
+        '1200',
+        '--train-steps',
+        '2',
+        '--json',
+        json,
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    const lines = out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.slice(0, -1).map((l) => l.stage)).toEqual([
+      'simulate',
+      'split',
+      'target-domain',
+      'train-bc',
+      'tower-vectors',
+      'retrieval-eval',
+    ]);
+    const train = lines[3];
+    expect(train).toMatchObject({ steps: 2, stepsPerEpoch: 2, extrapolated: false });
+    const summary = lines[lines.length - 1];
+    expect(summary).toMatchObject({ summary: 'pipeline', backend: 'cpu', users: 60, interactions: 1200 });
+    expect(summary.peak_rss_mb).toEqual(expect.any(Number));
+    const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
+    expect(file.stages).toHaveLength(6);
+  });
+});

@@ -1,0 +1,390 @@
+/**
+ * `cascade-lab bench` (the DSSM training step against the PyTorch peer) and
+ * `cascade-lab bench-pipeline` (wall time per stage of a WeChat-sized run). Both run in this
+ * process, not in job workers: they measure the engine, not the pool.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BackendChoice } from '../contract/api';
+import type { StepMeasurement } from '../core/bench/dssm-step';
+import type { StageResult } from '../core/bench/pipeline';
+import type { BackendInit } from '../core/tf/backend';
+import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
+import { EXIT_OK, UsageError, type CliIo } from './io';
+
+const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
+
+/** The peer script, next to the repository: ../shared/bench from the repository root. */
+export const PEER_SCRIPT = fileURLToPath(
+  new URL('../../../shared/bench/dssm_step_torch.py', import.meta.url),
+);
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** DAMCAR's WeChat subset, roughly (the paper's Table 1). */
+export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
+
+export const BENCH_HELP = `Usage: cascade-lab bench [--backend B] [--batch 512,4096] [--seconds S] [--threads T]
+                        [--json FILE] [--peer] [--peer-threads 1,2]
+
+Times the DSSM training step of the PyTorch peer (shared/bench/dssm_step_torch.py) on the same
+workload: user table 20,000 x 128, item table 40,000 x 128 (sparse Adagrad), towers
+128-300-200-100 with ReLU, BCE on random labels (30% positive), Adagrad lr 0.01, 3 warm-up
+steps, then S seconds per batch size. Prints one JSON line per batch size:
+  {"peer":"cascade-lab-<backend>","batch":B,"threads":T,"samples_per_s":X,...}
+
+Options:
+  --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
+  --batch LIST       Batch sizes, comma-separated (default: 512,4096)
+  --seconds S        Timed seconds per batch size (default: 10, as the peer)
+  --threads T        wasm backend threads, 1 to ${MAX_WASM_THREADS} (default: 1; more starts the threaded binary)
+  --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
+  --peer             Then run the peer with the same batches and seconds (${PYTHON}) and print
+                     its lines and the ratios cascade-lab / torch
+  --peer-threads L   Torch thread counts for --peer, comma-separated (default: T)
+  -h, --help         Show this help
+`;
+
+export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FILE] [--users N] [--items N] [--interactions N]
+                                 [--train-steps N] [--damcar] [--backend B]
+
+Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
+split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
+(one epoch, or --train-steps steps extrapolated to the epoch), tower vectors and retrieval
+evaluation, with the resident memory after each stage and the process's peak. Prints one JSON
+line per stage and a summary line.
+
+Options:
+  --users N          Users (default: ${WECHAT_SIZE.users})
+  --items N          Items (default: ${WECHAT_SIZE.items})
+  --interactions N   Exposures (default: ${WECHAT_SIZE.interactions})
+  --train-steps N    Time N training steps and extrapolate the epoch (default: the whole epoch)
+  --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
+                     (long: both train on the full training split)
+  --backend B        ${BACKENDS.join(', ')} (default: auto)
+  --json FILE        Also write the result as one JSON file
+  -h, --help         Show this help
+`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean' }>,
+  help: string,
+): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${help}`);
+  }
+}
+
+function stringOption(values: Values, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function parseIntegerOption(value: string, flag: string, min: number, max: number): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+export function parseIntegerList(value: string, flag: string, min: number, max: number): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => p === ''))
+    throw new UsageError(`${flag} must be a comma-separated list of integers, got ${JSON.stringify(value)}`);
+  return parts.map((p) => parseIntegerOption(p, flag, min, max));
+}
+
+export function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
+    throw new UsageError(`--seconds must be a number of seconds in (0, 3600], got ${JSON.stringify(value)}`);
+  return seconds;
+}
+
+function backendOption(values: Values): BackendChoice {
+  const backend = stringOption(values, 'backend') ?? 'auto';
+  if (!(BACKENDS as readonly string[]).includes(backend))
+    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
+  return backend as BackendChoice;
+}
+
+/** Threads the step really ran with: wasm says in its device line; the JavaScript backend has one. */
+export function threadsUsed(init: BackendInit, requested: number): number {
+  if (init.backend === 'cpu') return 1;
+  if (init.backend === 'wasm') {
+    const match = /, (\d+) threads?/.exec(init.device);
+    if (match) return Number(match[1]);
+  }
+  return requested;
+}
+
+export interface BenchLine {
+  peer: string;
+  batch: number;
+  threads: number;
+  samples_per_s: number;
+  [extra: string]: string | number;
+}
+
+export interface RatioLine {
+  ratio: string;
+  batch: number;
+  threads: number;
+  peer_threads: number;
+  value: number;
+}
+
+export function benchLine(m: StepMeasurement, init: BackendInit, threads: number): BenchLine {
+  return {
+    peer: `cascade-lab-${init.backend}`,
+    batch: m.batch,
+    threads,
+    samples_per_s: m.samplesPerSecond,
+    backend: init.backend,
+    device: init.device,
+    steps: m.steps,
+    seconds: Number(m.seconds.toFixed(3)),
+  };
+}
+
+/** Reads the peer's JSON lines; other output (warnings) is ignored. */
+export function parsePeerLines(stdout: string): BenchLine[] {
+  const lines: BenchLine[] = [];
+  for (const text of stdout.split('\n')) {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith('{')) continue;
+    try {
+      const value = JSON.parse(trimmed) as Partial<BenchLine>;
+      if (
+        typeof value.peer === 'string' &&
+        typeof value.batch === 'number' &&
+        typeof value.threads === 'number' &&
+        typeof value.samples_per_s === 'number'
+      )
+        lines.push(value as BenchLine);
+    } catch {
+      // Not one of the peer's lines.
+    }
+  }
+  return lines;
+}
+
+/** cascade-lab / peer per batch size, for every peer line with a matching batch. */
+export function ratioLines(ours: BenchLine[], peer: BenchLine[]): RatioLine[] {
+  const out: RatioLine[] = [];
+  for (const p of peer) {
+    const mine = ours.find((o) => o.batch === p.batch);
+    if (!mine || p.samples_per_s <= 0) continue;
+    out.push({
+      ratio: `${mine.peer} / ${p.peer}`,
+      batch: p.batch,
+      threads: mine.threads,
+      peer_threads: p.threads,
+      value: Number((mine.samples_per_s / p.samples_per_s).toFixed(3)),
+    });
+  }
+  return out;
+}
+
+function runPeer(
+  threads: number,
+  batches: number[],
+  seconds: number,
+  io: CliIo,
+): Promise<{ lines: BenchLine[]; error: string | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(PYTHON, [PEER_SCRIPT, 'cpu', String(threads), batches.join(','), String(seconds)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', (error) =>
+      resolve({ lines: [], error: `could not start ${PYTHON}: ${error.message}` }),
+    );
+    child.on('close', (code) => {
+      const lines = parsePeerLines(stdout);
+      for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
+      const lastError = stderr.trim().split('\n').pop() ?? '';
+      resolve({ lines, error: code === 0 ? null : `the peer exited with code ${code}: ${lastError}` });
+    });
+  });
+}
+
+export async function benchCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      backend: { type: 'string' },
+      batch: { type: 'string' },
+      seconds: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'string' },
+      peer: { type: 'boolean' },
+      'peer-threads': { type: 'string' },
+    },
+    BENCH_HELP,
+  );
+  if (values.help) {
+    io.stdout.write(BENCH_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length)
+    throw new UsageError(`bench takes no arguments, got ${positionals.join(' ')}\n\n${BENCH_HELP}`);
+  const backend = backendOption(values);
+  const batchText = stringOption(values, 'batch');
+  const batches = batchText === undefined ? [512, 4096] : parseIntegerList(batchText, '--batch', 1, 1 << 20);
+  const secondsText = stringOption(values, 'seconds');
+  const seconds = secondsText === undefined ? 10 : parseSeconds(secondsText);
+  const threadsText = stringOption(values, 'threads');
+  const threads =
+    threadsText === undefined ? 1 : parseIntegerOption(threadsText, '--threads', 1, MAX_WASM_THREADS);
+  const peerThreadsText = stringOption(values, 'peer-threads');
+  const peerThreads =
+    peerThreadsText === undefined ? [threads] : parseIntegerList(peerThreadsText, '--peer-threads', 1, 256);
+  const jsonFile = stringOption(values, 'json');
+
+  // The engine loads only here, so other commands start without tfjs.
+  const { initBackend } = await import('../core/tf/backend');
+  const { benchDssmStep } = await import('../core/bench/dssm-step');
+  const init = await initBackend(backend, { threads });
+  for (const note of init.notes) io.stderr.write(`${note}\n`);
+  const used = threadsUsed(init, threads);
+  io.stderr.write(
+    `Backend ${init.backend} (${init.device}) on ${cpus().length} CPU core(s); ${seconds} s per batch size.\n`,
+  );
+  const ours: BenchLine[] = [];
+  await benchDssmStep(batches, { seconds }, (m) => {
+    const line = benchLine(m, init, used);
+    ours.push(line);
+    io.stdout.write(`${JSON.stringify(line)}\n`);
+  });
+
+  const peer: BenchLine[] = [];
+  const ratios: RatioLine[] = [];
+  const peerErrors: string[] = [];
+  if (values.peer) {
+    if (!existsSync(PEER_SCRIPT)) {
+      peerErrors.push(`the peer script ${PEER_SCRIPT} is not there; skipped`);
+    } else {
+      for (const t of peerThreads) {
+        const result = await runPeer(t, batches, seconds, io);
+        peer.push(...result.lines);
+        if (result.error) peerErrors.push(result.error);
+      }
+      for (const line of ratioLines(ours, peer)) {
+        ratios.push(line);
+        io.stdout.write(`${JSON.stringify(line)}\n`);
+      }
+    }
+    for (const error of peerErrors) io.stderr.write(`peer: ${error}\n`);
+  }
+  if (jsonFile) {
+    const report = {
+      backend: init.backend,
+      device: init.device,
+      notes: init.notes,
+      cpus: cpus().length,
+      seconds,
+      results: ours,
+      peer,
+      ratios,
+      peerErrors,
+    };
+    writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  }
+  return EXIT_OK;
+}
+
+export async function benchPipelineCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      users: { type: 'string' },
+      items: { type: 'string' },
+      interactions: { type: 'string' },
+      'train-steps': { type: 'string' },
+      damcar: { type: 'boolean' },
+      backend: { type: 'string' },
+      json: { type: 'string' },
+    },
+    BENCH_PIPELINE_HELP,
+  );
+  if (values.help) {
+    io.stdout.write(BENCH_PIPELINE_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length)
+    throw new UsageError(
+      `bench-pipeline takes no arguments, got ${positionals.join(' ')}\n\n${BENCH_PIPELINE_HELP}`,
+    );
+  const integer = (key: string, fallback: number, min: number, max: number): number => {
+    const text = stringOption(values, key);
+    return text === undefined ? fallback : parseIntegerOption(text, `--${key}`, min, max);
+  };
+  const users = integer('users', WECHAT_SIZE.users, 2, 1_000_000);
+  const items = integer('items', WECHAT_SIZE.items, 10, 1_000_000);
+  const interactions = integer('interactions', WECHAT_SIZE.interactions, users * 5, 50_000_000);
+  const stepsText = stringOption(values, 'train-steps');
+  const trainSteps = stepsText === undefined ? null : parseIntegerOption(stepsText, '--train-steps', 1, 1e9);
+  const backend = backendOption(values);
+  const jsonFile = stringOption(values, 'json');
+
+  const { initBackend } = await import('../core/tf/backend');
+  const { benchPipeline } = await import('../core/bench/pipeline');
+  const init = await initBackend(backend);
+  for (const note of init.notes) io.stderr.write(`${note}\n`);
+  io.stderr.write(`Backend ${init.backend} (${init.device}).\n`);
+  const result = await benchPipeline({
+    users,
+    items,
+    interactions,
+    trainSteps,
+    damcar: values.damcar === true,
+    onStage: ({ stage, state, result: stageResult }) => {
+      if (state === 'start') io.stderr.write(`${stage}…\n`);
+      else if (stageResult) {
+        io.stdout.write(`${JSON.stringify(stageLine(stageResult))}\n`);
+      }
+    },
+  });
+  const summary = {
+    summary: 'pipeline',
+    backend: init.backend,
+    device: init.device,
+    ...result.dataset,
+    total_ms: result.totalEpochMs,
+    peak_rss_mb: result.peakRssMb,
+  };
+  io.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (jsonFile) {
+    writeFileSync(
+      jsonFile,
+      `${JSON.stringify({ backend: init.backend, device: init.device, notes: init.notes, ...result }, null, 2)}\n`,
+    );
+  }
+  return EXIT_OK;
+}
+
+function stageLine(s: StageResult): Record<string, unknown> {
+  return { stage: s.stage, ms: s.ms, rss_mb: s.rssMb, ...s.details };
+}

@@ -1,0 +1,110 @@
+/**
+ * The adversary shared by DAMCAR's label generator (damcar-model.ts) and the AR baseline (ar.ts):
+ * a domain classifier Psi minimises the domain loss (DAMCAR Eq. 8) while the feature extractor
+ * maximises it through gradient reversal (tf/grl.ts).
+ *
+ * With a linear Psi on unbounded (ReLU or linear) features, "maximise Eq. 8" has no finite
+ * optimum: the extractor can grow its features so that Psi's logits become arbitrarily wrong.
+ * Under Adagrad at lr 0.01 (the papers' optimiser) this diverges within a few steps on the
+ * simulator (measured: L_dom ~ 1e3 and the label loss ~ 1e2 after 10 steps). So two forms:
+ *   'unbounded'  the plain GRL, Eq. 11 literally;
+ *   'bounded'    Psi's update is unchanged (Eq. 8 on features held fixed), but the extractor gets
+ *                Eq. 8's reversed gradient only for the samples Psi still classifies right: each
+ *                logit is clipped at 0 on the fooled side (`boundedDomainLoss`). The extractor
+ *                drives Psi to chance on every sample, making the domains "indistinguishable" as
+ *                the DAMCAR paper puts it, and has no reason to go further.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ChoiceParamSpec } from '../../contract/api';
+import { type Mlp, denseLayer } from '../tf/dense';
+import { gradientReversal } from '../tf/grl';
+import { domainLoss } from './damcar-losses';
+
+/** How the feature extractor opposes the domain classifier (see the file comment). */
+export type AdversaryMode = 'bounded' | 'unbounded';
+
+/**
+ * Identity forward, zero gradient backward (tfjs has no stop-gradient op).
+ * @param x [...] any shape
+ * @returns [...] the same values
+ */
+export function stopGradient<T extends tf.Tensor>(x: T): T {
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc) => ({
+    value: tf.clone(input as tf.Tensor),
+    gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+  }));
+  return op(x) as T;
+}
+
+/**
+ * Eq. 8 as the bounded adversary's encoder sees it: source logits clipped below at 0 and target
+ * logits clipped above at 0, so a sample Psi already gets wrong (source called target or vice
+ * versa) adds a constant and no gradient; the others add exactly their Eq. 8 term.
+ * @param sourceDomainLogits [nSource]
+ * @param targetDomainLogits [nTarget]
+ * @returns [] scalar
+ */
+export function boundedDomainLoss(
+  sourceDomainLogits: tf.Tensor1D,
+  targetDomainLogits: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() =>
+    domainLoss(
+      tf.maximum(sourceDomainLogits, 0) as tf.Tensor1D,
+      tf.minimum(targetDomainLogits, 0) as tf.Tensor1D,
+    ),
+  );
+}
+
+/**
+ * The domain loss with the adversary's gradients in one scalar: its value is Eq. 8 of
+ * `classifier` (logits) on the two feature sets; minimising it (times a weight lambda) trains the
+ * classifier on Eq. 8 and gives the features the reversed gradient of Eq. 8 ('unbounded') or of
+ * `boundedDomainLoss` ('bounded'), times lambda.
+ * @param classifier maps [n, dim] features to [n, 1] logits
+ * @param source [nSource, dim] source features, or null when the batch has none
+ * @param target [nTarget, dim] target features, or null when the batch has none
+ * @returns [] scalar
+ */
+export function adversarialDomainLoss(
+  classifier: Mlp,
+  source: tf.Tensor2D | null,
+  target: tf.Tensor2D | null,
+  mode: AdversaryMode,
+): tf.Scalar {
+  const empty = tf.tensor1d([]);
+  const logits = (apply: (h: tf.Tensor2D) => tf.Tensor2D, h: tf.Tensor2D | null): tf.Tensor1D =>
+    h ? (tf.reshape(apply(h), [-1]) as tf.Tensor1D) : empty;
+  if (mode === 'unbounded') {
+    const reversed = (h: tf.Tensor2D) => classifier.apply(gradientReversal(h, 1));
+    return domainLoss(logits(reversed, source), logits(reversed, target));
+  }
+  // The classifier learns Eq. 8 on features it cannot move ...
+  const own = (h: tf.Tensor2D) => classifier.apply(stopGradient(h));
+  const classifierLoss = domainLoss(logits(own, source), logits(own, target));
+  // ... and the features get the bounded term's reversed gradient through a copy of the
+  // classifier that does not move.
+  const frozen = (h: tf.Tensor2D): tf.Tensor2D =>
+    classifier.layers.reduce(
+      (x, layer) => denseLayer(x, stopGradient(layer.kernel), stopGradient(layer.bias), layer.activation),
+      gradientReversal(h, 1),
+    );
+  const extractorLoss = boundedDomainLoss(logits(frozen, source), logits(frozen, target));
+  return tf.add(classifierLoss, tf.sub(extractorLoss, stopGradient(extractorLoss))) as tf.Scalar;
+}
+
+/** The `adversary` parameter of DAMCAR and AR (default 'bounded'). */
+export const ADVERSARY_PARAM: ChoiceParamSpec = {
+  kind: 'choice',
+  key: 'adversary',
+  label: 'Adversary',
+  help:
+    "'unbounded' = plain gradient reversal, the feature extractor maximises the domain loss without limit " +
+    "(diverges with Adagrad at lr 0.01 on the simulator). 'bounded' = the domain classifier learns as before, " +
+    'but the extractor only pushes it to chance on each sample, not beyond.',
+  default: 'bounded',
+  options: [
+    { value: 'bounded', label: 'bounded: push the classifier to chance' },
+    { value: 'unbounded', label: 'unbounded: plain GRL' },
+  ],
+};

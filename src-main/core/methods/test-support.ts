@@ -1,0 +1,80 @@
+/**
+ * Test support for the method modules (imported by *.test.ts only): a tiny simulated cascade, a
+ * method context around it, and a fake ranking model.
+ */
+import type { ParamValues, TrainingSpec } from '../../contract/api';
+import { type CascadeDataset, trainingView } from '../data/dataset';
+import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
+import { splitByUserTime } from '../data/split';
+import type { JobEvent } from '../experiments/job';
+import { createRng } from '../random';
+import type { MethodContext, RankingScorer } from './types';
+
+/** A small cascade log: 60 users, 120 items, 16 exposures each. */
+export function tinyDataset(seed = 3): CascadeDataset {
+  return simulateCascade(
+    resolveSimulatorParams({
+      users: 60,
+      items: 120,
+      categories: 6,
+      latentDim: 4,
+      multimodalDim: 5,
+      exposuresPerUser: 16,
+      candidatesPerRequest: 30,
+      exposedPerRequest: 4,
+      exposureBias: 0.9,
+      seed,
+    }),
+  );
+}
+
+export const TINY_TRAINING: TrainingSpec = { epochs: 2, batchSize: 64, learningRate: 0.01, embeddingDim: 8 };
+
+/**
+ * A deterministic stand-in for DeepFM/DCN: a fixed smooth function of (user, item) in (0.05, 0.95),
+ * counting its calls.
+ */
+export function fakeRanking(): RankingScorer & { calls: number } {
+  const scorer = {
+    name: 'Fake',
+    calls: 0,
+    score(users: Int32Array, items: Int32Array): Float32Array {
+      scorer.calls++;
+      return Float32Array.from(users, (u, k) => 0.5 + 0.45 * Math.sin(1.7 * u + 2.3 * items[k]));
+    },
+  };
+  return scorer;
+}
+
+export interface TestContext extends MethodContext {
+  events: JobEvent[];
+}
+
+export function methodContext(
+  dataset: CascadeDataset,
+  options: {
+    params?: ParamValues;
+    ranking?: RankingScorer | null;
+    seed?: number;
+    training?: Partial<TrainingSpec>;
+  } = {},
+): TestContext {
+  const view = trainingView(dataset);
+  const events: JobEvent[] = [];
+  return {
+    dataset: view,
+    split: splitByUserTime(view),
+    training: { ...TINY_TRAINING, ...options.training },
+    params: options.params ?? {},
+    rng: createRng(options.seed ?? 1),
+    emit: (e) => events.push(e),
+    signal: new AbortController().signal,
+    ranking: options.ranking === undefined ? fakeRanking() : options.ranking,
+    events,
+  };
+}
+
+/** The curve events of one name, as values by step. */
+export function curve(events: JobEvent[], name: string): number[] {
+  return events.flatMap((e) => (e.type === 'curve' && e.name === name ? [e.value] : []));
+}

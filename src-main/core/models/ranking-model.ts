@@ -1,0 +1,475 @@
+/**
+ * The ranking stage of DAMCAR's two-stage cascade testbed (DAMCAR, ACM MM 2024, section 5.1.2):
+ * a CTR model, DeepFM (deepfm.ts) or DCN (dcn.ts), trained with binary cross-entropy on the
+ * exposed training interactions (label = finish). It serves two purposes: KD, TL, MUDA and
+ * DAMCAR read its predictions as soft labels for the retrieval model, and the cascade evaluation
+ * lets it re-rank each user's top-K1 retrieved items for N/M/H@K2 (Tables 2-3).
+ *
+ * Features are those of the DSSM retrieval model: three sparse fields (user id, item id, item
+ * category), each an `embeddingDim`-wide embedding, plus the item's dense multimodal vector.
+ *
+ * This module holds what both networks share: the embedding tables, kept outside the autodiff
+ * graph and updated by sparse Adagrad (tf/embedding.ts), the training step (one tf.tidy, one
+ * valueAndGrads, one dataSync), batched prediction, and `trainRankingModel`, which runs the
+ * epochs with progress, curves and cancellation. A network (`CtrNetwork`) only maps the gathered
+ * inputs to logits; its dense variables are trained by one Adagrad (tf/dense.ts), PyTorch's form
+ * as in the authors' code (Adagrad, lr 0.01, batch 512).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RankingModelName, TrainingSpec } from '../../contract/api';
+import type { TrainingData } from '../data/dataset';
+import type { DataSplit } from '../data/split';
+import type { JobEvent } from '../experiments/job';
+import { runEpochs } from '../methods/loop';
+import type { MethodContext, RankingScorer } from '../methods/types';
+import type { Rng } from '../random';
+import { DenseAdagrad } from '../tf/dense';
+import { EmbeddingTable } from '../tf/embedding';
+import { sigmoidBce } from '../tf/losses';
+import '../tf/gradients';
+import { DcnNetwork, type DcnOptions } from './dcn';
+import { DeepFmNetwork, type DeepFmOptions } from './deepfm';
+
+/** The sparse fields, in the order their embeddings sit side by side in `CtrInputs.fields`. */
+export const RANKING_FIELDS = ['user', 'item', 'category'] as const;
+export const NUM_RANKING_FIELDS = RANKING_FIELDS.length;
+
+/** What a network sees of one batch (all gathered outside the graph). */
+export interface CtrInputs {
+  /**
+   * [batch, NUM_RANKING_FIELDS * embeddingDim]: the user, item and category embeddings of each
+   * row side by side (field f in columns f * embeddingDim .. (f + 1) * embeddingDim - 1).
+   */
+  fields: tf.Tensor2D;
+  /** [batch, NUM_RANKING_FIELDS] per-field first-order weights, or null for networks without them. */
+  firstOrder: tf.Tensor2D | null;
+  /** [batch, denseDim] dense item vectors, or null when the data has none (denseDim = 0). */
+  dense: tf.Tensor2D | null;
+}
+
+/** Sizes a network is built for. */
+export interface CtrShape {
+  numFields: number;
+  embeddingDim: number;
+  denseDim: number;
+}
+
+/** A CTR network: dense variables and the map from gathered inputs to logits. */
+export interface CtrNetwork {
+  /** 'DeepFM' or 'DCN'. */
+  readonly name: string;
+  /** Whether `logits` reads per-field first-order weights (1-wide embedding tables). */
+  readonly usesFirstOrder: boolean;
+  /** Trainable dense variables; the order is fixed. */
+  variables(): tf.Variable[];
+  /**
+   * @param inputs see CtrInputs; `firstOrder` is non-null exactly when `usesFirstOrder`
+   * @returns [batch] logits
+   */
+  logits(inputs: CtrInputs): tf.Tensor1D;
+  dispose(): void;
+}
+
+export type RankingKind = Exclude<RankingModelName, 'none'>;
+
+export interface CtrFeatures {
+  numUsers: number;
+  numItems: number;
+  numCategories: number;
+  /** [numItems] */
+  itemCategory: Int32Array;
+  denseDim: number;
+  /** [numItems * denseDim] */
+  itemDense: Float32Array;
+}
+
+export interface CtrModelOptions extends CtrFeatures {
+  embeddingDim: number;
+  learningRate: number;
+  /** Seeds every initial weight. */
+  rng: Rng;
+  /** Std of the embedding initialisation (default 1e-4, DeepCTR-Torch's init_std). */
+  embeddingInitStd?: number;
+  /** Network sizes (defaults: the constants of deepfm.ts / dcn.ts). */
+  deepfm?: DeepFmOptions;
+  dcn?: DcnOptions;
+}
+
+export interface RankingBatch {
+  /** [batch] user ids */
+  users: Int32Array;
+  /** [batch] item ids */
+  items: Int32Array;
+  /** [batch] finish labels in [0, 1] */
+  targets: Float32Array;
+}
+
+/** Pairs scored per tensor call in prediction. */
+const PREDICT_CHUNK = 4096;
+
+/** A CTR model: embedding tables (outside the graph) around a DeepFM or DCN network. */
+export class CtrModel {
+  readonly kind: RankingKind;
+  readonly name: string;
+  readonly embeddingDim: number;
+  readonly network: CtrNetwork;
+  /** user, item, category embeddings, in RANKING_FIELDS order. */
+  readonly fieldTables: readonly EmbeddingTable[];
+  /** 1-wide first-order weight tables in RANKING_FIELDS order, or null (DCN). */
+  readonly firstOrderTables: readonly EmbeddingTable[] | null;
+  private readonly features: CtrFeatures;
+  private readonly optimizer: DenseAdagrad;
+  /** Reused per step: one field's gradient rows, contiguous for EmbeddingTable.applyGradient. */
+  private fieldGradient = new Float32Array(0);
+
+  constructor(kind: RankingKind, options: CtrModelOptions) {
+    const dim = options.embeddingDim;
+    if (!Number.isInteger(dim) || dim < 1)
+      throw new Error(`CtrModel: embeddingDim must be an integer >= 1, got ${dim}`);
+    this.kind = kind;
+    this.embeddingDim = dim;
+    this.features = {
+      numUsers: options.numUsers,
+      numItems: options.numItems,
+      numCategories: options.numCategories,
+      itemCategory: options.itemCategory,
+      denseDim: options.denseDim,
+      itemDense: options.itemDense,
+    };
+    const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
+    const sizes = [options.numUsers, options.numItems, options.numCategories];
+    // Fixed creation order keeps every initial weight a function of the seed alone.
+    this.fieldTables = sizes.map(
+      (rows, f) => new EmbeddingTable(rows, dim, options.rng.fork(1 + f), embedding),
+    );
+    const shape: CtrShape = { numFields: NUM_RANKING_FIELDS, embeddingDim: dim, denseDim: options.denseDim };
+    this.network =
+      kind === 'deepfm'
+        ? new DeepFmNetwork(shape, options.rng.fork(10), options.deepfm)
+        : new DcnNetwork(shape, options.rng.fork(10), options.dcn);
+    this.name = this.network.name;
+    this.firstOrderTables = this.network.usesFirstOrder
+      ? sizes.map((rows, f) => new EmbeddingTable(rows, 1, options.rng.fork(20 + f), embedding))
+      : null;
+    this.optimizer = new DenseAdagrad(this.network.variables(), { learningRate: options.learningRate });
+  }
+
+  /** Checks ids (a bad id would otherwise read past a table silently). */
+  private checkPairs(users: Int32Array, items: Int32Array): void {
+    if (users.length !== items.length)
+      throw new Error(`${this.name}: ${users.length} users but ${items.length} items`);
+    const { numUsers, numItems } = this.features;
+    for (let b = 0; b < users.length; b++) {
+      if (!(users[b] >= 0 && users[b] < numUsers))
+        throw new Error(`${this.name}: user id ${users[b]} (pair ${b}) outside [0, ${numUsers})`);
+      if (!(items[b] >= 0 && items[b] < numItems))
+        throw new Error(`${this.name}: item id ${items[b]} (pair ${b}) outside [0, ${numItems})`);
+    }
+  }
+
+  /** [batch] field ids per field, in RANKING_FIELDS order. */
+  private fieldIds(users: Int32Array, items: Int32Array): Int32Array[] {
+    const categories = new Int32Array(items.length);
+    for (let b = 0; b < items.length; b++) categories[b] = this.features.itemCategory[items[b]];
+    return [users, items, categories];
+  }
+
+  /**
+   * Gathers rows of `tables` side by side.
+   * @returns [batch * tables.length * width], row-major [batch, tables.length * width]
+   */
+  private static gatherSideBySide(tables: readonly EmbeddingTable[], ids: Int32Array[]): Float32Array {
+    const width = tables[0].dim;
+    const batch = ids[0].length;
+    const stride = tables.length * width;
+    const out = new Float32Array(batch * stride);
+    tables.forEach((table, f) => {
+      const weights = table.weights;
+      const fieldIds = ids[f];
+      for (let b = 0; b < batch; b++) {
+        const id = fieldIds[b];
+        out.set(weights.subarray(id * width, id * width + width), b * stride + f * width);
+      }
+    });
+    return out;
+  }
+
+  /** @returns [batch, denseDim] or null when there is no dense vector */
+  private denseOf(items: Int32Array): tf.Tensor2D | null {
+    const d = this.features.denseDim;
+    if (d === 0) return null;
+    const out = new Float32Array(items.length * d);
+    for (let b = 0; b < items.length; b++)
+      out.set(this.features.itemDense.subarray(items[b] * d, items[b] * d + d), b * d);
+    return tf.tensor2d(out, [items.length, d]);
+  }
+
+  /** The gathered inputs of the pairs as host arrays (fields, first order). */
+  private gather(ids: Int32Array[]): { fields: Float32Array; firstOrder: Float32Array | null } {
+    return {
+      fields: CtrModel.gatherSideBySide(this.fieldTables, ids),
+      firstOrder: this.firstOrderTables ? CtrModel.gatherSideBySide(this.firstOrderTables, ids) : null,
+    };
+  }
+
+  /**
+   * Sparse Adagrad on each field's rows from a side-by-side gradient.
+   * @param grad row-major [batch, tables.length * width] starting at `offset`
+   */
+  private applySideBySide(
+    tables: readonly EmbeddingTable[],
+    ids: Int32Array[],
+    grad: Float32Array,
+    offset: number,
+  ): void {
+    const width = tables[0].dim;
+    const batch = ids[0].length;
+    const stride = tables.length * width;
+    if (this.fieldGradient.length < batch * width) this.fieldGradient = new Float32Array(batch * width);
+    const rows = this.fieldGradient;
+    tables.forEach((table, f) => {
+      for (let b = 0; b < batch; b++) {
+        const src = offset + b * stride + f * width;
+        rows.set(grad.subarray(src, src + width), b * width);
+      }
+      table.applyGradient(ids[f], rows);
+    });
+  }
+
+  /**
+   * One BCE step on the batch: dense Adagrad on the network's variables inside the graph, sparse
+   * Adagrad on the gathered embedding rows outside it.
+   * @returns the batch's mean BCE before the update
+   */
+  trainStep(batch: RankingBatch): number {
+    const { users, items, targets } = batch;
+    if (users.length === 0 || targets.length !== users.length)
+      throw new Error(`${this.name}: a batch needs equal, non-zero numbers of pairs and targets`);
+    this.checkPairs(users, items);
+    const size = users.length;
+    const ids = this.fieldIds(users, items);
+    const gathered = this.gather(ids);
+    const stride = NUM_RANKING_FIELDS * this.embeddingDim;
+    const variables = this.network.variables();
+    const flat = tf.tidy(() => {
+      const fields = tf.tensor2d(gathered.fields, [size, stride]);
+      const firstOrder = gathered.firstOrder
+        ? tf.tensor2d(gathered.firstOrder, [size, NUM_RANKING_FIELDS])
+        : null;
+      const dense = this.denseOf(items);
+      const labels = tf.tensor1d(targets);
+      const rowInputs = firstOrder ? [fields, firstOrder] : [fields];
+      // The variables are inputs too, so one call returns every gradient; the network reads them
+      // through its own references (the same tensors).
+      const lossOf = (...inputs: tf.Tensor[]): tf.Scalar =>
+        sigmoidBce(
+          this.network.logits({
+            fields: inputs[0] as tf.Tensor2D,
+            firstOrder: firstOrder ? (inputs[1] as tf.Tensor2D) : null,
+            dense,
+          }),
+          labels,
+        );
+      const { value, grads } = tf.valueAndGrads(lossOf)([...rowInputs, ...variables]);
+      this.optimizer.apply(grads.slice(rowInputs.length));
+      return tf.concat([
+        ...grads.slice(0, rowInputs.length).map((g) => tf.reshape(g, [-1])),
+        tf.reshape(value, [1]),
+      ]);
+    });
+    const values = flat.dataSync() as Float32Array;
+    flat.dispose();
+    this.applySideBySide(this.fieldTables, ids, values, 0);
+    let offset = size * stride;
+    if (this.firstOrderTables) {
+      this.applySideBySide(this.firstOrderTables, ids, values, offset);
+      offset += size * NUM_RANKING_FIELDS;
+    }
+    return values[offset];
+  }
+
+  /**
+   * Logits of arbitrary pairs, PREDICT_CHUNK pairs per tensor call.
+   * @param users [n]
+   * @param items [n]
+   * @returns [n] logits
+   */
+  predictLogits(users: Int32Array, items: Int32Array): Float32Array {
+    this.checkPairs(users, items);
+    const out = new Float32Array(users.length);
+    const stride = NUM_RANKING_FIELDS * this.embeddingDim;
+    for (let start = 0; start < users.length; start += PREDICT_CHUNK) {
+      const chunkUsers = users.subarray(start, start + PREDICT_CHUNK);
+      const chunkItems = items.subarray(start, start + PREDICT_CHUNK);
+      const size = chunkUsers.length;
+      const gathered = this.gather(this.fieldIds(chunkUsers, chunkItems));
+      const logits = tf.tidy(() =>
+        this.network.logits({
+          fields: tf.tensor2d(gathered.fields, [size, stride]),
+          firstOrder: gathered.firstOrder
+            ? tf.tensor2d(gathered.firstOrder, [size, NUM_RANKING_FIELDS])
+            : null,
+          dense: this.denseOf(chunkItems),
+        }),
+      );
+      out.set(logits.dataSync(), start);
+      logits.dispose();
+    }
+    return out;
+  }
+
+  /**
+   * Predicted finish probabilities sigmoid(logit).
+   * @param users [n]
+   * @param items [n]
+   * @returns [n] probabilities in (0, 1)
+   */
+  predict(users: Int32Array, items: Int32Array): Float32Array {
+    const logits = this.predictLogits(users, items);
+    for (let k = 0; k < logits.length; k++) logits[k] = 1 / (1 + Math.exp(-logits[k]));
+    return logits;
+  }
+
+  dispose(): void {
+    this.network.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+/**
+ * Area under the ROC curve: the probability that a random positive scores above a random
+ * negative, ties counting one half (rank-sum form with average ranks). NaN without both classes.
+ * @param scores [n]
+ * @param labels [n] 0/1
+ */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length;
+  if (labels.length !== n) throw new Error(`rocAuc: ${n} scores but ${labels.length} labels`);
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => scores[a] - scores[b]);
+  let positives = 0;
+  let positiveRankSum = 0;
+  for (let start = 0; start < n;) {
+    let end = start;
+    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
+    const averageRank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) {
+      if (labels[order[k]] === 1) {
+        positives++;
+        positiveRankSum += averageRank;
+      }
+    }
+    start = end + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return NaN;
+  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Mean BCE of logits against 0/1 labels, softplus(x) - x y evaluated stably. */
+function meanBceOfLogits(logits: Float32Array, labels: ArrayLike<number>): number {
+  let sum = 0;
+  for (let k = 0; k < logits.length; k++) {
+    const x = logits[k];
+    sum += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) - x * labels[k];
+  }
+  return logits.length > 0 ? sum / logits.length : NaN;
+}
+
+/** A trained ranking model as the job keeps it. */
+export interface TrainedRankingModel extends RankingScorer {
+  kind: RankingKind;
+  /** Validation AUC after the last epoch (NaN without validation rows of both labels). */
+  validAuc: number;
+  dispose(): void;
+}
+
+/** Validation metrics are computed on at most this many validation rows per epoch. */
+const VALIDATION_ROWS = 20_000;
+
+export interface RankingTrainingOptions {
+  /** Network sizes, e.g. smaller ones in tests. */
+  model?: Pick<CtrModelOptions, 'deepfm' | 'dcn' | 'embeddingInitStd'>;
+}
+
+/**
+ * Trains the cascade's ranking model on the exposed training interactions (`split.train`, label =
+ * finish) for `training.epochs` epochs of `training.batchSize`, Adagrad with
+ * `training.learningRate`, embeddings of `training.embeddingDim`.
+ *
+ * Events: 'progress' with phase 'train' and `fraction` of this training (the caller maps it onto
+ * its run), curves `ranking/train/bce`, `ranking/valid/bce` and `ranking/valid/auc` per epoch, and
+ * log lines. Throws JobCancelledError when `signal` aborts; the model is then disposed.
+ */
+export async function trainRankingModel(
+  kind: RankingKind,
+  data: TrainingData,
+  split: DataSplit,
+  training: TrainingSpec,
+  rng: Rng,
+  emit: (event: JobEvent) => void,
+  signal: AbortSignal,
+  options: RankingTrainingOptions = {},
+): Promise<TrainedRankingModel> {
+  const model = new CtrModel(kind, {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    numCategories: data.numCategories,
+    itemCategory: data.itemCategory,
+    denseDim: data.denseDim,
+    itemDense: data.itemDense,
+    embeddingDim: training.embeddingDim,
+    learningRate: training.learningRate,
+    rng: rng.fork(1),
+    ...options.model,
+  });
+  const cols = data.interactions;
+  const batchOf = (rows: Int32Array): RankingBatch => ({
+    users: Int32Array.from(rows, (r) => cols.user[r]),
+    items: Int32Array.from(rows, (r) => cols.item[r]),
+    targets: Float32Array.from(rows, (r) => cols.label[r]),
+  });
+  const validRows = split.valid.subarray(0, VALIDATION_ROWS);
+  const valid = batchOf(validRows);
+  let validAuc = NaN;
+  // runEpochs reads the context's emit and signal only; this model has no method parameters.
+  const loopContext: MethodContext = {
+    dataset: data,
+    split,
+    training,
+    params: {},
+    rng,
+    emit,
+    signal,
+    ranking: null,
+  };
+  try {
+    await runEpochs({
+      ctx: loopContext,
+      label: `${model.name} ranking model`,
+      examples: split.train,
+      epochs: training.epochs,
+      batchSize: training.batchSize,
+      shuffle: rng.fork(2),
+      lossCurve: 'ranking/train/bce',
+      step: (rows) => model.trainStep(batchOf(rows)),
+      afterEpoch: (): Record<string, number> => {
+        if (validRows.length === 0) return {};
+        const logits = model.predictLogits(valid.users, valid.items);
+        validAuc = rocAuc(logits, valid.targets);
+        const out: Record<string, number> = { 'ranking/valid/bce': meanBceOfLogits(logits, valid.targets) };
+        if (Number.isFinite(validAuc)) out['ranking/valid/auc'] = validAuc;
+        return out;
+      },
+    });
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return {
+    kind,
+    name: model.name,
+    validAuc,
+    score: (users, items) => model.predict(users, items),
+    dispose: () => model.dispose(),
+  };
+}
