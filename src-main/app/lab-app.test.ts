@@ -133,7 +133,10 @@ describe('createLabApp', () => {
   it('cancels a running run', async () => {
     app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
     const spec = await tinySpec(app, 200);
-    const experiment = await app.handlers['experiments:create']({ spec: { ...spec, seeds: [1, 2] } });
+    // No ranking stage: it would train 200 epochs before the 'train' phase this test waits for.
+    const experiment = await app.handlers['experiments:create']({
+      spec: { ...spec, seeds: [1, 2], ranking: { model: 'none' } },
+    });
     const training = new Promise<number>((resolve) => {
       app?.events.on('job:progress', (p) => {
         if (p.phase === 'train') resolve(p.runId);

@@ -129,7 +129,7 @@ describe('cascade-lab bench', () => {
 });
 
 describe('cascade-lab bench-pipeline', () => {
-  it('prints one line per stage and a summary with the peak memory', async () => {
+  it('prints one line per stage (DAMCAR stages included) and a summary with the peak memory', async () => {
     const { io, out } = captureIo();
     const json = join(dir, 'pipeline.json');
     const code = await main(
@@ -145,6 +145,7 @@ describe('cascade-lab bench-pipeline', () => {
         '1200',
         '--train-steps',
         '2',
+        '--damcar',
         '--json',
         json,
       ],
@@ -162,6 +163,8 @@ describe('cascade-lab bench-pipeline', () => {
       'train-bc',
       'tower-vectors',
       'retrieval-eval',
+      'ranking-deepfm',
+      'damcar',
     ]);
     const train = lines[3];
     expect(train).toMatchObject({ steps: 2, stepsPerEpoch: 2, extrapolated: false });
@@ -169,6 +172,7 @@ describe('cascade-lab bench-pipeline', () => {
     expect(summary).toMatchObject({ summary: 'pipeline', backend: 'cpu', users: 60, interactions: 1200 });
     expect(summary.peak_rss_mb).toEqual(expect.any(Number));
     const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
-    expect(file.stages).toHaveLength(6);
+    expect(file.stages).toHaveLength(8);
+    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR hybrid training epoch 1\/1/);
   });
 });

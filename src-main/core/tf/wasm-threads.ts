@@ -17,7 +17,8 @@
  * Everything is restored once the backend is up. The binary pre-creates a pool of 8 worker
  * threads (its PTHREAD_POOL_SIZE) whatever the thread count, about 10 MB each.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -36,9 +37,7 @@ interface FlagEnv {
   set(flag: string, value: boolean): void;
 }
 
-let workerFolder: string | null = null;
-
-/** Writes the patched pthread worker script once per process; returns its path. */
+/** Writes the patched pthread worker script (once per content); returns its path. */
 function writeWorkerScript(): string {
   const require = createRequire(import.meta.url);
   const mainScript = require.resolve(`${PACKAGE}/wasm-out/tfjs-backend-wasm-threaded-simd.js`);
@@ -57,15 +56,17 @@ function writeWorkerScript(): string {
         BLOB_LOAD,
         `if(typeof e.data.urlOrBlob!="string")e.data.urlOrBlob=__cascadeLabMainScript;${BLOB_LOAD}`,
       );
-  if (!workerFolder) {
-    workerFolder = join(os.tmpdir(), `cascade-lab-wasm-threads-${process.pid}`);
-    mkdirSync(workerFolder, { recursive: true });
-    const folder = workerFolder;
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+  // One file per script content, shared by every process and kept: no clean-up to miss when a
+  // process is killed. Written under a unique name and renamed, so a reader never sees half of
+  // it; an existing file is used only if it holds exactly this script.
+  const folder = join(os.tmpdir(), 'cascade-lab-wasm-threads');
+  const path = join(folder, `worker-${createHash('sha256').update(script).digest('hex').slice(0, 16)}.cjs`);
+  if (!existsSync(path) || readFileSync(path, 'utf8') !== script) {
+    mkdirSync(folder, { recursive: true });
+    const partial = `${path}.${process.pid}.${Date.now()}.tmp`;
+    writeFileSync(partial, script);
+    renameSync(partial, path);
   }
-  // .cjs: the script is CommonJS whatever the nearest package.json says.
-  const path = join(workerFolder, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
-  writeFileSync(path, script);
   return path;
 }
 
