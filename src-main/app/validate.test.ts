@@ -163,6 +163,6 @@ describe('experiments/quickstart.json', () => {
     expect(spec.methods).toEqual([{ id: 'bc' }]);
     expect(spec.seeds).toEqual([1]);
     expect(spec.training).toEqual(template.training);
-    expect(spec.evaluation).toEqual({ retrievalK: [100, 200], corpus: 'all' });
+    expect(spec.evaluation).toEqual({ retrievalK: [100, 200], corpus: 'all', split: 'user-time' });
   });
 });

@@ -281,6 +281,14 @@ export interface EvaluationSpec {
   retrievalK: number[];
   /** Search the whole corpus (default, as the paper says) or only items in the test split. */
   corpus: 'all' | 'test';
+  /**
+   * How interactions split into train / valid / test: each user's interactions 6:2:2 in time
+   * order (DAMCAR; the default), or one global cut in time where the last day is the test set
+   * (RRA). Validation fills the default.
+   */
+  split?: 'user-time' | 'global-time';
+  /** Length of a day in the dataset's time unit for 'global-time' (seconds: 86400; WeChat's date_: 1). */
+  dayLength?: number;
 }
 
 /** A reproducible experiment: JSON files in experiments/ and the workbench's editor share it. */

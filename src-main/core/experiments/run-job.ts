@@ -20,7 +20,7 @@ import { readProcessedSync } from '../data/importers/processed';
 import { toCascadeDataset } from '../data/importers/to-cascade';
 import { simulateCascade } from '../data/simulator';
 import type { DataSplit } from '../data/split';
-import { splitByUserTime } from '../data/split';
+import { splitByGlobalTime, splitByUserTime } from '../data/split';
 import { throwIfCancelled } from '../methods/loop';
 import { getMethod } from '../methods/registry';
 import type { MethodContext, RankingScorer } from '../methods/types';
@@ -319,7 +319,12 @@ export async function runJob(
   progress('data', 0);
   const { dataset, split } = await timed('data', () => {
     const ds = materializeDataset(request.dataset);
-    return { dataset: ds, split: splitByUserTime(trainingView(ds)) };
+    const evaluation = request.spec.evaluation;
+    const split =
+      evaluation.split === 'global-time'
+        ? splitByGlobalTime(trainingView(ds), { dayLength: evaluation.dayLength ?? 86_400 })
+        : splitByUserTime(trainingView(ds));
+    return { dataset: ds, split };
   });
   const stats = datasetStats(dataset);
   emit({

@@ -34,7 +34,7 @@ describe('validateSpec', () => {
       ranking: { model: 'deepfm' },
       methods: [{ id: 'bc' }],
       training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
-      evaluation: { retrievalK: [100, 200], corpus: 'all' },
+      evaluation: { retrievalK: [100, 200], corpus: 'all', split: 'user-time' },
       seeds: [1],
       backend: 'auto',
     });
@@ -55,7 +55,7 @@ describe('validateSpec', () => {
     expect(spec.ranking).toEqual({ model: 'dcn' });
     expect(spec.dataset).toEqual({ kind: 'stored', datasetId: 3 });
     expect(spec.training).toEqual({ epochs: 1, batchSize: 512, learningRate: 0.05, embeddingDim: 128 });
-    expect(spec.evaluation).toEqual({ retrievalK: [10], corpus: 'test' });
+    expect(spec.evaluation).toEqual({ retrievalK: [10], corpus: 'test', split: 'user-time' });
     expect(spec.seeds).toEqual([4, 5]);
     expect(spec.backend).toBe('wasm');
     expect(spec.methods[0].label).toBe('BC (mine)');
@@ -131,6 +131,21 @@ describe('validateSpec', () => {
     // Specs stored before the ranking stage existed read as the default.
     expect(rankingModelOf({})).toBe('deepfm');
     expect(rankingModelOf({ ranking: { model: 'none' } })).toBe('none');
+  });
+
+  it('defaults to the per-user time split and validates the global one (RRA: last day as test)', () => {
+    expect(validateSpec(minimal).evaluation.split).toBe('user-time');
+    const global = validateSpec({ ...minimal, evaluation: { split: 'global-time', dayLength: 1 } });
+    expect(global.evaluation).toMatchObject({ split: 'global-time', dayLength: 1 });
+    expect(validateSpec({ ...minimal, evaluation: { split: 'global-time' } }).evaluation.dayLength).toBe(
+      86_400,
+    );
+    expect(fieldOf(() => validateSpec({ ...minimal, evaluation: { split: 'random' } }))).toBe(
+      'evaluation.split',
+    );
+    expect(
+      fieldOf(() => validateSpec({ ...minimal, evaluation: { split: 'global-time', dayLength: 0 } })),
+    ).toBe('evaluation.dayLength');
   });
 
   it('accepts its own default spec unchanged', () => {

@@ -39,7 +39,11 @@ export const DEFAULT_TRAINING: TrainingSpec = {
   learningRate: 0.01,
   embeddingDim: 128,
 };
-export const DEFAULT_EVALUATION: EvaluationSpec = { retrievalK: [100, 200], corpus: 'all' };
+export const DEFAULT_EVALUATION: EvaluationSpec = {
+  retrievalK: [100, 200],
+  corpus: 'all',
+  split: 'user-time',
+};
 export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'none'];
 /** DeepFM, the ranking model of DAMCAR's Table 2. */
 export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
@@ -230,10 +234,23 @@ function validateTraining(value: unknown, path: string): TrainingSpec {
   return out;
 }
 
+/** Any positive day length: 1 for day-numbered logs (WeChat), 86,400 for seconds. */
+const DAY_LENGTH_RANGE: NumberRange = { min: 0, max: 1e12, integer: false, minExclusive: true };
+
 function validateEvaluation(value: unknown, path: string): EvaluationSpec {
   const obj = expectRecord(value ?? {}, path);
-  rejectUnknownKeys(obj, ['retrievalK', 'corpus'], path);
+  rejectUnknownKeys(obj, ['retrievalK', 'corpus', 'split', 'dayLength'], path);
+  const split =
+    obj.split === undefined
+      ? 'user-time'
+      : expectOneOf(obj.split, ['user-time', 'global-time'] as const, join(path, 'split'));
+  const dayLength =
+    obj.dayLength === undefined
+      ? 86_400
+      : expectNumber(obj.dayLength, join(path, 'dayLength'), DAY_LENGTH_RANGE);
   return {
+    split,
+    ...(split === 'global-time' ? { dayLength } : {}),
     retrievalK:
       obj.retrievalK === undefined
         ? [...DEFAULT_EVALUATION.retrievalK]
@@ -357,7 +374,11 @@ export function defaultExperimentSpec(): ExperimentSpec {
     ranking: { model: DEFAULT_RANKING_MODEL },
     methods: [{ id: 'bc', params: {} }],
     training: { ...DEFAULT_TRAINING },
-    evaluation: { retrievalK: [...DEFAULT_EVALUATION.retrievalK], corpus: DEFAULT_EVALUATION.corpus },
+    evaluation: {
+      retrievalK: [...DEFAULT_EVALUATION.retrievalK],
+      corpus: DEFAULT_EVALUATION.corpus,
+      split: 'user-time',
+    },
     seeds: [...DEFAULT_SEEDS],
     backend: 'auto',
   };
