@@ -266,6 +266,11 @@ export interface MethodRunSpec {
   params?: ParamValues;
   /** Optional display label for the table row (defaults to the method's name). */
   label?: string;
+  /**
+   * Grid search: one row per combination of these values (e.g. DAMCAR Table 4's lambda1-3).
+   * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`.
+   */
+  grid?: Record<string, ParamValue[]>;
 }
 
 export interface TrainingSpec {

@@ -6,6 +6,7 @@
  * `methods[0].params.alpha`. Unknown keys are errors too, so a typo does not silently fall back
  * to a default.
  */
+import { MAX_GRID_ROWS, expandGrid, gridSize, type GridRow } from './grid';
 import type {
   BackendChoice,
   DatasetSource,
@@ -265,30 +266,75 @@ function validateEvaluation(value: unknown, path: string): EvaluationSpec {
 function validateMethods(value: unknown, path: string): MethodRunSpec[] {
   if (!Array.isArray(value)) throw new SpecError(path, `must be an array of methods, got ${describe(value)}`);
   if (value.length === 0) throw new SpecError(path, 'must name at least one method');
-  const labels = new Map<string, number>();
-  return value.map((entry, index) => {
+  const labels = new Map<string, string>();
+  const rows: MethodRunSpec[] = [];
+  value.forEach((entry, index) => {
     const itemPath = `${path}[${index}]`;
     const obj = expectRecord(entry, itemPath);
-    rejectUnknownKeys(obj, ['id', 'params', 'label'], itemPath);
+    rejectUnknownKeys(obj, ['id', 'params', 'label', 'grid'], itemPath);
     const id = expectString(obj.id, join(itemPath, 'id'), { nonEmpty: true });
-    const run: MethodRunSpec = { id };
+    const base: MethodRunSpec = { id };
     if (obj.params !== undefined)
-      run.params = { ...expectRecord(obj.params, join(itemPath, 'params')) } as ParamValues;
-    resolveMethodParams(run, itemPath);
+      base.params = { ...expectRecord(obj.params, join(itemPath, 'params')) } as ParamValues;
+    resolveMethodParams(base, itemPath);
     if (obj.label !== undefined)
-      run.label = expectString(obj.label, join(itemPath, 'label'), { nonEmpty: true });
-    // Result rows are keyed by label, so two rows must not share one.
-    const label = run.label ?? getMethod(id)?.descriptor.name ?? id;
-    const previous = labels.get(label);
-    if (previous !== undefined) {
-      throw new SpecError(
-        join(itemPath, 'label'),
-        `the row label "${label}" is already used by ${path}[${previous}]; give each run its own label`,
-      );
+      base.label = expectString(obj.label, join(itemPath, 'label'), { nonEmpty: true });
+    const name = base.label ?? getMethod(id)?.descriptor.name ?? id;
+    const expanded: MethodRunSpec[] =
+      obj.grid === undefined
+        ? [base]
+        : validateGrid(obj.grid, join(itemPath, 'grid'), base).map((row) => ({
+            id,
+            params: { ...base.params, ...row.params },
+            label: `${name} (${row.suffix})`,
+          }));
+    for (const run of expanded) {
+      // Result rows are keyed by label, so two rows must not share one.
+      const label = run.label ?? name;
+      const previous = labels.get(label);
+      if (previous !== undefined) {
+        throw new SpecError(
+          join(itemPath, 'label'),
+          `the row label "${label}" is already used by ${previous}; give each run its own label`,
+        );
+      }
+      labels.set(label, itemPath);
+      rows.push(run);
     }
-    labels.set(label, index);
-    return run;
   });
+  if (rows.length > MAX_GRID_ROWS) {
+    throw new SpecError(
+      path,
+      `expands into ${rows.length} rows, more than ${MAX_GRID_ROWS}; narrow the grids`,
+    );
+  }
+  return rows;
+}
+
+/** Checks every value of a grid against the method's declaration, naming `grid.<param>[j]`. */
+function validateGrid(value: unknown, path: string, base: MethodRunSpec): GridRow[] {
+  const obj = expectRecord(value, path);
+  const grid: Record<string, ParamValue[]> = {};
+  for (const [key, values] of Object.entries(obj)) {
+    const keyPath = join(path, key);
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new SpecError(keyPath, `must be a non-empty array of values, got ${describe(values)}`);
+    }
+    values.forEach((candidate: unknown, j) => {
+      try {
+        resolveMethodParams({ ...base, params: { ...base.params, [key]: candidate as ParamValue } }, path);
+      } catch (error) {
+        if (!(error instanceof SpecError)) throw error;
+        const reason = error.message.slice(error.field.length).replace(/^:\s*/, '');
+        throw new SpecError(`${keyPath}[${j}]`, reason);
+      }
+    });
+    grid[key] = values as ParamValue[];
+  }
+  if (gridSize(grid) > MAX_GRID_ROWS) {
+    throw new SpecError(path, `expands into ${gridSize(grid)} rows, more than ${MAX_GRID_ROWS}`);
+  }
+  return expandGrid(grid);
 }
 
 /** The spec's ranking model; a spec stored before the ranking stage existed gets the default. */
