@@ -42,6 +42,7 @@ import { createEventHub } from './events';
 import { exportTable } from './export';
 import { ImportManager } from './imports';
 import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from './jobs';
+import { DEFAULT_EXPERIMENTS_DIR, readBundledSpecs } from './bundled-specs';
 import { databasePathIn, defaultDataDir } from './paths';
 import { buildResultTable, rowLabel } from './results';
 import type { ApiHandlers, LabAppOptions, LocalLabApp } from './types';
@@ -555,6 +556,12 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'experiments:template': async (request) => {
       validateRequest('experiments:template', request);
       return defaultExperimentSpec();
+    },
+    'experiments:bundled': async (request) => {
+      validateRequest('experiments:bundled', request);
+      return readBundledSpecs(options.experimentsDir ?? DEFAULT_EXPERIMENTS_DIR, (message) =>
+        log('warn', null, message),
+      );
     },
     'experiments:create': async (request) => {
       const { spec } = validateRequest('experiments:create', request);

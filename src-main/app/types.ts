@@ -35,6 +35,8 @@ export interface LabAppOptions {
   version?: string;
   /** Entry file of the training worker; defaults to resolveTrainingWorkerEntry() in jobs.ts. */
   workerEntry?: URL;
+  /** Folder of the bundled experiment specs; defaults to the repository's experiments/. */
+  experimentsDir?: string;
   /** Entry file of the import worker; defaults to resolveImportWorkerEntry() in imports.ts. */
   importWorkerEntry?: URL;
   /** How long a cancelled run may take to stop before its worker is terminated (default 5000 ms). */

@@ -27,6 +27,7 @@ const VALID: { [C in Channel]: unknown } = {
   'experiments:list': {},
   'experiments:get': { experimentId: 1 },
   'experiments:template': {},
+  'experiments:bundled': {},
   'experiments:create': { spec: defaultExperimentSpec() },
   'experiments:run': { experimentId: 2 },
   'runs:list': {},

@@ -259,6 +259,7 @@ const VALIDATORS: Validators = {
   },
   'experiments:list': empty,
   'experiments:template': empty,
+  'experiments:bundled': empty,
   'experiments:get': (payload) => {
     const p = expectObject(payload, ['experimentId']);
     return { experimentId: expectId(p.experimentId, 'experimentId') };

@@ -458,6 +458,8 @@ export interface ApiChannels {
   'experiments:get': { request: { experimentId: number }; response: ExperimentSummary };
   /** Default spec used by the editor's "New experiment" (the quickstart). */
   'experiments:template': { request: Record<string, never>; response: ExperimentSpec };
+  /** The reproducible specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-4). */
+  'experiments:bundled': { request: Record<string, never>; response: BundledSpec[] };
   'experiments:create': { request: { spec: ExperimentSpec }; response: ExperimentSummary };
   /** Queues one run per (method, seed) and starts them; returns the run ids. */
   'experiments:run': { request: { experimentId: number }; response: { runIds: number[] } };
@@ -468,6 +470,13 @@ export interface ApiChannels {
     request: { experimentId: number; format: ExportFormat };
     response: { filename: string; mimeType: string; content: string };
   };
+}
+
+/** A spec file from the experiments/ folder, validated (grids expanded). */
+export interface BundledSpec {
+  /** File name, e.g. `table2-deepfm.json`. */
+  file: string;
+  spec: ExperimentSpec;
 }
 
 export type Channel = keyof ApiChannels;
@@ -524,6 +533,7 @@ export const CHANNELS: readonly Channel[] = [
   'experiments:list',
   'experiments:get',
   'experiments:template',
+  'experiments:bundled',
   'experiments:create',
   'experiments:run',
   'runs:list',

@@ -101,6 +101,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       return summary(7, template);
     },
     'experiments:template': async () => template,
+    'experiments:bundled': async () => [{ file: 'quickstart.json', spec: template }],
     'experiments:create': async (request) => {
       record('experiments:create', request);
       if (request.spec.name === '') throw new FakeValidationError('name must not be empty', 'spec.name');

@@ -16,6 +16,7 @@ import type {
   RunStatus,
   RunStatusEvent,
   RunSummary,
+  BundledSpec,
 } from '../../../src-main/contract/api';
 import { api } from './api';
 import { describeError } from './errors';
@@ -58,6 +59,8 @@ class Workbench {
   loadError = $state<string | null>(null);
   ready = $state(false);
   methods = $state.raw<MethodDescriptor[]>([]);
+  /** Specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-4). */
+  bundledSpecs = $state.raw<BundledSpec[]>([]);
   datasets = $state.raw<DatasetSummary[]>([]);
   experiments = $state.raw<ExperimentSummary[]>([]);
   runs = $state.raw<RunSummary[]>([]);
@@ -130,6 +133,20 @@ class Workbench {
     } catch (error) {
       this.loadError = describeError(error).message;
     }
+    try {
+      this.bundledSpecs = await api.invoke('experiments:bundled', {});
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+    }
+  }
+
+  /** Opens an editor on a spec shipped in experiments/ (e.g. the paper's Table 2). */
+  openBundledSpec(file: string): void {
+    const bundled = this.bundledSpecs.find((entry) => entry.file === file);
+    if (!bundled) return;
+    const id = `editor-new-${++this.tabCounter}`;
+    this.drafts[id] = fillMethodDefaults(structuredClone(bundled.spec), this.methods);
+    this.openTab({ id, kind: 'editor', title: bundled.spec.name, experimentId: null });
   }
 
   /* ------------------------------------------------------------------------------------------

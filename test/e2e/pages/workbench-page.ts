@@ -39,6 +39,14 @@ export class WorkbenchPage {
     return editor;
   }
 
+  /** Opens a spec shipped in experiments/ through its "Open spec: <name>" command. */
+  async openBundledSpec(name: string): Promise<ExperimentEditorPage> {
+    await this.runCommand(`Open spec: ${name}`);
+    const editor = new ExperimentEditorPage(this.page);
+    await expect(editor.root).toBeVisible();
+    return editor;
+  }
+
   results(): ResultsPage {
     return new ResultsPage(this.page);
   }
