@@ -89,6 +89,16 @@ describe('createLabApp', () => {
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.runId === run.id && p.experimentId === experiment.id)).toBe(true);
 
+    // The stored training curves (one series per loss term) and the Figure 5 histogram.
+    const curves = await app.handlers['runs:curves']({ runId: run.id });
+    expect(curves.map((c) => c.name)).toEqual(expect.arrayContaining(['train/bce', 'valid/bce']));
+    expect(curves.find((c) => c.name === 'train/bce')?.points).toHaveLength(1);
+    const histograms = await app.handlers['runs:histograms']({ experimentId: experiment.id });
+    expect(histograms).toHaveLength(1);
+    expect(histograms[0]).toMatchObject({ runId: run.id, label: 'BC', name: 'target-domain predictions' });
+    expect(histograms[0].edges).toHaveLength(histograms[0].counts.length + 1);
+    expect(histograms[0].counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
     const datasets = await app.handlers['datasets:list']({});
     expect(datasets).toHaveLength(1);
     expect(datasets[0]).toMatchObject({ kind: 'simulated', users: 200, items: 300, hasGroundTruth: true });

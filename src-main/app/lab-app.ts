@@ -11,11 +11,13 @@ import { fileURLToPath } from 'node:url';
 import type {
   AppInfo,
   BackendChoice,
+  CurveSeries,
   DatasetDetails,
   ExperimentSpec,
   ExperimentSummary,
   MetricColumn,
   ResultTable,
+  RunHistogram,
   RunStatus,
   RunSummary,
   SimulatorParams,
@@ -582,6 +584,40 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       if (experimentId !== undefined) experimentOrThrow(experimentId);
       const names = methodNames();
       return store.runs.list({ experimentId }).map((run) => runSummary(run, names));
+    },
+    'runs:curves': async (request) => {
+      const { runId } = validateRequest('runs:curves', request);
+      if (!store.runs.get(runId)) throw new NotFoundError(`run ${runId} does not exist`);
+      const series = new Map<string, CurveSeries>();
+      for (const point of store.runs.curves(runId)) {
+        let entry = series.get(point.name);
+        if (!entry) series.set(point.name, (entry = { name: point.name, points: [] }));
+        entry.points.push({ step: point.step, value: point.value });
+      }
+      return [...series.values()];
+    },
+    'runs:histograms': async (request) => {
+      const { experimentId } = validateRequest('runs:histograms', request);
+      experimentOrThrow(experimentId);
+      return store.runs.list({ experimentId }).flatMap((run) =>
+        store.artifacts
+          .listForRun(run.id)
+          .filter((artifact) => artifact.kind === 'histogram' && artifact.blob)
+          .map((artifact): RunHistogram => {
+            const { edges, counts } = JSON.parse(artifact.blob?.toString('utf8') ?? '{}') as {
+              edges: number[];
+              counts: number[];
+            };
+            return {
+              runId: run.id,
+              label: run.label,
+              seed: run.seed,
+              name: String(artifact.meta.name ?? 'histogram'),
+              edges,
+              counts,
+            };
+          }),
+      );
     },
     'runs:cancel': async (request) => cancelRuns(validateRequest('runs:cancel', request)),
     'results:table': async (request) => {

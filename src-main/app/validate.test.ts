@@ -32,6 +32,8 @@ const VALID: { [C in Channel]: unknown } = {
   'experiments:run': { experimentId: 2 },
   'runs:list': {},
   'runs:cancel': { runId: 3 },
+  'runs:curves': { runId: 3 },
+  'runs:histograms': { experimentId: 1 },
   'results:table': { experimentId: 4 },
   'results:export': { experimentId: 5, format: 'latex' },
 };

@@ -278,6 +278,14 @@ const VALIDATORS: Validators = {
     const experimentId = optionalId(p.experimentId, 'experimentId');
     return experimentId === undefined ? {} : { experimentId };
   },
+  'runs:curves': (payload) => {
+    const p = expectObject(payload, ['runId']);
+    return { runId: expectId(p.runId, 'runId') };
+  },
+  'runs:histograms': (payload) => {
+    const p = expectObject(payload, ['experimentId']);
+    return { experimentId: expectId(p.experimentId, 'experimentId') };
+  },
   'runs:cancel': (payload) => {
     const p = expectObject(payload, ['runId', 'experimentId']);
     const runId = optionalId(p.runId, 'runId');

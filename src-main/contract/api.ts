@@ -464,6 +464,13 @@ export interface ApiChannels {
   /** Queues one run per (method, seed) and starts them; returns the run ids. */
   'experiments:run': { request: { experimentId: number }; response: { runIds: number[] } };
   'runs:list': { request: { experimentId?: number }; response: RunSummary[] };
+  /** A run's stored training curves (each loss term per epoch, validation metrics), by series. */
+  'runs:curves': { request: { runId: number }; response: CurveSeries[] };
+  /**
+   * The histograms the experiment's runs stored, e.g. DAMCAR Figure 5: retrieval predictions on
+   * target-domain samples, BC against DAMCAR.
+   */
+  'runs:histograms': { request: { experimentId: number }; response: RunHistogram[] };
   'runs:cancel': { request: { runId?: number; experimentId?: number }; response: { cancelled: number } };
   'results:table': { request: { experimentId: number }; response: ResultTable };
   'results:export': {
@@ -477,6 +484,24 @@ export interface BundledSpec {
   /** File name, e.g. `table2-deepfm.json`. */
   file: string;
   spec: ExperimentSpec;
+}
+
+export interface CurveSeries {
+  /** e.g. `damcar/L_dom`, `train/bce`, `ranking/valid/auc`. */
+  name: string;
+  points: { step: number; value: number | null }[];
+}
+
+export interface RunHistogram {
+  runId: number;
+  /** The run's row label in the results table, e.g. `DAMCAR`. */
+  label: string;
+  seed: number;
+  /** e.g. `target-domain predictions`. */
+  name: string;
+  /** counts.length + 1 bin edges. */
+  edges: number[];
+  counts: number[];
 }
 
 export type Channel = keyof ApiChannels;
@@ -537,6 +562,8 @@ export const CHANNELS: readonly Channel[] = [
   'experiments:create',
   'experiments:run',
   'runs:list',
+  'runs:curves',
+  'runs:histograms',
   'runs:cancel',
   'results:table',
   'results:export',

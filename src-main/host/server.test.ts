@@ -102,6 +102,8 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     },
     'experiments:template': async () => template,
     'experiments:bundled': async () => [{ file: 'quickstart.json', spec: template }],
+    'runs:curves': async () => [],
+    'runs:histograms': async () => [],
     'experiments:create': async (request) => {
       record('experiments:create', request);
       if (request.spec.name === '') throw new FakeValidationError('name must not be empty', 'spec.name');

@@ -32,5 +32,14 @@ test('a bundled paper spec (Figure 3 ablation) opens from the palette and runs i
     await expect(results.rows.nth(row).locator('td').first()).toHaveText(/^-?\d+\.\d+/, { timeout: 200_000 });
   }
   await expect(results.table).toContainText('w/o MPL');
+
+  // Figure 3's bars, Figure 5's histogram of target-domain predictions, and each loss term's curve.
+  const charts = page.getByTestId('result-charts');
+  await expect(charts.getByTestId('comparison-chart').locator('canvas')).toBeVisible();
+  await expect(charts.getByTestId('prediction-histogram').locator('canvas')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('ablation-charts.png'), fullPage: true });
+  await page.getByTestId('results-runs').locator('tbody tr').first().click();
+  await expect(page.getByTestId('curve-damcar').locator('canvas')).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath('run-curves.png') });
   expect(workbench.consoleErrors).toEqual([]);
 });
