@@ -43,3 +43,33 @@ test('a bundled paper spec (Figure 3 ablation) opens from the palette and runs i
   await page.screenshot({ path: test.info().outputPath('run-curves.png') });
   expect(workbench.consoleErrors).toEqual([]);
 });
+
+test('the grid-search editor turns value lists into one results row per combination', async ({
+  workbench,
+}) => {
+  const { page } = workbench;
+  const shell = new WorkbenchPage(page);
+  await shell.ready();
+  const editor = await shell.newExperiment();
+  await editor.methodToggle('damcar').check();
+  await editor.methodToggle('bc').uncheck();
+  const grid = page.getByTestId('grid-damcar-0');
+  await grid.locator('summary').click();
+  await page.getByTestId('grid-damcar-lambda3').fill('0.1, 0.3');
+  await page.getByTestId('grid-damcar-lambda3').blur();
+  await expect(grid.locator('summary')).toContainText('2 rows');
+  await editor.setSimulator('users', 200);
+  await editor.setSimulator('items', 400);
+  await editor.setEpochs(1);
+  await editor.setEmbeddingDim(16);
+  await editor.run();
+  await expect(editor.error).toBeHidden();
+
+  const results = shell.results();
+  await expect(results.rows).toHaveCount(2);
+  await expect(results.table).toContainText('DAMCAR (λ3=0.1)');
+  await expect(results.table).toContainText('DAMCAR (λ3=0.3)');
+  for (let row = 0; row < 2; row++) {
+    await expect(results.rows.nth(row).locator('td').first()).toHaveText(/^-?\d+\.\d+/, { timeout: 200_000 });
+  }
+});
