@@ -3,11 +3,11 @@
  * `cascade-lab bench-pipeline` (wall time per stage of a WeChat-sized run). Both run in this
  * process, not in job workers: they measure the engine, not the pool.
  */
+import { integerOption, parseCommandArgs as parse, stringOption, type OptionValues } from './args';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import type { BackendChoice } from '../contract/api';
 import type { StepMeasurement } from '../core/bench/dssm-step';
 import type { StageResult } from '../core/bench/pipeline';
@@ -68,37 +68,8 @@ Options:
   -h, --help         Show this help
 `;
 
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean' }>,
-  help: string,
-): { values: Values; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Values, positionals };
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${help}`);
-  }
-}
-
-function stringOption(values: Values, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 export function parseIntegerOption(value: string, flag: string, min: number, max: number): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return number;
+  return integerOption(value, flag, min, max);
 }
 
 export function parseIntegerList(value: string, flag: string, min: number, max: number): number[] {
@@ -115,7 +86,7 @@ export function parseSeconds(value: string): number {
   return seconds;
 }
 
-function backendOption(values: Values): BackendChoice {
+function backendOption(values: OptionValues): BackendChoice {
   const backend = stringOption(values, 'backend') ?? 'auto';
   if (!(BACKENDS as readonly string[]).includes(backend))
     throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);

@@ -2,9 +2,14 @@
  * `cascade-lab import` (a dataset into the database, through the same service as the workbench's
  * import wizard) and `cascade-lab bench-import` (the importer's throughput benchmark).
  */
+import {
+  integerOption as integer,
+  parseCommandArgs as parse,
+  stringOption as text,
+  type OptionValues,
+} from './args';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type {
   ColumnMapping,
   DatasetImportRequest,
@@ -67,39 +72,6 @@ Options:
   -h, --help     Show this help
 `;
 
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean' }>,
-  help: string,
-): { values: Values; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Values, positionals };
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${help}`);
-  }
-}
-
-function text(values: Values, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
-function integer(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
 function finite(value: string, flag: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) {
@@ -137,7 +109,11 @@ const CSV_FLAGS = [
 ];
 
 /** The import request the arguments describe; paths are resolved against the working folder. */
-export function importRequestFromArgs(format: string, paths: string[], values: Values): DatasetImportRequest {
+export function importRequestFromArgs(
+  format: string,
+  paths: string[],
+  values: OptionValues,
+): DatasetImportRequest {
   if (!(FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`the format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   }

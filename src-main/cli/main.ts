@@ -3,10 +3,10 @@
  * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled, 2 usage or validation error,
  * 130 interrupted by Ctrl-C.
  */
+import { integerOption, parseCommandArgs as parse, stringOption } from './args';
 import { writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { BackendChoice, RunSummary } from '../contract/api';
 import { ValidationError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
@@ -42,7 +42,7 @@ Commands:
   bench             Time the DSSM training step against the PyTorch peer (JSON lines)
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
 
-Options:
+OptionValues:
   -h, --help        Show help (also after a command: cascade-lab run --help)
 
 The default database is ${defaultDatabasePath()}
@@ -54,7 +54,7 @@ const RUN_HELP = `Usage: cascade-lab run <spec.json> [--db FILE] [--json FILE] [
 Validates the experiment spec, runs one job per (method, seed) in worker threads with a progress
 bar on stderr, prints the comparison table on stdout and stores everything in the database.
 
-Options:
+OptionValues:
   --db FILE        SQLite database (default: ${defaultDatabasePath()})
   --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
   --backend B      Override the spec's backend: ${BACKENDS.join(', ')}
@@ -69,7 +69,7 @@ const LIST_HELP = `Usage: cascade-lab list [--db FILE] [--experiment ID]
 
 Lists the stored runs: id, experiment, method, seed, status, backend and key metrics.
 
-Options:
+OptionValues:
   --db FILE          SQLite database (default: ${defaultDatabasePath()})
   --experiment ID    Only the runs of this experiment
   -h, --help         Show this help
@@ -80,46 +80,13 @@ const SERVE_HELP = `Usage: cascade-lab serve [--port N] [--host H] [--db FILE] [
 Serves the workbench and its API over HTTP for a browser on this machine, and prints the URL.
 Stop it with Ctrl-C.
 
-Options:
+OptionValues:
   --port N         Port (default: 0, a free one)
   --host H         Interface to bind (default: 127.0.0.1)
   --db FILE        SQLite database (default: ${defaultDatabasePath()})
   --static DIR     Folder with the built workbench (default: out/renderer)
   -h, --help       Show this help
 `;
-
-type Options = Record<string, string | boolean | undefined>;
-
-function parse(
-  args: string[],
-  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
-  help: string,
-): { values: Options; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Options, positionals };
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${help}`);
-  }
-}
-
-function positiveInteger(value: string, flag: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) {
-    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return number;
-}
-
-function stringOption(values: Options, key: string): string | undefined {
-  const value = values[key];
-  return typeof value === 'string' ? value : undefined;
-}
 
 /** Key metrics for one-line listings: retrieval recalls first, then the rest, at most four. */
 export function keyMetrics(metrics: Record<string, number>, limit = 4): string {
@@ -203,7 +170,7 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
   }
   const jobs = stringOption(values, 'jobs');
-  const maxParallelJobs = jobs === undefined ? undefined : positiveInteger(jobs, '--jobs');
+  const maxParallelJobs = jobs === undefined ? undefined : integerOption(jobs, '--jobs', 1);
   const specFile = positionals[0];
   const spec = loadSpecFile(specFile);
   if (backend !== undefined) spec.backend = backend as BackendChoice;
@@ -283,7 +250,7 @@ async function listCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length)
     throw new UsageError(`list takes no arguments, got ${positionals.join(' ')}\n\n${LIST_HELP}`);
   const experiment = stringOption(values, 'experiment');
-  const experimentId = experiment === undefined ? undefined : positiveInteger(experiment, '--experiment');
+  const experimentId = experiment === undefined ? undefined : integerOption(experiment, '--experiment', 1);
   const dbPath = resolve(stringOption(values, 'db') ?? defaultDatabasePath());
   if (!existsSync(dbPath)) {
     io.stdout.write(`No runs yet: there is no database at ${dbPath}.\n`);
@@ -333,7 +300,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length)
     throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}\n\n${SERVE_HELP}`);
   const portText = stringOption(values, 'port');
-  const port = portText === undefined ? 0 : positiveInteger(portText, '--port', 0, 65535);
+  const port = portText === undefined ? 0 : integerOption(portText, '--port', 0, 65535);
   const staticDir = stringOption(values, 'static');
   const { startHost } = await import('../host/server');
   const app: LocalLabApp = await createLabApp({

@@ -1,0 +1,39 @@
+/** Argument parsing shared by the CLI's commands: strict flags, usage errors that show the help. */
+import { parseArgs } from 'node:util';
+import { UsageError } from './io';
+
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Parses `args` with `-h/--help` added; an unknown or malformed flag is a UsageError with the help. */
+export function parseCommandArgs(
+  args: string[],
+  options: Record<string, { type: 'string' | 'boolean'; short?: string }>,
+  help: string,
+): { values: OptionValues; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as OptionValues, positionals };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${help}`);
+  }
+}
+
+/** A string flag's value, or undefined when absent. */
+export function stringOption(values: OptionValues, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A whole number in [min, max] written in decimal digits; anything else is a UsageError naming the flag. */
+export function integerOption(value: string, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number < min || number > max) {
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
