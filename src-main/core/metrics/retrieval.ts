@@ -114,7 +114,7 @@ export function evaluateRetrieval(input: RetrievalEvalInput): RetrievalEvalResul
     inCorpus.fill(1);
   }
 
-  // Users to score: any with a test positive, or with ground truth to check.
+  // Users to score: those with a test positive, or with ground truth to check.
   const testUsers: number[] = [];
   const gtLists = new Map<number, Int32Array>();
   const scoredUsers: number[] = [];
