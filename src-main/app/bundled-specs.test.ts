@@ -11,6 +11,14 @@ describe('bundled experiment specs', () => {
     expect(warnings).toEqual([]);
     expect(specs[0].file).toBe('quickstart.json');
     expect(specs.map((s) => s.file)).toContain('table2-deepfm.json');
+    // Grids stay as written for the editor; rows and runs count the expansion.
+    const grid = specs.find((s) => s.file === 'table4-grid.json');
+    expect(grid?.spec.methods).toHaveLength(1);
+    expect(grid?.spec.methods[0].grid?.lambda1).toEqual([0.5, 0.6, 0.7, 0.8, 0.9]);
+    expect(grid?.rows).toBe(125);
+    expect(grid?.runs).toBe(125 * (grid?.spec.seeds.length ?? 0));
+    const table2 = specs.find((s) => s.file === 'table2-deepfm.json');
+    expect(table2).toMatchObject({ rows: 6, runs: 18 });
   });
 
   it('skips and names an invalid file', () => {

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BundledSpec } from '../contract/api';
+import type { BundledSpec, MethodRunSpec } from '../contract/api';
 import { validateSpec } from '../core/experiments/spec';
 
 /**
@@ -27,10 +27,27 @@ export function readBundledSpecs(dir: string, warn: (message: string) => void): 
   const specs: BundledSpec[] = [];
   for (const file of files) {
     try {
-      specs.push({ file, spec: validateSpec(JSON.parse(readFileSync(join(dir, file), 'utf8'))) });
+      const raw = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { methods: MethodRunSpec[] };
+      const validated = validateSpec(raw);
+      specs.push({
+        file,
+        // Validation passed, so the written rows are well-formed; they keep their grids.
+        spec: { ...validated, methods: raw.methods.map(writtenRow) },
+        rows: validated.methods.length,
+        runs: validated.methods.length * validated.seeds.length,
+      });
     } catch (error) {
       warn(`${join(dir, file)}: ${(error as Error).message}`);
     }
   }
   return specs;
+}
+
+function writtenRow(row: MethodRunSpec): MethodRunSpec {
+  return {
+    id: row.id,
+    ...(row.params ? { params: row.params } : {}),
+    ...(row.label ? { label: row.label } : {}),
+    ...(row.grid ? { grid: row.grid } : {}),
+  };
 }

@@ -15,6 +15,7 @@ const TABLE: ResultTable = {
     {
       label: 'BC',
       method: 'bc',
+      params: {},
       cells: {
         'R@100': { mean: 0.12345, std: 0.01, n: 2, rank: 2 },
         'R@200': { mean: 0.2, std: 0, n: 1, rank: 0 },
@@ -24,6 +25,7 @@ const TABLE: ResultTable = {
     {
       label: 'DAMCAR_v2 | ours',
       method: 'damcar',
+      params: {},
       cells: {
         'R@100': { mean: 0.5, std: 0.02, n: 2, rank: 1 },
         'R@200': { mean: 0.6, std: 0.03, n: 2, rank: 1 },

@@ -95,9 +95,17 @@ describe('createLabApp', () => {
     expect(curves.find((c) => c.name === 'train/bce')?.points).toHaveLength(1);
     const histograms = await app.handlers['runs:histograms']({ experimentId: experiment.id });
     expect(histograms).toHaveLength(1);
-    expect(histograms[0]).toMatchObject({ runId: run.id, label: 'BC', name: 'target-domain predictions' });
+    expect(histograms[0]).toMatchObject({
+      runId: run.id,
+      method: 'bc',
+      label: 'BC',
+      name: 'target-domain predictions',
+    });
     expect(histograms[0].edges).toHaveLength(histograms[0].counts.length + 1);
     expect(histograms[0].counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
+    await expect(app.handlers['runs:curves']({ runId: 9999 })).rejects.toThrow(/run 9999 does not exist/);
+    await expect(app.handlers['runs:histograms']({ experimentId: 9999 })).rejects.toThrow(/9999/);
 
     const datasets = await app.handlers['datasets:list']({});
     expect(datasets).toHaveLength(1);
@@ -117,6 +125,12 @@ describe('createLabApp', () => {
 
     const summary = await app.handlers['experiments:get']({ experimentId: experiment.id });
     expect(summary.runCounts).toMatchObject({ finished: 1, queued: 0, running: 0 });
+
+    // A re-run replaces the Figure 5 histogram of its (row, seed) instead of adding a second one.
+    const rerun = await app.handlers['experiments:run']({ experimentId: experiment.id });
+    await app.waitForExperiment(experiment.id);
+    const replaced = await app.handlers['runs:histograms']({ experimentId: experiment.id });
+    expect(replaced.map((h) => h.runId)).toEqual(rerun.runIds);
 
     // What the store holds, read back independently of the app.
     await app.close();

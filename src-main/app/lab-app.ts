@@ -599,7 +599,16 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'runs:histograms': async (request) => {
       const { experimentId } = validateRequest('runs:histograms', request);
       experimentOrThrow(experimentId);
-      return store.runs.list({ experimentId }).flatMap((run) =>
+      // Like the results table: the latest finished run per (method row, seed), so a re-run
+      // replaces its histograms instead of adding to them.
+      const latest = new Map<string, RunRecord>();
+      for (const run of store.runs.list({ experimentId })) {
+        if (run.status !== 'finished') continue;
+        const key = `${run.methodIndex}:${run.seed}`;
+        const current = latest.get(key);
+        if (!current || run.id > current.id) latest.set(key, run);
+      }
+      return [...latest.values()].flatMap((run) =>
         store.artifacts
           .listForRun(run.id)
           .filter((artifact) => artifact.kind === 'histogram' && artifact.blob)
@@ -610,6 +619,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
             };
             return {
               runId: run.id,
+              method: run.method,
               label: run.label,
               seed: run.seed,
               name: String(artifact.meta.name ?? 'histogram'),

@@ -6,7 +6,7 @@ const SPEC: ExperimentSpec = {
   name: 'Bias study',
   dataset: { kind: 'simulated', params: {} },
   retrieval: { model: 'dssm' },
-  methods: [{ id: 'bc' }, { id: 'damcar', label: 'DAMCAR (ours)' }, { id: 'kd' }],
+  methods: [{ id: 'bc' }, { id: 'damcar', label: 'DAMCAR (ours)', params: { radius: 30 } }, { id: 'kd' }],
   training: { epochs: 1, batchSize: 8, learningRate: 0.01, embeddingDim: 4 },
   evaluation: { retrievalK: [100], corpus: 'all' },
   seeds: [1, 2],
@@ -82,6 +82,9 @@ describe('buildResultTable', () => {
     });
     expect(table.rows.map((r) => r.label)).toEqual(['BC', 'DAMCAR (ours)', 'KD']);
     expect(table.rows.map((r) => r.method)).toEqual(['bc', 'damcar', 'kd']);
+    // Each row carries its parameters with the defaults filled (what the sensitivity charts read).
+    expect(table.rows[1].params).toMatchObject({ radius: 30, walks: 50, alpha: 0.99, useEma: true });
+    expect(table.rows[0].params).toEqual({});
     const bc = table.rows[0].cells['R@100'];
     expect(bc?.mean).toBeCloseTo(0.2, 12);
     expect(bc?.std).toBeCloseTo(Math.sqrt(0.02), 12);

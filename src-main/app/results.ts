@@ -6,11 +6,13 @@
 import type {
   ExperimentSpec,
   MetricColumn,
+  ParamValues,
   ResultCell,
   ResultRow,
   ResultTable,
   RunStatus,
 } from '../contract/api';
+import { resolveMethodParams } from '../core/experiments/spec';
 
 export interface TableRun {
   id: number;
@@ -57,6 +59,19 @@ export function rankColumn(cells: (ResultCell | null)[], higherIsBetter: boolean
   }
 }
 
+/**
+ * A row's parameters with the method's defaults filled; the stored values alone when the method
+ * no longer accepts them (a spec stored by an older version).
+ */
+function rowParams(spec: ExperimentSpec, index: number): ParamValues {
+  const method = spec.methods[index];
+  try {
+    return resolveMethodParams(method, `methods[${index}]`);
+  } catch {
+    return { ...method.params };
+  }
+}
+
 /** The label of a spec's method row. */
 export function rowLabel(spec: ExperimentSpec, index: number, methodNames: Record<string, string>): string {
   const method = spec.methods[index];
@@ -86,7 +101,12 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
       const values = runs.map((run) => run.metrics[column.key]).filter((v) => typeof v === 'number');
       cells[column.key] = values.length ? { ...meanAndStd(values), n: values.length, rank: 0 } : null;
     }
-    return { label: rowLabel(spec, index, input.methodNames), method: method.id, cells };
+    return {
+      label: rowLabel(spec, index, input.methodNames),
+      method: method.id,
+      params: rowParams(spec, index),
+      cells,
+    };
   });
   for (const column of columns) {
     rankColumn(

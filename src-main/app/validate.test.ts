@@ -69,6 +69,17 @@ describe('validateRequest', () => {
     expect(fieldOf(() => validateRequest('runs:list', { experimentId: 'x' }))).toBe('experimentId');
   });
 
+  it('checks the ids of the curve and histogram requests', () => {
+    expect(validateRequest('runs:curves', { runId: 4 })).toEqual({ runId: 4 });
+    expect(validateRequest('runs:histograms', { experimentId: 2 })).toEqual({ experimentId: 2 });
+    for (const bad of [undefined, '4', 0, 2.5, null]) {
+      expect(fieldOf(() => validateRequest('runs:curves', { runId: bad }))).toBe('runId');
+      expect(fieldOf(() => validateRequest('runs:histograms', { experimentId: bad }))).toBe('experimentId');
+    }
+    expect(fieldOf(() => validateRequest('runs:curves', { runId: 1, experimentId: 1 }))).toBe('experimentId');
+    expect(fieldOf(() => validateRequest('runs:histograms', { experimentId: 1, runId: 1 }))).toBe('runId');
+  });
+
   it('needs runId or experimentId to cancel', () => {
     expect(fieldOf(() => validateRequest('runs:cancel', {}))).toBe('runId');
     expect(validateRequest('runs:cancel', { experimentId: 2 })).toEqual({ experimentId: 2 });

@@ -45,6 +45,9 @@ describe('ProgressReporter', () => {
     expect(reporter.fraction()).toBe(0.75);
     expect(reporter.line()).toContain('1/2 runs done');
     expect(reporter.line()).toContain('BC seed 1: train epoch 2/5 step 10/40 loss 0.1235 1500 samples/s');
+    // The ranking model's training shows its own epochs under its own name.
+    reporter.onProgress({ ...progress(1, 0.1), phase: 'ranking', epoch: 1 });
+    expect(reporter.line()).toContain('BC seed 1: ranking model epoch 1/5 step 10/40');
   });
 
   it('redraws one line in place on a terminal', () => {

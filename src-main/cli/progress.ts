@@ -39,8 +39,9 @@ export function progressBar(fraction: number, width: number): string {
 }
 
 function describePhase(progress: JobProgress): string {
-  const parts: string[] = [progress.phase];
-  if (progress.phase === 'train') {
+  // 'ranking' is the ranking model's training: its epochs and loss show like the method's.
+  const parts: string[] = [progress.phase === 'ranking' ? 'ranking model' : progress.phase];
+  if (progress.phase === 'train' || progress.phase === 'ranking') {
     parts.push(`epoch ${progress.epoch}/${progress.epochs}`);
     if (progress.stepsPerEpoch > 0) parts.push(`step ${progress.step}/${progress.stepsPerEpoch}`);
     if (progress.loss !== null) parts.push(`loss ${progress.loss.toFixed(4)}`);

@@ -8,13 +8,14 @@ const TABLE: ResultTable = {
   caption: 'Dataset: Simulator.',
   columns: [{ key: 'R@100', group: 'Retrieval', higherIsBetter: true }],
   rows: [
-    { label: 'BC', method: 'bc', cells: { 'R@100': { mean: 0.5, std: 0.01, n: 2, rank: 1 } } },
+    { label: 'BC', method: 'bc', params: {}, cells: { 'R@100': { mean: 0.5, std: 0.01, n: 2, rank: 1 } } },
     {
       label: 'Knowledge distillation',
       method: 'kd',
+      params: {},
       cells: { 'R@100': { mean: 0.25, std: 0, n: 1, rank: 2 } },
     },
-    { label: 'TL', method: 'tl', cells: { 'R@100': null } },
+    { label: 'TL', method: 'tl', params: {}, cells: { 'R@100': null } },
   ],
 };
 

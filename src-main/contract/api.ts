@@ -270,7 +270,7 @@ export interface MethodRunSpec {
    * Grid search: one row per combination of these values (e.g. DAMCAR Table 4's lambda1-3).
    * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`.
    */
-  grid?: Record<string, ParamValue[]>;
+  grid?: Record<string, number[] | string[] | boolean[]>;
 }
 
 export interface TrainingSpec {
@@ -374,6 +374,11 @@ export interface ResultCell {
 export interface ResultRow {
   label: string;
   method: string;
+  /**
+   * The row's hyper-parameters with defaults filled, so views can tell which parameter a set of
+   * rows sweeps (DAMCAR Figure 4) from what they share.
+   */
+  params: ParamValues;
   cells: Record<string, ResultCell | null>;
 }
 
@@ -409,7 +414,11 @@ export interface AppInfo {
 export interface JobProgress {
   runId: number;
   experimentId: number;
-  phase: 'data' | 'train' | 'eval' | 'done';
+  /**
+   * 'ranking' is the ranking model's training (before the method's own 'train'); its epoch, step
+   * and loss fields then describe the ranking model.
+   */
+  phase: 'data' | 'ranking' | 'train' | 'eval' | 'done';
   epoch: number;
   epochs: number;
   step: number;
@@ -458,7 +467,7 @@ export interface ApiChannels {
   'experiments:get': { request: { experimentId: number }; response: ExperimentSummary };
   /** Default spec used by the editor's "New experiment" (the quickstart). */
   'experiments:template': { request: Record<string, never>; response: ExperimentSpec };
-  /** The reproducible specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-4). */
+  /** The reproducible specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-5). */
   'experiments:bundled': { request: Record<string, never>; response: BundledSpec[] };
   'experiments:create': { request: { spec: ExperimentSpec }; response: ExperimentSummary };
   /** Queues one run per (method, seed) and starts them; returns the run ids. */
@@ -479,11 +488,19 @@ export interface ApiChannels {
   };
 }
 
-/** A spec file from the experiments/ folder, validated (grids expanded). */
+/** A spec file from the experiments/ folder, validated. */
 export interface BundledSpec {
   /** File name, e.g. `table2-deepfm.json`. */
   file: string;
+  /**
+   * The spec with defaults filled but its grids kept as written, so the editor's grid search
+   * shows them; creating the experiment expands them.
+   */
   spec: ExperimentSpec;
+  /** Method rows after grid expansion (e.g. 125 for Table 4's lambda grid). */
+  rows: number;
+  /** Runs the spec queues: rows x seeds. */
+  runs: number;
 }
 
 export interface CurveSeries {
@@ -494,6 +511,8 @@ export interface CurveSeries {
 
 export interface RunHistogram {
   runId: number;
+  /** Method id, e.g. `bc`, `damcar`. */
+  method: string;
   /** The run's row label in the results table, e.g. `DAMCAR`. */
   label: string;
   seed: number;

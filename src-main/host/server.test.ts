@@ -101,7 +101,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       return summary(7, template);
     },
     'experiments:template': async () => template,
-    'experiments:bundled': async () => [{ file: 'quickstart.json', spec: template }],
+    'experiments:bundled': async () => [{ file: 'quickstart.json', spec: template, rows: 1, runs: 1 }],
     'runs:curves': async () => [],
     'runs:histograms': async () => [],
     'experiments:create': async (request) => {

@@ -39,4 +39,52 @@ describe('grid search', () => {
       /methods\[0\]\.grid\.lambda1: must be a non-empty array/,
     );
   });
+
+  it('names unknown grid parameters, repeated values and values of the wrong kind', () => {
+    const fieldOf = (methods: unknown[]): string => {
+      try {
+        validateSpec({ ...base, methods });
+      } catch (error) {
+        if (error instanceof SpecError) return error.field;
+        throw error;
+      }
+      return '';
+    };
+    expect(fieldOf([{ id: 'bc' }, { id: 'damcar', grid: { lambda9: [0.1] } }])).toBe(
+      'methods[1].grid.lambda9',
+    );
+    expect(fieldOf([{ id: 'damcar', grid: { radius: [10, 20, 10] } }])).toBe('methods[0].grid.radius[2]');
+    expect(fieldOf([{ id: 'damcar', grid: { radius: [10, 2.5] } }])).toBe('methods[0].grid.radius[1]');
+    expect(fieldOf([{ id: 'damcar', grid: { useEma: [true, 'no'] } }])).toBe('methods[0].grid.useEma[1]');
+    expect(fieldOf([{ id: 'damcar', grid: { targetDomain: ['random', 'walk'] } }])).toBe(
+      'methods[0].grid.targetDomain[1]',
+    );
+    expect(fieldOf([{ id: 'damcar', grid: ['radius'] }])).toBe('methods[0].grid');
+  });
+
+  it('expands boolean and choice grids, and keeps a given label as the row prefix', () => {
+    const spec = validateSpec({
+      ...base,
+      methods: [{ id: 'damcar', label: 'Ours', grid: { useEma: [true, false], targetDomain: ['random'] } }],
+    });
+    expect(spec.methods.map((m) => m.label)).toEqual([
+      'Ours (useEma=true, targetDomain=random)',
+      'Ours (useEma=false, targetDomain=random)',
+    ]);
+    expect(spec.methods[1].params).toMatchObject({ useEma: false, targetDomain: 'random' });
+  });
+
+  it('counts every grid of the spec against the cap', () => {
+    const ten = Array.from({ length: 10 }, (_, k) => k + 1);
+    const eleven = [...ten, 11];
+    expect(() =>
+      validateSpec({
+        ...base,
+        methods: [
+          { id: 'damcar', grid: { radius: ten, walks: ten } },
+          { id: 'damcar', label: 'again', grid: { radius: ten, walks: eleven } },
+        ],
+      }),
+    ).toThrow(/^methods: expands into 210 rows, more than 200; narrow the grids$/);
+  });
 });

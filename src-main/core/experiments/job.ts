@@ -28,7 +28,7 @@ export type JobEvent =
   | { type: 'backend'; backend: string; device: string; notes: string[] }
   | {
       type: 'progress';
-      phase: 'data' | 'train' | 'eval' | 'done';
+      phase: 'data' | 'ranking' | 'train' | 'eval' | 'done';
       epoch: number;
       epochs: number;
       step: number;

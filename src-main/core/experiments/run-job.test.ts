@@ -85,6 +85,12 @@ describe('runJob', () => {
     expect(
       events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
     ).toEqual(['data', 'ranking', 'train', 'eval']);
+    // The ranking model's epochs report as 'ranking', before any of the method's 'train' steps.
+    const phases = events.flatMap((e) => (e.type === 'progress' ? [e.phase] : []));
+    const rankingEpochs = events.filter((e) => e.type === 'progress' && e.phase === 'ranking' && e.epoch > 0);
+    expect(rankingEpochs.length).toBeGreaterThan(0);
+    expect(phases.lastIndexOf('ranking')).toBeLessThan(phases.indexOf('train'));
+    expect([...new Set(phases)]).toEqual(['data', 'ranking', 'train', 'eval', 'done']);
   });
 
   it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
@@ -236,7 +242,7 @@ describe('runJob', () => {
       request(6),
       (e) => {
         rankingEvents.push(e);
-        if (e.type === 'progress' && e.phase === 'data' && e.fraction > 0.05) duringRanking.abort();
+        if (e.type === 'progress' && e.phase === 'ranking' && e.fraction > 0.05) duringRanking.abort();
       },
       duringRanking.signal,
     );

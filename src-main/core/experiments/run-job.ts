@@ -276,7 +276,7 @@ export async function runJob(
 ): Promise<JobResult> {
   const timings: Record<string, number> = {};
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
-  const progress = (phase: 'data' | 'train' | 'eval' | 'done', fraction: number) =>
+  const progress = (phase: 'data' | 'ranking' | 'train' | 'eval' | 'done', fraction: number) =>
     emit({
       type: 'progress',
       phase,
@@ -343,8 +343,7 @@ export async function runJob(
   progress('data', DATA_SHARE);
   throwIfCancelled(signal);
 
-  // Ranking model. Its progress counts as preparing the cascade ('data' phase): the method's
-  // training is what 'train' reports.
+  // Ranking model: its own 'ranking' phase, so 'train' always means the method's training.
   let ranking: CachedRanking | null = null;
   if (rankingModel !== 'none') {
     ranking = await timed('ranking', () =>
@@ -356,7 +355,7 @@ export async function runJob(
         backend.backend,
         (event) => {
           if (event.type === 'progress') {
-            emit({ ...event, phase: 'data', fraction: DATA_SHARE + rankingShare * event.fraction });
+            emit({ ...event, phase: 'ranking', fraction: DATA_SHARE + rankingShare * event.fraction });
           } else {
             emit(event);
           }
@@ -364,7 +363,7 @@ export async function runJob(
         signal,
       ),
     );
-    progress('data', DATA_SHARE + rankingShare);
+    progress('ranking', DATA_SHARE + rankingShare);
   }
 
   try {

@@ -315,12 +315,19 @@ function validateMethods(value: unknown, path: string): MethodRunSpec[] {
 function validateGrid(value: unknown, path: string, base: MethodRunSpec): GridRow[] {
   const obj = expectRecord(value, path);
   const grid: Record<string, ParamValue[]> = {};
+  const declared = getMethod(base.id)?.descriptor.params ?? [];
   for (const [key, values] of Object.entries(obj)) {
     const keyPath = join(path, key);
+    if (!declared.some((p) => p.key === key)) {
+      const names = declared.map((p) => p.key).join(', ');
+      throw new SpecError(keyPath, `unknown parameter of ${base.id}; expected one of ${names || 'none'}`);
+    }
     if (!Array.isArray(values) || values.length === 0) {
       throw new SpecError(keyPath, `must be a non-empty array of values, got ${describe(values)}`);
     }
     values.forEach((candidate: unknown, j) => {
+      if (values.indexOf(candidate) !== j)
+        throw new SpecError(`${keyPath}[${j}]`, `repeats ${String(candidate)}`);
       try {
         resolveMethodParams({ ...base, params: { ...base.params, [key]: candidate as ParamValue } }, path);
       } catch (error) {

@@ -152,14 +152,13 @@ export const commands: readonly Command[] = [
   },
 ];
 
-/** Ranks commands for the palette: every word of the query must appear in the title or category. */
 /** The fixed commands plus one "Open spec" command per bundled experiment spec. */
 export function allCommands(): Command[] {
   return [
     ...commands,
     ...workbench.bundledSpecs.map((bundled): Command => ({
       id: `experiment.open-spec.${bundled.file}`,
-      title: `Open spec: ${bundled.spec.name}`,
+      title: `Open spec: ${bundled.spec.name} (${bundled.runs} runs)`,
       category: 'Experiment',
       disabledReason: () => null,
       run: () => workbench.openBundledSpec(bundled.file),
@@ -167,6 +166,7 @@ export function allCommands(): Command[] {
   ];
 }
 
+/** Ranks commands for the palette: every word of the query must appear in the title or category. */
 export function filterCommands(query: string, list: readonly Command[] = allCommands()): Command[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) return [...list];

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatCell, formatDuration, formatMetric, formatRate, parseNumberList } from './format';
+import type { JobProgress } from '../../../src-main/contract/api';
+import {
+  describeProgress,
+  formatCell,
+  formatDuration,
+  formatMetric,
+  formatRate,
+  parseNumberList,
+} from './format';
 
 describe('formatMetric', () => {
   it('prints four decimals for rates and two for larger values', () => {
@@ -46,5 +54,26 @@ describe('parseNumberList', () => {
     });
     expect(parseNumberList('0', { min: 1 })).toEqual({ ok: false, error: '"0" is below the minimum 1.' });
     expect(parseNumberList(' , ')).toEqual({ ok: false, error: 'Enter at least one number.' });
+  });
+});
+
+describe('describeProgress', () => {
+  const base: JobProgress = {
+    runId: 1,
+    experimentId: 1,
+    phase: 'train',
+    epoch: 2,
+    epochs: 3,
+    step: 0,
+    stepsPerEpoch: 10,
+    loss: null,
+    samplesPerSecond: null,
+    fraction: 0.5,
+  };
+  it('names the ranking model phase and shows epochs only while a model trains', () => {
+    expect(describeProgress(base)).toBe('train 2/3');
+    expect(describeProgress({ ...base, phase: 'ranking', epoch: 1 })).toBe('ranking model 1/3');
+    expect(describeProgress({ ...base, phase: 'eval' })).toBe('eval');
+    expect(describeProgress({ ...base, phase: 'data' })).toBe('data');
   });
 });

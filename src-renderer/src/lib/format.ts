@@ -1,5 +1,5 @@
 /** Number and time formatting for the workbench (tables, status bar, progress). */
-import type { ResultCell } from '../../../src-main/contract/api';
+import type { JobProgress, ResultCell } from '../../../src-main/contract/api';
 
 /**
  * A metric value with four decimals below 10 (recalls, NDCGs, AUCs: the papers print four) and
@@ -75,4 +75,20 @@ export function parseNumberList(text: string, options: { integer?: boolean; min?
     values.push(value);
   }
   return { ok: true, values };
+}
+
+/** How a progress phase reads in the workbench: 'ranking' is the ranking model's training. */
+export function phaseLabel(phase: JobProgress['phase']): string {
+  return phase === 'ranking' ? 'ranking model' : phase;
+}
+
+/** Whether the phase trains a model, so epoch, step and loss describe that model. */
+export function isTrainingPhase(phase: JobProgress['phase']): boolean {
+  return phase === 'train' || phase === 'ranking';
+}
+
+/** A one-line progress summary: `train 2/3`, `ranking model 1/3`, `eval`. */
+export function describeProgress(progress: JobProgress): string {
+  const label = phaseLabel(progress.phase);
+  return isTrainingPhase(progress.phase) ? `${label} ${progress.epoch}/${progress.epochs}` : label;
 }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentSpec, MethodDescriptor } from '../../../src-main/contract/api';
-import { defaultParams, fillMethodDefaults, specsEqual, stableJson } from './spec';
+import {
+  defaultParams,
+  fillMethodDefaults,
+  gridRowCount,
+  initialGridValues,
+  runCount,
+  specsEqual,
+  stableJson,
+  toggleGridValue,
+} from './spec';
 
 const damcar: MethodDescriptor = {
   id: 'damcar',
@@ -65,5 +74,52 @@ describe('specsEqual', () => {
     expect(specsEqual(spec, reordered)).toBe(true);
     expect(specsEqual(spec, { ...spec, seeds: [2] })).toBe(false);
     expect(specsEqual(spec, null)).toBe(false);
+  });
+});
+
+describe('grid search helpers', () => {
+  const lambda = {
+    kind: 'number' as const,
+    key: 'lambda1',
+    label: 'λ1',
+    help: '',
+    default: 0.5,
+    min: 0,
+    max: 2,
+    step: 0.1,
+    integer: false,
+    paperGrid: [0.5, 0.6, 0.7],
+  };
+  const choice = {
+    kind: 'choice' as const,
+    key: 'targetDomain',
+    label: 'Target domain',
+    help: '',
+    default: 'random-walk',
+    options: [
+      { value: 'random-walk', label: 'walk' },
+      { value: 'random', label: 'random' },
+    ],
+  };
+  const flag = { kind: 'boolean' as const, key: 'useEma', label: 'EMA', help: '', default: true };
+
+  it('counts rows per entry and runs as rows times seeds', () => {
+    const methods = [{ id: 'bc' }, { id: 'damcar', grid: { lambda1: [0.5, 0.6], useEma: [true, false] } }];
+    expect(gridRowCount(methods[1])).toBe(4);
+    expect(gridRowCount(methods[0])).toBe(1);
+    expect(runCount({ methods, seeds: [1, 2, 3] })).toBe(15);
+  });
+
+  it("starts a parameter's grid from the paper's values, both switch settings or every option", () => {
+    expect(initialGridValues(lambda, 0.9)).toEqual([0.5, 0.6, 0.7]);
+    expect(initialGridValues({ ...lambda, paperGrid: undefined }, 0.9)).toEqual([0.9]);
+    expect(initialGridValues(flag, true)).toEqual([true, false]);
+    expect(initialGridValues(choice, 'random')).toEqual(['random-walk', 'random']);
+  });
+
+  it('toggles choice and switch values in declaration order', () => {
+    expect(toggleGridValue(choice, ['random'], 'random-walk')).toEqual(['random-walk', 'random']);
+    expect(toggleGridValue(choice, ['random-walk', 'random'], 'random-walk')).toEqual(['random']);
+    expect(toggleGridValue(flag, [false], true)).toEqual([true, false]);
   });
 });

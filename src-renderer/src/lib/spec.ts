@@ -5,6 +5,7 @@ import type {
   MethodDescriptor,
   MethodRunSpec,
   ParamSpec,
+  ParamValue,
   ParamValues,
   SimulatorParams,
 } from '../../../src-main/contract/api';
@@ -29,6 +30,48 @@ export function fillMethodDefaults(
 ): ExperimentSpec {
   const byId = new Map(methods.map((method) => [method.id, method]));
   return { ...spec, methods: spec.methods.map((entry) => withDefaults(entry, byId.get(entry.id))) };
+}
+
+/** Rows a method entry expands into: the product of its grid's value counts (1 without a grid). */
+export function gridRowCount(entry: MethodRunSpec): number {
+  return Object.values(entry.grid ?? {}).reduce((rows, values) => rows * values.length, 1);
+}
+
+/** Runs a spec queues: every entry's grid rows, times the seeds. */
+export function runCount(spec: Pick<ExperimentSpec, 'methods' | 'seeds'>): number {
+  return spec.methods.reduce((rows, entry) => rows + gridRowCount(entry), 0) * spec.seeds.length;
+}
+
+/**
+ * The values a parameter's grid starts with when the user adds it: the paper's grid where the
+ * method declares one (DAMCAR Table 4), both settings of a switch, every option of a choice, and
+ * else the row's current value.
+ */
+export function initialGridValues(spec: ParamSpec, current: ParamValue | undefined): ParamValue[] {
+  switch (spec.kind) {
+    case 'number':
+      return spec.paperGrid ? [...spec.paperGrid] : [typeof current === 'number' ? current : spec.default];
+    case 'boolean':
+      return [true, false];
+    case 'choice':
+      return spec.options.map((option) => option.value);
+  }
+}
+
+/** A grid value list without `value`, or with it added (kept in the declaration's order). */
+export function toggleGridValue(
+  spec: ParamSpec,
+  values: readonly ParamValue[],
+  value: ParamValue,
+): ParamValue[] {
+  if (values.includes(value)) return values.filter((v) => v !== value);
+  const order: ParamValue[] =
+    spec.kind === 'choice'
+      ? spec.options.map((option) => option.value)
+      : spec.kind === 'boolean'
+        ? [true, false]
+        : [];
+  return order.filter((v) => v === value || values.includes(v));
 }
 
 /** JSON with sorted keys, so two specs compare equal whatever order their fields were set in. */

@@ -40,7 +40,7 @@ export interface Notice {
 }
 
 export interface LossPoint {
-  /** Fractional epoch: epoch - 1 + step / stepsPerEpoch. */
+  /** Fractional epoch (epoch - 1 + step / stepsPerEpoch), plus the epochs of earlier stages. */
   x: number;
   loss: number;
 }
@@ -88,6 +88,8 @@ class Workbench {
   selectedExperimentId = $state<number | null>(null);
 
   readonly lossHistory = new Map<number, LossPoint[]>();
+  /** Per run, the epochs of its finished training stages (see onProgress). */
+  private readonly lossOffsets = new Map<number, number>();
   private noticeCounter = 0;
   private tabCounter = 0;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
@@ -164,9 +166,17 @@ class Workbench {
     this.progress = { ...this.progress, [progress.runId]: progress };
     if (progress.phase === 'train' && progress.loss !== null && Number.isFinite(progress.loss)) {
       const history = this.lossHistory.get(progress.runId) ?? [];
-      const x =
+      const epochs =
         progress.epoch - 1 + (progress.stepsPerEpoch > 0 ? progress.step / progress.stepsPerEpoch : 0);
-      history.push({ x, loss: progress.loss });
+      // A method that trains in stages (DAMCAR: label generator, then hybrid training) restarts
+      // its epoch count: later stages continue after the earlier ones instead of drawing over them.
+      let offset = this.lossOffsets.get(progress.runId) ?? 0;
+      const last = history.at(-1);
+      if (last && offset + epochs < last.x) {
+        offset = last.x;
+        this.lossOffsets.set(progress.runId, offset);
+      }
+      history.push({ x: offset + epochs, loss: progress.loss });
       // Halve the resolution instead of growing without bound on very long runs.
       this.lossHistory.set(
         progress.runId,

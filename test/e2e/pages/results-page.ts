@@ -34,7 +34,35 @@ export class ResultsPage {
     return texts;
   }
 
+  /** The chart section under the table (bars, sensitivity lines, Figure 5 histogram). */
+  charts(): Locator {
+    return this.page.getByTestId('result-charts');
+  }
+
   exportButton(format: ExportFormat): Locator {
     return this.page.getByTestId(`export-${format}`);
   }
+}
+
+/**
+ * Waits until the canvas inside `container` has drawn something: enough opaque pixels that more
+ * than an empty frame was painted (Chart.js draws axes, bars and lines onto it).
+ */
+export async function expectCanvasDrawn(container: Locator, minPixels = 500): Promise<void> {
+  const canvas = container.locator('canvas');
+  await expect(canvas).toBeVisible();
+  await expect
+    .poll(
+      () =>
+        canvas.evaluate((element: HTMLCanvasElement) => {
+          const context = element.getContext('2d');
+          if (!context || element.width === 0 || element.height === 0) return 0;
+          const { data } = context.getImageData(0, 0, element.width, element.height);
+          let painted = 0;
+          for (let k = 3; k < data.length; k += 4) if (data[k] > 0) painted += 1;
+          return painted;
+        }),
+      { timeout: 10_000 },
+    )
+    .toBeGreaterThan(minPixels);
 }
