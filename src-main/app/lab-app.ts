@@ -28,9 +28,13 @@ import { readProcessed } from '../core/data/importers/processed';
 import { profileDataset } from '../core/data/importers/profile';
 import { PROFILE_FILE, previewImportFile, readStoredProfile } from '../core/data/importers/run-import';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from '../core/experiments/job';
-import { defaultExperimentSpec, rankingModelOf, resolveMethodParams } from '../core/experiments/spec';
-import { listMethods } from '../core/methods/registry';
-import { describeMetricColumns } from '../core/metrics/columns';
+import {
+  defaultExperimentSpec,
+  experimentColumns,
+  protocolCaption,
+  resolveMethodParams,
+} from '../core/experiments/spec';
+import { listAllMethods, listProtocols } from '../core/protocols/registry';
 import {
   openStore,
   toDatasetSummary,
@@ -126,7 +130,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
   });
 
   const methodNames = (): Record<string, string> =>
-    Object.fromEntries(listMethods().map((method) => [method.id, method.name]));
+    Object.fromEntries(listAllMethods().map((method) => [method.id, method.name]));
 
   /* --------------------------------------------------------------------------------------------
    * Records, summaries
@@ -359,11 +363,8 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     } else {
       datasetName ??= simulatedDatasetName(simulatorParams(spec));
     }
-    const columns: MetricColumn[] = describeMetricColumns(
-      spec.evaluation,
-      hasGroundTruth,
-      rankingModelOf(spec),
-    );
+    const columns: MetricColumn[] = experimentColumns(spec, hasGroundTruth);
+    const caption = protocolCaption(spec);
     return buildResultTable({
       experimentId,
       spec,
@@ -377,6 +378,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       columns,
       methodNames: methodNames(),
       datasetName,
+      ...(caption ? { protocolCaption: caption } : {}),
     });
   }
 
@@ -499,7 +501,11 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     },
     'methods:list': async (request) => {
       validateRequest('methods:list', request);
-      return listMethods();
+      return listAllMethods();
+    },
+    'protocols:list': async (request) => {
+      validateRequest('protocols:list', request);
+      return listProtocols();
     },
     'datasets:list': async (request) => {
       validateRequest('datasets:list', request);

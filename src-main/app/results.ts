@@ -30,6 +30,8 @@ export interface ResultTableInput {
   /** Display names by method id, for rows without a label. */
   methodNames: Record<string, string>;
   datasetName: string;
+  /** The protocol's sentence on what was measured how (replaces the retrieval corpus phrase). */
+  protocolCaption?: string;
 }
 
 /** Mean and sample standard deviation (n - 1 in the denominator; 0 for a single value). */
@@ -124,7 +126,7 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
   const parts = [
     `Dataset: ${input.datasetName}`,
     seedPhrase,
-    `retrieval ${corpusPhrase(spec.evaluation.corpus)}`,
+    input.protocolCaption ?? `retrieval ${corpusPhrase(spec.evaluation.corpus)}`,
     'bold: best, underlined: second best',
   ];
   if (latest.size < expected) parts.push(`${latest.size} of ${expected} runs finished`);

@@ -18,6 +18,7 @@ function fieldOf(run: () => unknown): string | undefined {
 const VALID: { [C in Channel]: unknown } = {
   'app:info': {},
   'methods:list': {},
+  'protocols:list': {},
   'datasets:list': {},
   'datasets:preview': { path: '/data/final_track2_train.txt', format: 'tiktok' },
   'datasets:import': { format: 'tiktok', paths: ['/data/final_track2_train.txt'] },

@@ -239,6 +239,7 @@ type Validators = { [C in Channel]: (payload: unknown) => RequestOf<C> };
 const VALIDATORS: Validators = {
   'app:info': empty,
   'methods:list': empty,
+  'protocols:list': empty,
   'datasets:list': empty,
   'datasets:preview': (payload) => {
     const p = expectObject(payload, ['path', 'format']);

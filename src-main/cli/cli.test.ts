@@ -133,6 +133,28 @@ describe('cascade-lab run', () => {
   });
 });
 
+describe('cascade-lab methods', () => {
+  it("lists a protocol's methods with defaults and ranges, as text and as JSON", async () => {
+    const text = await cli(['methods', 'damcar']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('damcar: DAMCAR two-stage cascade');
+    expect(text.stdout).toContain('params.alpha = 0.99 in [0, 1]');
+    expect(text.stdout).not.toContain('\nrra:');
+    const json = await cli(['methods', '--json']);
+    const parsed = JSON.parse(json.stdout) as {
+      protocols: { id: string }[];
+      methods: { protocol: string }[];
+    };
+    expect(parsed.protocols[0].id).toBe('damcar');
+    expect(parsed.methods.filter((m) => m.protocol === 'damcar')).toHaveLength(6);
+    for (const protocol of parsed.protocols)
+      expect(parsed.methods.some((m) => m.protocol === protocol.id)).toBe(true);
+    const unknown = await cli(['methods', 'xyz']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown protocol "xyz"');
+  });
+});
+
 describe('cascade-lab serve', () => {
   it('serves the API on the printed URL and stops cleanly on SIGINT', async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--db', join(dir, 'serve.db'), '--port', '0'], {

@@ -24,6 +24,7 @@ import {
 } from './io';
 import { benchCommand, benchPipelineCommand } from './bench-command';
 import { benchImportCommand, importCommand } from './import-command';
+import { methodsCommand } from './methods-command';
 import { ProgressReporter } from './progress';
 import { SpecFileError, loadSpecFile } from './spec-file';
 
@@ -36,6 +37,7 @@ A workbench for studying bias in cascade recommender systems.
 Commands:
   run <spec.json>   Run an experiment spec, print the comparison table, store the runs
   list              List the stored runs
+  methods [protocol]  List the papers' testbeds and methods with their hyper-parameters
   serve             Serve the workbench to a browser on this machine
   import <format> <path...>   Import a WeChat, TikTok or CSV dataset (stored once, reused by runs)
   bench-import      Benchmark the importer's throughput (one JSON line)
@@ -337,6 +339,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
 const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> = {
   run: runCommand,
   list: listCommand,
+  methods: methodsCommand,
   serve: serveCommand,
   import: importCommand,
   'bench-import': benchImportCommand,

@@ -64,7 +64,31 @@ export interface MethodDescriptor {
   equations: string[];
   /** Which cascade stage the method trains (retrieval, ranking or both). */
   stage: 'retrieval' | 'ranking' | 'cascade';
+  /** The testbed (paper) whose experiments the method runs in; see ProtocolDescriptor. */
+  protocol: ProtocolId;
   params: ParamSpec[];
+}
+
+/**
+ * Which paper's testbed an experiment follows: its data (e.g. RRA's impression logs with candidate
+ * sets, KEEP's super-domain behaviours), training protocol, metrics and table shape.
+ * 'damcar' is DAMCAR's two-stage cascade (DSSM retrieval, DeepFM/DCN ranking, R/P/F@K, N/M/H@K).
+ */
+export type ProtocolId = 'damcar' | 'rra' | 'keep' | 'ukdsl' | 'cp2rec';
+
+/** Serializable description of a testbed, as the workbench and the CLI show it. */
+export interface ProtocolDescriptor {
+  id: ProtocolId;
+  /** e.g. `RRA retrieval-ranking alignment`. */
+  name: string;
+  /** e.g. `RRA (KDD 2023)`. */
+  paper: string;
+  /** What data it builds, what it trains and how it evaluates, in two or three sentences. */
+  summary: string;
+  /** The testbed's own settings (e.g. NKTD's list length); a form is generated from them. */
+  params: ParamSpec[];
+  /** Ids of the methods that run in it, in the paper's table order. */
+  methods: string[];
 }
 
 /* ----------------------------------------------------------------------------------------------
@@ -300,6 +324,10 @@ export interface EvaluationSpec {
 export interface ExperimentSpec {
   name: string;
   description?: string;
+  /** The paper testbed the experiment follows; validation fills the default 'damcar'. */
+  protocol?: ProtocolId;
+  /** Settings declared by the protocol (ProtocolDescriptor.params); validation fills defaults. */
+  protocolParams?: ParamValues;
   dataset: DatasetSource;
   retrieval: { model: 'dssm' };
   /**
@@ -450,6 +478,8 @@ export interface RunStatusEvent {
 export interface ApiChannels {
   'app:info': { request: Record<string, never>; response: AppInfo };
   'methods:list': { request: Record<string, never>; response: MethodDescriptor[] };
+  /** The papers' testbeds, each with its settings and methods. */
+  'protocols:list': { request: Record<string, never>; response: ProtocolDescriptor[] };
   'datasets:list': { request: Record<string, never>; response: DatasetSummary[] };
   /** The first rows of a file on the main side's machine, for the import wizard. */
   'datasets:preview': { request: { path: string; format: ImportFormat }; response: FilePreview };

@@ -75,6 +75,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       };
     },
     'methods:list': async () => [],
+    'protocols:list': async () => [],
     'datasets:list': async () => [],
     'datasets:preview': async (request) => ({
       path: request.path,

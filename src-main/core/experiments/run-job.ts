@@ -31,7 +31,8 @@ import { type RankingKind, type TrainedRankingModel, trainRankingModel } from '.
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from './job';
-import { rankingModelOf, resolveParamValues } from './spec';
+import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
+import { protocolOf, rankingModelOf, resolveParamValues, resolveProtocolParams } from './spec';
 
 /** Shares of the overall progress fraction per phase (ranking only when a model is trained). */
 const DATA_SHARE = 0.05;
@@ -298,22 +299,62 @@ export async function runJob(
   };
 
   throwIfCancelled(signal);
-  const method = getMethod(request.method.id);
-  if (!method) throw new Error(`Unknown method "${request.method.id}".`);
+  const protocol = protocolOf(request.spec);
+  const descriptor = findMethodDescriptor(request.method.id);
+  if (!descriptor) throw new Error(`Unknown method "${request.method.id}".`);
+  if (descriptor.protocol !== protocol) {
+    throw new Error(`${descriptor.name} runs in the "${descriptor.protocol}" protocol, not "${protocol}".`);
+  }
   const params = resolveParamValues(
-    method.descriptor.params,
+    descriptor.params,
     request.method.params,
     'method.params',
-    method.descriptor.name,
+    descriptor.name,
   );
   const rankingModel: RankingModelName = rankingModelOf(request.spec);
-  const rankingShare = rankingModel === 'none' ? 0 : RANKING_SHARE;
+  const rankingShare = rankingModel === 'none' || protocol !== 'damcar' ? 0 : RANKING_SHARE;
   const trainShare = 1 - DATA_SHARE - rankingShare - EVAL_SHARE;
 
   const backend = await initBackend(request.backend);
   emit({ type: 'backend', backend: backend.backend, device: backend.device, notes: backend.notes });
   for (const note of backend.notes) log(note);
   log(`Backend ${backend.backend} (${backend.device}).`);
+
+  const protocolModule = getProtocolModule(protocol);
+  if (protocolModule) {
+    const shareOf: Record<string, [number, number]> = {
+      data: [0, DATA_SHARE],
+      train: [DATA_SHARE, trainShare],
+      eval: [1 - EVAL_SHARE, EVAL_SHARE],
+      done: [1, 0],
+    };
+    log(
+      `Running ${request.method.label} (seed ${request.seed}) in the ${protocolModule.descriptor.name} testbed.`,
+    );
+    const metrics = await protocolModule.runJob({
+      request,
+      params,
+      protocolParams: resolveProtocolParams(request.spec),
+      rng: createRng(request.seed),
+      backend: backend.backend,
+      signal,
+      timed,
+      materializeDataset: () => materializeDataset(request.dataset),
+      emit: (event) => {
+        if (event.type !== 'progress') return emit(event);
+        const [start, share] = shareOf[event.phase] ?? [0, 1];
+        emit({ ...event, fraction: start + share * Math.min(1, Math.max(0, event.fraction)) });
+      },
+    });
+    for (const [key, value] of Object.entries(metrics)) {
+      if (!Number.isFinite(value)) throw new Error(`${descriptor.name}: metric ${key} is ${value}.`);
+    }
+    log(`${request.method.label}: ${formatMetrics(metrics)}`);
+    progress('done', 1);
+    return { metrics, timings, backend: backend.backend, device: backend.device };
+  }
+  const method = getMethod(request.method.id);
+  if (!method) throw new Error(`Method "${request.method.id}" has no cascade training module.`);
 
   // Data.
   progress('data', 0);

@@ -29,6 +29,8 @@ describe('validateSpec', () => {
   it('applies the defaults to a minimal spec', () => {
     expect(validateSpec(minimal)).toEqual({
       name: 'x',
+      protocol: 'damcar',
+      protocolParams: {},
       dataset: { kind: 'simulated', params: {} },
       retrieval: { model: 'dssm' },
       ranking: { model: 'deepfm' },
@@ -38,6 +40,23 @@ describe('validateSpec', () => {
       seeds: [1],
       backend: 'auto',
     });
+  });
+
+  it('names the protocol field and rejects a method of another protocol', () => {
+    expect(() => validateSpec({ ...minimal, protocol: 'nope' })).toThrow(/^protocol: must be one of/);
+    const error = (() => {
+      try {
+        validateSpec({ ...minimal, protocol: 'rra' });
+      } catch (e) {
+        return e as SpecError;
+      }
+      return null;
+    })();
+    expect(error?.field).toBe('methods[0].id');
+    expect(error?.message).toMatch(/"damcar" protocol, but this spec's protocol is "rra"/);
+    expect(() => validateSpec({ ...minimal, protocolParams: { k: 1 } })).toThrow(
+      /^protocolParams\.k: unknown parameter/,
+    );
   });
 
   it('keeps given values', () => {

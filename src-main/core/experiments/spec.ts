@@ -15,14 +15,23 @@ import type {
   MethodRunSpec,
   ParamSpec,
   ParamValue,
+  MetricColumn,
   ParamValues,
+  ProtocolId,
   RankingModelName,
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
 import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
-import { rankingCutoff } from '../metrics/columns';
-import { getMethod, listMethods } from '../methods/registry';
+import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
+import {
+  DEFAULT_PROTOCOL,
+  PROTOCOL_IDS,
+  findMethodDescriptor,
+  getProtocolDescriptor,
+  getProtocolModule,
+  listAllMethods,
+} from '../protocols/registry';
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */
@@ -186,14 +195,28 @@ export function resolveParamValues(
  * method in the spec, e.g. `methods[0]`; errors name e.g. `methods[0].params.alpha`.
  */
 export function resolveMethodParams(m: MethodRunSpec, path: string): ParamValues {
-  const method = getMethod(m.id);
+  const method = findMethodDescriptor(m.id);
   if (!method) {
-    const known = listMethods()
+    const known = listAllMethods()
       .map((d) => d.id)
       .join(', ');
     throw new SpecError(join(path, 'id'), `unknown method "${m.id}"; available: ${known}`);
   }
-  return resolveParamValues(method.descriptor.params, m.params, join(path, 'params'), method.descriptor.name);
+  return resolveParamValues(method.params, m.params, join(path, 'params'), method.name);
+}
+
+/** The spec's protocol; a spec stored before protocols existed is DAMCAR's cascade. */
+export function protocolOf(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolId {
+  return spec.protocol ?? DEFAULT_PROTOCOL;
+}
+
+/** The protocol's settings with every declared key (defaults filled), errors at `protocolParams.<key>`. */
+export function resolveProtocolParams(
+  spec: Pick<ExperimentSpec, 'protocol' | 'protocolParams'>,
+): ParamValues {
+  const protocol = getProtocolDescriptor(protocolOf(spec));
+  if (!protocol) throw new SpecError('protocol', `unknown protocol "${String(spec.protocol)}"`);
+  return resolveParamValues(protocol.params, spec.protocolParams, 'protocolParams', protocol.name);
 }
 
 function validateDataset(value: unknown, path: string): DatasetSource {
@@ -263,7 +286,7 @@ function validateEvaluation(value: unknown, path: string): EvaluationSpec {
   };
 }
 
-function validateMethods(value: unknown, path: string): MethodRunSpec[] {
+function validateMethods(value: unknown, path: string, protocol: ProtocolId): MethodRunSpec[] {
   if (!Array.isArray(value)) throw new SpecError(path, `must be an array of methods, got ${describe(value)}`);
   if (value.length === 0) throw new SpecError(path, 'must name at least one method');
   const labels = new Map<string, string>();
@@ -273,13 +296,21 @@ function validateMethods(value: unknown, path: string): MethodRunSpec[] {
     const obj = expectRecord(entry, itemPath);
     rejectUnknownKeys(obj, ['id', 'params', 'label', 'grid'], itemPath);
     const id = expectString(obj.id, join(itemPath, 'id'), { nonEmpty: true });
+    const descriptor = findMethodDescriptor(id);
+    if (descriptor && descriptor.protocol !== protocol) {
+      throw new SpecError(
+        join(itemPath, 'id'),
+        `${descriptor.name} runs in the "${descriptor.protocol}" protocol, but this spec's protocol is ` +
+          `"${protocol}"; its methods are ${getProtocolDescriptor(protocol)?.methods.join(', ') || 'none'}`,
+      );
+    }
     const base: MethodRunSpec = { id };
     if (obj.params !== undefined)
       base.params = { ...expectRecord(obj.params, join(itemPath, 'params')) } as ParamValues;
     resolveMethodParams(base, itemPath);
     if (obj.label !== undefined)
       base.label = expectString(obj.label, join(itemPath, 'label'), { nonEmpty: true });
-    const name = base.label ?? getMethod(id)?.descriptor.name ?? id;
+    const name = base.label ?? descriptor?.name ?? id;
     const expanded: MethodRunSpec[] =
       obj.grid === undefined
         ? [base]
@@ -315,7 +346,7 @@ function validateMethods(value: unknown, path: string): MethodRunSpec[] {
 function validateGrid(value: unknown, path: string, base: MethodRunSpec): GridRow[] {
   const obj = expectRecord(value, path);
   const grid: Record<string, ParamValue[]> = {};
-  const declared = getMethod(base.id)?.descriptor.params ?? [];
+  const declared = findMethodDescriptor(base.id)?.params ?? [];
   for (const [key, values] of Object.entries(obj)) {
     const keyPath = join(path, key);
     if (!declared.some((p) => p.key === key)) {
@@ -349,6 +380,21 @@ export function rankingModelOf(spec: Pick<ExperimentSpec, 'ranking'>): RankingMo
   return spec.ranking?.model ?? DEFAULT_RANKING_MODEL;
 }
 
+/**
+ * The result table's columns for a validated spec: DAMCAR's cascade columns (metrics/columns.ts)
+ * or the protocol's own, in its paper's order.
+ */
+export function experimentColumns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
+  const module = getProtocolModule(protocolOf(spec));
+  if (module) return module.columns(spec, hasGroundTruth);
+  return describeMetricColumns(spec.evaluation, hasGroundTruth, rankingModelOf(spec));
+}
+
+/** The protocol's caption sentence (what was measured how), or null for DAMCAR's cascade. */
+export function protocolCaption(spec: ExperimentSpec): string | null {
+  return getProtocolModule(protocolOf(spec))?.caption(spec) ?? null;
+}
+
 function validateRanking(value: unknown, path: string): { model: RankingModelName } {
   const obj = expectRecord(value ?? {}, path);
   rejectUnknownKeys(obj, ['model'], path);
@@ -363,6 +409,8 @@ function validateRanking(value: unknown, path: string): { model: RankingModelNam
 const TOP_LEVEL_KEYS = [
   'name',
   'description',
+  'protocol',
+  'protocolParams',
   'dataset',
   'retrieval',
   'ranking',
@@ -379,12 +427,16 @@ export function validateSpec(input: unknown): ExperimentSpec {
   rejectUnknownKeys(obj, TOP_LEVEL_KEYS, '');
   const name = expectString(obj.name, 'name', { nonEmpty: true });
   if (name.length > 200) throw new SpecError('name', `must be at most 200 characters, has ${name.length}`);
+  const protocol =
+    obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, PROTOCOL_IDS, 'protocol');
   const spec: ExperimentSpec = {
     name,
+    protocol,
+    protocolParams: resolveProtocolParams({ protocol, protocolParams: obj.protocolParams as ParamValues }),
     dataset: validateDataset(obj.dataset, 'dataset'),
     retrieval: { model: 'dssm' },
     ranking: validateRanking(obj.ranking, 'ranking'),
-    methods: validateMethods(obj.methods, 'methods'),
+    methods: validateMethods(obj.methods, 'methods', protocol),
     training: validateTraining(obj.training, 'training'),
     evaluation: validateEvaluation(obj.evaluation, 'evaluation'),
     seeds: obj.seeds === undefined ? [...DEFAULT_SEEDS] : expectNumberList(obj.seeds, 'seeds', SEED_RANGE),
@@ -396,7 +448,7 @@ export function validateSpec(input: unknown): ExperimentSpec {
     rejectUnknownKeys(retrieval, ['model'], 'retrieval');
     spec.retrieval = { model: expectOneOf(retrieval.model, ['dssm'] as const, 'retrieval.model') };
   }
-  if (spec.ranking?.model !== 'none') {
+  if (protocol === 'damcar' && spec.ranking?.model !== 'none') {
     // The ranking stage keeps K2 = K1 / 10 of each retrieved list (DAMCAR section 5.1.4).
     spec.evaluation.retrievalK.forEach((k, i) => {
       if (rankingCutoff(k) === null) {
@@ -418,6 +470,8 @@ export function validateSpec(input: unknown): ExperimentSpec {
 export function defaultExperimentSpec(): ExperimentSpec {
   return {
     name: 'Quickstart: BC on the simulated cascade',
+    protocol: DEFAULT_PROTOCOL,
+    protocolParams: {},
     description:
       'DSSM retrieval trained with binary cross-entropy on exposed interactions (BC), evaluated on ' +
       'the test split (R/P/F@K), re-ranked by a DeepFM ranking model (N/M/H@K2, K2 = K / 10) and ' +

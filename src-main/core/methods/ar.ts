@@ -53,6 +53,7 @@ export const AR_DESCRIPTOR: MethodDescriptor = {
     "classifier's loss.",
   equations: ['Eq. 14 on S_exp with y_mpl = y', 'Eq. 8 form on (S_exp, S_unexp)', 'GRL'],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',

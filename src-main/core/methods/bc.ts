@@ -25,6 +25,7 @@ export const BC_DESCRIPTOR: MethodDescriptor = {
     'training interactions only (label = finish), ignoring unexposed items and hence sample selection bias.',
   equations: ['Eq. 14 on S_exp with y_mpl = y'],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [],
 };
 

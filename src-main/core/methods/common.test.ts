@@ -17,6 +17,7 @@ const DESCRIPTOR: MethodDescriptor = {
   summary: 's',
   equations: [],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     { kind: 'number', key: 'n', label: 'n', help: '', default: 2, min: 1, max: 5, step: 1, integer: true },
     {

@@ -70,6 +70,7 @@ export const DAMCAR_DESCRIPTOR: MethodDescriptor = {
     '(Eq. 12); hybrid DSSM training with ranking distillation (Eq. 13-17). Needs a ranking model.',
   equations: ['Eq. 1-3', 'Eq. 4-8', 'Eq. 9-10', 'Eq. 11', 'Eq. 12', 'Eq. 13-17', 'Algorithm 1'],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',

@@ -38,6 +38,7 @@ export const KD_DESCRIPTOR: MethodDescriptor = {
     'predicted probabilities as (soft) labels, optionally mixed with the true finish label. Needs a ranking model.',
   equations: ['Eq. 14 on S_exp with y_mpl = (1 - w) y_rank + w y', 'Eq. 15'],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',

@@ -11,7 +11,8 @@ import type { MethodContext } from './types';
 export const PROGRESS_INTERVAL_MS = 200;
 
 export interface EpochLoopOptions {
-  ctx: MethodContext;
+  /** Where events go and what cancels the loop (a MethodContext or a ProtocolJobContext). */
+  ctx: Pick<MethodContext, 'emit' | 'signal'>;
   /** Example ids (e.g. interaction rows); shuffled every epoch with `shuffle`. */
   examples: Int32Array;
   epochs: number;

@@ -47,6 +47,7 @@ export const MUDA_DESCRIPTOR: MethodDescriptor = {
     'data. Needs a ranking model.',
   equations: ['Eq. 14 on S_exp u S_unexp with binarised Eq. 15 labels on S_unexp'],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',

@@ -51,6 +51,7 @@ export const TL_DESCRIPTOR: MethodDescriptor = {
     'Eq. 14 on S_unexp with y_mpl = Eq. 15 (fine-tuning)',
   ],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',

@@ -5,9 +5,11 @@ import {
   fillMethodDefaults,
   gridRowCount,
   initialGridValues,
+  protocolOfDraft,
   runCount,
   specsEqual,
   stableJson,
+  switchProtocol,
   toggleGridValue,
 } from './spec';
 
@@ -18,6 +20,7 @@ const damcar: MethodDescriptor = {
   summary: '',
   equations: [],
   stage: 'retrieval',
+  protocol: 'damcar',
   params: [
     {
       kind: 'number',
@@ -65,6 +68,50 @@ describe('fillMethodDefaults', () => {
     expect(filled.methods[0].params).toEqual({ alpha: 0.9, mode: 'soft', norm: true });
     expect(filled.methods[1]).toEqual({ id: 'unknown', params: {} });
     expect(spec.methods[0].params).toEqual({ alpha: 0.9 });
+  });
+});
+
+describe('switchProtocol', () => {
+  const rraBase = { ...damcar, id: 'rra-base', name: 'BaseModel', protocol: 'rra' as const, params: [] };
+  const rra = { ...damcar, id: 'rra', name: 'RRA', protocol: 'rra' as const };
+  const rraProtocol = {
+    id: 'rra' as const,
+    name: 'RRA',
+    paper: 'RRA (KDD 2023)',
+    summary: '',
+    params: [
+      {
+        kind: 'number' as const,
+        key: 'nktdN',
+        label: 'N',
+        help: '',
+        default: 300,
+        min: 2,
+        max: 1000,
+        step: 1,
+        integer: true,
+      },
+    ],
+    methods: ['rra-base', 'rra'],
+  };
+
+  it("drops other protocols' rows, resets the settings and selects the paper's own method", () => {
+    const switched = switchProtocol({ ...spec, protocolParams: { old: 1 } }, rraProtocol, [
+      damcar,
+      rraBase,
+      rra,
+    ]);
+    expect(switched.protocol).toBe('rra');
+    expect(switched.protocolParams).toEqual({ nktdN: 300 });
+    expect(switched.methods).toEqual([{ id: 'rra', params: { alpha: 0.5, mode: 'soft', norm: true } }]);
+  });
+
+  it('keeps rows that already belong to the protocol', () => {
+    const mixed = { ...spec, methods: [{ id: 'damcar' }, { id: 'rra-base', params: {} }] };
+    expect(switchProtocol(mixed, rraProtocol, [damcar, rraBase, rra]).methods).toEqual([
+      { id: 'rra-base', params: {} },
+    ]);
+    expect(protocolOfDraft({})).toBe('damcar');
   });
 });
 

@@ -7,6 +7,8 @@ import type {
   ParamSpec,
   ParamValue,
   ParamValues,
+  ProtocolDescriptor,
+  ProtocolId,
   SimulatorParams,
 } from '../../../src-main/contract/api';
 
@@ -201,3 +203,25 @@ export const BACKEND_CHOICES: readonly { value: BackendChoice; label: string }[]
   { value: 'wasm', label: 'WebAssembly' },
   { value: 'cpu', label: 'CPU (plain JS)' },
 ];
+
+/** The protocol an editor draft follows ('damcar' when the spec predates protocols). */
+export function protocolOfDraft(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolId {
+  return spec.protocol ?? 'damcar';
+}
+
+/**
+ * The draft switched to another paper's testbed: its settings reset to that protocol's defaults
+ * and method rows of other protocols dropped (they would not validate); when none is left, the
+ * protocol's own method (its last, as in the papers' tables) is selected so the draft can run.
+ */
+export function switchProtocol(
+  spec: ExperimentSpec,
+  protocol: ProtocolDescriptor,
+  methods: readonly MethodDescriptor[],
+): ExperimentSpec {
+  const byId = new Map(methods.map((method) => [method.id, method]));
+  const kept = spec.methods.filter((entry) => byId.get(entry.id)?.protocol === protocol.id);
+  const own = protocol.methods.at(-1);
+  const rows = kept.length > 0 || own === undefined ? kept : [withDefaults({ id: own }, byId.get(own))];
+  return { ...spec, protocol: protocol.id, protocolParams: defaultParams(protocol.params), methods: rows };
+}

@@ -13,6 +13,7 @@ import type {
   JobProgress,
   LogLine,
   MethodDescriptor,
+  ProtocolDescriptor,
   RunStatus,
   RunStatusEvent,
   RunSummary,
@@ -59,6 +60,8 @@ class Workbench {
   loadError = $state<string | null>(null);
   ready = $state(false);
   methods = $state.raw<MethodDescriptor[]>([]);
+  /** The papers' testbeds (DAMCAR cascade, RRA, KEEP, UKDSL, CP2Rec) with their settings. */
+  protocols = $state.raw<ProtocolDescriptor[]>([]);
   /** Specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-4). */
   bundledSpecs = $state.raw<BundledSpec[]>([]);
   datasets = $state.raw<DatasetSummary[]>([]);
@@ -119,15 +122,17 @@ class Workbench {
     api.on('job:progress', (progress) => this.onProgress(progress));
     api.on('run:status', (event) => this.onRunStatus(event));
     try {
-      const [info, methods, datasets, experiments, runs] = await Promise.all([
+      const [info, methods, protocols, datasets, experiments, runs] = await Promise.all([
         api.invoke('app:info', {}),
         api.invoke('methods:list', {}),
+        api.invoke('protocols:list', {}),
         api.invoke('datasets:list', {}),
         api.invoke('experiments:list', {}),
         api.invoke('runs:list', {}),
       ]);
       this.info = info;
       this.methods = methods;
+      this.protocols = protocols;
       this.datasets = datasets;
       this.experiments = experiments;
       this.runs = runs;

@@ -1,0 +1,19 @@
+/**
+ * KEEP (CIKM 2022) testbed, being written: without methods it stays out of the registry's lists.
+ */
+import type { ProtocolModule } from '../types';
+
+export const keepProtocol: ProtocolModule = {
+  descriptor: {
+    id: 'keep',
+    name: 'KEEP knowledge extraction and plug-in',
+    paper: 'KEEP (CIKM 2022)',
+    summary: '',
+    params: [],
+    methods: [],
+  },
+  methods: [],
+  columns: () => [],
+  caption: () => '',
+  runJob: () => Promise.reject(new Error('The KEEP protocol is not available yet.')),
+};
