@@ -4,6 +4,7 @@ import { exportTable, latexText, tableToCsv, tableToLatex, tableToMarkdown } fro
 
 const TABLE: ResultTable = {
   experimentId: 3,
+  protocol: 'damcar',
   title: 'Bias study',
   caption: 'Dataset: Simulator; mean ± sample std over 2 seeds (1, 2).',
   columns: [

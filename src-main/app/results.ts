@@ -132,6 +132,7 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
   if (latest.size < expected) parts.push(`${latest.size} of ${expected} runs finished`);
   return {
     experimentId: input.experimentId,
+    protocol: spec.protocol ?? 'damcar',
     title: spec.name,
     caption: `${parts.join('; ')}.`,
     columns,

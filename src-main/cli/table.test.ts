@@ -4,6 +4,7 @@ import { renderTerminalTable } from './table';
 
 const TABLE: ResultTable = {
   experimentId: 1,
+  protocol: 'damcar',
   title: 'Quickstart',
   caption: 'Dataset: Simulator.',
   columns: [{ key: 'R@100', group: 'Retrieval', higherIsBetter: true }],

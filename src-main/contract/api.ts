@@ -412,6 +412,8 @@ export interface ResultRow {
 
 export interface ResultTable {
   experimentId: number;
+  /** The paper testbed the experiment follows (its figures and captions differ). */
+  protocol: ProtocolId;
   title: string;
   /** Says which corpus retrieval searched, the dataset and seeds, as a caption. */
   caption: string;

@@ -117,6 +117,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     'runs:cancel': async () => ({ cancelled: 0 }),
     'results:table': async (request) => ({
       experimentId: request.experimentId,
+      protocol: 'damcar' as const,
       title: 't',
       caption: 'c',
       columns: [],

@@ -2,7 +2,7 @@
  * Test support for the method modules (imported by *.test.ts only): a tiny simulated cascade, a
  * method context around it, and a fake ranking model.
  */
-import type { ParamValues, TrainingSpec } from '../../contract/api';
+import type { ParamValues, SimulatorParams, TrainingSpec } from '../../contract/api';
 import { type CascadeDataset, trainingView } from '../data/dataset';
 import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
 import { splitByUserTime } from '../data/split';
@@ -10,22 +10,23 @@ import type { JobEvent } from '../experiments/job';
 import { createRng } from '../random';
 import type { MethodContext, RankingScorer } from './types';
 
-/** A small cascade log: 60 users, 120 items, 16 exposures each. */
+/** Simulator settings of a small cascade log: 60 users, 120 items, 16 exposures each. */
+export const TINY_SIMULATOR: Partial<SimulatorParams> = {
+  users: 60,
+  items: 120,
+  categories: 6,
+  latentDim: 4,
+  multimodalDim: 5,
+  exposuresPerUser: 16,
+  candidatesPerRequest: 30,
+  exposedPerRequest: 4,
+  exposureBias: 0.9,
+  seed: 3,
+};
+
+/** The small cascade log of TINY_SIMULATOR, with another seed if given. */
 export function tinyDataset(seed = 3): CascadeDataset {
-  return simulateCascade(
-    resolveSimulatorParams({
-      users: 60,
-      items: 120,
-      categories: 6,
-      latentDim: 4,
-      multimodalDim: 5,
-      exposuresPerUser: 16,
-      candidatesPerRequest: 30,
-      exposedPerRequest: 4,
-      exposureBias: 0.9,
-      seed,
-    }),
-  );
+  return simulateCascade(resolveSimulatorParams({ ...TINY_SIMULATOR, seed }));
 }
 
 export const TINY_TRAINING: TrainingSpec = { epochs: 2, batchSize: 64, learningRate: 0.01, embeddingDim: 8 };

@@ -6,22 +6,12 @@ import type { ParamValues, ProtocolId, SimulatorParams, TrainingSpec } from '../
 import { resolveSimulatorParams } from '../data/simulator';
 import type { JobEvent, JobRequest } from '../experiments/job';
 import { materializeDataset } from '../experiments/run-job';
+import { TINY_SIMULATOR } from '../methods/test-support';
 import { createRng } from '../random';
 import type { ProtocolJobContext } from './types';
 
-/** A small world: 60 users, 120 items, 16 exposures each (fast enough for unit tests). */
-export const TINY_SIMULATOR: Partial<SimulatorParams> = {
-  users: 60,
-  items: 120,
-  categories: 6,
-  latentDim: 4,
-  multimodalDim: 5,
-  exposuresPerUser: 16,
-  candidatesPerRequest: 30,
-  exposedPerRequest: 4,
-  exposureBias: 0.9,
-  seed: 3,
-};
+/** The small world of the method tests (60 users, 120 items, 16 exposures each). */
+export { TINY_SIMULATOR };
 
 export const TINY_PROTOCOL_TRAINING: TrainingSpec = {
   epochs: 2,
