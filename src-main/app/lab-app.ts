@@ -289,7 +289,8 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       started.set(runId, run);
       emitStatus(run, 'running', null);
       log('info', runId, `Run ${runId} started: ${run.label}, seed ${run.seed}.`);
-      return { ...run.config, runId };
+      // Trained ranking models are shared through the data folder's cache (models/ranking-cache.ts).
+      return { ...run.config, runId, cacheDir: join(dataDir, 'cache') };
     },
     event(runId: number, event: JobEvent): void {
       const run = started.get(runId);

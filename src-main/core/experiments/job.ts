@@ -22,6 +22,11 @@ export interface JobRequest {
   seed: number;
   dataset: JobDataset;
   backend: BackendChoice;
+  /**
+   * Folder of the trained-ranking-model cache (models/ranking-cache.ts), shared by the workers
+   * and processes of one data folder; without it every job trains its ranking model.
+   */
+  cacheDir?: string;
 }
 
 export type JobEvent =

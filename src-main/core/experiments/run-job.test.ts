@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { SimulatorParams } from '../../contract/api';
 import { resolveSimulatorParams } from '../data/simulator';
@@ -110,6 +113,36 @@ describe('runJob', () => {
     await run(request(5));
     const third = await run(request(4));
     expect(third.result.metrics).toEqual(first.result.metrics);
+  });
+
+  it('shares the ranking model across workers through the disk cache, with the same metrics', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-cache-'));
+    try {
+      clearRankingCache();
+      const first = await run(request(6, { cacheDir }));
+      // A fresh worker: nothing in memory, so the model comes from the file.
+      clearRankingCache();
+      const second = await run(request(6, { cacheDir, method: { id: 'bc', params: {}, label: 'BC 2' } }));
+      const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+      expect(
+        logs.some((m) => m.startsWith('Loaded the DeepFM ranking model trained earlier for seed 6')),
+      ).toBe(true);
+      expect(logs.some((m) => m.startsWith('Training the ranking model'))).toBe(false);
+      expect(second.result.metrics).toEqual(first.result.metrics);
+      // Another split is other training data: not served from the cache.
+      clearRankingCache();
+      const globalSplit = request(6, { cacheDir });
+      globalSplit.spec = {
+        ...globalSplit.spec,
+        evaluation: { ...globalSplit.spec.evaluation, split: 'global-time' },
+      };
+      const third = await run(globalSplit);
+      const thirdLogs = third.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+      expect(thirdLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
+    } finally {
+      clearRankingCache();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('passes the ranking model to the method as ctx.ranking, or null without a ranking stage', async () => {

@@ -27,7 +27,13 @@ import type { MethodContext, RankingScorer } from '../methods/types';
 import { rankingCutoff } from '../metrics/columns';
 import { rankingMetrics } from '../metrics/ranking';
 import { type RetrievedLists, evaluateRetrieval } from '../metrics/retrieval';
-import { type RankingKind, type TrainedRankingModel, trainRankingModel } from '../models/ranking-model';
+import { readCachedRanking, writeCachedRanking } from '../models/ranking-cache';
+import {
+  type RankingKind,
+  type TrainedRankingModel,
+  restoreRankingModel,
+  trainRankingModel,
+} from '../models/ranking-model';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from './job';
@@ -116,8 +122,18 @@ async function acquireRankingModel(
   signal: AbortSignal,
 ): Promise<CachedRanking> {
   const training = request.spec.training;
-  const key = JSON.stringify({ dataset: request.dataset, seed: request.seed, kind, training, backend });
-  const log = (message: string) => emit({ type: 'log', level: 'info', message });
+  const { split: splitKind, dayLength } = request.spec.evaluation;
+  const key = JSON.stringify({
+    dataset: request.dataset,
+    split: splitKind ?? 'user-time',
+    dayLength: splitKind === 'global-time' ? (dayLength ?? 86_400) : null,
+    seed: request.seed,
+    kind,
+    training,
+    backend,
+  });
+  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const rng = () => createRng(request.seed).fork(RANKING_RNG_STREAM);
   if (rankingCache && rankingCache.key === key) {
     const entry = rankingCache;
     entry.users++;
@@ -126,6 +142,25 @@ async function acquireRankingModel(
       `Reusing the ${entry.model.name} ranking model trained for seed ${entry.seed} in this worker ` +
         `(validation AUC ${entry.model.validAuc.toFixed(4)}).`,
     );
+    return entry;
+  }
+  const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
+  if (stored && stored.kind === kind) {
+    const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc);
+    for (const curve of stored.curves) emit(curve);
+    log(
+      `Loaded the ${model.name} ranking model trained earlier for seed ${request.seed} on the same data ` +
+        `and settings from the cache (validation AUC ${model.validAuc.toFixed(4)}).`,
+    );
+    const entry: CachedRanking = {
+      key,
+      model,
+      curves: stored.curves,
+      seed: request.seed,
+      users: 1,
+      replaced: false,
+    };
+    cacheRanking(entry);
     return entry;
   }
   log(
@@ -138,13 +173,25 @@ async function acquireRankingModel(
     data,
     split,
     training,
-    createRng(request.seed).fork(RANKING_RNG_STREAM),
+    rng(),
     (event) => {
       if (event.type === 'curve') curves.push(event);
       emit(event);
     },
     signal,
   );
+  if (request.cacheDir) {
+    try {
+      writeCachedRanking(request.cacheDir, key, {
+        kind,
+        validAuc: model.validAuc,
+        curves,
+        weights: model.exportWeights(),
+      });
+    } catch (error) {
+      log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
+    }
+  }
   const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
   cacheRanking(entry);
   return entry;

@@ -21,7 +21,7 @@ import type { TrainingData } from '../data/dataset';
 import type { DataSplit } from '../data/split';
 import type { JobEvent } from '../experiments/job';
 import { runEpochs } from '../methods/loop';
-import type { MethodContext, RankingScorer } from '../methods/types';
+import type { RankingScorer } from '../methods/types';
 import type { Rng } from '../random';
 import { DenseAdagrad } from '../tf/dense';
 import { EmbeddingTable } from '../tf/embedding';
@@ -330,6 +330,47 @@ export class CtrModel {
     return logits;
   }
 
+  /**
+   * Every trained weight as host arrays, in a fixed order: field tables, first-order tables (if
+   * any), then the network's variables. Optimiser state is left out: it only matters for more
+   * training, and a loaded model only scores.
+   */
+  exportWeights(): Float32Array[] {
+    return [
+      ...this.fieldTables.map((table) => Float32Array.from(table.weights)),
+      ...(this.firstOrderTables ?? []).map((table) => Float32Array.from(table.weights)),
+      ...this.network.variables().map((variable) => variable.dataSync() as Float32Array),
+    ];
+  }
+
+  /** Overwrites every weight with `exportWeights()` output of a model of the same shape. */
+  importWeights(weights: readonly Float32Array[]): void {
+    const tables = [...this.fieldTables, ...(this.firstOrderTables ?? [])];
+    const variables = this.network.variables();
+    if (weights.length !== tables.length + variables.length)
+      throw new Error(
+        `${this.name}: expected ${tables.length + variables.length} weight arrays, got ${weights.length}`,
+      );
+    tables.forEach((table, k) => {
+      if (weights[k].length !== table.weights.length)
+        throw new Error(
+          `${this.name}: embedding table ${k} has ${table.weights.length} weights, got ${weights[k].length}`,
+        );
+    });
+    variables.forEach((variable, k) => {
+      if (weights[tables.length + k].length !== variable.size)
+        throw new Error(
+          `${this.name}: variable ${variable.name} has ${variable.size} weights, got ${weights[tables.length + k].length}`,
+        );
+    });
+    tables.forEach((table, k) => table.weights.set(weights[k]));
+    tf.tidy(() =>
+      variables.forEach((variable, k) =>
+        variable.assign(tf.tensor(weights[tables.length + k], variable.shape, 'float32')),
+      ),
+    );
+  }
+
   dispose(): void {
     this.network.dispose();
     this.optimizer.dispose();
@@ -380,7 +421,64 @@ export interface TrainedRankingModel extends RankingScorer {
   kind: RankingKind;
   /** Validation AUC after the last epoch (NaN without validation rows of both labels). */
   validAuc: number;
+  /** Its weights (CtrModel.exportWeights), e.g. to cache them on disk. */
+  exportWeights(): Float32Array[];
   dispose(): void;
+}
+
+function ctrModelFor(
+  kind: RankingKind,
+  data: TrainingData,
+  training: TrainingSpec,
+  rng: Rng,
+  options: RankingTrainingOptions,
+): CtrModel {
+  return new CtrModel(kind, {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    numCategories: data.numCategories,
+    itemCategory: data.itemCategory,
+    denseDim: data.denseDim,
+    itemDense: data.itemDense,
+    embeddingDim: training.embeddingDim,
+    learningRate: training.learningRate,
+    rng: rng.fork(1),
+    ...options.model,
+  });
+}
+
+function asTrained(kind: RankingKind, model: CtrModel, validAuc: number): TrainedRankingModel {
+  return {
+    kind,
+    name: model.name,
+    validAuc,
+    score: (users, items) => model.predict(users, items),
+    exportWeights: () => model.exportWeights(),
+    dispose: () => model.dispose(),
+  };
+}
+
+/**
+ * A ranking model rebuilt from saved weights (see exportWeights): the same architecture as
+ * trainRankingModel builds for these arguments, so it scores exactly as the trained one did.
+ */
+export function restoreRankingModel(
+  kind: RankingKind,
+  data: TrainingData,
+  training: TrainingSpec,
+  rng: Rng,
+  weights: readonly Float32Array[],
+  validAuc: number,
+  options: RankingTrainingOptions = {},
+): TrainedRankingModel {
+  const model = ctrModelFor(kind, data, training, rng, options);
+  try {
+    model.importWeights(weights);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return asTrained(kind, model, validAuc);
 }
 
 /** Validation metrics are computed on at most this many validation rows per epoch. */
@@ -410,18 +508,7 @@ export async function trainRankingModel(
   signal: AbortSignal,
   options: RankingTrainingOptions = {},
 ): Promise<TrainedRankingModel> {
-  const model = new CtrModel(kind, {
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
-    embeddingDim: training.embeddingDim,
-    learningRate: training.learningRate,
-    rng: rng.fork(1),
-    ...options.model,
-  });
+  const model = ctrModelFor(kind, data, training, rng, options);
   const cols = data.interactions;
   const batchOf = (rows: Int32Array): RankingBatch => ({
     users: Int32Array.from(rows, (r) => cols.user[r]),
@@ -431,20 +518,9 @@ export async function trainRankingModel(
   const validRows = split.valid.subarray(0, VALIDATION_ROWS);
   const valid = batchOf(validRows);
   let validAuc = NaN;
-  // runEpochs reads the context's emit and signal only; this model has no method parameters.
-  const loopContext: MethodContext = {
-    dataset: data,
-    split,
-    training,
-    params: {},
-    rng,
-    emit,
-    signal,
-    ranking: null,
-  };
   try {
     await runEpochs({
-      ctx: loopContext,
+      ctx: { emit, signal },
       label: `${model.name} ranking model`,
       examples: split.train,
       epochs: training.epochs,
@@ -465,11 +541,5 @@ export async function trainRankingModel(
     model.dispose();
     throw error;
   }
-  return {
-    kind,
-    name: model.name,
-    validAuc,
-    score: (users, items) => model.predict(users, items),
-    dispose: () => model.dispose(),
-  };
+  return asTrained(kind, model, validAuc);
 }
