@@ -38,25 +38,31 @@ describe('meanAndStd', () => {
 describe('rankColumn', () => {
   it('marks the best 1 and the second best 2, larger is better', () => {
     const cells = [cell(0.2), cell(0.5), null, cell(0.3), cell(0.1)];
-    rankColumn(cells, true);
+    rankColumn(cells, { higherIsBetter: true });
     expect(cells.map((c) => c?.rank ?? null)).toEqual([0, 1, null, 2, 0]);
   });
 
   it('marks the smallest best when smaller is better', () => {
     const cells = [cell(0.2), cell(0.5), cell(0.3)];
-    rankColumn(cells, false);
+    rankColumn(cells, { higherIsBetter: false });
     expect(cells.map((c) => c?.rank)).toEqual([1, 0, 2]);
   });
 
   it('gives tied cells the same rank', () => {
     const cells = [cell(0.5), cell(0.5), cell(0.3), cell(0.1)];
-    rankColumn(cells, true);
+    rankColumn(cells, { higherIsBetter: true });
     expect(cells.map((c) => c?.rank)).toEqual([1, 1, 2, 0]);
+  });
+
+  it('marks the cell closest to the target best when the column has one (calibration = 1)', () => {
+    const cells = [cell(0.89), cell(0.97), cell(1.21), cell(1.02)];
+    rankColumn(cells, { higherIsBetter: false, target: 1 });
+    expect(cells.map((c) => c?.rank)).toEqual([0, 2, 0, 1]);
   });
 
   it('ranks nothing in a column with a single value', () => {
     const cells = [cell(0.5), null];
-    rankColumn(cells, true);
+    rankColumn(cells, { higherIsBetter: true });
     expect(cells[0]?.rank).toBe(0);
   });
 });

@@ -48,16 +48,22 @@ export function meanAndStd(values: readonly number[]): { mean: number; std: numb
  * the next distinct mean, 0 otherwise. A column with fewer than two values gets no ranks, since
  * "best of one" marks nothing.
  */
-export function rankColumn(cells: (ResultCell | null)[], higherIsBetter: boolean): void {
+export function rankColumn(
+  cells: (ResultCell | null)[],
+  column: Pick<MetricColumn, 'higherIsBetter' | 'target'>,
+): void {
   const present = cells.filter((cell): cell is ResultCell => cell !== null);
   for (const cell of present) cell.rank = 0;
   if (present.length < 2) return;
-  const distinct = [...new Set(present.map((cell) => cell.mean))].sort((a, b) =>
-    higherIsBetter ? b - a : a - b,
-  );
+  // Smaller badness is better: the distance to the target, or the value in the wanted direction.
+  const { target, higherIsBetter } = column;
+  const badness = (mean: number): number =>
+    target !== undefined ? Math.abs(mean - target) : higherIsBetter ? -mean : mean;
+  const distinct = [...new Set(present.map((cell) => badness(cell.mean)))].sort((a, b) => a - b);
   for (const cell of present) {
-    if (cell.mean === distinct[0]) cell.rank = 1;
-    else if (distinct.length > 1 && cell.mean === distinct[1]) cell.rank = 2;
+    const b = badness(cell.mean);
+    if (b === distinct[0]) cell.rank = 1;
+    else if (distinct.length > 1 && b === distinct[1]) cell.rank = 2;
   }
 }
 
@@ -113,7 +119,7 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
   for (const column of columns) {
     rankColumn(
       rows.map((row) => row.cells[column.key]),
-      column.higherIsBetter,
+      column,
     );
   }
 

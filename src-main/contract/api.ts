@@ -386,8 +386,13 @@ export interface MetricColumn {
   key: string;
   /** Group header, e.g. `Retrieval` or `Ground truth`. */
   group: string;
-  /** Whether larger is better (all paper metrics are). */
+  /** Whether larger is better (all DAMCAR metrics are); ignored when `target` is set. */
   higherIsBetter: boolean;
+  /**
+   * The ideal value when neither direction is better, e.g. 1 for calibration (predicted / observed
+   * rate, UKDSL): the cell closest to it is best.
+   */
+  target?: number;
 }
 
 export interface ResultCell {

@@ -33,6 +33,17 @@ export class ExperimentEditorPage {
     await this.page.getByTestId('training-dim').fill(String(dim));
   }
 
+  /** Switches the paper testbed (protocol), e.g. `ukdsl`. */
+  async setProtocol(protocol: string): Promise<void> {
+    await this.page.getByTestId('experiment-protocol').selectOption(protocol);
+    await expect(this.page.getByTestId('experiment-protocol')).toHaveValue(protocol);
+  }
+
+  /** The method cards the editor offers (one per method of the current protocol). */
+  methodCards(): Locator {
+    return this.root.locator('[data-testid^="method-toggle-"]');
+  }
+
   methodToggle(methodId: string): Locator {
     return this.page.getByTestId(`method-toggle-${methodId}`);
   }
