@@ -22,7 +22,8 @@ export class ResultsPage {
   /** Metric header names, in table order. */
   async metricHeaders(): Promise<string[]> {
     const texts = await this.table.locator('th.metric').allTextContents();
-    return texts.map((text) => text.replace(/[↑↓]/g, '').trim());
+    // Strip the direction marks: ↑, ↓, or →target (e.g. →1 for calibration).
+    return texts.map((text) => text.replace(/[↑↓]|→-?[\d.]+$/g, '').trim());
   }
 
   /** Waits until every cell of the method's row shows a number. */
