@@ -107,10 +107,41 @@ describe('cascade-lab bench', () => {
     for (const line of lines) {
       expect(line.samples_per_s).toBeGreaterThan(0);
       expect(line.device).toBe('JavaScript (CPU)');
+      expect(line.embeddings).toBe('host');
     }
     const file = JSON.parse(readFileSync(json, 'utf8')) as { results: BenchLine[]; backend: string };
     expect(file.backend).toBe('cpu');
     expect(file.results).toEqual(lines);
+  });
+
+  it('runs the step with device embeddings when asked, and says so in every line', async () => {
+    const { io, out, err } = captureIo();
+    const json = join(dir, 'bench-device.json');
+    const code = await main(
+      [
+        'bench',
+        '--backend',
+        'cpu',
+        '--batch',
+        '4',
+        '--seconds',
+        '0.05',
+        '--embeddings',
+        'device',
+        '--loss-every',
+        '3',
+        '--json',
+        json,
+      ],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(err()).toContain('device embeddings');
+    const line = JSON.parse(out().trim()) as BenchLine;
+    expect(line).toMatchObject({ peer: 'cascade-lab-cpu', batch: 4, embeddings: 'device' });
+    expect(line.samples_per_s).toBeGreaterThan(0);
+    const file = JSON.parse(readFileSync(json, 'utf8')) as { embeddings: string; lossReadInterval: number };
+    expect(file).toMatchObject({ embeddings: 'device', lossReadInterval: 3 });
   });
 
   it('rejects bad flags with exit code 2', async () => {
@@ -118,12 +149,15 @@ describe('cascade-lab bench', () => {
       ['bench', '--threads', '9'],
       ['bench', '--backend', 'gpu'],
       ['bench', '--batch', 'big'],
+      ['bench', '--embeddings', 'gpu'],
+      ['bench', '--embeddings', 'device', '--loss-every', '0'],
+      ['bench', '--loss-every', '5'],
       ['bench', 'extra'],
       ['bench-pipeline', '--users', '1'],
     ]) {
       const { io, err } = captureIo();
-      expect(await main(args, io)).toBe(2);
-      expect(err()).toMatch(/must be|takes no arguments/);
+      expect(await main(args, io), args.join(' ')).toBe(2);
+      expect(err()).toMatch(/must be|takes no arguments|applies to --embeddings device only/);
     }
   });
 });

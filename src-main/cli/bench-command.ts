@@ -9,7 +9,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../contract/api';
-import type { StepMeasurement } from '../core/bench/dssm-step';
+import {
+  DEFAULT_LOSS_READ_INTERVAL,
+  type EmbeddingPlacement,
+  type StepMeasurement,
+} from '../core/bench/dssm-step';
 import type { StageResult } from '../core/bench/pipeline';
 import type { BackendInit } from '../core/tf/backend';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
@@ -27,6 +31,7 @@ const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
 
 export const BENCH_HELP = `Usage: cascade-lab bench [--backend B] [--batch 512,4096] [--seconds S] [--threads T]
+                        [--embeddings host|device] [--loss-every N]
                         [--json FILE] [--peer] [--peer-threads 1,2]
 
 Times the DSSM training step of the PyTorch peer (shared/bench/dssm_step_torch.py) on the same
@@ -40,6 +45,11 @@ Options:
   --batch LIST       Batch sizes, comma-separated (default: 512,4096)
   --seconds S        Timed seconds per batch size (default: 10, as the peer)
   --threads T        wasm backend threads, 1 to ${MAX_WASM_THREADS} (default: 1; more starts the threaded binary)
+  --embeddings P     host: tables in host memory, sparse Adagrad there, the rows' gradient read
+                     back every step (default); device: tables as tensors on the backend's
+                     device (gather, scatter-summed Adagrad), nothing read back but the loss
+                     (for GPUs; slower on a CPU backend, which updates the whole table)
+  --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
   --peer             Then run the peer with the same batches and seconds (${PYTHON}) and print
                      its lines and the ratios cascade-lab / torch
@@ -94,6 +104,17 @@ function backendOption(values: OptionValues): BackendChoice {
 }
 
 /** Threads the step really ran with: wasm says in its device line; the JavaScript backend has one. */
+const EMBEDDINGS: readonly EmbeddingPlacement[] = ['host', 'device'];
+
+export function embeddingsOption(values: OptionValues): EmbeddingPlacement {
+  const embeddings = stringOption(values, 'embeddings') ?? 'host';
+  if (!(EMBEDDINGS as readonly string[]).includes(embeddings))
+    throw new UsageError(
+      `--embeddings must be one of ${EMBEDDINGS.join(', ')}, got ${JSON.stringify(embeddings)}`,
+    );
+  return embeddings as EmbeddingPlacement;
+}
+
 export function threadsUsed(init: BackendInit, requested: number): number {
   if (init.backend === 'cpu') return 1;
   if (init.backend === 'wasm') {
@@ -119,7 +140,12 @@ export interface RatioLine {
   value: number;
 }
 
-export function benchLine(m: StepMeasurement, init: BackendInit, threads: number): BenchLine {
+export function benchLine(
+  m: StepMeasurement,
+  init: BackendInit,
+  threads: number,
+  embeddings: EmbeddingPlacement = 'host',
+): BenchLine {
   return {
     peer: `cascade-lab-${init.backend}`,
     batch: m.batch,
@@ -127,6 +153,7 @@ export function benchLine(m: StepMeasurement, init: BackendInit, threads: number
     samples_per_s: m.samplesPerSecond,
     backend: init.backend,
     device: init.device,
+    embeddings,
     steps: m.steps,
     seconds: Number(m.seconds.toFixed(3)),
   };
@@ -212,6 +239,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'string' },
       peer: { type: 'boolean' },
       'peer-threads': { type: 'string' },
+      embeddings: { type: 'string' },
+      'loss-every': { type: 'string' },
     },
     BENCH_HELP,
   );
@@ -233,6 +262,14 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const peerThreads =
     peerThreadsText === undefined ? [threads] : parseIntegerList(peerThreadsText, '--peer-threads', 1, 256);
   const jsonFile = stringOption(values, 'json');
+  const embeddings = embeddingsOption(values);
+  const lossEveryText = stringOption(values, 'loss-every');
+  if (lossEveryText !== undefined && embeddings !== 'device')
+    throw new UsageError('--loss-every applies to --embeddings device only');
+  const lossReadInterval =
+    lossEveryText === undefined
+      ? DEFAULT_LOSS_READ_INTERVAL
+      : parseIntegerOption(lossEveryText, '--loss-every', 1, 1_000_000);
 
   // The engine loads only here, so other commands start without tfjs.
   const { initBackend } = await import('../core/tf/backend');
@@ -241,11 +278,11 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   for (const note of init.notes) io.stderr.write(`${note}\n`);
   const used = threadsUsed(init, threads);
   io.stderr.write(
-    `Backend ${init.backend} (${init.device}) on ${cpus().length} CPU core(s); ${seconds} s per batch size.\n`,
+    `Backend ${init.backend} (${init.device}) on ${cpus().length} CPU core(s), ${embeddings} embeddings; ${seconds} s per batch size.\n`,
   );
   const ours: BenchLine[] = [];
-  await benchDssmStep(batches, { seconds }, (m) => {
-    const line = benchLine(m, init, used);
+  await benchDssmStep(batches, { seconds, embeddings, lossReadInterval }, (m) => {
+    const line = benchLine(m, init, used, embeddings);
     ours.push(line);
     io.stdout.write(`${JSON.stringify(line)}\n`);
   });
@@ -276,6 +313,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       notes: init.notes,
       cpus: cpus().length,
       seconds,
+      embeddings,
+      ...(embeddings === 'device' ? { lossReadInterval } : {}),
       results: ours,
       peer,
       ratios,

@@ -120,3 +120,18 @@ describe('hashUniform', () => {
     expect(below / n).toBeCloseTo(0.3, 2);
   });
 });
+
+describe('Rng.fillUniform', () => {
+  it('draws exactly what repeated uniform() draws, and leaves the same state behind', () => {
+    const bulk = createRng(17);
+    const single = createRng(17);
+    bulk.uniform();
+    single.uniform();
+    const out = new Float64Array(1000).fill(-1);
+    bulk.fillUniform(out, 999);
+    for (let j = 0; j < 999; j++) expect(out[j]).toBe(single.uniform());
+    expect(out[999]).toBe(-1);
+    expect(bulk.nextUint32()).toBe(single.nextUint32());
+    expect(bulk.normal()).toBe(single.normal());
+  });
+});

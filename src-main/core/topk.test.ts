@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from './random';
-import { topK } from './topk';
+import { TopKStream, topK } from './topk';
 
 describe('topK', () => {
   it('returns the positions of the k largest values, largest first', () => {
@@ -30,5 +30,59 @@ describe('topK', () => {
         .slice(0, k);
       expect(Array.from(topK(values, k))).toEqual(expected);
     }
+  });
+});
+
+describe('TopKStream', () => {
+  it('equals topK over the offered positions, the rest counting as -Infinity', () => {
+    const rng = createRng(6);
+    for (let trial = 0; trial < 30; trial++) {
+      const n = 1 + rng.int(400);
+      const k = rng.int(40);
+      const values = Float64Array.from({ length: n }, () => Math.round(rng.normal() * 3) / 3);
+      const masked = Float64Array.from(values);
+      const stream = new TopKStream(k);
+      for (let i = 0; i < n; i++) {
+        // Skip what cannot enter (as the simulator's race does) and a random third of the rest.
+        if (!(values[i] > stream.threshold()) || rng.uniform() < 1 / 3) {
+          masked[i] = -Infinity;
+          continue;
+        }
+        stream.offer(i, values[i]);
+      }
+      expect(Array.from(stream.result()), `trial ${trial}`).toEqual(Array.from(topK(masked, k)));
+      stream.reset();
+      expect(Array.from(stream.result())).toEqual([]);
+    }
+  });
+
+  it('reports -Infinity until k values are held, then the k-th largest', () => {
+    const stream = new TopKStream(2);
+    expect(stream.threshold()).toBe(-Infinity);
+    stream.offer(0, 5);
+    stream.offer(1, Number.NaN); // never held
+    expect(stream.threshold()).toBe(-Infinity);
+    stream.offer(2, 1);
+    expect(stream.threshold()).toBe(1);
+    stream.offer(3, 3);
+    expect(stream.threshold()).toBe(3);
+    stream.offer(4, 3); // equal to the threshold, larger position: stays out
+    expect(Array.from(stream.result())).toEqual([0, 3]);
+    expect(new TopKStream(0).threshold()).toBe(Infinity);
+    expect(() => new TopKStream(-1)).toThrow(/k must be an integer/);
+  });
+
+  it('topK keeps working across calls with growing k and different array types', () => {
+    const values = [4, 1, 3, 3, 9, 0];
+    expect(Array.from(topK(values, 2))).toEqual([4, 0]);
+    expect(
+      Array.from(
+        topK(
+          Float64Array.from({ length: 1000 }, (_, i) => i % 7),
+          300,
+        ),
+      ).slice(0, 3),
+    ).toEqual([6, 13, 20]);
+    expect(Array.from(topK(Int32Array.from(values), 6))).toEqual([4, 0, 2, 3, 1, 5]);
   });
 });

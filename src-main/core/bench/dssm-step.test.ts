@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../tf/backend';
 import {
   type DssmStepConfig,
@@ -177,8 +177,12 @@ describe('DssmStepWorkload', () => {
       expect(positives).toBeGreaterThan(0.26);
       expect(positives).toBeLessThan(0.34);
       await w.step();
+      await w.takeLosses();
       const before = tf.memory().numTensors;
-      for (let k = 0; k < 3; k++) expect(Number.isFinite(await w.step())).toBe(true);
+      for (let k = 0; k < 3; k++) await w.step();
+      const losses = await w.takeLosses();
+      expect(losses.steps).toBe(3);
+      expect(Number.isFinite(losses.sum)).toBe(true);
       expect(tf.memory().numTensors).toBe(before);
     } finally {
       w.dispose();
@@ -220,5 +224,74 @@ describe('measureSteps', () => {
     expect(seen).toEqual([4, 8]);
     for (const r of results) expect(r.steps).toBeGreaterThan(0);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('device embeddings', () => {
+  it('follow the host-embedding steps (same start, same batches) within float32 rounding', async () => {
+    const host = new DssmStepWorkload(16, 5, TINY);
+    const device = new DssmStepWorkload(16, 5, TINY, { embeddings: 'device', lossReadInterval: 2 });
+    try {
+      const tables = device.deviceTables;
+      if (!tables) throw new Error('device placement must have device tables');
+      const start = await tables.user.read();
+      expect(Array.from(start.weights)).toEqual(Array.from(host.userTable.weights));
+      let sawRepeat = false;
+      for (let step = 0; step < 4; step++) {
+        await host.step();
+        await device.step();
+        expect(Array.from(device.users)).toEqual(Array.from(host.users));
+        sawRepeat ||=
+          new Set(host.users).size < host.users.length || new Set(host.items).size < host.items.length;
+      }
+      expect(sawRepeat).toBe(true);
+      const hostLosses = await host.takeLosses();
+      const deviceLosses = await device.takeLosses();
+      expect(deviceLosses.steps).toBe(4);
+      expect(deviceLosses.sum).toBeCloseTo(hostLosses.sum, 4);
+      expectClose((await tables.user.read()).weights, host.userTable.weights, 'user table');
+      expectClose((await tables.item.read()).weights, host.itemTable.weights, 'item table');
+      const towers = (w: DssmStepWorkload) =>
+        [...w.userTower.variables(), ...w.itemTower.variables()].map((v) => v.dataSync() as Float32Array);
+      const hostTowers = towers(host);
+      towers(device).forEach((d, k) => expectClose(d, hostTowers[k], `dense variable ${k}`));
+      // The device step left the host copies as they started.
+      expect(Array.from(device.userTable.weights)).toEqual(Array.from(start.weights));
+    } finally {
+      host.dispose();
+      device.dispose();
+    }
+  });
+
+  it('read the loss only every lossReadInterval steps, and leak no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const w = new DssmStepWorkload(8, 2, TINY, { embeddings: 'device', lossReadInterval: 3 });
+    try {
+      const read = vi.spyOn(tf.Tensor.prototype, 'data');
+      for (let k = 0; k < 7; k++) await w.step();
+      expect(read).toHaveBeenCalledTimes(2); // after steps 3 and 6
+      const losses = await w.takeLosses();
+      expect(read).toHaveBeenCalledTimes(3);
+      read.mockRestore();
+      expect(losses.steps).toBe(7);
+      expect(losses.sum / losses.steps).toBeGreaterThan(0);
+      expect(() => new DssmStepWorkload(8, 2, TINY, { lossReadInterval: 0 })).toThrow(/lossReadInterval/);
+      await expect(w.trainOnBatch()).rejects.toThrow(/host-embedding step/);
+    } finally {
+      w.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('benchDssmStep measures them too', async () => {
+    const results = await benchDssmStep([4], {
+      seconds: 0.05,
+      warmupSteps: 1,
+      config: TINY,
+      embeddings: 'device',
+      lossReadInterval: 2,
+    });
+    expect(results[0].steps).toBeGreaterThan(0);
+    expect(Number.isFinite(results[0].meanLoss)).toBe(true);
   });
 });

@@ -12,7 +12,8 @@
  *                   on shuffled training batches: one full epoch, or the first `trainSteps`
  *                   steps with the epoch's time extrapolated linearly from them
  *   tower-vectors   user and item tower outputs for every user and item
- *   retrieval-eval  exact inner-product top-K retrieval and R/P/F@K, GT-R@K (metrics/retrieval.ts)
+ *   retrieval-eval  exact inner-product top-K retrieval and R/P/F@K, GT-R@K (metrics/retrieval.ts;
+ *                   the ground-truth positives of every user are computed inside this stage)
  * With `damcar` set, two more stages follow (one epoch each, as a run with epochs = 1):
  *   ranking-deepfm  the cascade's DeepFM ranking model (models/ranking-model.ts), which DAMCAR
  *                   reads its ranking scores from
@@ -27,7 +28,7 @@ import { splitByUserTime } from '../data/split';
 import type { JobEvent } from '../experiments/job';
 import { DEFAULT_EVALUATION, DEFAULT_TRAINING, resolveParamValues } from '../experiments/spec';
 import { generateTargetDomain } from '../graph/random-walk';
-import { evaluateRetrieval } from '../metrics/retrieval';
+import { evaluateRetrievalAsync, retrievalTopKPlace } from '../metrics/retrieval';
 import { DssmModel } from '../models/dssm';
 import { trainRankingModel } from '../models/ranking-model';
 import { damcarMethod } from '../methods/damcar';
@@ -189,7 +190,8 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     await stage(
       'retrieval-eval',
       () =>
-        evaluateRetrieval({
+        // Asynchronous reads: the WebGPU backend cannot read synchronously in Node.
+        evaluateRetrievalAsync({
           userVectors: vectors.userVectors,
           itemVectors: vectors.itemVectors,
           dim: model.outputDim,
@@ -204,6 +206,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
         evaluatedUsers: r.evaluatedUsers,
         groundTruthUsers: r.groundTruthUsers,
         ks: DEFAULT_EVALUATION.retrievalK.join(','),
+        topKOn: retrievalTopKPlace('auto'),
         ...Object.fromEntries(Object.entries(r.metrics).map(([k, v]) => [k, Number(v.toFixed(4))])),
       }),
     );

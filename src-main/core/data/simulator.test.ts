@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SimulatorParams } from '../../contract/api';
 import { datasetStats, trainingView } from './dataset';
+import { createRng } from '../random';
 import {
   DEFAULT_SIMULATOR_PARAMS,
+  belowSigmoid,
   SimulatorParamError,
   resolveSimulatorParams,
   simulateCascade,
@@ -177,5 +180,141 @@ describe('simulateCascade', () => {
   it('hides the ground truth from the training view', () => {
     const view = trainingView(small());
     expect('groundTruth' in view).toBe(false);
+  });
+
+  // Pinned output: these digests were computed with the simulator as it was before its speed-up
+  // (per-item log race keys and a full topK pass per request). Other code, stored runs and helpers
+  // rely on the same params giving the same dataset, so any change of output fails here.
+  it.each([
+    [
+      {
+        users: 60,
+        items: 500,
+        categories: 7,
+        latentDim: 8,
+        multimodalDim: 5,
+        exposuresPerUser: 23,
+        candidatesPerRequest: 50,
+        exposedPerRequest: 6,
+        exposureBias: 0.9,
+        seed: 11,
+      },
+      'd4b5c1c81d0dc44d26c206225c06b8ca8746bb6d0516316b9ed2fb6fbada2d1b',
+    ],
+    [
+      {
+        users: 40,
+        items: 300,
+        categories: 3,
+        latentDim: 5,
+        multimodalDim: 0,
+        exposuresPerUser: 30,
+        candidatesPerRequest: 200,
+        exposedPerRequest: 30,
+        exposureBias: 1,
+        seed: 5,
+      },
+      'f41cb18d7eba873f9b4664de9d6329f11ae2fe50b3b8adefe4621c035a547838',
+    ],
+    [
+      {
+        users: 30,
+        items: 200,
+        categories: 4,
+        latentDim: 4,
+        multimodalDim: 3,
+        exposuresPerUser: 10,
+        candidatesPerRequest: 20,
+        exposedPerRequest: 4,
+        exposureBias: 0,
+        seed: 7,
+      },
+      'bd9229f2e990231dcae30527091b74b0f4512dc0f2d56a93311db901d3d9c6b0',
+    ],
+    [
+      {
+        users: 50,
+        items: 400,
+        categories: 5,
+        latentDim: 16,
+        multimodalDim: 4,
+        exposuresPerUser: 12,
+        candidatesPerRequest: 388,
+        exposedPerRequest: 12,
+        exposureBias: 0.5,
+        seed: 2,
+      },
+      'ef9087877fd13e957c852eb8a8df611cc8489e849b6d065e1ccea61524562b7d',
+    ],
+  ] as [Partial<SimulatorParams>, string][])(
+    'gives the pinned dataset, ground truth included, for %j',
+    (params, digest) => {
+      expect(outputDigest(params)).toBe(digest);
+    },
+  );
+
+  it('gives the pinned log columns for the default parameters', () => {
+    const ds = simulateCascade(resolveSimulatorParams({}));
+    const hash = createHash('sha256');
+    const cols = ds.interactions;
+    for (const col of [
+      cols.user,
+      cols.item,
+      cols.time,
+      cols.label,
+      cols.watchTime,
+      ds.itemCategory,
+      ds.itemDense,
+    ])
+      hash.update(bytesOf(col));
+    expect(hash.digest('hex')).toBe('055da0d0382b3be225267ecf363f0ce7814ede5d3fe0ab84c2de09fae623d443');
+  });
+});
+
+function bytesOf(view: ArrayBufferView): Uint8Array {
+  return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+}
+
+/** SHA-256 of every output column, every user's ground-truth positives and some preferences. */
+function outputDigest(params: Partial<SimulatorParams>): string {
+  const ds = simulateCascade(resolveSimulatorParams(params));
+  const gt = ds.groundTruth;
+  if (!gt) throw new Error('simulated data must have ground truth');
+  const hash = createHash('sha256');
+  const cols = ds.interactions;
+  for (const col of [
+    cols.user,
+    cols.item,
+    cols.time,
+    cols.label,
+    cols.watchTime,
+    ds.itemCategory,
+    ds.itemDense,
+  ])
+    hash.update(bytesOf(col));
+  for (let u = 0; u < ds.numUsers; u++) hash.update(bytesOf(gt.unexposedPositives(u)));
+  const preference = new Float64Array(ds.numItems);
+  for (let i = 0; i < ds.numItems; i++) preference[i] = gt.preference(i % ds.numUsers, i);
+  hash.update(bytesOf(preference));
+  return hash.digest('hex');
+}
+
+describe('belowSigmoid', () => {
+  const reference = (u: number, z: number) => u < 1 / (1 + Math.exp(-z));
+
+  it('answers u < sigmoid(z) exactly, also right at the grid values and beyond the grid', () => {
+    const rng = createRng(8);
+    for (let k = 0; k < 200_000; k++) {
+      const z = rng.uniformIn(-45, 45);
+      const u = rng.uniform();
+      expect(belowSigmoid(u, z)).toBe(reference(u, z));
+    }
+    // u equal to sigmoid(z), and one ulp-ish either side, at grid points and between them.
+    for (let k = 0; k < 20_000; k++) {
+      const z = k % 2 === 0 ? -40 + rng.int(2561) / 32 : rng.uniformIn(-41, 41);
+      const s = 1 / (1 + Math.exp(-z));
+      for (const u of [s, s * (1 - 1e-16), s * (1 + 1e-16), s - 1e-13, s + 1e-13])
+        expect(belowSigmoid(u, z), `u ${u}, z ${z}`).toBe(reference(u, z));
+    }
   });
 });

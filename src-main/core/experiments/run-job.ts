@@ -26,7 +26,7 @@ import { getMethod } from '../methods/registry';
 import type { MethodContext, RankingScorer } from '../methods/types';
 import { rankingCutoff } from '../metrics/columns';
 import { rankingMetrics } from '../metrics/ranking';
-import { type RetrievedLists, evaluateRetrieval } from '../metrics/retrieval';
+import { type RetrievedLists, evaluateRetrievalAsync } from '../metrics/retrieval';
 import { readCachedRanking, writeCachedRanking } from '../models/ranking-cache';
 import {
   type RankingKind,
@@ -493,8 +493,9 @@ export async function runJob(
     const groundTruthPositives = groundTruth
       ? (u: number) => groundTruth.unexposedPositives(u).filter((i) => inCorpus[i] === 1)
       : undefined;
-    const { result, rankingResult } = await timed('eval', () => {
-      const retrieval = evaluateRetrieval({
+    // Asynchronous reads: the WebGPU backend cannot read GPU memory synchronously in Node.
+    const { result, rankingResult } = await timed('eval', async () => {
+      const retrieval = await evaluateRetrievalAsync({
         userVectors: trained.userVectors,
         itemVectors: trained.itemVectors,
         dim: trained.dim,

@@ -1,8 +1,15 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { UserItemLists } from '../data/dataset';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
-import { evaluateRetrieval, fScoreOfMeans } from './retrieval';
+import {
+  type RetrievalEvalInput,
+  evaluateRetrieval,
+  evaluateRetrievalAsync,
+  fScoreOfMeans,
+  retrievalTopKPlace,
+} from './retrieval';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -172,5 +179,206 @@ describe('evaluateRetrieval', () => {
     expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [] })).toThrow(/at least one K/);
     expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [0] })).toThrow(/positive integer/);
     expect(() => evaluateRetrieval({ ...base, numUsers: 4, corpus: null, ks: [1] })).toThrow(/userVectors/);
+  });
+});
+
+/**
+ * Random data with small integer vectors: every score is an exact integer in float32, so ties
+ * are frequent and the naive reference below computes the very same scores.
+ */
+function tiedData(seed: number, numUsers: number, numItems: number, dim: number) {
+  const rng = createRng(seed);
+  const userVectors = Float32Array.from({ length: numUsers * dim }, () => rng.int(5) - 2);
+  const itemVectors = Float32Array.from({ length: numItems * dim }, () => rng.int(5) - 2);
+  const byUser: Record<number, number[]> = {};
+  for (let u = 0; u < numUsers; u++) {
+    if (u % 5 === 0) continue;
+    const set = new Set<number>();
+    const count = 1 + rng.int(8);
+    while (set.size < count) set.add(rng.int(numItems));
+    byUser[u] = [...set].sort((a, b) => a - b);
+  }
+  const gtByUser: Record<number, number[]> = {};
+  for (let u = 0; u < numUsers; u += 3) gtByUser[u] = [rng.int(numItems), rng.int(numItems)];
+  return { userVectors, itemVectors, byUser, gtByUser, testPositives: lists(numUsers, byUser) };
+}
+
+/** Brute force: full sort of every scored user's corpus by (score desc, corpus position asc). */
+function naiveRetrieval(
+  data: ReturnType<typeof tiedData>,
+  numUsers: number,
+  numItems: number,
+  dim: number,
+  corpus: number[] | null,
+  ks: number[],
+) {
+  const items = corpus ?? Array.from({ length: numItems }, (_, i) => i);
+  const inCorpus = new Set(items);
+  const maxK = Math.max(...ks);
+  const users: number[] = [];
+  const topLists: number[] = [];
+  const sums: Record<string, number> = {};
+  let testUsers = 0;
+  let gtUsers = 0;
+  for (let u = 0; u < numUsers; u++) {
+    const positives = data.byUser[u] ?? [];
+    const gt = (data.gtByUser[u] ?? []).filter((i) => inCorpus.has(i));
+    if (positives.length === 0 && gt.length === 0) continue;
+    users.push(u);
+    const ranked = items
+      .map((item, position) => {
+        let score = 0;
+        for (let d = 0; d < dim; d++)
+          score += data.userVectors[u * dim + d] * data.itemVectors[item * dim + d];
+        return { item, position, score };
+      })
+      .sort((a, b) => b.score - a.score || a.position - b.position)
+      .map((x) => x.item);
+    for (let k = 0; k < maxK; k++) topLists.push(k < ranked.length ? ranked[k] : -1);
+    if (positives.length > 0) testUsers++;
+    if (gt.length > 0) gtUsers++;
+    for (const k of ks) {
+      const top = ranked.slice(0, k);
+      const hits = top.filter((i) => positives.includes(i)).length;
+      if (positives.length > 0) {
+        sums[`R@${k}`] = (sums[`R@${k}`] ?? 0) + hits / positives.length;
+        sums[`P@${k}`] = (sums[`P@${k}`] ?? 0) + hits / k;
+      }
+      if (gt.length > 0)
+        sums[`GT-R@${k}`] = (sums[`GT-R@${k}`] ?? 0) + top.filter((i) => gt.includes(i)).length / gt.length;
+    }
+  }
+  const metrics: Record<string, number> = {};
+  for (const k of ks) {
+    const r = testUsers > 0 ? (sums[`R@${k}`] ?? 0) / testUsers : 0;
+    const p = testUsers > 0 ? (sums[`P@${k}`] ?? 0) / testUsers : 0;
+    metrics[`R@${k}`] = r;
+    metrics[`P@${k}`] = p;
+    metrics[`F@${k}`] = fScoreOfMeans(r, p);
+    metrics[`GT-R@${k}`] = gtUsers > 0 ? (sums[`GT-R@${k}`] ?? 0) / gtUsers : 0;
+  }
+  return { users, topLists, metrics };
+}
+
+describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (backend) => {
+  beforeAll(async () => {
+    await initBackend(backend);
+  });
+
+  const numUsers = 31;
+  const numItems = 57;
+  const dim = 3;
+  const data = tiedData(11, numUsers, numItems, dim);
+  const baseInput = (corpus: number[] | null, ks: number[]): RetrievalEvalInput => ({
+    userVectors: data.userVectors,
+    itemVectors: data.itemVectors,
+    dim,
+    numUsers,
+    numItems,
+    testPositives: data.testPositives,
+    corpus: corpus ? Int32Array.from(corpus) : null,
+    ks,
+    groundTruthPositives: (u) => Int32Array.from(data.gtByUser[u] ?? []),
+    keepTopLists: true,
+  });
+
+  it.each([
+    ['all items', null, [5, 12]],
+    ['a corpus of 9 items (K beyond it: padded lists)', [50, 3, 7, 21, 8, 44, 0, 13, 30], [4, 12]],
+  ] as [string, number[] | null, number[]][])(
+    'matches a full sort with ties, on host and device, for every block size: %s',
+    (_name, corpus, ks) => {
+      const expected = naiveRetrieval(data, numUsers, numItems, dim, corpus, ks);
+      const corpusSize = corpus ? corpus.length : numItems;
+      const before = tf.memory().numTensors;
+      for (const topKOn of ['host', 'device'] as const) {
+        for (const rowsPerBlock of [1, 4, 7, numUsers]) {
+          const result = evaluateRetrieval({
+            ...baseInput(corpus, ks),
+            topKOn,
+            maxScoresPerChunk: rowsPerBlock * corpusSize,
+          });
+          const where = `${topKOn}, ${rowsPerBlock} rows per block`;
+          expect(Array.from(result.topLists?.users ?? []), where).toEqual(expected.users);
+          expect(Array.from(result.topLists?.items ?? []), where).toEqual(expected.topLists);
+          for (const key of Object.keys(expected.metrics))
+            expect(result.metrics[key], `${key} (${where})`).toBeCloseTo(expected.metrics[key], 12);
+        }
+      }
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('gives the same result through the asynchronous reader', async () => {
+    for (const topKOn of ['host', 'device'] as const) {
+      const input = { ...baseInput(null, [6]), topKOn, maxScoresPerChunk: 5 * numItems };
+      const sync = evaluateRetrieval(input);
+      const async = await evaluateRetrievalAsync(input);
+      expect(async.metrics).toEqual(sync.metrics);
+      expect(Array.from(async.topLists?.items ?? [])).toEqual(Array.from(sync.topLists?.items ?? []));
+    }
+  });
+
+  it('selects on the host when a vector is not finite (NaN scores are never selected)', () => {
+    const userVectors = Float32Array.from(data.userVectors);
+    userVectors[2 * dim] = Number.NaN; // user 2: every score NaN, so an empty list
+    const input = { ...baseInput(null, [6]), userVectors };
+    const device = evaluateRetrieval({ ...input, topKOn: 'device' });
+    const host = evaluateRetrieval({ ...input, topKOn: 'host' });
+    expect(device.metrics).toEqual(host.metrics);
+    const users = Array.from(host.topLists?.users ?? []);
+    const row = users.indexOf(2);
+    expect(row).toBeGreaterThanOrEqual(0);
+    expect(Array.from(host.topLists?.items.subarray(row * 6, row * 6 + 6) ?? [])).toEqual([
+      -1, -1, -1, -1, -1, -1,
+    ]);
+    expect(Array.from(device.topLists?.items ?? [])).toEqual(Array.from(host.topLists?.items ?? []));
+  });
+
+  it('asks for ground truth block by block, so only one block of lists is held', () => {
+    const read = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+    const readsWhenAsked: number[] = [];
+    try {
+      evaluateRetrieval({
+        ...baseInput(null, [3]),
+        groundTruthPositives: (u) => {
+          readsWhenAsked.push(read.mock.calls.length);
+          return Int32Array.from(data.gtByUser[u] ?? []);
+        },
+        topKOn: 'host',
+        maxScoresPerChunk: 2 * numItems, // two users per block
+      });
+    } finally {
+      read.mockRestore();
+    }
+    // Every user is asked once, in order; by the last one most blocks have been read already.
+    expect(readsWhenAsked).toHaveLength(numUsers);
+    expect(readsWhenAsked[numUsers - 1]).toBeGreaterThanOrEqual(10);
+  });
+
+  it('frees its tensors when reading a block fails', () => {
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const read = vi.spyOn(tf.Tensor.prototype, 'dataSync').mockImplementation(() => {
+      if (++calls === 2) throw new Error('device lost');
+      return new Float32Array(4 * numItems);
+    });
+    try {
+      for (const topKOn of ['host', 'device'] as const) {
+        calls = 0;
+        expect(() =>
+          evaluateRetrieval({ ...baseInput(null, [3]), topKOn, maxScoresPerChunk: 4 * numItems }),
+        ).toThrow(/device lost/);
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    } finally {
+      read.mockRestore();
+    }
+  });
+
+  it('takes the top K on the device by default except on the cpu backend', () => {
+    expect(retrievalTopKPlace('auto')).toBe(backend === 'cpu' ? 'host' : 'device');
+    expect(retrievalTopKPlace('host')).toBe('host');
+    expect(retrievalTopKPlace('device')).toBe('device');
   });
 });

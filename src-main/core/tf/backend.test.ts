@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../contract/api';
-import { type BackendLoaders, chooseBackend, initBackend } from './backend';
+import {
+  type BackendLoaders,
+  type VulkanProbe,
+  chooseBackend,
+  initBackend,
+  vulkanLoaderFound,
+} from './backend';
 
 /** Loaders that succeed for the named backends and fail for the others, recording calls. */
 function fakeLoaders(working: BackendName[]): { loaders: BackendLoaders; calls: BackendName[] } {
@@ -66,10 +72,42 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(result.device).toMatch(/^WebAssembly( SIMD)?, \d+ threads?$/);
     expect(result.notes[0]).toMatch(/^tensorflow unavailable \(.*tfjs-node-gpu/);
-    expect(result.notes[1]).toMatch(/^webgpu unavailable/);
+    // Installed or not, the webgpu backend cannot start without a GPU: one line saying why.
+    expect(result.notes[1]).toMatch(
+      /^webgpu unavailable \((webgpu is not installed|Dawn needs the Vulkan loader|no WebGPU adapter found)/,
+    );
     for (const note of result.notes) expect(note).not.toContain('\n');
     const cpu = await initBackend('cpu');
     expect(cpu).toEqual({ backend: 'cpu', device: 'JavaScript (CPU)', notes: [] });
     expect(tf.getBackend()).toBe('cpu');
+  });
+});
+
+describe('vulkanLoaderFound', () => {
+  const probe = (over: Partial<VulkanProbe>): VulkanProbe => ({
+    platform: 'linux',
+    libraryPath: undefined,
+    exists: () => false,
+    linkerCache: () => null,
+    ...over,
+  });
+
+  it('finds libvulkan.so.1 on LD_LIBRARY_PATH, in a standard folder or in the linker cache', () => {
+    expect(vulkanLoaderFound(probe({}))).toBe(false);
+    expect(
+      vulkanLoaderFound(
+        probe({ libraryPath: '/opt/vk/lib:', exists: (p) => p === '/opt/vk/lib/libvulkan.so.1' }),
+      ),
+    ).toBe(true);
+    expect(
+      vulkanLoaderFound(probe({ exists: (p) => p === '/usr/lib/x86_64-linux-gnu/libvulkan.so.1' })),
+    ).toBe(true);
+    expect(
+      vulkanLoaderFound(probe({ linkerCache: () => 'ld.so-1.7.0\0libvulkan.so.1\0/usr/lib/libvulkan.so.1' })),
+    ).toBe(true);
+    expect(vulkanLoaderFound(probe({ linkerCache: () => 'libc.so.6 libm.so.6' }))).toBe(false);
+    // Other platforms have their own graphics APIs (Metal, D3D12).
+    expect(vulkanLoaderFound(probe({ platform: 'darwin' }))).toBe(true);
+    expect(vulkanLoaderFound(probe({ platform: 'win32' }))).toBe(true);
   });
 });

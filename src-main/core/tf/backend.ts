@@ -113,10 +113,64 @@ interface GpuLike {
   requestAdapter(options?: unknown): Promise<GpuAdapterLike | null>;
 }
 
+/** Where and how the Vulkan loader is looked for (injectable for tests). */
+export interface VulkanProbe {
+  platform: string;
+  /** LD_LIBRARY_PATH */
+  libraryPath: string | undefined;
+  exists: (path: string) => boolean;
+  /** The dynamic linker's cache (/etc/ld.so.cache), or null when unreadable. */
+  linkerCache: () => string | null;
+}
+
+const VULKAN_LOADER = 'libvulkan.so.1';
+const STANDARD_LIBRARY_DIRS = [
+  '/lib',
+  '/usr/lib',
+  '/lib64',
+  '/usr/lib64',
+  '/usr/local/lib',
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib/aarch64-linux-gnu',
+  '/usr/lib/aarch64-linux-gnu',
+];
+
+/**
+ * Whether Dawn can load the Vulkan loader on Linux (other platforms: true, Dawn uses Metal or
+ * D3D there). Without it Dawn finds no adapter anyway, after printing a multi-line warning of
+ * its own; checking first keeps the fallback note to one line and skips loading Dawn.
+ */
+export function vulkanLoaderFound(probe: VulkanProbe): boolean {
+  if (probe.platform !== 'linux') return true;
+  const dirs = [...(probe.libraryPath ?? '').split(':').filter((d) => d !== ''), ...STANDARD_LIBRARY_DIRS];
+  if (dirs.some((dir) => probe.exists(`${dir}/${VULKAN_LOADER}`))) return true;
+  return probe.linkerCache()?.includes(VULKAN_LOADER) ?? false;
+}
+
+async function nodeVulkanProbe(): Promise<VulkanProbe> {
+  const fs = await import('node:fs');
+  return {
+    platform: process.platform,
+    libraryPath: process.env.LD_LIBRARY_PATH,
+    exists: (path) => fs.existsSync(path),
+    linkerCache: () => {
+      try {
+        return fs.readFileSync('/etc/ld.so.cache', 'latin1');
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
 async function loadWebgpu(): Promise<string> {
   const globalScope = globalThis as { navigator?: { gpu?: unknown } };
   if (!globalScope.navigator?.gpu) {
     const dawn = await importOptional('webgpu');
+    // Importing is silent; Dawn's search for adapters is where a missing loader gets noisy.
+    if (!vulkanLoaderFound(await nodeVulkanProbe()))
+      throw new Error(`Dawn needs the Vulkan loader (${VULKAN_LOADER}), which is not installed`);
     const create = dawn.create;
     if (typeof create !== 'function') throw new Error('the webgpu package has no create()');
     // The backend package looks for WebGPU globals (GPUBufferUsage, ...) when it loads.
