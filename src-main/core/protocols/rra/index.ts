@@ -1,19 +1,462 @@
 /**
- * RRA (KDD 2023) testbed, being written: without methods it stays out of the registry's lists.
+ * RRA (KDD 2023) testbed: retrieval and ranking alignment for unfamiliar recommendation.
+ *
+ * Job: data (impression log with request-level candidate sets, data.ts; last day = test) ->
+ * production ranking model (trained once per dataset and seed in a worker, cached as scores:
+ * it fixes the ranking order NKTD compares with, and is the pre-trained teacher of offline
+ * distillation) -> the method's training (train.ts, plan from methods.ts) -> evaluation on the
+ * test day (metrics.ts): Recall@K, WRecall@K and NKTD@N as the paper defines them, plus
+ * ground-truth recall on simulated data.
+ *
+ * The paper's NKTD compares retrieval with "the ranking model"; at serving time RRA runs only the
+ * retrieval part (Figure 2) and the online ranking is the production model, so every method is
+ * compared with the same, separately trained production ranking model (own embeddings and
+ * bottom, ProdModel-like MMoE + product features whatever the retrieval architecture, Eq. 1-2 on
+ * the training impressions), ordering by rankingWCtr * s_ctr + (1 - rankingWCtr) * s_dwm.
  */
-import type { ProtocolModule } from '../types';
+import type { ExperimentSpec, MetricColumn, SimulatorParams } from '../../../contract/api';
+import { trainingView } from '../../data/dataset';
+import { resolveSimulatorParams } from '../../data/simulator';
+import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import { createRng } from '../../random';
+import type { ProtocolJobContext, ProtocolModule } from '../types';
+import {
+  type RraLog,
+  type RraSplit,
+  type RraTruth,
+  describeLog,
+  logFromExposures,
+  simulateRraLog,
+  splitRequests,
+} from './data';
+import { fuseUserEmbeddings } from './losses';
+import { RRA_METHODS, RRA_METHOD_IDS, planOf } from './methods';
+import { addRecall, expectedRecall, newRecallAccumulator, nktd, recallOf } from './metrics';
+import { impressionLogQ } from './negatives';
+import { RRA_PROTOCOL_PARAMS, type RraSettings, resolveRraSettings } from './settings';
+import {
+  LOSS_CURVE_NAMES,
+  LOSS_TERMS,
+  type LossTerm,
+  RraTrainer,
+  type TrainingPlan,
+  dwmScale,
+} from './train';
+
+const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day)';
+const PAPER_GROUP_STORED = 'Exposure log (test day)';
+const GROUND_TRUTH_GROUP = 'Ground truth';
+/** Streams of the job seed: the production ranking model, the method's model, its shuffling and sampling. */
+const PRODUCTION_STREAM = 0x50524f44;
+const MODEL_STREAM = 1;
+const SHUFFLE_STREAM = 2;
+const SAMPLING_STREAM = 3;
+/** Seed of the candidates sampled for stored logs (fixed: the same sets for every method and seed). */
+const STORED_CANDIDATE_SEED = 0x52524143;
+/** Share of the training progress given to the production ranking model when it is trained. */
+const PRODUCTION_PROGRESS_SHARE = 0.3;
+
+export function metricKeys(settings: Pick<RraSettings, 'recallK' | 'nktdN'>): {
+  recall: string;
+  wRecall: string;
+  nktd: string;
+  gtRecall: string;
+  gtWRecall: string;
+} {
+  return {
+    recall: `Recall@${settings.recallK}`,
+    wRecall: `WRecall@${settings.recallK}`,
+    nktd: `NKTD@${settings.nktdN}`,
+    gtRecall: `GT-Recall@${settings.recallK}`,
+    gtWRecall: `GT-WRecall@${settings.recallK}`,
+  };
+}
+
+interface RraData {
+  log: RraLog;
+  split: RraSplit;
+  truth: RraTruth | null;
+}
+
+let dataCache: { key: string; data: RraData } | null = null;
+
+/** The job's log, split and (simulated) truth; the last one is kept per worker. */
+export function buildRraData(ctx: ProtocolJobContext, settings: RraSettings): RraData {
+  const source = ctx.request.dataset;
+  const dayLength = ctx.request.spec.evaluation.dayLength ?? 86_400;
+  const key = JSON.stringify({ source, settings, dayLength });
+  if (dataCache && dataCache.key === key) return dataCache.data;
+  let data: RraData;
+  if (source.kind === 'simulated') {
+    const sim: SimulatorParams = resolveSimulatorParams(source.params);
+    const { log, truth } = simulateRraLog(ctx.materializeDataset(), sim, settings);
+    data = { log, split: splitRequests(log), truth };
+  } else {
+    const dataset = trainingView(ctx.materializeDataset());
+    const log = logFromExposures(dataset, settings, dayLength, createRng(STORED_CANDIDATE_SEED));
+    data = { log, split: splitRequests(log), truth: null };
+  }
+  dataCache = { key, data };
+  return data;
+}
+
+/** What the production ranking model leaves behind (plain arrays: no tensors outlive a job). */
+interface ProductionRanking {
+  /** Fused ranking score per test request, aligned with its candidates (index = position in split.test). */
+  testScores: Float32Array[];
+  /** sigmoid(s_ctr), sigmoid(s_dwm) per impression of the log (training requests only; 0 elsewhere). */
+  teacher: { ctr: Float32Array; dwm: Float32Array };
+}
+
+let productionCache: { key: string; ranking: ProductionRanking } | null = null;
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+type Emit = ProtocolJobContext['emit'];
+
+/** An emitter mapping 'train' progress fractions into [start, start + share]. */
+function scaledProgress(emit: Emit, start: number, share: number, keepCurves: boolean): Emit {
+  return (event) => {
+    if (event.type === 'progress') emit({ ...event, fraction: start + share * event.fraction });
+    else if (event.type !== 'curve' || keepCurves) emit(event);
+  };
+}
+
+async function trainPlan(
+  ctx: ProtocolJobContext,
+  emit: Emit,
+  data: RraData,
+  plan: TrainingPlan,
+  settings: RraSettings,
+  seedStream: number,
+  label: string,
+  curvePrefix: string,
+): Promise<RraTrainer> {
+  const { log, split } = data;
+  const training = ctx.request.spec.training;
+  const rng = createRng(ctx.request.seed).fork(seedStream);
+  const examples =
+    plan.samples.kind === 'corpus-negatives' ? withClicks(log, split.train) : Int32Array.from(split.train);
+  const negatives =
+    plan.negatives.strategy === 'BNC'
+      ? { ...plan.negatives, logQ: impressionLogQ(log, split.train) }
+      : plan.negatives;
+  const trainer = new RraTrainer(
+    log,
+    { ...plan, negatives },
+    {
+      numItems: log.numItems,
+      learningRate: training.learningRate,
+      embeddingDim: training.embeddingDim,
+      architecture: settings.architecture,
+      experts: settings.experts,
+      rng: rng.fork(MODEL_STREAM),
+    },
+    dwmScale(log, split.train),
+    rng.fork(SAMPLING_STREAM),
+  );
+  try {
+    const active = LOSS_TERMS.filter((t) => plan.losses[t]);
+    const sums = new Map<LossTerm, number>();
+    let count = 0;
+    await runEpochs({
+      ctx: { emit, signal: ctx.signal },
+      label,
+      examples,
+      epochs: training.epochs,
+      batchSize: training.batchSize,
+      shuffle: rng.fork(SHUFFLE_STREAM),
+      lossCurve: `${curvePrefix}/L_total`,
+      step: (batch) => {
+        const losses = trainer.step(batch);
+        for (const t of active) sums.set(t, (sums.get(t) ?? 0) + losses[t] * batch.length);
+        count += batch.length;
+        return losses.total;
+      },
+      afterEpoch: () => {
+        const out: Record<string, number> = {};
+        for (const t of active) out[`${curvePrefix}/${LOSS_CURVE_NAMES[t]}`] = (sums.get(t) ?? 0) / count;
+        sums.clear();
+        count = 0;
+        return out;
+      },
+    });
+    return trainer;
+  } catch (error) {
+    trainer.dispose();
+    throw error;
+  }
+}
+
+function withClicks(log: RraLog, requests: Int32Array): Int32Array {
+  return requests.filter((r) => {
+    for (let k = log.impressionOffsets[r]; k < log.impressionOffsets[r + 1]; k++)
+      if (log.impressionClick[k]) return true;
+    return false;
+  });
+}
+
+function candidatesOf(log: RraLog, request: number): Int32Array {
+  return log.candidateItems.subarray(log.candidateOffsets[request], log.candidateOffsets[request + 1]);
+}
+
+function impressionsOf(log: RraLog, request: number): Int32Array {
+  return log.impressionItem.subarray(log.impressionOffsets[request], log.impressionOffsets[request + 1]);
+}
+
+/** Trains (or reuses) the production ranking model of this dataset and seed. */
+async function productionRanking(
+  ctx: ProtocolJobContext,
+  data: RraData,
+  settings: RraSettings,
+  emit: Emit,
+): Promise<{ ranking: ProductionRanking; trained: boolean }> {
+  const key = JSON.stringify({
+    source: ctx.request.dataset,
+    dayLength: ctx.request.spec.evaluation.dayLength ?? 86_400,
+    settings,
+    training: ctx.request.spec.training,
+    seed: ctx.request.seed,
+  });
+  if (productionCache && productionCache.key === key)
+    return { ranking: productionCache.ranking, trained: false };
+  const { log, split } = data;
+  const plan: TrainingPlan = {
+    losses: {
+      clsCtr: false,
+      clsDwm: false,
+      rankCtr: true,
+      rankDwm: true,
+      maskCtr: false,
+      maskDwm: false,
+      kdCtr: false,
+      kdDwm: false,
+    },
+    wCtr: 0,
+    wServe: 0.5,
+    negatives: { strategy: 'AN', randomNegatives: 0, hardFrom: 1, hardTo: 1 },
+    retrieval: false,
+    ranking: 'separate',
+    samples: { kind: 'impressions' },
+  };
+  // The production ranking is the complex model whatever the retrieval architecture (Sec. 1, 5.1.4).
+  const trainer = await trainPlan(
+    ctx,
+    emit,
+    data,
+    plan,
+    { ...settings, architecture: 'prod' },
+    PRODUCTION_STREAM,
+    'Production ranking model',
+    'production-ranking',
+  );
+  try {
+    const w = settings.rankingWCtr;
+    const test = trainer.rankingScores(split.test, (b) => candidatesOf(log, split.test[b]));
+    const testScores = test.map(({ ctr, dwm }) => Float32Array.from(ctr, (c, k) => w * c + (1 - w) * dwm[k]));
+    const teacher = {
+      ctr: new Float32Array(log.impressionItem.length),
+      dwm: new Float32Array(log.impressionItem.length),
+    };
+    const train = trainer.rankingScores(split.train, (b) => impressionsOf(log, split.train[b]), 64);
+    split.train.forEach((r, b) => {
+      const start = log.impressionOffsets[r];
+      train[b].ctr.forEach((s, k) => (teacher.ctr[start + k] = sigmoid(s)));
+      train[b].dwm.forEach((s, k) => (teacher.dwm[start + k] = sigmoid(s)));
+    });
+    const ranking = { testScores, teacher };
+    productionCache = { key, ranking };
+    return { ranking, trained: true };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function evaluate(
+  trainer: RraTrainer,
+  data: RraData,
+  production: ProductionRanking,
+  settings: RraSettings,
+  wServe: number,
+): Record<string, number> {
+  const { log, split, truth } = data;
+  const keys = metricKeys(settings);
+  const users = trainer.userEmbeddings(split.test);
+  const serve = fuseUserEmbeddings(users.ctr, users.dwm, wServe);
+  const shows = trainer.showEmbeddings();
+  const dim = users.dim;
+  const recall = newRecallAccumulator();
+  let nktdSum = 0;
+  let gtRecall = 0;
+  let gtWRecall = 0;
+  split.test.forEach((r, b) => {
+    const candidates = candidatesOf(log, r);
+    const scores = new Float32Array(candidates.length);
+    for (let c = 0; c < candidates.length; c++) {
+      let s = 0;
+      const at = candidates[c] * dim;
+      for (let k = 0; k < dim; k++) s += serve[b * dim + k] * shows[at + k];
+      scores[c] = s;
+    }
+    const clicked: number[] = [];
+    const clickedDwm: number[] = [];
+    for (let k = log.impressionOffsets[r]; k < log.impressionOffsets[r + 1]; k++) {
+      if (log.impressionClick[k] === 1) {
+        clicked.push(log.impressionItem[k]);
+        clickedDwm.push(log.impressionDwm[k]);
+      }
+    }
+    addRecall(recall, candidates, scores, settings.recallK, clicked, clickedDwm);
+    nktdSum += nktd(scores, production.testScores[b], settings.nktdN);
+    if (truth) {
+      const offset = truth.offset[r];
+      if (offset < 0) throw new Error(`RRA: test request ${r} has no ground truth`);
+      const p = truth.clickProb.subarray(offset, offset + candidates.length);
+      const m = truth.expectedDwm.subarray(offset, offset + candidates.length);
+      gtRecall += expectedRecall(scores, p, settings.recallK);
+      gtWRecall += expectedRecall(
+        scores,
+        Float32Array.from(p, (x, k) => x * m[k]),
+        settings.recallK,
+      );
+    }
+  });
+  const { recall: r, wRecall } = recallOf(recall);
+  const out: Record<string, number> = {
+    [keys.recall]: r,
+    [keys.wRecall]: wRecall,
+    [keys.nktd]: nktdSum / split.test.length,
+  };
+  if (truth) {
+    out[keys.gtRecall] = gtRecall / split.test.length;
+    out[keys.gtWRecall] = gtWRecall / split.test.length;
+  }
+  return out;
+}
+
+async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
+  const settings = resolveRraSettings(ctx.protocolParams);
+  const methodId = ctx.request.method.id;
+  const { plan, needsTeacher, wServe } = planOf(methodId, ctx.params);
+  const log = (message: string): void => ctx.emit({ type: 'log', level: 'info', message });
+  ctx.emit({
+    type: 'progress',
+    phase: 'data',
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    stepsPerEpoch: 0,
+    loss: null,
+    samplesPerSecond: null,
+    fraction: 0,
+  });
+  const data = await ctx.timed('data', () => buildRraData(ctx, settings));
+  for (const r of data.split.test) {
+    if (data.log.candidateOffsets[r + 1] - data.log.candidateOffsets[r] < settings.nktdN) {
+      throw new Error(
+        `protocolParams.nktdN: test request ${r} has only ${data.log.candidateOffsets[r + 1] - data.log.candidateOffsets[r]} ` +
+          `candidates, fewer than N = ${settings.nktdN}`,
+      );
+    }
+  }
+  let clicks = 0;
+  for (let k = 0; k < data.log.impressionClick.length; k++) clicks += data.log.impressionClick[k];
+  ctx.emit({
+    type: 'dataset',
+    name: data.log.name,
+    users: data.log.numUsers,
+    items: data.log.numItems,
+    interactions: data.log.impressionItem.length,
+    positives: clicks,
+    hasGroundTruth: data.truth !== null,
+  });
+  log(describeLog(data.log, data.split));
+  throwIfCancelled(ctx.signal);
+
+  let trainer: RraTrainer | null = null;
+  try {
+    const { production, trainedShare } = await ctx.timed('ranking', async () => {
+      const result = await productionRanking(
+        ctx,
+        data,
+        settings,
+        scaledProgress(ctx.emit, 0, PRODUCTION_PROGRESS_SHARE, false),
+      );
+      log(
+        result.trained
+          ? 'Trained the production ranking model (Eq. 1-2, own embeddings): the ranking order of NKTD and the offline teacher.'
+          : 'Reused the production ranking model of this dataset and seed.',
+      );
+      return { production: result.ranking, trainedShare: result.trained ? PRODUCTION_PROGRESS_SHARE : 0 };
+    });
+    throwIfCancelled(ctx.signal);
+    const fullPlan: TrainingPlan = needsTeacher ? { ...plan, teacher: production.teacher } : plan;
+    const method = RRA_METHODS.find((m) => m.id === methodId);
+    trainer = await ctx.timed('train', () =>
+      trainPlan(
+        ctx,
+        scaledProgress(ctx.emit, trainedShare, 1 - trainedShare, true),
+        data,
+        fullPlan,
+        settings,
+        0,
+        method?.name ?? methodId,
+        methodId,
+      ),
+    );
+    throwIfCancelled(ctx.signal);
+    const done = trainer;
+    return await ctx.timed('eval', () => evaluate(done, data, production, settings, wServe));
+  } finally {
+    trainer?.dispose();
+  }
+}
 
 export const rraProtocol: ProtocolModule = {
   descriptor: {
     id: 'rra',
     name: 'RRA retrieval-ranking alignment',
     paper: 'RRA (KDD 2023)',
-    summary: '',
-    params: [],
-    methods: [],
+    summary:
+      'Impression log of a long-video "For You" collection with request-level candidate sets, clicks and ' +
+      'discovery-induced watching minutes (DWM); the last day is the test set. Retrieval models (with or ' +
+      'without a synchronously trained ranking model) are scored by Recall@K and DWM-weighted WRecall@K of the ' +
+      "test clicks within each request's candidate set, and by NKTD@N against the production ranking order. " +
+      'A training batch is a number of requests; the bundled specs use 128 requests, Adagrad lr 0.15, 5 epochs.',
+    params: RRA_PROTOCOL_PARAMS,
+    methods: RRA_METHOD_IDS,
   },
-  methods: [],
-  columns: () => [],
-  caption: () => '',
-  runJob: () => Promise.reject(new Error('The RRA protocol is not available yet.')),
+  methods: RRA_METHODS,
+  columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
+    const settings = resolveRraSettings(spec.protocolParams ?? {});
+    const keys = metricKeys(settings);
+    const group = spec.dataset.kind === 'simulated' ? PAPER_GROUP_SIMULATED : PAPER_GROUP_STORED;
+    const columns: MetricColumn[] = [
+      { key: keys.recall, group, higherIsBetter: true },
+      { key: keys.wRecall, group, higherIsBetter: true },
+      { key: keys.nktd, group, higherIsBetter: false },
+    ];
+    if (hasGroundTruth) {
+      columns.push(
+        { key: keys.gtRecall, group: GROUND_TRUTH_GROUP, higherIsBetter: true },
+        { key: keys.gtWRecall, group: GROUND_TRUTH_GROUP, higherIsBetter: true },
+      );
+    }
+    return columns;
+  },
+  caption(spec: ExperimentSpec): string {
+    const settings = resolveRraSettings(spec.protocolParams ?? {});
+    const k = settings.recallK;
+    return (
+      `Recall@${k} and WRecall@${k} (DWM-weighted) of the test day's clicks within each request's ` +
+      `${settings.candidates}-show candidate set, NKTD@${settings.nktdN} (lower = retrieval order closer to ` +
+      `the production ranking), ${settings.architecture === 'prod' ? `ProdModel-like architecture (MMoE, ${settings.experts} experts)` : 'BaseModel architecture (MLP)'}; ` +
+      (spec.dataset.kind === 'simulated'
+        ? 'simulated long-video impression log; GT columns: expected share of would-be clicks (and DWM) kept'
+        : 'impressions derived from the stored exposure log (requests = user-days)')
+    );
+  },
+  runJob: runRraJob,
 };

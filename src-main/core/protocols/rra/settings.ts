@@ -1,0 +1,260 @@
+/**
+ * The RRA testbed's own settings (ProtocolDescriptor.params) and a small resolver that fills
+ * defaults and checks values, for contexts whose parameters were not resolved by runJob (tests).
+ *
+ * Paper defaults (RRA, KDD 2023, Sec. 5.1.2): Recall@100, WRecall@100 and NKTD@300; behaviour
+ * sequence length l = 100 (Sec. 4.2.1). The simulated log's sizes are scaled down so one job runs
+ * in well under a minute on two CPU cores.
+ */
+import type { ParamSpec, ParamValues } from '../../../contract/api';
+
+export type Architecture = 'base' | 'prod';
+
+export interface RraSettings {
+  /** Simulated data: users and shows of the simulator's world that the log uses (the first ones). */
+  users: number;
+  shows: number;
+  /** Candidate set size per request (the set the retrieval model scores, Sec. 3's item set I). */
+  candidates: number;
+  /** Requests per user in the simulated log. */
+  requestsPerUser: number;
+  /** Days of the simulated log; the last one is the test day. */
+  days: number;
+  /** Most recent watched shows pooled into the user representation (paper: l = 100). */
+  historyLength: number;
+  /** K of Recall@K and WRecall@K (paper: 100). */
+  recallK: number;
+  /** N of NKTD@N (paper: 300). */
+  nktdN: number;
+  /** The production ranking's mixing weight of its CTR and DWM logits (the order NKTD compares). */
+  rankingWCtr: number;
+  /** 'base': MLP top layers (the paper's BaseModel); 'prod': MMoE + product features (ProdModel-like). */
+  architecture: Architecture;
+  /** MMoE experts of the 'prod' architecture. */
+  experts: number;
+}
+
+export const RRA_PROTOCOL_PARAMS: ParamSpec[] = [
+  {
+    kind: 'number',
+    key: 'users',
+    label: 'Users (simulated)',
+    help:
+      "Simulated data: the first this many users of the simulator's world send requests (its users are " +
+      'exchangeable, so this is a random subset); keeps a job near a minute on two cores.',
+    default: 600,
+    min: 10,
+    max: 1_000_000,
+    step: 10,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'shows',
+    label: 'Shows (simulated)',
+    help:
+      "Simulated data: the corpus is the first this many shows of the simulator's world (exchangeable too). " +
+      'Every training step scores the whole corpus, so its size sets the cost.',
+    default: 600,
+    min: 20,
+    max: 1_000_000,
+    step: 10,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'candidates',
+    label: 'Candidate set size',
+    help:
+      'Shows the retrieval model scores per request (simulated: the logging retrieval stage output drawn ' +
+      "from the user's unwatched shows; stored data: the request's impressions plus sampled unexposed " +
+      'shows). Must exceed K and be at least N.',
+    default: 400,
+    min: 10,
+    max: 100_000,
+    step: 10,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'requestsPerUser',
+    label: 'Requests per user',
+    help: 'Simulated data: requests each user sends over the log (each impresses exposedPerRequest shows).',
+    default: 8,
+    min: 2,
+    max: 1000,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'days',
+    label: 'Days',
+    help: 'Simulated data: days the requests spread over; the last day is the test set (global time split).',
+    default: 8,
+    min: 2,
+    max: 365,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'historyLength',
+    label: 'History length l',
+    help: 'Most recent watched shows pooled into the user representation (paper: 100).',
+    default: 20,
+    min: 1,
+    max: 1000,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'recallK',
+    label: 'K of Recall@K',
+    help: 'Cut-off of Recall@K and WRecall@K (paper: 100).',
+    default: 100,
+    min: 1,
+    max: 10_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'nktdN',
+    label: 'N of NKTD@N',
+    help: "Length of the retrieval's top list whose order NKTD compares with the ranking's (paper: 300).",
+    default: 300,
+    min: 2,
+    max: 10_000,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'number',
+    key: 'rankingWCtr',
+    label: 'Ranking fusion weight',
+    help:
+      "Weight of the production ranking model's CTR logit against its DWM logit in the order NKTD " +
+      'compares (the ranking stage sorts by a mixed formulation, Sec. 3).',
+    default: 0.5,
+    min: 0,
+    max: 1,
+    step: 0.05,
+    integer: false,
+  },
+  {
+    kind: 'choice',
+    key: 'architecture',
+    label: 'Architecture',
+    help:
+      'BaseModel: MLP top layers, no product features (YouTube-DNN-like, Sec. 5.1.4). ProdModel-like: ' +
+      'MMoE top layers and product features in ranking (self-attention replaced by pooling).',
+    default: 'prod',
+    options: [
+      { value: 'base', label: 'BaseModel (MLP)' },
+      { value: 'prod', label: 'ProdModel-like (MMoE + PNN)' },
+    ],
+  },
+  {
+    kind: 'number',
+    key: 'experts',
+    label: 'MMoE experts',
+    help: "Experts of the ProdModel-like architecture's MMoE layers.",
+    default: 3,
+    min: 1,
+    max: 16,
+    step: 1,
+    integer: true,
+  },
+];
+
+/**
+ * Fills defaults and checks every declared value; unknown keys and bad values throw an Error
+ * naming `<path>.<key>`.
+ */
+export function resolveParams(declared: readonly ParamSpec[], given: ParamValues, path: string): ParamValues {
+  for (const key of Object.keys(given)) {
+    if (!declared.some((p) => p.key === key)) {
+      throw new Error(
+        `${path}.${key}: unknown parameter; expected one of ${declared.map((p) => p.key).join(', ')}`,
+      );
+    }
+  }
+  const out: ParamValues = {};
+  for (const p of declared) {
+    const value = given[p.key];
+    if (value === undefined) {
+      out[p.key] = p.default;
+      continue;
+    }
+    if (p.kind === 'number') {
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < p.min || value > p.max) {
+        throw new Error(
+          `${path}.${p.key}: must be a number in [${p.min}, ${p.max}], got ${JSON.stringify(value)}`,
+        );
+      }
+      if (p.integer && !Number.isInteger(value)) {
+        throw new Error(`${path}.${p.key}: must be an integer, got ${value}`);
+      }
+    } else if (p.kind === 'choice') {
+      if (typeof value !== 'string' || !p.options.some((o) => o.value === value)) {
+        throw new Error(
+          `${path}.${p.key}: must be one of ${p.options.map((o) => o.value).join(', ')}, got ${JSON.stringify(value)}`,
+        );
+      }
+    } else if (typeof value !== 'boolean') {
+      throw new Error(`${path}.${p.key}: must be true or false, got ${JSON.stringify(value)}`);
+    }
+    out[p.key] = value;
+  }
+  return out;
+}
+
+export function numberParam(values: ParamValues, key: string): number {
+  const v = values[key];
+  if (typeof v !== 'number') throw new Error(`parameter ${key} is not a number`);
+  return v;
+}
+
+export function booleanParam(values: ParamValues, key: string): boolean {
+  const v = values[key];
+  if (typeof v !== 'boolean') throw new Error(`parameter ${key} is not a boolean`);
+  return v;
+}
+
+export function stringParam(values: ParamValues, key: string): string {
+  const v = values[key];
+  if (typeof v !== 'string') throw new Error(`parameter ${key} is not a string`);
+  return v;
+}
+
+export function resolveRraSettings(protocolParams: ParamValues): RraSettings {
+  const v = resolveParams(RRA_PROTOCOL_PARAMS, protocolParams, 'protocolParams');
+  const settings: RraSettings = {
+    users: numberParam(v, 'users'),
+    shows: numberParam(v, 'shows'),
+    candidates: numberParam(v, 'candidates'),
+    requestsPerUser: numberParam(v, 'requestsPerUser'),
+    days: numberParam(v, 'days'),
+    historyLength: numberParam(v, 'historyLength'),
+    recallK: numberParam(v, 'recallK'),
+    nktdN: numberParam(v, 'nktdN'),
+    rankingWCtr: numberParam(v, 'rankingWCtr'),
+    architecture: stringParam(v, 'architecture') === 'base' ? 'base' : 'prod',
+    experts: numberParam(v, 'experts'),
+  };
+  if (settings.recallK >= settings.candidates) {
+    throw new Error(
+      `protocolParams.recallK: K (${settings.recallK}) must be below the candidate set size ` +
+        `(protocolParams.candidates = ${settings.candidates}), or every clicked show would be recalled`,
+    );
+  }
+  if (settings.nktdN > settings.candidates) {
+    throw new Error(
+      `protocolParams.nktdN: N (${settings.nktdN}) must not exceed the candidate set size ` +
+        `(protocolParams.candidates = ${settings.candidates})`,
+    );
+  }
+  return settings;
+}
