@@ -89,6 +89,11 @@ export interface ProtocolDescriptor {
   params: ParamSpec[];
   /** Ids of the methods that run in it, in the paper's table order. */
   methods: string[];
+  /**
+   * The training settings its bundled specs use (the paper's where it gives them); the editor
+   * starts a draft switched to this testbed from them.
+   */
+  training: TrainingSpec;
 }
 
 /* ----------------------------------------------------------------------------------------------

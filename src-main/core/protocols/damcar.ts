@@ -16,4 +16,6 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
     'model re-ranks each top-K1 list for N/M/H@K2 (K2 = K1 / 10); ground truth on simulated data.',
   params: [],
   methods: listMethods().map((m) => m.id),
+  // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01, embeddings 128.
+  training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
 };

@@ -93,6 +93,7 @@ describe('switchProtocol', () => {
       },
     ],
     methods: ['rra-base', 'rra'],
+    training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
   };
 
   it("drops other protocols' rows, resets the settings and selects the paper's own method", () => {
@@ -103,6 +104,7 @@ describe('switchProtocol', () => {
     ]);
     expect(switched.protocol).toBe('rra');
     expect(switched.protocolParams).toEqual({ nktdN: 300 });
+    expect(switched.training).toEqual({ epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 });
     expect(switched.methods).toEqual([{ id: 'rra', params: { alpha: 0.5, mode: 'soft', norm: true } }]);
   });
 

@@ -210,8 +210,8 @@ export function protocolOfDraft(spec: Pick<ExperimentSpec, 'protocol'>): Protoco
 }
 
 /**
- * The draft switched to another paper's testbed: its settings reset to that protocol's defaults
- * and method rows of other protocols dropped (they would not validate); when none is left, the
+ * The draft switched to another paper's testbed: its settings and training reset to that
+ * protocol's defaults and method rows of other protocols dropped (they would not validate); when none is left, the
  * paper's own method (the one named like the protocol, else its last) is selected so it can run.
  */
 export function switchProtocol(
@@ -223,5 +223,11 @@ export function switchProtocol(
   const kept = spec.methods.filter((entry) => byId.get(entry.id)?.protocol === protocol.id);
   const own = protocol.methods.includes(protocol.id) ? protocol.id : protocol.methods.at(-1);
   const rows = kept.length > 0 || own === undefined ? kept : [withDefaults({ id: own }, byId.get(own))];
-  return { ...spec, protocol: protocol.id, protocolParams: defaultParams(protocol.params), methods: rows };
+  return {
+    ...spec,
+    protocol: protocol.id,
+    protocolParams: defaultParams(protocol.params),
+    methods: rows,
+    training: { ...protocol.training },
+  };
 }

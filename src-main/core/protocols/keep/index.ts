@@ -11,6 +11,7 @@ export const keepProtocol: ProtocolModule = {
     summary: '',
     params: [],
     methods: [],
+    training: { epochs: 2, batchSize: 512, learningRate: 0.05, embeddingDim: 16 },
   },
   methods: [],
   columns: () => [],

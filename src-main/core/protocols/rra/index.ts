@@ -427,6 +427,8 @@ export const rraProtocol: ProtocolModule = {
       'A training batch is a number of requests; the bundled specs use 128 requests, Adagrad lr 0.15, 5 epochs.',
     params: RRA_PROTOCOL_PARAMS,
     methods: RRA_METHOD_IDS,
+    // The settings of experiments/rra-*.json.
+    training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
   },
   methods: RRA_METHODS,
   columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {

@@ -114,6 +114,8 @@ export const ukdslProtocol: ProtocolModule = {
       'datasets: impressions = the exposure log, consideration data = sampled unexposed items, no ground truth.',
     params: PROTOCOL_PARAMS,
     methods: UKDSL_METHODS.map((m) => m.id),
+    // The settings of experiments/ukdsl-*.json.
+    training: { epochs: 8, batchSize: 512, learningRate: 0.02, embeddingDim: 16 },
   },
   methods: UKDSL_METHODS,
   columns: ukdslColumns,
