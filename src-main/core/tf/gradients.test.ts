@@ -204,3 +204,19 @@ describe('registered gradients', () => {
     checkGradients((t) => tf.logSoftmax(t), [spread([2, 4], 26)]);
   });
 });
+
+describe('GatherV2 gradient on wasm', () => {
+  it('sums the rows of repeated indices without UnsortedSegmentSum (which wasm lacks)', async () => {
+    await initBackend('wasm');
+    try {
+      const table = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2]);
+      const indices = tf.tensor1d([2, 0, 2], 'int32');
+      const weights = tf.tensor2d([1, 10, 100, 1000, 7, 70], [3, 2]);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, indices), weights)))(table);
+      // Row 2 is gathered twice: its gradient is the sum of both weight rows.
+      expect(Array.from(grad.dataSync())).toEqual([100, 1000, 0, 0, 8, 80]);
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+});

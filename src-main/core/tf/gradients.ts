@@ -422,11 +422,13 @@ const GRADIENTS: tf.GradConfig[] = [
             ...outer.map((_, i) => i),
             ...inner.map((_, i) => outer.length + 1 + i),
           ];
-          const summed = tf.unsortedSegmentSum(
-            tf.transpose(values, perm),
-            tf.reshape(indices, [indices.size]) as tf.Tensor1D,
+          // scatterND sums the rows of repeated indices; unlike UnsortedSegmentSum it has a wasm
+          // kernel, so gather's gradient works on every backend.
+          const rows = tf.transpose(values, perm);
+          const summed = tf.scatterND(tf.reshape(indices, [indices.size, 1]), rows, [
             x.shape[axis],
-          );
+            ...rows.shape.slice(1),
+          ]);
           return tf.transpose(summed, tf.backend_util.getUndoAxesPermutation(perm));
         },
         indices: () => tf.zeros(indices.shape, 'float32'),
