@@ -22,6 +22,7 @@ import type { DataSplit } from '../data/split';
 import type { JobEvent } from '../experiments/job';
 import { runEpochs } from '../methods/loop';
 import type { RankingScorer } from '../methods/types';
+import { rocAuc } from '../metrics/auc';
 import type { Rng } from '../random';
 import { DenseAdagrad } from '../tf/dense';
 import { EmbeddingTable } from '../tf/embedding';
@@ -377,35 +378,6 @@ export class CtrModel {
   }
 }
 
-/**
- * Area under the ROC curve: the probability that a random positive scores above a random
- * negative, ties counting one half (rank-sum form with average ranks). NaN without both classes.
- * @param scores [n]
- * @param labels [n] 0/1
- */
-export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  if (labels.length !== n) throw new Error(`rocAuc: ${n} scores but ${labels.length} labels`);
-  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => scores[a] - scores[b]);
-  let positives = 0;
-  let positiveRankSum = 0;
-  for (let start = 0; start < n;) {
-    let end = start;
-    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        positiveRankSum += averageRank;
-      }
-    }
-    start = end + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
 /** Mean BCE of logits against 0/1 labels, softplus(x) - x y evaluated stably. */
 function meanBceOfLogits(logits: Float32Array, labels: ArrayLike<number>): number {
   let sum = 0;
@@ -543,3 +515,5 @@ export async function trainRankingModel(
   }
   return asTrained(kind, model, validAuc);
 }
+
+export { rocAuc };

@@ -16,7 +16,7 @@
  *             most training exposures (ties by smaller id).
  * Lower bias values mean less popularity amplification; whether that is better is the trade-off.
  */
-import { rocAuc } from '../../models/ranking-model';
+import { rocAuc } from '../../metrics/auc';
 
 /** Rows grouped per user: the rows of user u are order[offsets[u] .. offsets[u + 1]). */
 export interface UserGroups {

@@ -11,30 +11,10 @@
  * (ties count one half), i.e. the AUC in expectation over the label draws, without their noise;
  * every user with at least two impressions counts.
  */
+import { rocAuc } from '../../metrics/auc';
 
 /** Mann-Whitney AUC of `scores` against 0/1 `labels` (ties: average rank); NaN without both classes. */
-export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const n = scores.length;
-  if (labels.length !== n) throw new Error(`auc: ${n} scores but ${labels.length} labels`);
-  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => scores[a] - scores[b]);
-  let positives = 0;
-  let rankSum = 0;
-  for (let start = 0; start < n;) {
-    let end = start;
-    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) {
-      if (labels[order[k]] === 1) {
-        positives++;
-        rankSum += averageRank;
-      }
-    }
-    start = end + 1;
-  }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
+export const auc: (scores: ArrayLike<number>, labels: ArrayLike<number>) => number = rocAuc;
 
 /** Row indices grouped by user, users in first-appearance order. */
 function rowsByUser(users: ArrayLike<number>): number[][] {

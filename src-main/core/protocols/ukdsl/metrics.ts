@@ -13,7 +13,7 @@
  * paper's cross-stage NE) or, on simulated data, the true probabilities (the expected NE over the
  * label draw). Lower is better; 1 is the NE of predicting the base rate everywhere.
  */
-import { rocAuc } from '../../models/ranking-model';
+import { rocAuc } from '../../metrics/auc';
 
 /** Predictions are clipped to [PROB_EPS, 1 - PROB_EPS] before the logs. */
 export const PROB_EPS = 1e-7;
