@@ -378,6 +378,7 @@ export async function runJob(
     log(
       `Running ${request.method.label} (seed ${request.seed}) in the ${protocolModule.descriptor.name} testbed.`,
     );
+    progress('data', 0);
     const metrics = await protocolModule.runJob({
       request,
       params,

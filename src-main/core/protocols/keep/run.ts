@@ -310,17 +310,6 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
   const params = ctx.params;
   const log = (message: string) => ctx.emit({ type: 'log', level: 'info', message });
 
-  ctx.emit({
-    type: 'progress',
-    phase: 'data',
-    epoch: 0,
-    epochs: 0,
-    step: 0,
-    stepsPerEpoch: 0,
-    loss: null,
-    samplesPerSecond: null,
-    fraction: 0,
-  });
   const data = await ctx.timed('data', () => buildKeepData(ctx));
   const total = data.superPretrain.user.length + data.superConcurrent.user.length;
   ctx.emit({

@@ -341,17 +341,6 @@ async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string, number
   const methodId = ctx.request.method.id;
   const { plan, needsTeacher, wServe } = planOf(methodId, ctx.params);
   const log = (message: string): void => ctx.emit({ type: 'log', level: 'info', message });
-  ctx.emit({
-    type: 'progress',
-    phase: 'data',
-    epoch: 0,
-    epochs: 0,
-    step: 0,
-    stepsPerEpoch: 0,
-    loss: null,
-    samplesPerSecond: null,
-    fraction: 0,
-  });
   const data = await ctx.timed('data', () => buildRraData(ctx, settings));
   for (const r of data.split.test) {
     if (data.log.candidateOffsets[r + 1] - data.log.candidateOffsets[r] < settings.nktdN) {

@@ -774,17 +774,6 @@ export async function runUkdslJob(ctx: ProtocolJobContext): Promise<Record<strin
     positives: clicks,
     hasGroundTruth: funnel.truth !== null,
   });
-  ctx.emit({
-    type: 'progress',
-    phase: 'data',
-    epoch: 0,
-    epochs: 0,
-    step: 0,
-    stepsPerEpoch: 0,
-    loss: null,
-    samplesPerSecond: null,
-    fraction: 1,
-  });
   throwIfCancelled(ctx.signal);
   return runOnFunnel(ctx, funnel, dataKeyOf(ctx));
 }
