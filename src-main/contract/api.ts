@@ -94,6 +94,11 @@ export interface ProtocolDescriptor {
    * starts a draft switched to this testbed from them.
    */
   training: TrainingSpec;
+  /**
+   * The `evaluation` settings it reads, so the editor shows only those: DAMCAR all three, CP2Rec
+   * the top-K cut-offs, the others none (their metrics' settings are protocol parameters).
+   */
+  evaluationSettings: ('retrievalK' | 'corpus' | 'split')[];
 }
 
 /* ----------------------------------------------------------------------------------------------

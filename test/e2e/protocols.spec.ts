@@ -22,6 +22,9 @@ test("another paper's testbed: the editor offers its methods and settings, and a
   expect(toggles.every((id) => id?.startsWith('method-toggle-ukdsl'))).toBe(true);
   await expect(page.getByTestId('protocol-param-poolSize')).toBeVisible();
   await expect(page.getByTestId('ranking-model')).toHaveCount(0);
+  // UKDSL reads no evaluation settings: the card is gone with the cascade's K, corpus and split.
+  await expect(page.getByTestId('eval-split')).toHaveCount(0);
+  await expect(page.getByTestId('eval-k')).toHaveCount(0);
 
   // The section 3.2 simulation needs no training: a quick run with the paper's table columns.
   await editor.methodToggle('ukdsl').uncheck();

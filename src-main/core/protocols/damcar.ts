@@ -18,4 +18,5 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   methods: listMethods().map((m) => m.id),
   // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01, embeddings 128.
   training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
+  evaluationSettings: ['retrievalK', 'corpus', 'split'],
 };

@@ -335,6 +335,7 @@ export const cp2recProtocol: ProtocolModule = {
     methods: CP2REC_METHOD_IDS,
     // The settings of experiments/cp2rec-*.json.
     training: { epochs: 3, batchSize: 256, learningRate: 0.05, embeddingDim: 16 },
+    evaluationSettings: ['retrievalK'],
   },
   methods: CP2REC_METHODS,
   columns,

@@ -174,6 +174,7 @@ export const keepProtocol: ProtocolModule = {
     methods: KEEP_METHODS.map((m) => m.id),
     // The settings of experiments/keep-*.json.
     training: { epochs: 2, batchSize: 512, learningRate: 0.05, embeddingDim: 16 },
+    evaluationSettings: [],
   },
   methods: KEEP_METHODS,
   columns(_spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {

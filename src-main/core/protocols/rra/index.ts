@@ -418,6 +418,7 @@ export const rraProtocol: ProtocolModule = {
     methods: RRA_METHOD_IDS,
     // The settings of experiments/rra-*.json.
     training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
+    evaluationSettings: [],
   },
   methods: RRA_METHODS,
   columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {

@@ -116,6 +116,7 @@ export const ukdslProtocol: ProtocolModule = {
     methods: UKDSL_METHODS.map((m) => m.id),
     // The settings of experiments/ukdsl-*.json.
     training: { epochs: 8, batchSize: 512, learningRate: 0.02, embeddingDim: 16 },
+    evaluationSettings: [],
   },
   methods: UKDSL_METHODS,
   columns: ukdslColumns,
