@@ -48,6 +48,7 @@ function writtenRow(row: MethodRunSpec): MethodRunSpec {
     id: row.id,
     ...(row.params ? { params: row.params } : {}),
     ...(row.label ? { label: row.label } : {}),
+    ...(row.protocolParams ? { protocolParams: row.protocolParams } : {}),
     ...(row.grid ? { grid: row.grid } : {}),
   };
 }

@@ -405,7 +405,19 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
           params,
           seed,
           datasetId: dataset.kind === 'stored' ? dataset.datasetId : null,
-          config: { experimentId, spec, method: { id: method.id, params, label }, seed, dataset, backend },
+          config: {
+            experimentId,
+            spec,
+            method: {
+              id: method.id,
+              params,
+              label,
+              ...(method.protocolParams ? { protocolParams: method.protocolParams } : {}),
+            },
+            seed,
+            dataset,
+            backend,
+          },
         });
       });
     }

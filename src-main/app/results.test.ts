@@ -68,6 +68,28 @@ describe('rankColumn', () => {
 });
 
 describe('buildResultTable', () => {
+  it("lists a row's own protocol settings among its parameters, so a data sweep is charted", () => {
+    const spec: ExperimentSpec = {
+      ...SPEC,
+      protocol: 'cp2rec',
+      methods: [
+        { id: 'cp2rec', protocolParams: { confounding: 0 }, label: 'γ=0' },
+        { id: 'cp2rec', protocolParams: { confounding: 2 }, label: 'γ=2' },
+      ],
+    };
+    const table = buildResultTable({
+      experimentId: 1,
+      spec,
+      runs: [],
+      columns: COLUMNS,
+      methodNames: NAMES,
+      datasetName: 'x',
+    });
+    expect(table.protocol).toBe('cp2rec');
+    expect(table.rows.map((row) => row.params['protocolParams.confounding'])).toEqual([0, 2]);
+    expect(table.rows[0].params.tradeoff).toBeDefined();
+  });
+
   it('averages the latest finished run per method and seed, rows in spec order', () => {
     const runs: TableRun[] = [
       { id: 1, methodIndex: 0, seed: 1, status: 'finished', metrics: { 'R@100': 0.1, GT: 0.5 } },

@@ -301,8 +301,14 @@ export interface MethodRunSpec {
   /** Optional display label for the table row (defaults to the method's name). */
   label?: string;
   /**
+   * This row's overrides of the experiment's protocol settings (ExperimentSpec.protocolParams),
+   * e.g. one row per strength of KEEP's domain shift or CP2Rec's confounding.
+   */
+  protocolParams?: ParamValues;
+  /**
    * Grid search: one row per combination of these values (e.g. DAMCAR Table 4's lambda1-3).
-   * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`.
+   * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`. A key
+   * `protocolParams.<key>` sweeps a protocol setting for this row instead of a method parameter.
    */
   grid?: Record<string, number[] | string[] | boolean[]>;
 }

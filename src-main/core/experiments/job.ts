@@ -6,7 +6,13 @@
  * main thread writes them to the store and forwards them to the windows. Plain data only, so the
  * types cross `postMessage` unchanged.
  */
-import type { BackendChoice, ExperimentSpec, MethodRunSpec, SimulatorParams } from '../../contract/api';
+import type {
+  BackendChoice,
+  ExperimentSpec,
+  MethodRunSpec,
+  ParamValues,
+  SimulatorParams,
+} from '../../contract/api';
 
 /** A dataset the worker can materialise by itself. */
 export type JobDataset =
@@ -18,7 +24,11 @@ export interface JobRequest {
   experimentId: number;
   spec: ExperimentSpec;
   /** The method with every declared parameter filled in (defaults applied and validated). */
-  method: Required<Pick<MethodRunSpec, 'id' | 'params'>> & { label: string };
+  method: Required<Pick<MethodRunSpec, 'id' | 'params'>> & {
+    label: string;
+    /** The row's overrides of the spec's protocol settings (MethodRunSpec.protocolParams). */
+    protocolParams?: ParamValues;
+  };
   seed: number;
   dataset: JobDataset;
   backend: BackendChoice;

@@ -312,6 +312,16 @@ describe('runJob', () => {
       /Unknown method "nope"/,
     );
   });
+
+  it("hands a protocol job its row's settings over the spec's, and names a bad one", async () => {
+    const base = request(1);
+    const spec = { ...base.spec, protocol: 'ukdsl' as const, protocolParams: {} };
+    const job = (protocolParams: Record<string, number>) =>
+      run({ ...base, spec, method: { id: 'ukdsl-sim', params: {}, label: 'sim', protocolParams } });
+    await expect(job({ poolSize: -1 })).rejects.toThrow(/^method\.protocolParams\.poolSize: /);
+    // A cascade method cannot run in another paper's testbed.
+    await expect(run({ ...base, spec })).rejects.toThrow(/BC runs in the "damcar" protocol, not "ukdsl"/);
+  });
 });
 
 function lists(numUsers: number, byUser: Record<number, number[]>): UserItemLists {

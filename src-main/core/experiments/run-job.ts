@@ -382,7 +382,10 @@ export async function runJob(
     const metrics = await protocolModule.runJob({
       request,
       params,
-      protocolParams: resolveProtocolParams(request.spec),
+      protocolParams: resolveProtocolParams(request.spec, {
+        overrides: request.method.protocolParams,
+        path: 'method.protocolParams',
+      }),
       rng: createRng(request.seed),
       backend: backend.backend,
       signal,

@@ -7,6 +7,7 @@ import {
   rankingModelOf,
   resolveMethodParams,
   resolveParamValues,
+  resolveProtocolParams,
   validateSpec,
 } from './spec';
 
@@ -56,6 +57,49 @@ describe('validateSpec', () => {
     expect(error?.message).toMatch(/"damcar" protocol, but this spec's protocol is "rra"/);
     expect(() => validateSpec({ ...minimal, protocolParams: { k: 1 } })).toThrow(
       /^protocolParams\.k: unknown parameter/,
+    );
+  });
+
+  it('expands a grid over a protocol setting into rows with their own settings, checked against the protocol', () => {
+    const cp2rec = { ...minimal, protocol: 'cp2rec' };
+    const spec = validateSpec({
+      ...cp2rec,
+      protocolParams: { unbiasedLabels: 'behaviour' },
+      methods: [
+        { id: 'cp2rec-base', protocolParams: { confounding: 2 } },
+        { id: 'cp2rec', grid: { 'protocolParams.confounding': [0, 1.5], tradeoff: [0, 1] } },
+      ],
+    });
+    expect(spec.methods.map((m) => [m.label ?? m.id, m.protocolParams])).toEqual([
+      ['cp2rec-base', { confounding: 2 }],
+      ['CP2Rec (confounding=0, tradeoff=0)', { confounding: 0 }],
+      ['CP2Rec (confounding=0, tradeoff=1)', { confounding: 0 }],
+      ['CP2Rec (confounding=1.5, tradeoff=0)', { confounding: 1.5 }],
+      ['CP2Rec (confounding=1.5, tradeoff=1)', { confounding: 1.5 }],
+    ]);
+    // A row's settings merge over the experiment's.
+    expect(
+      resolveProtocolParams(spec, { overrides: spec.methods[0].protocolParams, path: 'row' }),
+    ).toMatchObject({
+      confounding: 2,
+      unbiasedLabels: 'behaviour',
+    });
+    const fieldOf = (input: unknown): string | undefined => {
+      try {
+        validateSpec(input);
+      } catch (error) {
+        return (error as SpecError).field;
+      }
+      return undefined;
+    };
+    expect(fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', protocolParams: { confounding: 9 } }] })).toBe(
+      'methods[0].protocolParams.confounding',
+    );
+    expect(
+      fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.confounding': [1, 9] } }] }),
+    ).toBe('methods[0].grid.protocolParams.confounding[1]');
+    expect(fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.nope': [1] } }] })).toBe(
+      'methods[0].grid.protocolParams.nope',
     );
   });
 

@@ -210,14 +210,26 @@ export function protocolOf(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolId {
   return spec.protocol ?? DEFAULT_PROTOCOL;
 }
 
-/** The protocol's settings with every declared key (defaults filled), errors at `protocolParams.<key>`. */
+/**
+ * The protocol's settings with every declared key (defaults filled): the spec's, overridden by a
+ * method row's own (MethodRunSpec.protocolParams). Errors name `protocolParams.<key>`, or the
+ * row's `path` (e.g. `methods[2].protocolParams`).
+ */
 export function resolveProtocolParams(
   spec: Pick<ExperimentSpec, 'protocol' | 'protocolParams'>,
+  row?: { overrides: ParamValues | undefined; path: string },
 ): ParamValues {
   const protocol = getProtocolDescriptor(protocolOf(spec));
   if (!protocol) throw new SpecError('protocol', `unknown protocol "${String(spec.protocol)}"`);
-  return resolveParamValues(protocol.params, spec.protocolParams, 'protocolParams', protocol.name);
+  const base = resolveParamValues(protocol.params, spec.protocolParams, 'protocolParams', protocol.name);
+  if (row?.overrides === undefined) return base;
+  const checked = resolveParamValues(protocol.params, row.overrides, row.path, protocol.name);
+  const given = Object.keys(expectRecord(row.overrides, row.path));
+  return { ...base, ...Object.fromEntries(given.map((key) => [key, checked[key]])) };
 }
+
+/** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
+export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
 
 function validateDataset(value: unknown, path: string): DatasetSource {
   const obj = expectRecord(value, path);
@@ -294,7 +306,7 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
   value.forEach((entry, index) => {
     const itemPath = `${path}[${index}]`;
     const obj = expectRecord(entry, itemPath);
-    rejectUnknownKeys(obj, ['id', 'params', 'label', 'grid'], itemPath);
+    rejectUnknownKeys(obj, ['id', 'params', 'label', 'protocolParams', 'grid'], itemPath);
     const id = expectString(obj.id, join(itemPath, 'id'), { nonEmpty: true });
     const descriptor = findMethodDescriptor(id);
     if (descriptor && descriptor.protocol !== protocol) {
@@ -310,15 +322,31 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
     resolveMethodParams(base, itemPath);
     if (obj.label !== undefined)
       base.label = expectString(obj.label, join(itemPath, 'label'), { nonEmpty: true });
+    if (obj.protocolParams !== undefined) {
+      const overridesPath = join(itemPath, 'protocolParams');
+      base.protocolParams = { ...expectRecord(obj.protocolParams, overridesPath) } as ParamValues;
+      resolveProtocolParams({ protocol }, { overrides: base.protocolParams, path: overridesPath });
+    }
     const name = base.label ?? descriptor?.name ?? id;
     const expanded: MethodRunSpec[] =
       obj.grid === undefined
         ? [base]
-        : validateGrid(obj.grid, join(itemPath, 'grid'), base).map((row) => ({
-            id,
-            params: { ...base.params, ...row.params },
-            label: `${name} (${row.suffix})`,
-          }));
+        : validateGrid(obj.grid, join(itemPath, 'grid'), base, protocol).map((row) => {
+            const methodParams: ParamValues = {};
+            const protocolParams: ParamValues = {};
+            for (const [key, value] of Object.entries(row.params)) {
+              if (key.startsWith(PROTOCOL_GRID_PREFIX))
+                protocolParams[key.slice(PROTOCOL_GRID_PREFIX.length)] = value;
+              else methodParams[key] = value;
+            }
+            const overrides = { ...base.protocolParams, ...protocolParams };
+            return {
+              id,
+              params: { ...base.params, ...methodParams },
+              ...(Object.keys(overrides).length > 0 ? { protocolParams: overrides } : {}),
+              label: `${name} (${row.suffix})`,
+            };
+          });
     for (const run of expanded) {
       // Result rows are keyed by label, so two rows must not share one.
       const label = run.label ?? name;
@@ -343,13 +371,22 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
 }
 
 /** Checks every value of a grid against the method's declaration, naming `grid.<param>[j]`. */
-function validateGrid(value: unknown, path: string, base: MethodRunSpec): GridRow[] {
+function validateGrid(value: unknown, path: string, base: MethodRunSpec, protocol: ProtocolId): GridRow[] {
   const obj = expectRecord(value, path);
   const grid: Record<string, ParamValue[]> = {};
   const declared = findMethodDescriptor(base.id)?.params ?? [];
+  const protocolDeclared = getProtocolDescriptor(protocol)?.params ?? [];
   for (const [key, values] of Object.entries(obj)) {
     const keyPath = join(path, key);
-    if (!declared.some((p) => p.key === key)) {
+    const protocolKey = key.startsWith(PROTOCOL_GRID_PREFIX) ? key.slice(PROTOCOL_GRID_PREFIX.length) : null;
+    if (protocolKey !== null && !protocolDeclared.some((p) => p.key === protocolKey)) {
+      const names = protocolDeclared.map((p) => p.key).join(', ');
+      throw new SpecError(
+        keyPath,
+        `unknown setting of the ${protocol} protocol; expected one of ${names || 'none'}`,
+      );
+    }
+    if (protocolKey === null && !declared.some((p) => p.key === key)) {
       const names = declared.map((p) => p.key).join(', ');
       throw new SpecError(keyPath, `unknown parameter of ${base.id}; expected one of ${names || 'none'}`);
     }
@@ -360,7 +397,13 @@ function validateGrid(value: unknown, path: string, base: MethodRunSpec): GridRo
       if (values.indexOf(candidate) !== j)
         throw new SpecError(`${keyPath}[${j}]`, `repeats ${String(candidate)}`);
       try {
-        resolveMethodParams({ ...base, params: { ...base.params, [key]: candidate as ParamValue } }, path);
+        if (protocolKey !== null)
+          resolveProtocolParams(
+            { protocol },
+            { overrides: { ...base.protocolParams, [protocolKey]: candidate as ParamValue }, path },
+          );
+        else
+          resolveMethodParams({ ...base, params: { ...base.params, [key]: candidate as ParamValue } }, path);
       } catch (error) {
         if (!(error instanceof SpecError)) throw error;
         const reason = error.message.slice(error.field.length).replace(/^:\s*/, '');
