@@ -356,7 +356,12 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     const spec = experiment.spec;
     const runs = store.runs.list({ experimentId });
     let hasGroundTruth = spec.dataset.kind === 'simulated';
-    let datasetName = runs.find((run) => run.datasetName)?.datasetName ?? null;
+    // Rows that set their own testbed settings (a sweep) build different datasets: say so.
+    const names = [...new Set(runs.flatMap((run) => (run.datasetName ? [run.datasetName] : [])))];
+    let datasetName: string | null =
+      names.length > 1
+        ? `${names.length} variants, one per row setting (e.g. ${names[0]})`
+        : (names[0] ?? null);
     if (spec.dataset.kind === 'stored') {
       const dataset = store.datasets.get(spec.dataset.datasetId);
       hasGroundTruth = dataset?.hasGroundTruth ?? false;

@@ -26,6 +26,10 @@ test("another paper's testbed: the editor offers its methods and settings, and a
   await expect(page.getByTestId('eval-split')).toHaveCount(0);
   await expect(page.getByTestId('eval-k')).toHaveCount(0);
 
+  // A row's grid may sweep the testbed's settings as well as the method's parameters.
+  const testbedOptions = page.getByTestId('grid-add-ukdsl').locator('option', { hasText: 'Testbed:' });
+  expect(await testbedOptions.count()).toBeGreaterThan(0);
+
   // The section 3.2 simulation needs no training: a quick run with the paper's table columns.
   await editor.methodToggle('ukdsl').uncheck();
   await editor.methodToggle('ukdsl-sim').check();
