@@ -86,6 +86,17 @@ describe('buildResultTable', () => {
       datasetName: 'x',
     });
     expect(table.protocol).toBe('cp2rec');
+    expect(
+      buildResultTable({
+        experimentId: 1,
+        spec,
+        runs: [],
+        columns: COLUMNS,
+        methodNames: NAMES,
+        datasetName: 'x',
+        protocolCaption: 'AUC on the test.',
+      }).caption,
+    ).toMatch(/AUC on the test; bold/);
     expect(table.rows.map((row) => row.params['protocolParams.confounding'])).toEqual([0, 2]);
     expect(table.rows[0].params.tradeoff).toBeDefined();
   });

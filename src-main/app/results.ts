@@ -139,7 +139,8 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
   const parts = [
     `Dataset: ${input.datasetName}`,
     seedPhrase,
-    input.protocolCaption ?? `retrieval ${corpusPhrase(spec.evaluation.corpus)}`,
+    // The parts are joined with '; ' and the caption ends in one full stop.
+    input.protocolCaption?.replace(/\.\s*$/, '') ?? `retrieval ${corpusPhrase(spec.evaluation.corpus)}`,
     'bold: best, underlined: second best',
   ];
   if (latest.size < expected) parts.push(`${latest.size} of ${expected} runs finished`);
