@@ -230,16 +230,19 @@ export class FieldModel {
         Float32Array.from(rows, (r) => this.data.impressed[r]),
         [batch, 1],
       );
-      let terms: tf.Tensor1D | null = null;
+      // A holder, not a `let`: the compiler does not track assignments made inside the closure.
+      const kept: { terms: tf.Tensor1D | null } = { terms: null };
       const lossOf = (...inputs: tf.Tensor[]): tf.Scalar => {
         const rowsIn = inputs.slice(0, embedded.length) as tf.Tensor2D[];
         // Kept past the gradient's own tidy so the step can report every term; disposed below.
-        terms = tf.keep(weightedBceTerms(this.forward(dense, rowsIn), t, w, impressed));
+        const terms = tf.keep(weightedBceTerms(this.forward(dense, rowsIn), t, w, impressed));
+        kept.terms = terms;
         return tf.reshape(tf.slice(terms, [0], [1]), []) as tf.Scalar;
       };
       const { grads } = tf.valueAndGrads(lossOf)([...embedded, ...variables]);
       this.optimizer.apply(grads.slice(embedded.length));
-      const termValues = terms as unknown as tf.Tensor1D;
+      const termValues = kept.terms;
+      if (termValues === null) throw new Error('UKDSL model: the loss terms were not computed');
       const out = tf.concat([termValues, ...grads.slice(0, embedded.length).map((g) => tf.reshape(g, [-1]))]);
       termValues.dispose();
       return out;
