@@ -49,6 +49,7 @@ function writtenRow(row: MethodRunSpec): MethodRunSpec {
     ...(row.params ? { params: row.params } : {}),
     ...(row.label ? { label: row.label } : {}),
     ...(row.protocolParams ? { protocolParams: row.protocolParams } : {}),
+    ...(row.simulator ? { simulator: row.simulator } : {}),
     ...(row.grid ? { grid: row.grid } : {}),
   };
 }

@@ -154,6 +154,29 @@ describe('createLabApp', () => {
     }
   });
 
+  it('runs each row on its own simulated world when the row overrides simulator parameters', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const spec: ExperimentSpec = {
+      ...(await tinySpec(app)),
+      ranking: { model: 'none' },
+      methods: [{ id: 'bc', grid: { 'simulator.users': [120, 150] } }],
+    };
+    const experiment = await app.handlers['experiments:create']({ spec });
+    await app.handlers['experiments:run']({ experimentId: experiment.id });
+    await app.waitForExperiment(experiment.id);
+    const runs = await app.handlers['runs:list']({ experimentId: experiment.id });
+    expect(runs.map((run) => [run.label, run.status])).toEqual([
+      ['BC (users=120)', 'finished'],
+      ['BC (users=150)', 'finished'],
+    ]);
+    const datasets = await app.handlers['datasets:list']({});
+    expect(datasets.map((d) => d.users).sort()).toEqual([120, 150]);
+    expect(new Set(runs.map((run) => run.datasetId)).size).toBe(2);
+    const table = await app.handlers['results:table']({ experimentId: experiment.id });
+    expect(table.caption).toMatch(/2 variants, one per row setting/);
+    expect(table.rows.map((row) => row.params['simulator.users'])).toEqual([120, 150]);
+  });
+
   it('cancels a running run', async () => {
     app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
     const spec = await tinySpec(app, 200);

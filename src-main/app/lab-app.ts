@@ -401,6 +401,14 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     for (const seed of spec.seeds) {
       spec.methods.forEach((method, methodIndex) => {
         const params = resolveMethodParams(method, `methods[${methodIndex}]`);
+        // A row with its own simulator parameters trains on its own simulated world.
+        const rowDataset: JobDataset =
+          method.simulator && spec.dataset.kind === 'simulated'
+            ? jobDataset({
+                ...spec,
+                dataset: { kind: 'simulated', params: { ...spec.dataset.params, ...method.simulator } },
+              })
+            : dataset;
         const label = rowLabel(spec, methodIndex, names);
         newRuns.push({
           experimentId,
@@ -420,7 +428,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
               ...(method.protocolParams ? { protocolParams: method.protocolParams } : {}),
             },
             seed,
-            dataset,
+            dataset: rowDataset,
             backend,
           },
         });

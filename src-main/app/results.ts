@@ -12,7 +12,7 @@ import type {
   ResultTable,
   RunStatus,
 } from '../contract/api';
-import { PROTOCOL_GRID_PREFIX, resolveMethodParams } from '../core/experiments/spec';
+import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX, resolveMethodParams } from '../core/experiments/spec';
 
 export interface TableRun {
   id: number;
@@ -73,13 +73,13 @@ export function rankColumn(
  */
 function rowParams(spec: ExperimentSpec, index: number): ParamValues {
   const method = spec.methods[index];
-  // The row's own protocol settings count as parameters too, so a sweep of one is charted.
-  const protocolOverrides = Object.fromEntries(
-    Object.entries(method.protocolParams ?? {}).map(([key, value]) => [
-      `${PROTOCOL_GRID_PREFIX}${key}`,
-      value,
-    ]),
-  );
+  // The row's own protocol settings and simulator parameters count as parameters too, so a
+  // sweep of one is charted.
+  const protocolOverrides: ParamValues = {};
+  for (const [key, value] of Object.entries(method.protocolParams ?? {}))
+    protocolOverrides[`${PROTOCOL_GRID_PREFIX}${key}`] = value;
+  for (const [key, value] of Object.entries(method.simulator ?? {}))
+    if (value !== undefined) protocolOverrides[`${SIMULATOR_GRID_PREFIX}${key}`] = value;
   try {
     return { ...resolveMethodParams(method, `methods[${index}]`), ...protocolOverrides };
   } catch {

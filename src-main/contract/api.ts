@@ -306,9 +306,15 @@ export interface MethodRunSpec {
    */
   protocolParams?: ParamValues;
   /**
+   * This row's overrides of the simulated dataset's parameters (simulated datasets only), e.g.
+   * one row per exposure bias: each row then trains and is evaluated on its own simulated world.
+   */
+  simulator?: Partial<SimulatorParams>;
+  /**
    * Grid search: one row per combination of these values (e.g. DAMCAR Table 4's lambda1-3).
    * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`. A key
-   * `protocolParams.<key>` sweeps a protocol setting for this row instead of a method parameter.
+   * `protocolParams.<key>` sweeps a protocol setting for this row instead of a method parameter,
+   * `simulator.<key>` a parameter of the simulated dataset (e.g. `simulator.exposureBias`).
    */
   grid?: Record<string, number[] | string[] | boolean[]>;
 }

@@ -20,8 +20,9 @@ const GREEK: Record<string, string> = { lambda1: 'λ1', lambda2: 'λ2', lambda3:
 export function expandGrid(grid: Record<string, ParamValue[]>): GridRow[] {
   let rows: GridRow[] = [{ params: {}, suffix: '' }];
   for (const [key, values] of Object.entries(grid)) {
-    // A swept protocol setting (`protocolParams.domainShift`) is labelled by its own name.
-    const name = GREEK[key] ?? key.replace(/^protocolParams\./, '');
+    // A swept protocol setting or simulator parameter (`simulator.exposureBias`) is labelled by
+    // its own name.
+    const name = GREEK[key] ?? key.replace(/^(protocolParams|simulator)\./, '');
     rows = rows.flatMap((row) =>
       values.map((value) => ({
         params: { ...row.params, [key]: value },

@@ -103,6 +103,43 @@ describe('validateSpec', () => {
     );
   });
 
+  it('gives rows their own simulated worlds (simulator overrides and grids), checked field by field', () => {
+    const spec = validateSpec({
+      ...minimal,
+      dataset: { kind: 'simulated', params: { users: 300 } },
+      methods: [
+        { id: 'bc', simulator: { exposureBias: 0 } },
+        { id: 'damcar', grid: { 'simulator.exposureBias': [0.5, 1] } },
+      ],
+    });
+    expect(spec.methods.map((m) => [m.label ?? m.id, m.simulator])).toEqual([
+      ['bc', { exposureBias: 0 }],
+      ['DAMCAR (exposureBias=0.5)', { exposureBias: 0.5 }],
+      ['DAMCAR (exposureBias=1)', { exposureBias: 1 }],
+    ]);
+    const fieldOf = (input: unknown): string | undefined => {
+      try {
+        validateSpec(input);
+      } catch (error) {
+        return (error as SpecError).field;
+      }
+      return undefined;
+    };
+    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', simulator: { exposureBias: 2 } }] })).toBe(
+      'methods[0].simulator.exposureBias',
+    );
+    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.exposureBias': [0, 7] } }] })).toBe(
+      'methods[0].grid.simulator.exposureBias[1]',
+    );
+    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.nope': [1] } }] })).toBe(
+      'methods[0].grid.simulator.nope',
+    );
+    const stored = { ...minimal, dataset: { kind: 'stored', datasetId: 1 } };
+    expect(fieldOf({ ...stored, methods: [{ id: 'bc', simulator: { users: 10 } }] })).toBe(
+      'methods[0].simulator',
+    );
+  });
+
   it('keeps given values', () => {
     const spec = validateSpec({
       ...minimal,

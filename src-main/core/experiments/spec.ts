@@ -230,6 +230,30 @@ export function resolveProtocolParams(
 
 /** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
 export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
+/** A grid key of this form sweeps a parameter of the simulated dataset (MethodRunSpec.grid). */
+export const SIMULATOR_GRID_PREFIX = 'simulator.';
+
+/**
+ * Checks a row's simulator overrides against the spec's simulated dataset; errors name
+ * `<path>.<field>`. Returns the overrides as given (numbers only).
+ */
+function checkSimulatorOverrides(
+  dataset: DatasetSource,
+  overrides: unknown,
+  path: string,
+): Partial<SimulatorParams> {
+  if (dataset.kind !== 'simulated')
+    throw new SpecError(path, 'overrides simulator parameters, but the dataset is not simulated');
+  const given = expectRecord(overrides, path);
+  try {
+    resolveSimulatorParams({ ...dataset.params, ...(given as Partial<SimulatorParams>) });
+  } catch (error) {
+    if (error instanceof SimulatorParamError)
+      throw new SpecError(join(path, error.field), error.message.slice(error.field.length + 2));
+    throw error;
+  }
+  return { ...(given as Partial<SimulatorParams>) };
+}
 
 function validateDataset(value: unknown, path: string): DatasetSource {
   const obj = expectRecord(value, path);
@@ -298,7 +322,12 @@ function validateEvaluation(value: unknown, path: string): EvaluationSpec {
   };
 }
 
-function validateMethods(value: unknown, path: string, protocol: ProtocolId): MethodRunSpec[] {
+function validateMethods(
+  value: unknown,
+  path: string,
+  protocol: ProtocolId,
+  dataset: DatasetSource,
+): MethodRunSpec[] {
   if (!Array.isArray(value)) throw new SpecError(path, `must be an array of methods, got ${describe(value)}`);
   if (value.length === 0) throw new SpecError(path, 'must name at least one method');
   const labels = new Map<string, string>();
@@ -306,7 +335,7 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
   value.forEach((entry, index) => {
     const itemPath = `${path}[${index}]`;
     const obj = expectRecord(entry, itemPath);
-    rejectUnknownKeys(obj, ['id', 'params', 'label', 'protocolParams', 'grid'], itemPath);
+    rejectUnknownKeys(obj, ['id', 'params', 'label', 'protocolParams', 'simulator', 'grid'], itemPath);
     const id = expectString(obj.id, join(itemPath, 'id'), { nonEmpty: true });
     const descriptor = findMethodDescriptor(id);
     if (descriptor && descriptor.protocol !== protocol) {
@@ -327,23 +356,30 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
       base.protocolParams = { ...expectRecord(obj.protocolParams, overridesPath) } as ParamValues;
       resolveProtocolParams({ protocol }, { overrides: base.protocolParams, path: overridesPath });
     }
+    if (obj.simulator !== undefined)
+      base.simulator = checkSimulatorOverrides(dataset, obj.simulator, join(itemPath, 'simulator'));
     const name = base.label ?? descriptor?.name ?? id;
     const expanded: MethodRunSpec[] =
       obj.grid === undefined
         ? [base]
-        : validateGrid(obj.grid, join(itemPath, 'grid'), base, protocol).map((row) => {
+        : validateGrid(obj.grid, join(itemPath, 'grid'), base, protocol, dataset).map((row) => {
             const methodParams: ParamValues = {};
             const protocolParams: ParamValues = {};
+            const simulator: Record<string, ParamValue> = {};
             for (const [key, value] of Object.entries(row.params)) {
               if (key.startsWith(PROTOCOL_GRID_PREFIX))
                 protocolParams[key.slice(PROTOCOL_GRID_PREFIX.length)] = value;
+              else if (key.startsWith(SIMULATOR_GRID_PREFIX))
+                simulator[key.slice(SIMULATOR_GRID_PREFIX.length)] = value;
               else methodParams[key] = value;
             }
             const overrides = { ...base.protocolParams, ...protocolParams };
+            const worldOverrides = { ...base.simulator, ...simulator } as Partial<SimulatorParams>;
             return {
               id,
               params: { ...base.params, ...methodParams },
               ...(Object.keys(overrides).length > 0 ? { protocolParams: overrides } : {}),
+              ...(Object.keys(worldOverrides).length > 0 ? { simulator: worldOverrides } : {}),
               label: `${name} (${row.suffix})`,
             };
           });
@@ -371,7 +407,13 @@ function validateMethods(value: unknown, path: string, protocol: ProtocolId): Me
 }
 
 /** Checks every value of a grid against the method's declaration, naming `grid.<param>[j]`. */
-function validateGrid(value: unknown, path: string, base: MethodRunSpec, protocol: ProtocolId): GridRow[] {
+function validateGrid(
+  value: unknown,
+  path: string,
+  base: MethodRunSpec,
+  protocol: ProtocolId,
+  dataset: DatasetSource,
+): GridRow[] {
   const obj = expectRecord(value, path);
   const grid: Record<string, ParamValue[]> = {};
   const declared = findMethodDescriptor(base.id)?.params ?? [];
@@ -379,6 +421,30 @@ function validateGrid(value: unknown, path: string, base: MethodRunSpec, protoco
   for (const [key, values] of Object.entries(obj)) {
     const keyPath = join(path, key);
     const protocolKey = key.startsWith(PROTOCOL_GRID_PREFIX) ? key.slice(PROTOCOL_GRID_PREFIX.length) : null;
+    const simulatorKey = key.startsWith(SIMULATOR_GRID_PREFIX)
+      ? key.slice(SIMULATOR_GRID_PREFIX.length)
+      : null;
+    if (simulatorKey !== null) {
+      if (!(simulatorKey in DEFAULT_SIMULATOR_PARAMS)) {
+        const names = Object.keys(DEFAULT_SIMULATOR_PARAMS).join(', ');
+        throw new SpecError(keyPath, `unknown simulator parameter; expected one of ${names}`);
+      }
+      if (!Array.isArray(values) || values.length === 0)
+        throw new SpecError(keyPath, `must be a non-empty array of values, got ${describe(values)}`);
+      values.forEach((candidate: unknown, j) => {
+        if (values.indexOf(candidate) !== j)
+          throw new SpecError(`${keyPath}[${j}]`, `repeats ${String(candidate)}`);
+        try {
+          checkSimulatorOverrides(dataset, { ...base.simulator, [simulatorKey]: candidate }, path);
+        } catch (error) {
+          if (!(error instanceof SpecError)) throw error;
+          const reason = error.message.slice(error.field.length).replace(/^:\s*/, '');
+          throw new SpecError(`${keyPath}[${j}]`, reason);
+        }
+      });
+      grid[key] = values as ParamValue[];
+      continue;
+    }
     if (protocolKey !== null && !protocolDeclared.some((p) => p.key === protocolKey)) {
       const names = protocolDeclared.map((p) => p.key).join(', ');
       throw new SpecError(
@@ -479,12 +545,14 @@ export function validateSpec(input: unknown): ExperimentSpec {
     dataset: validateDataset(obj.dataset, 'dataset'),
     retrieval: { model: 'dssm' },
     ranking: validateRanking(obj.ranking, 'ranking'),
-    methods: validateMethods(obj.methods, 'methods', protocol),
+    methods: [],
     training: validateTraining(obj.training, 'training'),
     evaluation: validateEvaluation(obj.evaluation, 'evaluation'),
     seeds: obj.seeds === undefined ? [...DEFAULT_SEEDS] : expectNumberList(obj.seeds, 'seeds', SEED_RANGE),
     backend: obj.backend === undefined ? 'auto' : expectOneOf(obj.backend, BACKEND_CHOICES, 'backend'),
   };
+  // After the dataset: rows may override a simulated dataset's parameters.
+  spec.methods = validateMethods(obj.methods, 'methods', protocol, spec.dataset);
   if (obj.description !== undefined) spec.description = expectString(obj.description, 'description');
   if (obj.retrieval !== undefined) {
     const retrieval = expectRecord(obj.retrieval, 'retrieval');
