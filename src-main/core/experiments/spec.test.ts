@@ -26,6 +26,9 @@ function fieldOf(f: () => unknown): string {
   throw new Error('expected a SpecError');
 }
 
+/** The field the SpecError of an invalid spec names. */
+const specFieldOf = (input: unknown): string => fieldOf(() => validateSpec(input));
+
 describe('validateSpec', () => {
   it('applies the defaults to a minimal spec', () => {
     expect(validateSpec(minimal)).toEqual({
@@ -84,23 +87,15 @@ describe('validateSpec', () => {
       confounding: 2,
       unbiasedLabels: 'behaviour',
     });
-    const fieldOf = (input: unknown): string | undefined => {
-      try {
-        validateSpec(input);
-      } catch (error) {
-        return (error as SpecError).field;
-      }
-      return undefined;
-    };
-    expect(fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', protocolParams: { confounding: 9 } }] })).toBe(
+    expect(specFieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', protocolParams: { confounding: 9 } }] })).toBe(
       'methods[0].protocolParams.confounding',
     );
     expect(
-      fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.confounding': [1, 9] } }] }),
+      specFieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.confounding': [1, 9] } }] }),
     ).toBe('methods[0].grid.protocolParams.confounding[1]');
-    expect(fieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.nope': [1] } }] })).toBe(
-      'methods[0].grid.protocolParams.nope',
-    );
+    expect(
+      specFieldOf({ ...cp2rec, methods: [{ id: 'cp2rec', grid: { 'protocolParams.nope': [1] } }] }),
+    ).toBe('methods[0].grid.protocolParams.nope');
   });
 
   it('gives rows their own simulated worlds (simulator overrides and grids), checked field by field', () => {
@@ -117,25 +112,17 @@ describe('validateSpec', () => {
       ['DAMCAR (exposureBias=0.5)', { exposureBias: 0.5 }],
       ['DAMCAR (exposureBias=1)', { exposureBias: 1 }],
     ]);
-    const fieldOf = (input: unknown): string | undefined => {
-      try {
-        validateSpec(input);
-      } catch (error) {
-        return (error as SpecError).field;
-      }
-      return undefined;
-    };
-    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', simulator: { exposureBias: 2 } }] })).toBe(
+    expect(specFieldOf({ ...minimal, methods: [{ id: 'bc', simulator: { exposureBias: 2 } }] })).toBe(
       'methods[0].simulator.exposureBias',
     );
-    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.exposureBias': [0, 7] } }] })).toBe(
-      'methods[0].grid.simulator.exposureBias[1]',
-    );
-    expect(fieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.nope': [1] } }] })).toBe(
+    expect(
+      specFieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.exposureBias': [0, 7] } }] }),
+    ).toBe('methods[0].grid.simulator.exposureBias[1]');
+    expect(specFieldOf({ ...minimal, methods: [{ id: 'bc', grid: { 'simulator.nope': [1] } }] })).toBe(
       'methods[0].grid.simulator.nope',
     );
     const stored = { ...minimal, dataset: { kind: 'stored', datasetId: 1 } };
-    expect(fieldOf({ ...stored, methods: [{ id: 'bc', simulator: { users: 10 } }] })).toBe(
+    expect(specFieldOf({ ...stored, methods: [{ id: 'bc', simulator: { users: 10 } }] })).toBe(
       'methods[0].simulator',
     );
   });
