@@ -22,7 +22,7 @@
  *                   hybrid DSSM epoch and the tower vectors; the times of its log lines are
  *                   reported as `log@<ms>` details
  */
-import { datasetStats, groupItemsByUser, trainingView } from '../data/dataset';
+import { datasetStats, groupItemsByUser, trainingView, catalogueOf } from '../data/dataset';
 import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
 import { splitByUserTime } from '../data/split';
 import type { JobEvent } from '../experiments/job';
@@ -141,12 +141,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
 
   const training = DEFAULT_TRAINING;
   const model = new DssmModel({
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
+    ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: createRng(seed).fork(1),

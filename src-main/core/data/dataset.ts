@@ -32,8 +32,8 @@ export interface GroundTruth {
   unexposedPositives(user: number): Int32Array;
 }
 
-export interface CascadeDataset {
-  name: string;
+/** Users, items and the items' features: what every model sizes its embedding tables from. */
+export interface ItemCatalogue {
   numUsers: number;
   numItems: number;
   numCategories: number;
@@ -43,6 +43,22 @@ export interface CascadeDataset {
   denseDim: number;
   /** Dense multimodal vectors, row-major [numItems, denseDim]. */
   itemDense: Float32Array;
+}
+
+/** The catalogue fields of a dataset (the same arrays, not copies), e.g. for a model's options. */
+export function catalogueOf(data: ItemCatalogue): ItemCatalogue {
+  return {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    numCategories: data.numCategories,
+    itemCategory: data.itemCategory,
+    denseDim: data.denseDim,
+    itemDense: data.itemDense,
+  };
+}
+
+export interface CascadeDataset extends ItemCatalogue {
+  name: string;
   interactions: InteractionColumns;
   /** Simulated data only. */
   groundTruth?: GroundTruth;
@@ -53,16 +69,7 @@ export type TrainingData = Omit<CascadeDataset, 'groundTruth'>;
 
 /** Strips the ground truth at run time too, so a cast cannot reach it. */
 export function trainingView(dataset: CascadeDataset): TrainingData {
-  return {
-    name: dataset.name,
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory,
-    denseDim: dataset.denseDim,
-    itemDense: dataset.itemDense,
-    interactions: dataset.interactions,
-  };
+  return { name: dataset.name, ...catalogueOf(dataset), interactions: dataset.interactions };
 }
 
 export interface CascadeDatasetInput {

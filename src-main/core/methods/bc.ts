@@ -15,6 +15,7 @@ import { DssmModel } from '../models/dssm';
 import { emitTargetDomainHistogram } from './common';
 import { runEpochs } from './loop';
 import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+import { catalogueOf } from '../data/dataset';
 
 export const BC_DESCRIPTOR: MethodDescriptor = {
   id: 'bc',
@@ -37,12 +38,7 @@ async function trainBc(ctx: MethodContext): Promise<TrainedRetrieval> {
   const { dataset, training } = ctx;
   const cols = dataset.interactions;
   const model = new DssmModel({
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory,
-    denseDim: dataset.denseDim,
-    itemDense: dataset.itemDense,
+    ...catalogueOf(dataset),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: ctx.rng.fork(1),

@@ -9,6 +9,7 @@ import { type DssmModel, DssmModel as Dssm } from '../models/dssm';
 import type { Rng } from '../random';
 import type { MethodContext, RankingScorer, TrainedRetrieval } from './types';
 import { type TargetDomainParams, TARGET_DOMAIN_DEFAULTS, targetDomainPairs } from './unexposed';
+import { catalogueOf } from '../data/dataset';
 
 /** (user, item) pairs, optionally with a target per pair. */
 export interface PairSamples {
@@ -81,12 +82,7 @@ export function requireRanking(ctx: MethodContext, methodName: string): RankingS
 export function createDssm(ctx: MethodContext, rng: Rng): DssmModel {
   const { dataset, training } = ctx;
   return new Dssm({
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory,
-    denseDim: dataset.denseDim,
-    itemDense: dataset.itemDense,
+    ...catalogueOf(dataset),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng,

@@ -56,6 +56,7 @@ import { DamcarLabelGenerator } from './damcar-model';
 import { runEpochs, throwIfCancelled } from './loop';
 import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
 import { TARGET_DOMAIN_DEFAULTS, csrToPairs, randomTargetDomainPairs, targetDomain } from './unexposed';
+import { catalogueOf } from '../data/dataset';
 
 const TABLE4_LAMBDA1 = [0.5, 0.6, 0.7, 0.8, 0.9];
 const TABLE4_LAMBDA2_3 = [0.1, 0.2, 0.3, 0.4, 0.5];
@@ -267,12 +268,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
 
   // 2. Label generator (Eq. 4-11), the first half of the progress bar.
   const generator = new DamcarLabelGenerator({
-    numUsers: ctx.dataset.numUsers,
-    numItems: ctx.dataset.numItems,
-    numCategories: ctx.dataset.numCategories,
-    itemCategory: ctx.dataset.itemCategory,
-    denseDim: ctx.dataset.denseDim,
-    itemDense: ctx.dataset.itemDense,
+    ...catalogueOf(ctx.dataset),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: ctx.rng.fork(11),

@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RankingModelName, TrainingSpec } from '../../contract/api';
 import type { TrainingData } from '../data/dataset';
+import { type ItemCatalogue, catalogueOf } from '../data/dataset';
 import type { DataSplit } from '../data/split';
 import type { JobEvent } from '../experiments/job';
 import { runEpochs } from '../methods/loop';
@@ -73,16 +74,8 @@ export interface CtrNetwork {
 
 export type RankingKind = Exclude<RankingModelName, 'none'>;
 
-export interface CtrFeatures {
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] */
-  itemDense: Float32Array;
-}
+/** The users, items and item features a CTR model is sized from. */
+export type CtrFeatures = ItemCatalogue;
 
 export interface CtrModelOptions extends CtrFeatures {
   embeddingDim: number;
@@ -129,14 +122,7 @@ export class CtrModel {
       throw new Error(`CtrModel: embeddingDim must be an integer >= 1, got ${dim}`);
     this.kind = kind;
     this.embeddingDim = dim;
-    this.features = {
-      numUsers: options.numUsers,
-      numItems: options.numItems,
-      numCategories: options.numCategories,
-      itemCategory: options.itemCategory,
-      denseDim: options.denseDim,
-      itemDense: options.itemDense,
-    };
+    this.features = catalogueOf(options);
     const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
     const sizes = [options.numUsers, options.numItems, options.numCategories];
     // Fixed creation order keeps every initial weight a function of the seed alone.
@@ -406,12 +392,7 @@ function ctrModelFor(
   options: RankingTrainingOptions,
 ): CtrModel {
   return new CtrModel(kind, {
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
+    ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: rng.fork(1),

@@ -99,7 +99,7 @@ export class DeviceEmbeddingTable {
   }
 
   /**
-   * The rows of `ids`, gathered on the device (a tensor of the caller's scope, as any op result).
+   * The rows of `ids`, gathered on the device (a tensor of the caller's scope, like every op result).
    * @param ids [batch] int32 row ids in [0, rows)
    * @returns [batch, dim]
    */

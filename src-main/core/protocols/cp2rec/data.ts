@@ -44,6 +44,7 @@
  */
 import type { SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
+import { type ItemCatalogue, catalogueOf } from '../../data/dataset';
 import { type Rng, createRng } from '../../random';
 import { topK } from '../../topk';
 
@@ -93,16 +94,8 @@ export interface Cp2recRows {
   proxies: Float32Array;
 }
 
-export interface Cp2recData {
+export interface Cp2recData extends ItemCatalogue {
   name: string;
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] */
-  itemDense: Float32Array;
   /** Training log; `randomised[r]` = 1 when row r came from a randomised slot. */
   train: Cp2recRows & { randomised: Uint8Array };
   /** Held-out log rows (most recent 20% per user), proxies at serving values (top slot). */
@@ -420,12 +413,7 @@ export function confoundedDataFromLog(dataset: CascadeDataset): Cp2recData {
   const labels = Float32Array.from(cols.label);
   return {
     name: dataset.name,
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory,
-    denseDim: dataset.denseDim,
-    itemDense: dataset.itemDense,
+    ...catalogueOf(dataset),
     train: {
       user: selectRows(cols.user, trainRows),
       item: trainItems,

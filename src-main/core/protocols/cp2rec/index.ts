@@ -25,6 +25,7 @@ import { inversePropensityWeights } from './losses';
 import { CP2REC_METHODS, CP2REC_METHOD_IDS, type MethodConfig, methodConfig } from './methods';
 import { auc, groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
 import { DebiasCtrModel } from './model';
+import { catalogueOf } from '../../data/dataset';
 
 export const BIASED_GROUP = 'Biased test (held-out log)';
 export const UNBIASED_GROUP = 'Unbiased test (randomised exposure)';
@@ -121,12 +122,7 @@ async function train(ctx: ProtocolJobContext, data: Cp2recData, config: MethodCo
       ? { biased: 1, auxiliary: 0, orthogonality: config.orthWeight }
       : { biased: 1 - config.tradeoff, auxiliary: config.tradeoff, orthogonality: config.orthWeight };
   const model = new DebiasCtrModel({
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
+    ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     hiddenUnits: config.hiddenUnits,
     representationDim: config.representationDim,

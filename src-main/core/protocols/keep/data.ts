@@ -54,6 +54,7 @@
  */
 import type { ParamValues, SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
+import { type ItemCatalogue, catalogueOf } from '../../data/dataset';
 import { createRng, hashUniform } from '../../random';
 
 /** Slope of the conversion logit in the latent preference (conversion is the most selective). */
@@ -90,16 +91,8 @@ export interface ClickLog {
   click: Uint8Array;
 }
 
-export interface KeepData {
+export interface KeepData extends ItemCatalogue {
   name: string;
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] row-major */
-  itemDense: Float32Array;
   superPretrain: BehaviourLog;
   superConcurrent: BehaviourLog;
   targetTrain: ClickLog;
@@ -352,12 +345,7 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
   }
   const data: KeepData = {
     name: `KEEP domains derived from ${dataset.name}`,
-    numUsers: dataset.numUsers,
-    numItems: dataset.numItems,
-    numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory,
-    denseDim: dataset.denseDim,
-    itemDense: dataset.itemDense,
+    ...catalogueOf(dataset),
     superPretrain: pretrain.build(),
     superConcurrent: concurrent.build(),
     targetTrain: train.buildClicks(),

@@ -51,6 +51,7 @@ import {
   extractorsFor,
   servingKnowledge,
 } from './knowledge';
+import { catalogueOf } from '../../data/dataset';
 
 /** User-id embedding width relative to the other embeddings (paper: 48 vs 16). */
 export const USER_EMBEDDING_FACTOR = 3;
@@ -137,12 +138,7 @@ async function trainDownstream(
   run: DownstreamRun,
 ): Promise<DownstreamModel> {
   const model = new DownstreamModel({
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
+    ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: run.rng.fork(1),
@@ -197,12 +193,7 @@ async function pretrain(
   const extractor = new KnowledgeExtractor({
     architecture,
     tasks,
-    numUsers: data.numUsers,
-    numItems: data.numItems,
-    numCategories: data.numCategories,
-    itemCategory: data.itemCategory,
-    denseDim: data.denseDim,
-    itemDense: data.itemDense,
+    ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     userEmbeddingDim: USER_EMBEDDING_FACTOR * training.embeddingDim,
     learningRate: training.learningRate,
