@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { SimulatorParams } from '../../contract/api';
-import { datasetStats, trainingView } from './dataset';
+import { type CascadeDataset, datasetStats, trainingView } from './dataset';
 import { createRng } from '../random';
 import {
   DEFAULT_SIMULATOR_PARAMS,
@@ -256,17 +256,7 @@ describe('simulateCascade', () => {
   it('gives the pinned log columns for the default parameters', () => {
     const ds = simulateCascade(resolveSimulatorParams({}));
     const hash = createHash('sha256');
-    const cols = ds.interactions;
-    for (const col of [
-      cols.user,
-      cols.item,
-      cols.time,
-      cols.label,
-      cols.watchTime,
-      ds.itemCategory,
-      ds.itemDense,
-    ])
-      hash.update(bytesOf(col));
+    hashLogColumns(hash, ds);
     expect(hash.digest('hex')).toBe('055da0d0382b3be225267ecf363f0ce7814ede5d3fe0ab84c2de09fae623d443');
   });
 });
@@ -275,12 +265,8 @@ function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** SHA-256 of every output column, every user's ground-truth positives and some preferences. */
-function outputDigest(params: Partial<SimulatorParams>): string {
-  const ds = simulateCascade(resolveSimulatorParams(params));
-  const gt = ds.groundTruth;
-  if (!gt) throw new Error('simulated data must have ground truth');
-  const hash = createHash('sha256');
+/** Feeds the log's columns and the item features to `hash`, in a fixed order. */
+function hashLogColumns(hash: Hash, ds: CascadeDataset): void {
   const cols = ds.interactions;
   for (const col of [
     cols.user,
@@ -292,6 +278,15 @@ function outputDigest(params: Partial<SimulatorParams>): string {
     ds.itemDense,
   ])
     hash.update(bytesOf(col));
+}
+
+/** SHA-256 of every output column, every user's ground-truth positives and some preferences. */
+function outputDigest(params: Partial<SimulatorParams>): string {
+  const ds = simulateCascade(resolveSimulatorParams(params));
+  const gt = ds.groundTruth;
+  if (!gt) throw new Error('simulated data must have ground truth');
+  const hash = createHash('sha256');
+  hashLogColumns(hash, ds);
   for (let u = 0; u < ds.numUsers; u++) hash.update(bytesOf(gt.unexposedPositives(u)));
   const preference = new Float64Array(ds.numItems);
   for (let i = 0; i < ds.numItems; i++) preference[i] = gt.preference(i % ds.numUsers, i);
