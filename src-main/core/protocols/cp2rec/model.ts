@@ -19,6 +19,7 @@
  * the top slot).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ItemCatalogue } from '../../data/dataset';
 import type { Rng } from '../../random';
 import { DenseAdagrad, Mlp } from '../../tf/dense';
 import { EmbeddingTable } from '../../tf/embedding';
@@ -28,15 +29,7 @@ import { type LossWeights, cp2recLoss } from './losses';
 
 export type BiasBranch = 'none' | 'proxies' | 'features';
 
-export interface DebiasModelOptions {
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] */
-  itemDense: Float32Array;
+export interface DebiasModelOptions extends ItemCatalogue {
   embeddingDim: number;
   hiddenUnits: number;
   representationDim: number;

@@ -22,6 +22,7 @@
  * Adagrad (sparse for the embeddings) with the experiment's learning rate, binary cross-entropy.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ItemCatalogue } from '../../data/dataset';
 import type { Rng } from '../../random';
 import { DenseAdagrad, Mlp } from '../../tf/dense';
 import { EmbeddingTable } from '../../tf/embedding';
@@ -35,15 +36,7 @@ export const DOWNSTREAM_UNITS: readonly number[] = [64, 32, 16];
 export const PLUG_HIDDEN = 32;
 const PREDICT_CHUNK = 4096;
 
-export interface DownstreamOptions {
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] */
-  itemDense: Float32Array;
+export interface DownstreamOptions extends ItemCatalogue {
   embeddingDim: number;
   learningRate: number;
   rng: Rng;

@@ -32,6 +32,7 @@
  * sparse Adagrad.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { type ItemCatalogue, catalogueOf } from '../../data/dataset';
 import type { Rng } from '../../random';
 import { DenseAdagrad, Mlp } from '../../tf/dense';
 import { EmbeddingTable } from '../../tf/embedding';
@@ -49,16 +50,8 @@ export const TOWER_UNITS: readonly number[] = [32, 16];
 /** Rows per tensor call when extracting knowledge. */
 const EXTRACT_CHUNK = 4096;
 
-export interface ExtractorFeatures {
-  numUsers: number;
-  numItems: number;
-  numCategories: number;
-  /** [numItems] */
-  itemCategory: Int32Array;
-  denseDim: number;
-  /** [numItems * denseDim] */
-  itemDense: Float32Array;
-}
+/** The users, items and item features the extractor is sized from. */
+export type ExtractorFeatures = ItemCatalogue;
 
 export interface ExtractorOptions extends ExtractorFeatures {
   architecture: ExtractorArchitecture;
@@ -180,14 +173,7 @@ export class KnowledgeExtractor {
     this.architecture = options.architecture;
     this.tasks = [...options.tasks];
     this.alpha = options.alpha;
-    this.features = {
-      numUsers: options.numUsers,
-      numItems: options.numItems,
-      numCategories: options.numCategories,
-      itemCategory: options.itemCategory,
-      denseDim: options.denseDim,
-      itemDense: options.itemDense,
-    };
+    this.features = catalogueOf(options);
     const d = options.embeddingDim;
     const embedding = { learningRate: options.learningRate };
     const rng = options.rng;
