@@ -7,6 +7,7 @@
  * same seed, GT-GAUC on simulated data and GAUC per user-activity quartile (Table 7's grouping).
  */
 import type { ExperimentSpec, MetricColumn, ParamSpec } from '../../../contract/api';
+import { numberParam } from '../../methods/param-spec';
 import type { ProtocolModule } from '../types';
 import { DEFAULT_KEEP_DATA_PARAMS } from './data';
 import { KEEP_METHODS } from './methods';
@@ -14,139 +15,126 @@ import { ACTIVITY_GROUPS, runKeepJob } from './run';
 
 const D = DEFAULT_KEEP_DATA_PARAMS;
 
-function number(
-  key: string,
-  label: string,
-  help: string,
-  value: number,
-  min: number,
-  max: number,
-  step: number,
-  integer: boolean,
-): ParamSpec {
-  return { kind: 'number', key, label, help, default: value, min, max, step, integer };
-}
-
 export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
-  number(
+  numberParam(
     'targetUserShare',
     'Sub-domain users (share)',
     'Share of the users active in the sub-domain (paper: about half of the super-domain users, Table 1).',
     D.targetUserShare,
     0.05,
     1,
-    0.05,
     false,
+    { step: 0.05 },
   ),
-  number(
+  numberParam(
     'targetItemShare',
     'Sub-domain items (share)',
     'Share of the items that belong to the sub-domain (the ads sub-scenario); on stored data, the hashed share of items whose rows form the sub-domain.',
     D.targetItemShare,
     0.02,
     1,
-    0.01,
     false,
+    { step: 0.01 },
   ),
-  number(
+  numberParam(
     'pretrainImpressions',
     'Super-domain impressions per user, pre-training window',
     'Super-domain impressions per user in the earlier window KEEP pre-trains on (paper: five days).',
     D.pretrainImpressions,
     0,
     10_000,
-    1,
     true,
+    { step: 1 },
   ),
-  number(
+  numberParam(
     'concurrentImpressions',
     'Super-domain impressions per user, concurrent window',
     "Super-domain impressions per user in the sub-domain's training window (paper: two days), used by KEEP-C and Sample Merging.",
     D.concurrentImpressions,
     0,
     10_000,
-    1,
     true,
+    { step: 1 },
   ),
-  number(
+  numberParam(
     'targetTrainImpressions',
     'Sub-domain training impressions per user',
     'Sub-domain impressions per sub-domain user in the training window (paper: about 29 ad impressions per user a month, Figure 1).',
     D.targetTrainImpressions,
     1,
     10_000,
-    1,
     true,
+    { step: 1 },
   ),
-  number(
+  numberParam(
     'targetTestImpressions',
     'Sub-domain test impressions per user',
     'Sub-domain impressions per sub-domain user in the test window.',
     D.targetTestImpressions,
     2,
     10_000,
-    1,
     true,
+    { step: 1 },
   ),
-  number(
+  numberParam(
     'clickBias',
     'Super-domain click bias',
     'Added to the latent preference logit for a super-domain click.',
     D.clickBias,
     -12,
     5,
-    0.1,
     false,
+    { step: 0.1 },
   ),
-  number(
+  numberParam(
     'conversionBias',
     'Conversion bias',
     'Conversion given a click: sigmoid(2 z + bias).',
     D.conversionBias,
     -12,
     5,
-    0.1,
     false,
+    { step: 0.1 },
   ),
-  number(
+  numberParam(
     'cartBias',
     'Add-to-cart bias',
     'Add-to-cart given a click: sigmoid(1.5 z + bias).',
     D.cartBias,
     -12,
     5,
-    0.1,
     false,
+    { step: 0.1 },
   ),
-  number(
+  numberParam(
     'targetClickBias',
     'Sub-domain click bias',
     'Added to the sub-domain click logit (ads are clicked less).',
     D.targetClickBias,
     -12,
     5,
-    0.1,
     false,
+    { step: 0.1 },
   ),
-  number(
+  numberParam(
     'domainShift',
     'Domain shift',
     'Scale of the sub-domain-only user-item interaction in its click logit; 0 makes the sub-domain click like the super-domain.',
     D.domainShift,
     0,
     3,
-    0.1,
     false,
+    { step: 0.1 },
   ),
-  number(
+  numberParam(
     'activitySpread',
     'User activity spread',
     "Log-std of each user's super-domain activity (a log-normal factor with mean 1 on the impression counts); 0 gives every user the same counts.",
     D.activitySpread,
     0,
     2,
-    0.05,
     false,
+    { step: 0.05 },
   ),
   {
     kind: 'boolean',

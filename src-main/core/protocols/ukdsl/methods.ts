@@ -4,33 +4,11 @@
  * (semi-supervised feature selection, one row per combination rule) and Table 3 (distillation
  * from a foundation model with dependent and auxiliary tasks, switchable).
  */
-import type { MethodDescriptor, ParamSpec } from '../../../contract/api';
+import type { MethodDescriptor } from '../../../contract/api';
+import { numberParam } from '../../methods/param-spec';
 import { FEATURE_COMBINATIONS } from './metrics';
 
 export const PAPER = 'UKDSL (Meta)';
-
-const num = (
-  key: string,
-  label: string,
-  help: string,
-  value: number,
-  min: number,
-  max: number,
-  integer: boolean,
-  extra: { step?: number; paperGrid?: number[]; logScale?: boolean } = {},
-): ParamSpec => ({
-  kind: 'number',
-  key,
-  label,
-  help,
-  default: value,
-  min,
-  max,
-  step: extra.step ?? (integer ? 1 : 0.01),
-  integer,
-  ...(extra.paperGrid ? { paperGrid: extra.paperGrid } : {}),
-  ...(extra.logScale ? { logScale: true } : {}),
-});
 
 export const SIMULATION_METHOD: MethodDescriptor = {
   id: 'ukdsl-sim',
@@ -45,8 +23,16 @@ export const SIMULATION_METHOD: MethodDescriptor = {
   stage: 'cascade',
   protocol: 'ukdsl',
   params: [
-    num('candidates', 'Candidates n', 'Ads entering the first stage per trial.', 1000, 10, 100_000, true),
-    num(
+    numberParam(
+      'candidates',
+      'Candidates n',
+      'Ads entering the first stage per trial.',
+      1000,
+      10,
+      100_000,
+      true,
+    ),
+    numberParam(
       'firstStageK',
       'First stage k1',
       'Size of S1, the first stage selection (Figure 2 x-axis).',
@@ -58,10 +44,18 @@ export const SIMULATION_METHOD: MethodDescriptor = {
         paperGrid: [10, 25, 50, 100, 200, 400],
       },
     ),
-    num('secondStageK', 'Second stage k2', 'Ads the second stage keeps from S1.', 10, 1, 100_000, true),
-    num('cpmMean', 'CPM mean mu', 'Mean of the true CPM.', 1, 0.01, 1000, false),
-    num('cpmStd', 'CPM std sigma', 'Std of the true CPM.', 0.3, 0, 1000, false),
-    num(
+    numberParam(
+      'secondStageK',
+      'Second stage k2',
+      'Ads the second stage keeps from S1.',
+      10,
+      1,
+      100_000,
+      true,
+    ),
+    numberParam('cpmMean', 'CPM mean mu', 'Mean of the true CPM.', 1, 0.01, 1000, false),
+    numberParam('cpmStd', 'CPM std sigma', 'Std of the true CPM.', 0.3, 0, 1000, false),
+    numberParam(
       'firstStageNoise',
       'Stage 1 noise sigma_1',
       'Prediction error std of the first stage (sigma_1 > sigma_2).',
@@ -73,7 +67,7 @@ export const SIMULATION_METHOD: MethodDescriptor = {
         paperGrid: [0.1, 0.2, 0.3, 0.5],
       },
     ),
-    num(
+    numberParam(
       'secondStageNoise',
       'Stage 2 noise sigma_2',
       'Prediction error std of the second stage.',
@@ -82,7 +76,7 @@ export const SIMULATION_METHOD: MethodDescriptor = {
       1000,
       false,
     ),
-    num(
+    numberParam(
       'trials',
       'Trials',
       'Monte Carlo repetitions; ratios are of sums over all trials.',
@@ -124,7 +118,7 @@ export const UKDSL_METHOD: MethodDescriptor = {
   stage: 'retrieval',
   protocol: 'ukdsl',
   params: [
-    num(
+    numberParam(
       'considerationWeight',
       'Consideration weight lambda',
       'Weight of the distillation loss on consideration rows against the impression loss (not given by the paper).',
@@ -134,7 +128,7 @@ export const UKDSL_METHOD: MethodDescriptor = {
       false,
       { paperGrid: [0.25, 0.5, 1, 2, 4] },
     ),
-    num(
+    numberParam(
       'impressionTeacherBlend',
       'Teacher share on impressions beta',
       'Target on impressions = (1 - beta) label + beta teacher (the later stage teaches on labelled data too).',
@@ -176,7 +170,7 @@ export const SSFS_METHOD: MethodDescriptor = {
       default: 'union',
       options: FEATURE_COMBINATIONS.map((c) => ({ value: c.value, label: c.label })),
     },
-    num(
+    numberParam(
       'featuresKept',
       'Features kept k',
       'Top features kept per importance ranking (union: up to 2k).',
@@ -188,7 +182,7 @@ export const SSFS_METHOD: MethodDescriptor = {
         paperGrid: [2, 3, 4, 5, 6],
       },
     ),
-    num(
+    numberParam(
       'permutationRepeats',
       'Permutation repeats',
       'Random permutations averaged per field.',
@@ -240,7 +234,7 @@ export const SSLFM_METHOD: MethodDescriptor = {
       help: 'Head on the shared representation, trained on unlabelled rows with the foundation label.',
       default: true,
     },
-    num(
+    numberParam(
       'dependentWeight',
       'Dependent weight',
       'Weight of the dependent task loss (not given by the paper).',
@@ -249,7 +243,7 @@ export const SSLFM_METHOD: MethodDescriptor = {
       20,
       false,
     ),
-    num(
+    numberParam(
       'auxiliaryWeight',
       'Auxiliary weight',
       'Weight of the auxiliary task loss (not given by the paper).',

@@ -1,0 +1,31 @@
+/** A compact way to declare a number hyper-parameter (MethodDescriptor / ProtocolDescriptor params). */
+import type { ParamSpec } from '../../contract/api';
+
+/**
+ * A number parameter: default `value` in [min, max]; the form's step defaults to 1 for integers
+ * and 0.01 otherwise; `paperGrid` lists the values the paper searched (grid-search suggestions).
+ */
+export function numberParam(
+  key: string,
+  label: string,
+  help: string,
+  value: number,
+  min: number,
+  max: number,
+  integer: boolean,
+  extra: { step?: number; paperGrid?: number[]; logScale?: boolean } = {},
+): ParamSpec {
+  return {
+    kind: 'number',
+    key,
+    label,
+    help,
+    default: value,
+    min,
+    max,
+    step: extra.step ?? (integer ? 1 : 0.01),
+    integer,
+    ...(extra.paperGrid ? { paperGrid: extra.paperGrid } : {}),
+    ...(extra.logScale ? { logScale: true } : {}),
+  };
+}
