@@ -496,5 +496,3 @@ export async function trainRankingModel(
   }
   return asTrained(kind, model, validAuc);
 }
-
-export { rocAuc };

@@ -23,7 +23,8 @@ import {
 } from './data';
 import { inversePropensityWeights } from './losses';
 import { CP2REC_METHODS, CP2REC_METHOD_IDS, type MethodConfig, methodConfig } from './methods';
-import { auc, groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
+import { groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
+import { rocAuc } from '../../metrics/auc';
 import { DebiasCtrModel } from './model';
 import { catalogueOf } from '../../data/dataset';
 
@@ -194,7 +195,7 @@ function evaluate(
 
   const biasedScores = scoreRows(data.biasedTest);
   const biasedGroups = groupByUser(data.biasedTest.user, data.numUsers);
-  metrics['B-AUC'] = auc(biasedScores, data.biasedTest.label);
+  metrics['B-AUC'] = rocAuc(biasedScores, data.biasedTest.label);
   for (const k of ks) {
     const acc = listAccuracy(biasedGroups, biasedScores, data.biasedTest.label, k);
     metrics[`B-NDCG@${k}`] = acc.ndcg;
@@ -208,7 +209,7 @@ function evaluate(
     const unbiased = data.unbiasedTest;
     const scores = scoreRows(unbiased);
     const groups = groupByUser(unbiased.user, data.numUsers);
-    metrics['U-AUC'] = auc(scores, unbiased.label);
+    metrics['U-AUC'] = rocAuc(scores, unbiased.label);
     for (const k of ks) {
       const acc = listAccuracy(groups, scores, unbiased.label, k);
       metrics[`U-NDCG@${k}`] = acc.ndcg;
@@ -220,7 +221,7 @@ function evaluate(
         level: 'info',
         message:
           `unbiased test: AUC of the ground-truth logit the labels were drawn from (the ceiling) ` +
-          `${auc(data.unbiasedTestLogit, unbiased.label).toFixed(4)}; this model ${metrics['U-AUC'].toFixed(4)}`,
+          `${rocAuc(data.unbiasedTestLogit, unbiased.label).toFixed(4)}; this model ${metrics['U-AUC'].toFixed(4)}`,
       });
     }
     biasRows = unbiased;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auc, groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
+import { groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
+import { rocAuc } from '../../metrics/auc';
 
 describe('groupByUser', () => {
   it('groups rows per user in row order', () => {
@@ -69,6 +70,6 @@ describe('popularity measures', () => {
 describe('auc', () => {
   it('is the share of correctly ordered positive-negative pairs', () => {
     // Pairs (pos, neg): (0.9, 0.1) ok, (0.9, 0.5) ok, (0.4, 0.1) ok, (0.4, 0.5) wrong -> 3 / 4.
-    expect(auc(Float32Array.of(0.9, 0.4, 0.1, 0.5), Float32Array.of(1, 1, 0, 0))).toBeCloseTo(0.75, 10);
+    expect(rocAuc(Float32Array.of(0.9, 0.4, 0.1, 0.5), Float32Array.of(1, 1, 0, 0))).toBeCloseTo(0.75, 10);
   });
 });

@@ -16,7 +16,6 @@
  *             most training exposures (ties by smaller id).
  * Lower bias values mean less popularity amplification; whether that is better is the trade-off.
  */
-import { rocAuc } from '../../metrics/auc';
 
 /** Rows grouped per user: the rows of user u are order[offsets[u] .. offsets[u + 1]). */
 export interface UserGroups {
@@ -148,9 +147,4 @@ export function popularityBias(
     }
   }
   return { popPercentile: count > 0 ? pctSum / count : NaN, headShare: count > 0 ? headSum / count : NaN };
-}
-
-/** AUC over all pairs (NaN without both classes). */
-export function auc(scores: Float32Array, labels: Float32Array): number {
-  return rocAuc(scores, labels);
 }

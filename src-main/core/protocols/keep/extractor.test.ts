@@ -5,7 +5,7 @@ import { initBackend } from '../../tf/backend';
 import { type KeepData, TASKS, type Task } from './data';
 import { type ExtractorArchitecture, HEAD_UNITS, KnowledgeExtractor, PretrainSampler } from './extractor';
 import { range } from './features';
-import { auc } from './gauc';
+import { rocAuc } from '../../metrics/auc';
 import { tinyKeepData } from './test-support';
 
 beforeAll(async () => {
@@ -118,7 +118,7 @@ describe('KnowledgeExtractor', () => {
     }
     expect(last).toBeLessThan(before);
     const held = data.superConcurrent;
-    const clickAuc = auc(model.logits(held.user, held.item)[0], held.click);
+    const clickAuc = rocAuc(model.logits(held.user, held.item)[0], held.click);
     expect(clickAuc).toBeGreaterThan(0.6);
     model.dispose();
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { auc, expectedAuc, gauc, groundTruthGauc } from './gauc';
+import { expectedAuc, gauc, groundTruthGauc } from './gauc';
+import { rocAuc } from '../../metrics/auc';
 
 describe('GAUC (KEEP Eq. 7)', () => {
   // User 7: 3 impressions, AUC 1. User 8: 4 impressions, positives {0.2, 0.6} against
@@ -15,12 +16,12 @@ describe('GAUC (KEEP Eq. 7)', () => {
     expect(result.impressions).toBe(7);
     // Not the unweighted mean of user AUCs (0.625), nor the pooled AUC.
     expect(result.gauc).not.toBeCloseTo(0.625, 3);
-    expect(auc(scores, labels)).not.toBeCloseTo(result.gauc, 3);
+    expect(rocAuc(scores, labels)).not.toBeCloseTo(result.gauc, 3);
   });
 
   it('AUC counts ties as one half and is NaN with one class', () => {
-    expect(auc([0.5, 0.5, 0.1], [1, 0, 0])).toBeCloseTo(0.75, 10);
-    expect(auc([0.1, 0.9], [1, 1])).toBeNaN();
+    expect(rocAuc([0.5, 0.5, 0.1], [1, 0, 0])).toBeCloseTo(0.75, 10);
+    expect(rocAuc([0.1, 0.9], [1, 1])).toBeNaN();
     expect(gauc([1, 1], [0.2, 0.3], [0, 0]).gauc).toBeNaN();
   });
 

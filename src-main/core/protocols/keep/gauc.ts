@@ -13,9 +13,6 @@
  */
 import { rocAuc } from '../../metrics/auc';
 
-/** Mann-Whitney AUC of `scores` against 0/1 `labels` (ties: average rank); NaN without both classes. */
-export const auc: (scores: ArrayLike<number>, labels: ArrayLike<number>) => number = rocAuc;
-
 /** Row indices grouped by user, users in first-appearance order. */
 function rowsByUser(users: ArrayLike<number>): number[][] {
   const groups = new Map<number, number[]>();
@@ -52,7 +49,7 @@ export function gauc(
   let impressions = 0;
   let counted = 0;
   for (const rows of rowsByUser(users)) {
-    const a = auc(
+    const a = rocAuc(
       rows.map((r) => scores[r]),
       rows.map((r) => labels[r]),
     );

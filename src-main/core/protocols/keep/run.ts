@@ -40,7 +40,8 @@ import {
 import { DownstreamModel } from './downstream';
 import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './extractor';
 import { range } from './features';
-import { auc, gauc, groundTruthGauc } from './gauc';
+import { gauc, groundTruthGauc } from './gauc';
+import { rocAuc } from '../../metrics/auc';
 import {
   CachedKnowledge,
   type Extractors,
@@ -256,7 +257,7 @@ export function evaluateScores(data: KeepData, scores: Float32Array): Record<str
   const test = data.targetTest;
   const out: Record<string, number> = {
     GAUC: gauc(test.user, scores, test.click).gauc,
-    AUC: auc(scores, test.click),
+    AUC: rocAuc(scores, test.click),
   };
   if (data.targetClickProbability) {
     const p = Float64Array.from(test.user, (u, r) => data.targetClickProbability?.(u, test.item[r]) ?? NaN);
@@ -421,7 +422,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
             ];
             if (logits && transfer)
               log(
-                `${method} ${arch} extractor: click AUC ${auc(logits, probe.click).toFixed(4)} on held-out impressions; ` +
+                `${method} ${arch} extractor: click AUC ${rocAuc(logits, probe.click).toFixed(4)} on held-out impressions; ` +
                   `its click score alone has GAUC ${gauc(data.targetTrain.user, transfer, data.targetTrain.click).gauc.toFixed(4)} ` +
                   'on the sub-domain training window.',
               );

@@ -51,12 +51,12 @@ import {
 } from './funnel';
 import {
   type FeatureCombination,
-  auc,
   calibration,
   combineFeatureImportance,
   normalizedEntropy,
   relativeChangePercent,
 } from './metrics';
+import { rocAuc } from '../../metrics/auc';
 import { type ModelHeads, FieldModel, type TrainingSink, fitModel, progressSlice } from './model';
 import { simulateTwoStage } from './section3';
 
@@ -378,14 +378,14 @@ function evaluate(
     [M.calCdTeacher]: calibration(predCd, teacherCd),
     [M.neImp]: normalizedEntropy(predImp, labels),
     [M.neCdTeacher]: normalizedEntropy(predCd, teacherCd),
-    [M.aucImp]: auc(predImp, labels),
+    [M.aucImp]: rocAuc(predImp, labels),
   };
   const truth = s.funnel.truth;
   if (truth) {
     const prob = gather(truth.probability, s.testCd);
     metrics[M.calCdTruth] = calibration(predCd, prob);
     metrics[M.neCdTruth] = normalizedEntropy(predCd, prob);
-    metrics[M.aucCdTruth] = auc(predCd, gather(truth.label, s.testCd));
+    metrics[M.aucCdTruth] = rocAuc(predCd, gather(truth.label, s.testCd));
   }
   const ref = reference ?? metrics;
   metrics[M.dNeImp] = relativeChangePercent(metrics[M.neImp], ref[M.neImp]);

@@ -13,7 +13,6 @@
  * paper's cross-stage NE) or, on simulated data, the true probabilities (the expected NE over the
  * label draw). Lower is better; 1 is the NE of predicting the base rate everywhere.
  */
-import { rocAuc } from '../../metrics/auc';
 
 /** Predictions are clipped to [PROB_EPS, 1 - PROB_EPS] before the logs. */
 export const PROB_EPS = 1e-7;
@@ -63,11 +62,6 @@ export function calibration(predictions: ArrayLike<number>, reference: ArrayLike
     r += reference[k];
   }
   return r > 0 ? p / r : NaN;
-}
-
-/** ROC AUC of scores against 0/1 labels (NaN without both classes). */
-export function auc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  return rocAuc(scores, labels);
 }
 
 /** Relative change in percent: 100 (value - reference) / reference (the paper's "NE relative change"). */

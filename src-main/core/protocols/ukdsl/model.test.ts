@@ -4,7 +4,7 @@ import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { type FeatureField, type FunnelData, SPLIT_TRAIN } from './funnel';
 import { perturbationImportance } from './jobs';
-import { auc } from './metrics';
+import { rocAuc } from '../../metrics/auc';
 import { FieldModel, fitModel, weightedBceTerms } from './model';
 
 beforeAll(async () => {
@@ -143,8 +143,8 @@ describe('FieldModel', () => {
     await train(dense, data, rows);
     await train(sparse, data, rows);
     const labels = Array.from(data.label);
-    expect(auc(dense.predict(rows), labels)).toBeGreaterThan(0.75);
-    expect(auc(sparse.predict(rows), labels)).toBeGreaterThan(0.68);
+    expect(rocAuc(dense.predict(rows), labels)).toBeGreaterThan(0.75);
+    expect(rocAuc(sparse.predict(rows), labels)).toBeGreaterThan(0.68);
     dense.dispose();
     sparse.dispose();
     expect(tf.memory().numTensors).toBe(before);
