@@ -11,16 +11,13 @@ import { rraProtocol } from './rra/index';
 import type { ProtocolModule } from './types';
 import { ukdslProtocol } from './ukdsl/index';
 
-/**
- * The protocols with their own module, in the order the papers are listed (README). A module
- * without methods is still being written and stays out of every list.
- */
+/** The protocols with their own module, in the order the papers are listed (README). */
 const PROTOCOL_MODULES: readonly ProtocolModule[] = [
   rraProtocol,
   keepProtocol,
   ukdslProtocol,
   cp2recProtocol,
-].filter((module) => module.methods.length > 0);
+];
 
 export const PROTOCOL_IDS: readonly ProtocolId[] = [
   'damcar',
