@@ -207,7 +207,7 @@ function distinctItems(dataset: CascadeDataset, rows: Int32Array): Int32Array {
 }
 
 export interface RankingStageInput {
-  /** The retrieval stage's top lists (evaluateRetrieval with keepTopLists). */
+  /** The retrieval stage's top lists (evaluateRetrievalAsync with keepTopLists). */
   lists: RetrievedLists;
   /** Retrieval cut-offs K1; each with an integer K2 = K1 / 10 gets N/M/H@K2. */
   ks: number[];
