@@ -8,7 +8,8 @@
  *   split           per-user 6:2:2 time split
  *   target-domain   DAMCAR's random-walk target-domain generation (Eq. 1-3, graph/random-walk.ts)
  *                   on the training exposures, R = 25, H = 50 (the paper's WeChat setting)
- *   train-bc        the DSSM retrieval model trained with BC's loss (models/dssm.ts trainStep)
+ *   train-bc        the DSSM retrieval model (the testbed's default architecture) trained with
+ *                   BC's loss (models/dssm.ts trainStep)
  *                   on shuffled training batches: one full epoch, or the first `trainSteps`
  *                   steps with the epoch's time extrapolated linearly from them
  *   tower-vectors   user and item tower outputs for every user and item
@@ -33,6 +34,7 @@ import { DssmModel } from '../models/dssm';
 import { trainRankingModel } from '../models/ranking-model';
 import { damcarMethod } from '../methods/damcar';
 import type { MethodContext } from '../methods/types';
+import { retrievalArchitecture } from '../protocols/damcar';
 import { createRng } from '../random';
 
 export interface PipelineBenchOptions {
@@ -144,6 +146,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
+    architecture: retrievalArchitecture({}),
     rng: createRng(seed).fork(1),
   });
   try {
@@ -257,6 +260,7 @@ async function damcarStages(
       dataset: data,
       split,
       training,
+      retrieval: retrievalArchitecture({}),
       params: resolveParamValues(damcarMethod.descriptor.params, {}, 'method.params', 'DAMCAR'),
       rng: createRng(seed),
       signal,

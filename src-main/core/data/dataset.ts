@@ -43,6 +43,20 @@ export interface ItemCatalogue {
   denseDim: number;
   /** Dense multimodal vectors, row-major [numItems, denseDim]. */
   itemDense: Float32Array;
+  /**
+   * Further categorical item features that an imported dataset carries (WeChat: author, song and
+   * singer; TikTok: author, music and city), the ones the DAMCAR authors' DSSM embeds beside the
+   * item id. Absent on simulated data, whose only categorical item feature is the category.
+   */
+  itemFields?: readonly ItemField[];
+}
+
+/** A categorical item feature: codes in [0, cardinality), 0 where the value is missing. */
+export interface ItemField {
+  name: string;
+  cardinality: number;
+  /** [numItems] */
+  codes: Int32Array;
 }
 
 /** The catalogue fields of a dataset (the same arrays, not copies), e.g. for a model's options. */
@@ -54,6 +68,7 @@ export function catalogueOf(data: ItemCatalogue): ItemCatalogue {
     itemCategory: data.itemCategory,
     denseDim: data.denseDim,
     itemDense: data.itemDense,
+    ...(data.itemFields ? { itemFields: data.itemFields } : {}),
   };
 }
 
@@ -80,6 +95,7 @@ export interface CascadeDatasetInput {
   itemCategory: Int32Array;
   denseDim: number;
   itemDense: Float32Array;
+  itemFields?: readonly ItemField[];
   interactions: InteractionColumns;
   groundTruth?: GroundTruth;
 }
@@ -138,6 +154,13 @@ export function createCascadeDataset(input: CascadeDatasetInput): CascadeDataset
       );
     }
   }
+  for (const field of input.itemFields ?? []) {
+    const name = `itemFields.${field.name}`;
+    checkCount(`${name}.cardinality`, field.cardinality, 1);
+    if (field.codes.length !== input.numItems)
+      throw new DatasetError(name, `has ${field.codes.length} rows, expected ${input.numItems}`);
+    checkIds(name, field.codes, field.cardinality);
+  }
   const cols = input.interactions;
   const n = cols.user.length;
   for (const [name, column] of Object.entries(cols) as [string, { length: number }][]) {
@@ -167,6 +190,7 @@ export function createCascadeDataset(input: CascadeDatasetInput): CascadeDataset
     itemCategory: input.itemCategory,
     denseDim: input.denseDim,
     itemDense: input.itemDense,
+    ...(input.itemFields ? { itemFields: input.itemFields } : {}),
     interactions,
     ...(input.groundTruth ? { groundTruth: input.groundTruth } : {}),
   };

@@ -37,6 +37,7 @@ import {
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from './job';
+import { retrievalArchitecture } from '../protocols/damcar';
 import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
 import { protocolOf, rankingModelOf, resolveParamValues, resolveProtocolParams } from './spec';
 
@@ -469,6 +470,12 @@ export async function runJob(
       dataset: trainingView(dataset),
       split,
       training: request.spec.training,
+      retrieval: retrievalArchitecture(
+        resolveProtocolParams(request.spec, {
+          overrides: request.method.protocolParams,
+          path: 'method.protocolParams',
+        }),
+      ),
       params,
       rng: createRng(request.seed),
       signal,

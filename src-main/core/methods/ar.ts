@@ -105,8 +105,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
         const labels = Float32Array.from(rows.subarray(0, numSource), (r) => exposed.labels[r]);
         model.trainStepOnTowers(
           { users: pick(all.users, rows), items: pick(all.items, rows) },
-          (userVec, itemVec) => {
-            const logits = tf.sum<tf.Tensor1D>(tf.mul(userVec, itemVec), 1);
+          (userVec, itemVec, logits) => {
             const features = tf.concat([userVec, itemVec], 1);
             const size = rows.length;
             const bce = meanBceWithLogits(tf.slice(logits, 0, numSource), tf.tensor1d(labels));

@@ -85,6 +85,7 @@ export function createDssm(ctx: MethodContext, rng: Rng): DssmModel {
     ...catalogueOf(dataset),
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
+    architecture: ctx.retrieval,
     rng,
   });
 }
@@ -297,7 +298,40 @@ export function emitTargetDomainHistogram(ctx: MethodContext, model: DssmModel, 
   });
 }
 
-/** The trained model's user and item vectors (the caller still disposes the model). */
+/**
+ * The trained model's user and item vectors (the caller still disposes the model).
+ * @throws when the model collapsed (see retrievalCollapse): its retrieval would be meaningless
+ */
 export function retrievalVectors(model: DssmModel): TrainedRetrieval {
-  return { dim: model.outputDim, userVectors: model.userVectors(), itemVectors: model.itemVectors() };
+  const trained = { dim: model.outputDim, userVectors: model.userVectors(), itemVectors: model.itemVectors() };
+  const collapse = retrievalCollapse(trained);
+  if (collapse) throw new Error(collapse);
+  return trained;
+}
+
+/**
+ * Why every user-item inner product of the trained vectors is 0, or null when some is not: no
+ * output dimension is non-zero for some user and for some item. The authors' DSSM (ReLU on the
+ * towers' last layer) ends this way on some seeds; their code then returns the corpus in file
+ * order and reports its metrics. We report the collapse instead.
+ */
+export function retrievalCollapse(trained: TrainedRetrieval): string | null {
+  const { dim, userVectors, itemVectors } = trained;
+  const usedBy = (vectors: Float32Array) => {
+    const used = new Uint8Array(dim);
+    for (let k = 0; k < vectors.length; k++) if (vectors[k] !== 0) used[k % dim] = 1;
+    return used;
+  };
+  const users = usedBy(userVectors);
+  const items = usedBy(itemVectors);
+  let shared = 0;
+  for (let d = 0; d < dim; d++) if (users[d] && items[d]) shared++;
+  if (shared > 0) return null;
+  const count = (used: Uint8Array) => used.reduce((sum, u) => sum + u, 0);
+  return (
+    `The retrieval model collapsed: user outputs use ${count(users)} and item outputs ${count(items)} of ` +
+    `${dim} dimensions, none in common, so every inner product is 0 and retrieval would return the ` +
+    'corpus in index order. The towers end in a ReLU (retrievalOutputActivation "relu", as the ' +
+    "authors' code), which can do this; try another seed or a linear last layer."
+  );
 }

@@ -34,7 +34,7 @@
  * The teacher starts as a copy of the student.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { DssmItemFeatures } from '../models/dssm';
+import type { ItemCatalogue } from '../data/dataset';
 import type { Rng } from '../random';
 import { DenseAdagrad, Mlp } from '../tf/dense';
 import { LazyRowEma, emaUpdateVariables } from '../tf/ema';
@@ -55,7 +55,7 @@ export const TRANSFORM_UNITS: readonly number[] = [128, 100];
 
 const FILE = 'src-main/core/methods/damcar-model.ts';
 
-export interface LabelGeneratorOptions extends DssmItemFeatures {
+export interface LabelGeneratorOptions extends Omit<ItemCatalogue, 'numUsers'> {
   numUsers: number;
   embeddingDim: number;
   learningRate: number;
@@ -136,7 +136,7 @@ export class DamcarLabelGenerator {
   readonly labelHead: Mlp;
   /** Psi (logits) */
   readonly domainHead: Mlp;
-  private readonly features: DssmItemFeatures;
+  private readonly features: Omit<ItemCatalogue, 'numUsers'>;
   private readonly optimizer: DenseAdagrad;
   private readonly teacher: Teacher | null;
   private readonly adversary: AdversaryMode;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobCancelledError, type JobEvent } from '../experiments/job';
+import { PAPER_DSSM } from '../models/dssm';
 import { createRng } from '../random';
 import { PROGRESS_INTERVAL_MS, runEpochs } from './loop';
 import type { MethodContext } from './types';
@@ -24,6 +25,7 @@ function context(events: JobEvent[], signal = new AbortController().signal): Met
     },
     split: { train: new Int32Array(0), valid: new Int32Array(0), test: new Int32Array(0) },
     training: { epochs: 2, batchSize: 4, learningRate: 0.01, embeddingDim: 8 },
+    retrieval: PAPER_DSSM,
     params: {},
     rng: createRng(1),
     emit: (e) => events.push(e),

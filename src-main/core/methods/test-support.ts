@@ -7,6 +7,7 @@ import { type CascadeDataset, trainingView } from '../data/dataset';
 import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
 import { splitByUserTime } from '../data/split';
 import type { JobEvent } from '../experiments/job';
+import { type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
 import { createRng } from '../random';
 import type { MethodContext, RankingScorer } from './types';
 
@@ -58,6 +59,8 @@ export function methodContext(
     ranking?: RankingScorer | null;
     seed?: number;
     training?: Partial<TrainingSpec>;
+    /** Default: the paper's reading, which the equation tests were written against. */
+    retrieval?: DssmArchitecture;
   } = {},
 ): TestContext {
   const view = trainingView(dataset);
@@ -66,6 +69,7 @@ export function methodContext(
     dataset: view,
     split: splitByUserTime(view),
     training: { ...TINY_TRAINING, ...options.training },
+    retrieval: options.retrieval ?? PAPER_DSSM,
     params: options.params ?? {},
     rng: createRng(options.seed ?? 1),
     emit: (e) => events.push(e),

@@ -116,7 +116,7 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
         const targets = pick(poolScores, rows);
         return model.trainStepOnTowers(
           { users: pick(pool.users, rows), items: pick(pool.items, rows) },
-          (userVec, itemVec) => sigmoidBce(tf.sum(tf.mul(userVec, itemVec), 1), tf.tensor1d(targets)),
+          (_userVec, _itemVec, logits) => sigmoidBce(logits, tf.tensor1d(targets)),
           { freezeUserTower: true },
         );
       },

@@ -7,6 +7,7 @@ import type { MethodDescriptor, ParamValues, TrainingSpec } from '../../contract
 import type { TrainingData } from '../data/dataset';
 import type { DataSplit } from '../data/split';
 import type { JobEvent } from '../experiments/job';
+import type { DssmArchitecture } from '../models/dssm';
 import type { Rng } from '../random';
 
 export interface MethodContext {
@@ -14,6 +15,11 @@ export interface MethodContext {
   dataset: TrainingData;
   split: DataSplit;
   training: TrainingSpec;
+  /**
+   * The DSSM every retrieval method of the testbed trains (the testbed's `retrieval*` settings,
+   * protocols/damcar.ts), so that all methods of a table share one retrieval model.
+   */
+  retrieval: DssmArchitecture;
   /** Every declared parameter, defaults filled in and validated. */
   params: ParamValues;
   /** Seeded from the run's seed; fork it per concern (initialisation, shuffling). */

@@ -23,7 +23,7 @@ function model(seed = 1, denseDim = 3): DssmModel {
     embeddingDim: 8,
     learningRate: 0.05,
     rng: createRng(seed),
-    towerUnits: [16, 8],
+    architecture: { towerUnits: [16, 8] },
   });
 }
 

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
 import './gradients';
 import { ADAGRAD_DEFAULTS, type AdagradOptions } from './embedding';
+import { BatchNorm } from './batch-norm';
 
 export type Activation = 'relu' | 'linear';
 
@@ -80,18 +81,33 @@ export function glorotUniform(fanIn: number, fanOut: number, rng: Rng): Float32A
   return out;
 }
 
+/**
+ * How a layer's weights start: 'glorot' = Glorot-uniform kernels and zero biases (ours);
+ * 'normal' = DeepCTR-Torch's DNN as the DAMCAR authors use it, kernels N(0, initStd) and PyTorch's
+ * nn.Linear bias U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+ */
+export type MlpInit = 'glorot' | 'normal';
+
 export interface MlpOptions {
   /** Activation of the hidden layers (default relu). */
   hiddenActivation?: Activation;
   /** Activation of the last layer (default linear, so outputs can be negative). */
   outputActivation?: Activation;
+  /** Batch normalisation between each layer's affine map and its activation (default off). */
+  batchNorm?: boolean;
+  /** Default 'glorot'. */
+  init?: MlpInit;
+  /** Kernel std for init 'normal' (default 1e-4, DeepCTR-Torch's init_std). */
+  initStd?: number;
 }
 
-/** Stack of dense layers: Glorot-uniform kernels (seeded), zero biases. */
+/** Stack of dense layers, optionally batch-normalised (seeded initialisation, see MlpInit). */
 export class Mlp {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly layers: DenseLayer[];
+  /** One per layer when batch normalisation is on, else empty. */
+  readonly norms: BatchNorm[];
 
   constructor(inputDim: number, units: number[], rng: Rng, options: MlpOptions = {}) {
     if (units.length === 0) throw new Error('Mlp needs at least one layer');
@@ -99,35 +115,56 @@ export class Mlp {
     this.outputDim = units[units.length - 1];
     const hidden = options.hiddenActivation ?? 'relu';
     const output = options.outputActivation ?? 'linear';
+    const init = options.init ?? 'glorot';
+    const initStd = options.initStd ?? 1e-4;
     let fanIn = inputDim;
     this.layers = units.map((fanOut, k) => {
       if (!Number.isInteger(fanOut) || fanOut < 1)
         throw new Error(`Mlp: layer ${k} units must be an integer >= 1, got ${fanOut}`);
-      const values = glorotUniform(fanIn, fanOut, rng);
       const rows = fanIn;
+      const values =
+        init === 'glorot'
+          ? glorotUniform(fanIn, fanOut, rng)
+          : Float32Array.from({ length: fanIn * fanOut }, () => rng.normal(0, initStd));
+      const bound = 1 / Math.sqrt(fanIn);
+      const biasValues =
+        init === 'glorot'
+          ? new Float32Array(fanOut)
+          : Float32Array.from({ length: fanOut }, () => rng.uniformIn(-bound, bound));
       // Variables share the initial tensor's data; tidy drops the initial tensors, not the variables.
       const layer: DenseLayer = {
         kernel: tf.tidy(() => tf.variable(tf.tensor2d(values, [rows, fanOut]), true)),
-        bias: tf.tidy(() => tf.variable(tf.zeros<tf.Rank.R1>([fanOut]), true)),
+        bias: tf.tidy(() => tf.variable(tf.tensor1d(biasValues), true)),
         activation: k === units.length - 1 ? output : hidden,
       };
       fanIn = fanOut;
       return layer;
     });
+    this.norms = options.batchNorm ? units.map((u) => new BatchNorm(u)) : [];
   }
 
-  /** Trainable variables, kernel then bias per layer. */
+  /** Trainable variables: kernel, bias (and batch-norm gamma, beta) per layer. */
   variables(): tf.Variable[] {
-    return this.layers.flatMap((l) => [l.kernel, l.bias]);
+    return this.layers.flatMap((l, k) => [l.kernel, l.bias, ...(this.norms[k]?.variables() ?? [])]);
   }
 
   /**
    * @param x [batch, inputDim]
+   * @param training batch statistics in batch normalisation (training) or running ones (evaluation);
+   *   without batch normalisation both are the same function
    * @returns [batch, outputDim]
    */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
+  apply(x: tf.Tensor2D, training = true): tf.Tensor2D {
     let h = x;
-    for (const layer of this.layers) h = denseLayer(h, layer.kernel, layer.bias, layer.activation);
+    this.layers.forEach((layer, k) => {
+      const norm = this.norms[k];
+      if (!norm) {
+        h = denseLayer(h, layer.kernel, layer.bias, layer.activation);
+        return;
+      }
+      const normed = norm.apply(denseLayer(h, layer.kernel, layer.bias, 'linear'), training);
+      h = layer.activation === 'relu' ? tf.relu(normed) : normed;
+    });
     return h;
   }
 
@@ -136,6 +173,7 @@ export class Mlp {
       l.kernel.dispose();
       l.bias.dispose();
     }
+    for (const norm of this.norms) norm.dispose();
   }
 }
 

@@ -52,6 +52,8 @@ export class EmbeddingTable {
   private firstSource = new Int32Array(0);
   private sumSlot = new Int32Array(0);
   private summed = new Float32Array(0);
+  /** Whole-table gradient of applyGradientWithL2, allocated on first use. */
+  private fullGradient: Float32Array | null = null;
 
   constructor(rows: number, dim: number, rng: Rng, options: EmbeddingOptions) {
     if (!Number.isInteger(rows) || rows < 1)
@@ -161,6 +163,43 @@ export class EmbeddingTable {
         w[row + k] -= (lr * g) / (Math.sqrt(G) + eps);
       }
       slotOfRow[unique[s]] = -1;
+    }
+  }
+
+  /**
+   * Adagrad step of the batch's loss plus l2 * sum(W^2) over the WHOLE table: every row gets the
+   * gradient 2 * l2 * w, and the batch's rows their loss gradient on top. This is what PyTorch's
+   * dense Adagrad does with the DAMCAR authors' embedding regulariser (DeepCTR-Torch
+   * `get_regularization_loss`), so rows outside the batch move too: Adagrad's first step is
+   * lr * sign(g) whatever the size of g. Costs O(rows * dim) per step.
+   * @param ids [batch] row ids, repeats allowed
+   * @param grad [batch * dim] gradient of the loss w.r.t. the gathered rows, from `gradOffset`
+   */
+  applyGradientWithL2(ids: Int32Array, grad: Float32Array, gradOffset: number, l2: number): void {
+    const dim = this.dim;
+    if (grad.length - gradOffset < ids.length * dim) {
+      throw new Error(
+        `EmbeddingTable: gradient has ${grad.length - gradOffset} values, expected ${ids.length * dim}`,
+      );
+    }
+    const w = this.weights;
+    this.fullGradient ??= new Float32Array(w.length);
+    const full = this.fullGradient;
+    for (let k = 0; k < w.length; k++) full[k] = 2 * l2 * w[k];
+    for (let b = 0; b < ids.length; b++) {
+      const id = ids[b];
+      if (!(id >= 0 && id < this.rows)) throw new Error(`EmbeddingTable: id ${id} outside [0, ${this.rows})`);
+      const src = gradOffset + b * dim;
+      for (let k = 0; k < dim; k++) full[id * dim + k] += grad[src + k];
+    }
+    const lr = this.learningRate;
+    const eps = this.epsilon;
+    const acc = this.accumulators;
+    for (let k = 0; k < w.length; k++) {
+      const g = full[k];
+      const G = acc[k] + g * g;
+      acc[k] = G;
+      w[k] -= (lr * g) / (Math.sqrt(G) + eps);
     }
   }
 }

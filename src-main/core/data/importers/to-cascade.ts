@@ -6,6 +6,17 @@
 import { createCascadeDataset, type CascadeDataset } from '../dataset';
 import type { ProcessedDataset } from './processed';
 
+/**
+ * The categorical item features the DAMCAR authors' DSSM embeds beside the item id (their
+ * config.py: WeChat authorid, bgm_song_id, bgm_singer_id; TikTok authorid, bgm_song_id, feed_city);
+ * a generic log offers all of its item features.
+ */
+const RETRIEVAL_ITEM_FIELDS: Record<ProcessedDataset['format'], readonly string[] | null> = {
+  wechat: ['authorid', 'bgm_song_id', 'bgm_singer_id'],
+  tiktok: ['author_id', 'music_id', 'item_city'],
+  csv: null,
+};
+
 /** Which item feature serves as the category when none is named. */
 const DEFAULT_CATEGORY: Record<ProcessedDataset['format'], string | null> = {
   wechat: 'manual_tag',
@@ -46,8 +57,13 @@ export function toCascadeDataset(dataset: ProcessedDataset, categoryFeature?: st
     }
     offset += feature.dim;
   }
+  const fieldNames = RETRIEVAL_ITEM_FIELDS[dataset.format];
+  const itemFields = dataset.itemFeatures
+    .filter((f) => (fieldNames ? fieldNames.includes(f.name) : true))
+    .map((f) => ({ name: f.name, cardinality: f.cardinality, codes: f.codes }));
   return createCascadeDataset({
     name: dataset.name,
+    itemFields,
     numUsers: dataset.numUsers,
     numItems: dataset.numItems,
     numCategories: category ? category.cardinality : 1,
