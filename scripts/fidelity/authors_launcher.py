@@ -279,6 +279,11 @@ def main():
     if a.stage == 'reference':
         return stage_reference(a)
     a.code = os.path.abspath(a.code)
+    os.makedirs(a.work, exist_ok=True)
+    # their code writes every model/score file into ROOT_PATH: never let two processes share one
+    import fcntl
+    lock = open(os.path.join(a.work, '.launcher.lock'), 'w')
+    fcntl.flock(lock, fcntl.LOCK_EX)
     conf = setup(a.code, a.work)
     if a.stage in ('prep', 'all'):
         stage_prep(a, conf)

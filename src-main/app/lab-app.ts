@@ -370,7 +370,6 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       datasetName ??= simulatedDatasetName(simulatorParams(spec));
     }
     const columns: MetricColumn[] = experimentColumns(spec, hasGroundTruth);
-    const caption = protocolCaption(spec);
     return buildResultTable({
       experimentId,
       spec,
@@ -384,7 +383,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       columns,
       methodNames: methodNames(),
       datasetName,
-      ...(caption ? { protocolCaption: caption } : {}),
+      protocolCaption: protocolCaption(spec),
     });
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentSpec, MetricColumn, ResultCell } from '../contract/api';
+import { protocolCaption } from '../core/experiments/spec';
+import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar';
 import { buildResultTable, meanAndStd, rankColumn, type TableRun } from './results';
 
 const SPEC: ExperimentSpec = {
@@ -84,6 +86,7 @@ describe('buildResultTable', () => {
       columns: COLUMNS,
       methodNames: NAMES,
       datasetName: 'x',
+      protocolCaption: protocolCaption(spec),
     });
     expect(table.protocol).toBe('cp2rec');
     expect(
@@ -118,6 +121,7 @@ describe('buildResultTable', () => {
       columns: COLUMNS,
       methodNames: NAMES,
       datasetName: 'Simulator (1500 users, 3000 items, seed 7)',
+      protocolCaption: protocolCaption(SPEC),
     });
     expect(table.rows.map((r) => r.label)).toEqual(['BC', 'DAMCAR (ours)', 'KD']);
     expect(table.rows.map((r) => r.method)).toEqual(['bc', 'damcar', 'kd']);
@@ -141,15 +145,62 @@ describe('buildResultTable', () => {
   });
 
   it('says when retrieval searched only the test items', () => {
+    const spec: ExperimentSpec = { ...SPEC, seeds: [4], evaluation: { retrievalK: [100], corpus: 'test' } };
     const table = buildResultTable({
       experimentId: 1,
-      spec: { ...SPEC, seeds: [4], evaluation: { retrievalK: [100], corpus: 'test' } },
+      spec,
       runs: [],
       columns: COLUMNS,
       methodNames: NAMES,
       datasetName: 'd',
+      protocolCaption: protocolCaption(spec),
     });
     expect(table.caption).toContain('only the items of the test split');
     expect(table.caption).toContain('one seed (4)');
+  });
+
+  it("names the retrieval model and DAMCAR's reading of the paper's ambiguous points", () => {
+    const table = buildResultTable({
+      experimentId: 1,
+      spec: SPEC,
+      runs: [],
+      columns: COLUMNS,
+      methodNames: NAMES,
+      datasetName: 'd',
+      protocolCaption: protocolCaption(SPEC),
+    });
+    expect(table.caption).toContain(
+      "retrieval: the authors' code's DSSM (4-d embeddings, towers 300-300-128 with batch norm, ReLU output, " +
+        'score 1 * cosine + bias, embedding L2 1e-5, N(0, 1e-4) kernels, item fields, min-max dense)',
+    );
+    expect(table.caption).toContain(
+      "DAMCAR reading: bounded adversary (ours, stabilised; not in the paper), target pseudo-labels Phi(g(z^t)) (authors' code), Eq. 3 '>=' (paper)",
+    );
+    const paper: ExperimentSpec = {
+      ...SPEC,
+      protocolParams: PAPER_RETRIEVAL_PARAMS,
+      methods: [
+        { id: 'damcar', params: { adversary: 'unbounded', targetLabelPath: 'direct' } },
+        { id: 'damcar', params: { adversary: 'ramped', comparison: 'gt' } },
+      ],
+    };
+    const caption = buildResultTable({
+      experimentId: 1,
+      spec: paper,
+      runs: [],
+      columns: COLUMNS,
+      methodNames: NAMES,
+      datasetName: 'd',
+      protocolCaption: protocolCaption(paper),
+    }).caption;
+    expect(caption).toContain(
+      "retrieval: the paper's DSSM reading (4-d embeddings, towers 300-200-100, linear output, inner-product score",
+    );
+    expect(caption).toContain(
+      'plain gradient reversal (Eq. 11 literally), target pseudo-labels Phi(z^t) (Eq. 5 literally)',
+    );
+    expect(caption).toContain(
+      " / gradient reversal with DANN's ramp (Ganin et al. 2016), target pseudo-labels Phi(g(z^t)) (authors' code), Eq. 3 '>' (authors' code)",
+    );
   });
 });

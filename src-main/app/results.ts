@@ -30,8 +30,8 @@ export interface ResultTableInput {
   /** Display names by method id, for rows without a label. */
   methodNames: Record<string, string>;
   datasetName: string;
-  /** The protocol's sentence on what was measured how (replaces the retrieval corpus phrase). */
-  protocolCaption?: string;
+  /** The protocol's sentence on what was measured how (core/experiments/spec.ts protocolCaption). */
+  protocolCaption: string;
 }
 
 /** Mean and sample standard deviation (n - 1 in the denominator; 0 for a single value). */
@@ -93,10 +93,6 @@ export function rowLabel(spec: ExperimentSpec, index: number, methodNames: Recor
   return method.label ?? methodNames[method.id] ?? method.id;
 }
 
-function corpusPhrase(corpus: ExperimentSpec['evaluation']['corpus']): string {
-  return corpus === 'all' ? 'searched the whole item corpus' : 'searched only the items of the test split';
-}
-
 export function buildResultTable(input: ResultTableInput): ResultTable {
   const { spec, columns } = input;
   const seeds = new Set(spec.seeds);
@@ -140,7 +136,7 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
     `Dataset: ${input.datasetName}`,
     seedPhrase,
     // The parts are joined with '; ' and the caption ends in one full stop.
-    input.protocolCaption?.replace(/\.\s*$/, '') ?? `retrieval ${corpusPhrase(spec.evaluation.corpus)}`,
+    input.protocolCaption.replace(/\.\s*$/, ''),
     'bold: best, underlined: second best',
   ];
   if (latest.size < expected) parts.push(`${latest.size} of ${expected} runs finished`);

@@ -183,3 +183,62 @@ describe('cascade-lab serve', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('cascade-lab bench-fidelity', () => {
+  const WECHAT = join(ROOT, 'src-main', 'core', 'data', 'importers', 'fixtures', 'wechat');
+  const reference = {
+    code: { repository: 'ljy2222/DAMCAR', commit: '1407beebbb73a2ebea4440a444c62c3f8147fa50' },
+    runs: [
+      { method: 'BC', seed: 1, collapsed: false, metrics: { 'R@100': 0.5, 'N@10': 0.2 } },
+      { method: 'BC', seed: 2, collapsed: false, metrics: { 'R@100': 0.7, 'N@10': 0.3 } },
+    ],
+  };
+
+  it('imports the folder, runs BC and prints it beside the reference with the ratio and the targets', async () => {
+    const file = join(dir, 'reference.json');
+    writeFileSync(file, JSON.stringify(reference));
+    const out = join(dir, 'fidelity.json');
+    const result = await cli([
+      'bench-fidelity',
+      WECHAT,
+      '--reference',
+      file,
+      '--methods',
+      'bc',
+      '--seeds',
+      '1',
+      '--db',
+      join(dir, 'fidelity.db'),
+      '--backend',
+      'wasm',
+      '--json',
+      out,
+    ]);
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("wechat: Cascade Lab against the authors' code");
+    expect(result.stdout).toMatch(
+      /\| BC \| R@100 \| \d\.\d{4} \(n=1\) \| 0\.6000 ± 0\.1414 \(n=2\) \| \d\.\d{3} \|/,
+    );
+    expect(result.stdout).toMatch(/- (met|MISSED): BC R@100 within 5% of the authors' mean/);
+    expect(result.stdout).toContain("Authors' code: ljy2222/DAMCAR@1407bee");
+    expect(result.stdout).toContain(
+      "retrieval searched only the items of the test split; retrieval: the authors' code's DSSM",
+    );
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { rows: { method: string; metric: string }[] };
+    expect(json.rows.map((row) => `${row.method} ${row.metric}`)).toContain('BC N@10');
+  });
+
+  it('exits 2 naming the reference file and field when the reference is malformed', async () => {
+    const file = join(dir, 'bad-reference.json');
+    writeFileSync(file, JSON.stringify({ runs: [{ method: 'BC', seed: 1, metrics: { 'R@100': null } }] }));
+    const result = await cli(['bench-fidelity', WECHAT, '--reference', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'bad-reference.json: runs[0].metrics.R@100: expected a finite number, got null',
+    );
+    const missing = await cli(['bench-fidelity', WECHAT]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--reference FILE is required');
+  });
+});

@@ -19,6 +19,7 @@ import type {
   ImportProgress,
 } from '../contract/api';
 import { createLabApp } from '../app/lab-app';
+import type { LocalLabApp } from '../app/types';
 import { defaultDatabasePath } from '../app/paths';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 
@@ -253,38 +254,8 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     transport: 'cli',
     dbPath: resolve(text(values, 'db') ?? defaultDatabasePath()),
   });
-  const printer = progressPrinter(io);
-  let importId: string | null = null;
-  // Events can arrive before the id is known; keep them until it is.
-  const early: ImportDone[] = [];
-  const outcome: { settle: (done: ImportDone) => void } = { settle: () => undefined };
-  const finished = new Promise<ImportDone>((resolveDone) => (outcome.settle = resolveDone));
-  const unsubscribe = [
-    app.events.on('dataset:import-progress', (progress) => {
-      if (progress.importId === importId) printer.update(progress);
-    }),
-    app.events.on('dataset:import-done', (done) => {
-      if (importId === null) early.push(done);
-      else if (done.importId === importId) outcome.settle(done);
-    }),
-  ];
-  let interrupted = false;
-  const removeInterrupt = io.onInterrupt((signal) => {
-    if (interrupted) {
-      io.stderr.write(`\n${signal} again: quitting without waiting.\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    interrupted = true;
-    io.stderr.write(`\n${signal}: cancelling the import (press Ctrl-C again to quit at once)\n`);
-    if (importId !== null) void app.handlers['datasets:cancel-import']({ importId }).catch(() => undefined);
-  });
   try {
-    importId = (await app.handlers['datasets:import'](request)).importId;
-    const already = early.find((done) => done.importId === importId);
-    if (already) outcome.settle(already);
-    if (interrupted) await app.handlers['datasets:cancel-import']({ importId });
-    const done = await finished;
-    printer.end();
+    const { done } = await importWithProgress(app, request, io);
     if (done.cancelled) {
       io.stderr.write('The import was cancelled; nothing was stored.\n');
       return EXIT_INTERRUPTED;
@@ -331,9 +302,55 @@ export async function importCommand(args: string[], io: CliIo): Promise<number> 
     }
     return EXIT_OK;
   } finally {
+    await app.close();
+  }
+}
+
+/**
+ * Runs one import through the app with a progress line on stderr; Ctrl-C cancels it (a second
+ * Ctrl-C quits at once). Shared by `import` and `bench-fidelity`.
+ */
+export async function importWithProgress(
+  app: LocalLabApp,
+  request: DatasetImportRequest,
+  io: CliIo,
+): Promise<{ done: ImportDone; interrupted: boolean }> {
+  const printer = progressPrinter(io);
+  let importId: string | null = null;
+  // Events can arrive before the id is known; keep them until it is.
+  const early: ImportDone[] = [];
+  const outcome: { settle: (done: ImportDone) => void } = { settle: () => undefined };
+  const finished = new Promise<ImportDone>((resolveDone) => (outcome.settle = resolveDone));
+  const unsubscribe = [
+    app.events.on('dataset:import-progress', (progress) => {
+      if (progress.importId === importId) printer.update(progress);
+    }),
+    app.events.on('dataset:import-done', (done) => {
+      if (importId === null) early.push(done);
+      else if (done.importId === importId) outcome.settle(done);
+    }),
+  ];
+  let interrupted = false;
+  const removeInterrupt = io.onInterrupt((signal) => {
+    if (interrupted) {
+      io.stderr.write(`\n${signal} again: quitting without waiting.\n`);
+      process.exit(EXIT_INTERRUPTED);
+    }
+    interrupted = true;
+    io.stderr.write(`\n${signal}: cancelling the import (press Ctrl-C again to quit at once)\n`);
+    if (importId !== null) void app.handlers['datasets:cancel-import']({ importId }).catch(() => undefined);
+  });
+  try {
+    importId = (await app.handlers['datasets:import'](request)).importId;
+    const already = early.find((done) => done.importId === importId);
+    if (already) outcome.settle(already);
+    if (interrupted) await app.handlers['datasets:cancel-import']({ importId });
+    const done = await finished;
+    printer.end();
+    return { done, interrupted };
+  } finally {
     removeInterrupt();
     for (const off of unsubscribe) off();
-    await app.close();
   }
 }
 

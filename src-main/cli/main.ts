@@ -23,9 +23,10 @@ import {
   type CliIo,
 } from './io';
 import { benchCommand, benchPipelineCommand } from './bench-command';
+import { benchFidelityCommand } from './fidelity-command';
 import { benchImportCommand, importCommand } from './import-command';
 import { methodsCommand } from './methods-command';
-import { ProgressReporter } from './progress';
+import { runExperimentWithProgress } from './run-experiment';
 import { SpecFileError, loadSpecFile } from './spec-file';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -43,6 +44,7 @@ Commands:
   bench-import      Benchmark the importer's throughput (one JSON line)
   bench             Time the DSSM training step against the PyTorch peer (JSON lines)
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
+  bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
 
 OptionValues:
   -h, --help        Show help (also after a command: cascade-lab run --help)
@@ -183,58 +185,28 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
     dbPath: resolve(stringOption(values, 'db') ?? defaultDatabasePath()),
     maxParallelJobs,
   });
-  const progress = new ProgressReporter({ stream: io.stderr });
-  const unsubscribe = [
-    app.events.on('job:progress', (event) => progress.onProgress(event)),
-    app.events.on('run:status', (event) => progress.onStatus(event)),
-    app.events.on('job:log', (line) => progress.onLog(line)),
-  ];
-  let interrupted = false;
-  let experimentId: number | null = null;
-  const removeInterrupt = io.onInterrupt((signal) => {
-    if (interrupted) {
-      io.stderr.write(`\n${signal} again: quitting without waiting.\n`);
-      process.exit(EXIT_INTERRUPTED);
-    }
-    interrupted = true;
-    progress.message(`${signal}: cancelling the runs (press Ctrl-C again to quit at once)`);
-    if (experimentId !== null) void app.handlers['runs:cancel']({ experimentId }).catch(() => undefined);
-  });
   try {
-    const experiment = await app.handlers['experiments:create']({ spec }).catch((error: unknown) => {
-      // Checks that need the database (a stored dataset that must exist) still name the file.
-      if (error instanceof ValidationError && error.field.startsWith('spec.')) {
-        throw new SpecFileError(
-          specFile,
-          error.message.slice('spec.'.length),
-          error.field.slice('spec.'.length),
-        );
-      }
-      throw error;
-    });
-    experimentId = experiment.id;
-    const { runIds } = await app.handlers['experiments:run']({ experimentId });
-    const queued = await app.handlers['runs:list']({ experimentId });
-    for (const run of queued)
-      if (runIds.includes(run.id)) progress.addRun(run.id, run.label, run.seed, run.status);
-    io.stderr.write(
-      `Experiment ${experiment.id} "${experiment.name}": ${runIds.length} run(s) → ${app.databasePath}\n`,
+    const { experimentId, runs, interrupted } = await runExperimentWithProgress(app, spec, io, (s) =>
+      app.handlers['experiments:create']({ spec: s }).catch((error: unknown) => {
+        // Checks that need the database (a stored dataset that must exist) still name the file.
+        if (error instanceof ValidationError && error.field.startsWith('spec.')) {
+          throw new SpecFileError(
+            specFile,
+            error.message.slice('spec.'.length),
+            error.field.slice('spec.'.length),
+          );
+        }
+        throw error;
+      }),
     );
-    if (interrupted) await app.handlers['runs:cancel']({ experimentId });
-    await app.waitForExperiment(experimentId);
-    progress.finish();
-
     const table = await app.handlers['results:table']({ experimentId });
     io.stdout.write(renderTerminalTable(table, Boolean(io.stdout.isTTY)));
-    const runs = (await app.handlers['runs:list']({ experimentId })).filter((run) => runIds.includes(run.id));
     if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(runsToJson(runs), null, 2)}\n`);
     // Each ended run was already reported on stderr as it ended (ProgressReporter.onStatus).
     const unfinished = runs.filter((run) => run.status !== 'finished');
     if (interrupted) return EXIT_INTERRUPTED;
     return unfinished.length ? EXIT_RUN_FAILED : EXIT_OK;
   } finally {
-    removeInterrupt();
-    for (const off of unsubscribe) off();
     await app.close();
   }
 }
@@ -345,6 +317,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   'bench-import': benchImportCommand,
   bench: benchCommand,
   'bench-pipeline': benchPipelineCommand,
+  'bench-fidelity': benchFidelityCommand,
 };
 
 /** Runs the command line; returns the exit code. */

@@ -31,6 +31,7 @@ import { readCachedRanking, writeCachedRanking } from '../models/ranking-cache';
 import {
   type RankingKind,
   type TrainedRankingModel,
+  rankingItemFields,
   restoreRankingModel,
   trainRankingModel,
 } from '../models/ranking-model';
@@ -130,6 +131,8 @@ async function acquireRankingModel(
     dayLength: splitKind === 'global-time' ? (dayLength ?? 86_400) : null,
     seed: request.seed,
     kind,
+    // The categorical item inputs (the dataset's item fields where it has them); rankingItemFields.
+    fields: rankingItemFields(data).map((f) => f.name),
     training,
     backend,
   });

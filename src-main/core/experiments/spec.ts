@@ -32,6 +32,7 @@ import {
   getProtocolModule,
   listAllMethods,
 } from '../protocols/registry';
+import { damcarReadingCaption, retrievalCaption } from '../protocols/damcar';
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */
@@ -499,9 +500,22 @@ export function experimentColumns(spec: ExperimentSpec, hasGroundTruth: boolean)
   return describeMetricColumns(spec.evaluation, hasGroundTruth, rankingModelOf(spec));
 }
 
-/** The protocol's caption sentence (what was measured how), or null for DAMCAR's cascade. */
-export function protocolCaption(spec: ExperimentSpec): string | null {
-  return getProtocolModule(protocolOf(spec))?.caption(spec) ?? null;
+/**
+ * The protocol's caption sentence (what was measured how). For DAMCAR's cascade: the corpus, the
+ * retrieval model and the DAMCAR reading (adversary, target label path, Eq. 3 comparison), so a
+ * reader of Table 2 knows whether it shows the paper's literal method or a stabilised one.
+ */
+export function protocolCaption(spec: ExperimentSpec): string {
+  const module = getProtocolModule(protocolOf(spec));
+  if (module) return module.caption(spec);
+  const corpus =
+    spec.evaluation.corpus === 'all'
+      ? 'retrieval searched the whole item corpus'
+      : 'retrieval searched only the items of the test split';
+  const reading = damcarReadingCaption(
+    spec.methods.map((m, k) => ({ id: m.id, params: resolveMethodParams(m, `methods[${k}]`) })),
+  );
+  return [corpus, retrievalCaption(spec), ...(reading ? [reading] : [])].join('; ');
 }
 
 function validateRanking(value: unknown, path: string): { model: RankingModelName } {

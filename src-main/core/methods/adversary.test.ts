@@ -3,7 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import { Mlp } from '../tf/dense';
-import { type AdversaryMode, adversarialDomainLoss, boundedDomainLoss, stopGradient } from './adversary';
+import {
+  type AdversaryMode,
+  adversarialDomainLoss,
+  boundedDomainLoss,
+  reversalCoefficient,
+  stopGradient,
+} from './adversary';
 import { domainLoss } from './damcar-losses';
 
 beforeAll(async () => {
@@ -91,6 +97,50 @@ describe('adversary', () => {
       () => adversarialDomainLoss(classifier, source, null, 'bounded').dataSync()[0],
     );
     expect(Number.isFinite(onlySource)).toBe(true);
+    tf.dispose([source, target]);
+    classifier.dispose();
+  });
+});
+
+describe('ramped reversal (DANN schedule)', () => {
+  it('reversalCoefficient is 2 / (1 + exp(-10 p)) - 1: 0, 0.98661, 0.99991 at p = 0, 0.5, 1', () => {
+    expect(reversalCoefficient(0)).toBe(0);
+    expect(reversalCoefficient(0.5)).toBeCloseTo(0.986614, 6);
+    expect(reversalCoefficient(1)).toBeCloseTo(0.9999092, 7);
+    expect(reversalCoefficient(0.1)).toBeCloseTo(2 / (1 + Math.exp(-1)) - 1, 9);
+  });
+
+  it("scales only the features' reversed gradient by the coefficient; the classifier learns Eq. 8 in full", () => {
+    const rng = createRng(6);
+    const classifier = new Mlp(3, [1], createRng(2));
+    const source = tf.tensor2d(
+      Array.from({ length: 9 }, () => rng.normal()),
+      [3, 3],
+    );
+    const target = tf.tensor2d(
+      Array.from({ length: 6 }, () => rng.normal()),
+      [2, 3],
+    );
+    const vars = classifier.variables();
+    const gradsAt = (mode: AdversaryMode, progress: number) =>
+      tf.tidy(() =>
+        tf
+          .grads((s: tf.Tensor, t: tf.Tensor, ...w: tf.Tensor[]) => {
+            void w;
+            return adversarialDomainLoss(classifier, s as tf.Tensor2D, t as tf.Tensor2D, mode, progress);
+          })([source, target, ...vars])
+          .map(values),
+      );
+    const literal = gradsAt('unbounded', 0.3);
+    const ramped = gradsAt('ramped', 0.3);
+    const start = gradsAt('ramped', 0);
+    const c = reversalCoefficient(0.3);
+    for (const k of [0, 1]) {
+      ramped[k].forEach((g, j) => expect(g).toBeCloseTo(c * literal[k][j], 5));
+      start[k].forEach((g) => expect(g).toBeCloseTo(0, 7));
+    }
+    for (let k = 2; k < literal.length; k++)
+      ramped[k].forEach((g, j) => expect(g).toBeCloseTo(literal[k][j], 6));
     tf.dispose([source, target]);
     classifier.dispose();
   });

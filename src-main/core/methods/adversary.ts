@@ -12,7 +12,15 @@
  *                Eq. 8's reversed gradient only for the samples Psi still classifies right: each
  *                logit is clipped at 0 on the fooled side (`boundedDomainLoss`). The extractor
  *                drives Psi to chance on every sample, making the domains "indistinguishable" as
- *                the DAMCAR paper puts it, and has no reason to go further.
+ *                the DAMCAR paper puts it, and has no reason to go further. Ours: the paper does
+ *                not describe it.
+ *   'ramped'     the plain GRL with the reversal coefficient of DANN (Ganin et al., JMLR 2016,
+ *                section 5.2.2), lambda_p = 2 / (1 + exp(-10 p)) - 1 over the training progress
+ *                p in [0, 1]: 0 at the start, 0.987 at p = 0.5, 0.9999 at the end. The classifier
+ *                learns Eq. 8 at full weight; the extractor's reversed gradient is scaled by
+ *                lambda_p, the standard stabiliser of gradient reversal in that literature.
+ * The DAMCAR authors' code is stable for another reason: its target-domain domain loss reads the
+ * teacher's output instead of the domain head, so that term has no gradient (a defect we do not copy).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ChoiceParamSpec } from '../../contract/api';
@@ -21,7 +29,19 @@ import { gradientReversal } from '../tf/grl';
 import { domainLoss } from './damcar-losses';
 
 /** How the feature extractor opposes the domain classifier (see the file comment). */
-export type AdversaryMode = 'bounded' | 'unbounded';
+export type AdversaryMode = 'bounded' | 'unbounded' | 'ramped';
+
+export const ADVERSARY_MODES: readonly AdversaryMode[] = ['bounded', 'unbounded', 'ramped'];
+
+/**
+ * DANN's reversal coefficient at training progress p (Ganin et al. 2016, Eq. 14 of section 5.2.2):
+ * 2 / (1 + exp(-gamma p)) - 1 with gamma = 10.
+ * @param progress p in [0, 1]: the share of the training steps done
+ */
+export function reversalCoefficient(progress: number): number {
+  const p = Math.min(1, Math.max(0, progress));
+  return 2 / (1 + Math.exp(-10 * p)) - 1;
+}
 
 /**
  * Identity forward, zero gradient backward (tfjs has no stop-gradient op).
@@ -59,11 +79,13 @@ export function boundedDomainLoss(
 /**
  * The domain loss with the adversary's gradients in one scalar: its value is Eq. 8 of
  * `classifier` (logits) on the two feature sets; minimising it (times a weight lambda) trains the
- * classifier on Eq. 8 and gives the features the reversed gradient of Eq. 8 ('unbounded') or of
- * `boundedDomainLoss` ('bounded'), times lambda.
+ * classifier on Eq. 8 and gives the features the reversed gradient of Eq. 8 ('unbounded'), of Eq. 8
+ * scaled by reversalCoefficient(progress) ('ramped') or of `boundedDomainLoss` ('bounded'), times
+ * lambda.
  * @param classifier maps [n, dim] features to [n, 1] logits
  * @param source [nSource, dim] source features, or null when the batch has none
  * @param target [nTarget, dim] target features, or null when the batch has none
+ * @param progress share of the training steps done, in [0, 1] (read by 'ramped' only)
  * @returns [] scalar
  */
 export function adversarialDomainLoss(
@@ -71,12 +93,14 @@ export function adversarialDomainLoss(
   source: tf.Tensor2D | null,
   target: tf.Tensor2D | null,
   mode: AdversaryMode,
+  progress = 1,
 ): tf.Scalar {
   const empty = tf.tensor1d([]);
   const logits = (apply: (h: tf.Tensor2D) => tf.Tensor2D, h: tf.Tensor2D | null): tf.Tensor1D =>
     h ? (tf.reshape(apply(h), [-1]) as tf.Tensor1D) : empty;
-  if (mode === 'unbounded') {
-    const reversed = (h: tf.Tensor2D) => classifier.apply(gradientReversal(h, 1));
+  if (mode === 'unbounded' || mode === 'ramped') {
+    const coefficient = mode === 'ramped' ? reversalCoefficient(progress) : 1;
+    const reversed = (h: tf.Tensor2D) => classifier.apply(gradientReversal(h, coefficient));
     return domainLoss(logits(reversed, source), logits(reversed, target));
   }
   // The classifier learns Eq. 8 on features it cannot move ...
@@ -99,12 +123,14 @@ export const ADVERSARY_PARAM: ChoiceParamSpec = {
   key: 'adversary',
   label: 'Adversary',
   help:
-    "'unbounded' = plain gradient reversal, the feature extractor maximises the domain loss without limit " +
-    "(diverges with Adagrad at lr 0.01 on the simulator). 'bounded' = the domain classifier learns as before, " +
-    'but the extractor only pushes it to chance on each sample, not beyond.',
+    "'unbounded' = plain gradient reversal, Eq. 11 literally: the feature extractor maximises the domain loss " +
+    "without limit (diverges with Adagrad at lr 0.01). 'ramped' = the same with DANN's reversal coefficient " +
+    "2 / (1 + exp(-10 p)) - 1 over training progress p (Ganin et al. 2016). 'bounded' (ours) = the domain " +
+    'classifier learns as before, but the extractor only pushes it to chance on each sample, not beyond.',
   default: 'bounded',
   options: [
-    { value: 'bounded', label: 'bounded: push the classifier to chance' },
-    { value: 'unbounded', label: 'unbounded: plain GRL' },
+    { value: 'bounded', label: 'bounded: push the classifier to chance (ours)' },
+    { value: 'unbounded', label: 'unbounded: plain GRL (Eq. 11)' },
+    { value: 'ramped', label: 'ramped: GRL with DANN schedule' },
   ],
 };

@@ -86,6 +86,8 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
   });
   const terms = new TermMeans();
   const stash = new ScalarStash();
+  const totalSteps = ctx.training.epochs * Math.ceil(all.users.length / ctx.training.batchSize);
+  let steps = 0;
   try {
     await runEpochs({
       ctx,
@@ -114,6 +116,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
               numSource > 0 ? tf.slice(features, [0, 0], [numSource, -1]) : null,
               size > numSource ? tf.slice(features, [numSource, 0], [size - numSource, -1]) : null,
               adversary,
+              steps / totalSteps,
             );
             stash.keep([bce, dom]);
             return tf.add(bce, tf.mul(dom, lambda));
@@ -123,6 +126,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
             applyExtraGradients: (grads) => classifierOptimizer.apply(grads),
           },
         );
+        steps++;
         const [bce, dom] = stash.read();
         terms.add('ar/L_bce', bce, numSource);
         terms.add('ar/L_dom', dom, rows.length);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodDescriptor } from '../../contract/api';
 import {
+  retrievalCollapse,
   ParamReader,
   TermMeans,
   probabilityHistogram,
@@ -99,5 +100,18 @@ describe('method helpers', () => {
     means.add('b', 2, 0); // weight 0 is ignored
     expect(means.flush()).toEqual({ a: 3.25 });
     expect(means.flush()).toEqual({});
+  });
+
+  it('retrievalCollapse: all inner products 0 exactly when user and item outputs share no dimension', () => {
+    const users = Float32Array.from([1, 0, 0, 2, 0, 0]); // 2 users x 3 dims: only dimension 0
+    const disjoint = Float32Array.from([0, 3, 0, 0, 0, 1]); // items use dimensions 1 and 2
+    expect(retrievalCollapse({ dim: 3, userVectors: users, itemVectors: disjoint })).toMatch(
+      /collapsed: user outputs use 1 and item outputs 2 of 3 dimensions, none in common/,
+    );
+    const shared = Float32Array.from([0, 3, 0, 0.5, 0, 0]);
+    expect(retrievalCollapse({ dim: 3, userVectors: users, itemVectors: shared })).toBeNull();
+    expect(retrievalCollapse({ dim: 3, userVectors: new Float32Array(6), itemVectors: shared })).toMatch(
+      /use 0 and/,
+    );
   });
 });

@@ -303,7 +303,11 @@ export function emitTargetDomainHistogram(ctx: MethodContext, model: DssmModel, 
  * @throws when the model collapsed (see retrievalCollapse): its retrieval would be meaningless
  */
 export function retrievalVectors(model: DssmModel): TrainedRetrieval {
-  const trained = { dim: model.outputDim, userVectors: model.userVectors(), itemVectors: model.itemVectors() };
+  const trained = {
+    dim: model.outputDim,
+    userVectors: model.userVectors(),
+    itemVectors: model.itemVectors(),
+  };
   const collapse = retrievalCollapse(trained);
   if (collapse) throw new Error(collapse);
   return trained;

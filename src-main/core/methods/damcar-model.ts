@@ -26,7 +26,8 @@
  *       'bounded' (default) keeps Psi's update exactly (Eq. 8 on features held fixed) but gives the
  *       encoder Eq. 8's reversed gradient only for samples Psi still gets right: each domain logit
  *       is clipped at 0 on the fooled side, so the encoder drives Psi to chance, the paper's stated
- *       aim ("indistinguishable"), and no further. Both report Psi's L_dom;
+ *       aim ("indistinguishable"), and no further. 'ramped' is the plain GRL with DANN's reversal
+ *       coefficient schedule over the training progress. All report Psi's L_dom;
  *   - Adagrad (PyTorch form) updates every student parameter (embedding rows sparsely);
  *   - Eq. 9 moves the teacher: Theta_tea <- alpha Theta_tea + (1 - alpha) Theta_stu for E (its
  *     embedding tables included, lazily per row, tf/ema.ts) and Phi.
@@ -39,7 +40,7 @@ import type { Rng } from '../random';
 import { DenseAdagrad, Mlp } from '../tf/dense';
 import { LazyRowEma, emaUpdateVariables } from '../tf/ema';
 import { EmbeddingTable } from '../tf/embedding';
-import { type AdversaryMode, adversarialDomainLoss, boundedDomainLoss } from './adversary';
+import { ADVERSARY_MODES, type AdversaryMode, adversarialDomainLoss, boundedDomainLoss } from './adversary';
 import '../tf/gradients';
 import {
   type StageOneTerms,
@@ -140,6 +141,8 @@ export class DamcarLabelGenerator {
   private readonly optimizer: DenseAdagrad;
   private readonly teacher: Teacher | null;
   private readonly adversary: AdversaryMode;
+  /** Training progress of the current step (see trainStep). */
+  private progress = 1;
   private teacherUpdates = 0;
   /** Kept loss terms of the current step (read after the gradient pass). */
   private kept: tf.Tensor | null = null;
@@ -149,8 +152,10 @@ export class DamcarLabelGenerator {
     const embedding = { learningRate: options.learningRate };
     this.embeddingDim = dim;
     this.adversary = options.adversary ?? 'bounded';
-    if (this.adversary !== 'bounded' && this.adversary !== 'unbounded')
-      throw new Error(`${FILE}: adversary must be 'bounded' or 'unbounded', got ${String(this.adversary)}`);
+    if (!ADVERSARY_MODES.includes(this.adversary))
+      throw new Error(
+        `${FILE}: adversary must be one of ${ADVERSARY_MODES.join(', ')}, got ${String(this.adversary)}`,
+      );
     this.features = {
       numItems: options.numItems,
       numCategories: options.numCategories,
@@ -319,7 +324,7 @@ export class DamcarLabelGenerator {
     if (!reverse) {
       return { ce, sup, dom: domainLoss(logitsOf(this.domainHead, gs), logitsOf(this.domainHead, zt)) };
     }
-    return { ce, sup, dom: adversarialDomainLoss(this.domainHead, gs, zt, this.adversary) };
+    return { ce, sup, dom: adversarialDomainLoss(this.domainHead, gs, zt, this.adversary, this.progress) };
   }
 
   /**
@@ -387,9 +392,12 @@ export class DamcarLabelGenerator {
 
   /**
    * One step of Algorithm 1 lines 3-6 (see the file comment).
+   * @param progress share of the training steps done before this one, in [0, 1] (the 'ramped'
+   *   adversary's schedule)
    * @returns the loss terms before the update
    */
-  trainStep(batch: StageOneBatch, weights: StageOneWeights): StageOneValues {
+  trainStep(batch: StageOneBatch, weights: StageOneWeights, progress = 1): StageOneValues {
+    this.progress = progress;
     const numSource = batch.sourceUsers.length;
     if (batch.sourceItems.length !== numSource || batch.sourceLabels.length !== numSource)
       throw new Error(`${FILE}: source users, items and labels must have equal lengths`);

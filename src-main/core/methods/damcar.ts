@@ -15,8 +15,10 @@
  *    (Eq. 7-8), total Eq. 11: L_ce + lambda1 L_sup - lambda2 L_dom. "w/o EMA" (`useEma: false`)
  *    has no teacher and no L_sup. `adversary`: 'unbounded' is Eq. 11 literally, which diverges
  *    under Adagrad on the simulator; 'bounded' (default) lets the encoder push the domain
- *    classifier to chance but not beyond (damcar-model.ts). `targetLabelPath`: the target
- *    samples' final pseudo-labels are Phi(z^t) as Eq. 5 writes ('direct', default) or Phi(g(z^t)).
+ *    classifier to chance but not beyond (damcar-model.ts); 'ramped' scales the reversed gradient
+ *    by DANN's schedule (adversary.ts). `targetLabelPath`: the target samples' final pseudo-labels
+ *    are Phi(g(z^t)) as the authors' code labels every sample ('through-g', default) or Phi(z^t)
+ *    as Eq. 5 writes it ('direct').
  * 3. Modified pseudo-labels (Eq. 12, Algorithm 1 line 9): y_mpl = 1 on exposed positives, the
  *    generator's yhat elsewhere (exposed negatives included). "w/o MPL" (`useMpl: false`) keeps
  *    yhat everywhere.
@@ -134,12 +136,12 @@ export const DAMCAR_DESCRIPTOR: MethodDescriptor = {
       key: 'targetLabelPath',
       label: 'Target pseudo-label path',
       help:
-        "Final pseudo-labels of target samples: 'direct' = Phi(z^t) as Eq. 5 writes it; 'through-g' = Phi(g(z^t)), " +
-        'the path the labelled source samples train.',
-      default: 'direct',
+        "Final pseudo-labels of target samples: 'through-g' = Phi(g(z^t)), the path the labelled source samples " +
+        "train, as the authors' code labels every sample (default); 'direct' = Phi(z^t), Eq. 5 read literally.",
+      default: 'through-g',
       options: [
-        { value: 'direct', label: 'Phi(z^t) (Eq. 5)' },
-        { value: 'through-g', label: 'Phi(g(z^t))' },
+        { value: 'through-g', label: "Phi(g(z^t)) (authors' code)" },
+        { value: 'direct', label: 'Phi(z^t) (Eq. 5 literally)' },
       ],
     },
     {
@@ -281,6 +283,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
   try {
     const stageOne = new TermMeans();
     let steps = 0;
+    const totalSteps = training.epochs * Math.ceil(n / training.batchSize);
     await runEpochs({
       ctx: stageContext(ctx, 0, 0.5),
       label: 'DAMCAR label generator',
@@ -301,6 +304,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
             targetItems: pick(all.items, targetRows),
           },
           weights,
+          steps / totalSteps,
         );
         steps++;
         stageOne.add('damcar/L_ce', values.ce, sourceRows.length);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
-import { DssmModel } from './dssm';
+import { AUTHORS_DSSM, DssmModel, minMaxColumns, rowNorms } from './dssm';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -164,6 +164,145 @@ describe('DssmModel', () => {
       /applyExtraGradients/,
     );
     w.dispose();
+    m.dispose();
+  });
+});
+
+describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
+  const fieldCodes = Int32Array.from({ length: numItems }, (_, i) => i % 5);
+  function authors(
+    options: { seed?: number; scoreBias?: boolean; gamma?: number; l2?: number } = {},
+  ): DssmModel {
+    const rng = createRng(99);
+    return new DssmModel({
+      numUsers,
+      numItems,
+      numCategories: 4,
+      itemCategory: Int32Array.from({ length: numItems }, (_, i) => i % 4),
+      itemFields: [
+        { name: 'author', cardinality: 5, codes: fieldCodes },
+        { name: 'song', cardinality: 3, codes: Int32Array.from({ length: numItems }, (_, i) => i % 3) },
+      ],
+      denseDim: 3,
+      itemDense: Float32Array.from({ length: numItems * 3 }, () => 10 + 5 * rng.normal()),
+      embeddingDim: 8,
+      learningRate: 0.05,
+      rng: createRng(options.seed ?? 1),
+      architecture: {
+        ...AUTHORS_DSSM,
+        towerUnits: [16, 8],
+        ...(options.scoreBias === undefined ? {} : { scoreBias: options.scoreBias }),
+        ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
+        ...(options.l2 === undefined ? {} : { embeddingL2: options.l2 }),
+      },
+    });
+  }
+  const rng = createRng(4);
+  const batch = {
+    users: Int32Array.from({ length: 64 }, () => rng.int(numUsers)),
+    items: Int32Array.from({ length: 64 }, () => rng.int(numItems)),
+    targets: Float32Array.from({ length: 64 }, () => rng.int(2)),
+  };
+
+  it('embeds the item id and every item field (not the category), batch-normalises, ends in ReLU', () => {
+    const m = authors();
+    expect(m.itemFieldTables.map((t) => t.rows)).toEqual([5, 3]);
+    expect(m.itemTower.layers[0].kernel.shape).toEqual([3 * 8 + 3, 16]);
+    expect(m.userTower.norms).toHaveLength(2);
+    expect(m.userTower.layers.map((l) => l.activation)).toEqual(['relu', 'relu']);
+    // ReLU output: non-negative vectors.
+    expect(m.userVectors().every((v) => v >= 0)).toBe(true);
+    expect(m.itemVectors().every((v) => v >= 0)).toBe(true);
+    // Kernels N(0, 1e-4): tiny; biases U(-1/sqrt(fanIn), 1/sqrt(fanIn)): not zero.
+    const kernel = m.userTower.layers[0].kernel.dataSync();
+    expect(Math.max(...Array.from(kernel, Math.abs))).toBeLessThan(1e-3);
+    const bias = Array.from(m.userTower.layers[0].bias.dataSync());
+    expect(bias.some((b) => b !== 0)).toBe(true);
+    expect(Math.max(...bias.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(8));
+    m.dispose();
+  });
+
+  it('scores sigmoid(gamma * clamp(cos(u, v)) + b): logits within b +- gamma, equal to the formula', () => {
+    const m = authors({ gamma: 3 });
+    for (let s = 0; s < 5; s++) m.trainStep(batch);
+    const bias = m.scoreBias?.dataSync()[0] ?? NaN;
+    expect(bias).not.toBe(0); // the bias is trained
+    const users = m.userVectors();
+    const items = m.itemVectors();
+    const logits = m.scorePairs(batch);
+    for (let b = 0; b < batch.users.length; b++) {
+      const u = batch.users[b];
+      const i = batch.items[b];
+      const norms = Math.sqrt(dot(users, u, users, u, 8) * dot(items, i, items, i, 8));
+      const cosine = Math.min(1, Math.max(-1, dot(users, u, items, i, 8) / (norms + 1e-8)));
+      expect(logits[b]).toBeCloseTo(3 * cosine + bias, 4);
+      expect(logits[b]).toBeGreaterThanOrEqual(bias - 3 - 1e-5);
+      expect(logits[b]).toBeLessThanOrEqual(bias + 3 + 1e-5);
+    }
+    m.dispose();
+  });
+
+  it('a zero tower output gets a zero (not NaN) gradient through the cosine', () => {
+    const zero = tf.zeros([2, 4]) as tf.Tensor2D;
+    const grad = tf.grad((x: tf.Tensor) => tf.sum(rowNorms(x as tf.Tensor2D)))(zero);
+    expect(Array.from(grad.dataSync())).toEqual(new Array(8).fill(0));
+    const x = tf.tensor2d([[3, 4]]);
+    const g = tf.grad((v: tf.Tensor) => tf.sum(rowNorms(v as tf.Tensor2D)))(x);
+    expect(Array.from(g.dataSync())).toEqual([expect.closeTo(0.6, 6), expect.closeTo(0.8, 6)]);
+    tf.dispose([zero, grad, x, g]);
+  });
+
+  it('batch norm trains in batch mode and evaluates with running statistics', () => {
+    const m = authors();
+    const before = m.scorePairs(batch);
+    m.trainStep(batch);
+    const runningMean = Array.from(m.userTower.norms[0].runningMean.dataSync());
+    expect(runningMean.some((v) => v !== 0)).toBe(true);
+    // Evaluation is deterministic and batch-independent: one pair scores alike alone or in a batch.
+    const scores = m.scorePairs(batch);
+    const single = m.scorePairs({ users: batch.users.subarray(3, 4), items: batch.items.subarray(3, 4) });
+    expect(single[0]).toBeCloseTo(scores[3], 5);
+    expect(scores).not.toEqual(before);
+    m.dispose();
+  });
+
+  it('L2 on the embeddings moves every row each step, as dense Adagrad on l2 * sum(W^2) does', () => {
+    const plain = authors({ l2: 0 });
+    const decayed = authors({ l2: 1e-5 });
+    const one = { users: Int32Array.from([2]), items: Int32Array.from([1]), targets: Float32Array.from([1]) };
+    const userBefore = Float32Array.from(decayed.userIds.weights);
+    const fieldBefore = Float32Array.from(decayed.itemFieldTables[1].weights);
+    plain.trainStep(one);
+    decayed.trainStep(one);
+    // Without L2 only user 2's row moves; with it every row does, by Adagrad's first update
+    // lr * g / (|g| + 1e-10) with g = 2 l2 w: nearly lr * sign(w), towards zero and past it.
+    const rowMoved = (before: Float32Array, after: Float32Array, row: number) =>
+      after.subarray(row * 8, row * 8 + 8).some((v, k) => v !== before[row * 8 + k]);
+    expect(rowMoved(userBefore, plain.userIds.weights, 5)).toBe(false);
+    expect(rowMoved(userBefore, decayed.userIds.weights, 5)).toBe(true);
+    for (let k = 0; k < 8; k++) {
+      const w = userBefore[5 * 8 + k];
+      const g = 2 * 1e-5 * w;
+      expect(decayed.userIds.weights[5 * 8 + k]).toBeCloseTo(w - (0.05 * g) / (Math.abs(g) + 1e-10), 6);
+    }
+    expect(decayed.itemFieldTables[1].weights).not.toEqual(fieldBefore);
+    plain.dispose();
+    decayed.dispose();
+  });
+
+  it('scales dense features to [0, 1] per column (min-max)', () => {
+    const values = Float32Array.from([1, 10, 3, 10, 2, 10]);
+    expect(Array.from(minMaxColumns(values, 3, 2))).toEqual([0, 0, 1, 0, 0.5, 0]);
+  });
+
+  it('keeps the tensor count flat over training and scoring', () => {
+    const m = authors();
+    m.trainStep(batch);
+    const before = tf.memory().numTensors;
+    for (let s = 0; s < 3; s++) m.trainStep(batch);
+    m.scorePairs(batch);
+    m.userVectors();
+    expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });
 });

@@ -7,7 +7,8 @@
  *   layer, Glorot kernels, no batch norm, score = inner product of the tower outputs; item tower
  *   input = item id + category + dense multimodal vector (standardised).
  * - `AUTHORS_DSSM`, the authors' code (ljy2222/DAMCAR `model/dssm.py` on DeepCTR-Torch):
- *   towers 300-300-128, each layer Linear -> BatchNorm1d -> ReLU (the last one too), kernels
+ *   towers 300-300-128, each layer Linear -> BatchNorm1d -> ReLU (the last one too; batch norm in
+ *   evaluation mode after the first validation, as their fit loop leaves it), kernels
  *   N(0, 1e-4) and PyTorch's bias init; training score = sigmoid(gamma * clamp(cos(u, v), -1, 1) + b)
  *   with gamma = 1 and a trained bias b; L2 1e-5 * sum(W^2) on every embedding table, applied to
  *   every row each step as their dense-gradient Adagrad does; item tower input = item id + the
@@ -35,6 +36,16 @@ export interface DssmArchitecture {
   towerUnits: readonly number[];
   /** Batch normalisation after every layer's affine map (PyTorch BatchNorm1d). */
   batchNorm: boolean;
+  /**
+   * Batch norm in the training steps that follow an evaluation (the per-epoch validation):
+   * 'batch' = batch statistics as always; 'running' = evaluation mode from then on (running
+   * statistics, frozen), as the authors' code trains: DeepCTR-Torch's fit loop switches the model
+   * to eval() for the first epoch's validation and never back to train(), so their epochs 2-3
+   * run with the running statistics of epoch 1 (their saved BatchNorm layers count one epoch of
+   * batches). The normalisation then no longer bounds the towers' output scale, and the
+   * inner-product retrieval reads the grown norms.
+   */
+  batchNormAfterValidation: 'batch' | 'running';
   /** Activation of each tower's last layer (hidden layers use ReLU). */
   outputActivation: Activation;
   /** Training score: inner product, or gamma * clamped cosine. */
@@ -56,6 +67,7 @@ export interface DssmArchitecture {
 export const PAPER_DSSM: DssmArchitecture = {
   towerUnits: [300, 200, 100],
   batchNorm: false,
+  batchNormAfterValidation: 'batch',
   outputActivation: 'linear',
   score: 'dot',
   gamma: 1,
@@ -70,6 +82,7 @@ export const PAPER_DSSM: DssmArchitecture = {
 export const AUTHORS_DSSM: DssmArchitecture = {
   towerUnits: [300, 300, 128],
   batchNorm: true,
+  batchNormAfterValidation: 'running',
   outputActivation: 'relu',
   score: 'cosine',
   gamma: 1,
@@ -111,7 +124,11 @@ export type LogitLoss = (logits: tf.Tensor1D) => tf.Scalar;
  * `userVectors` and `itemVectors` are [batch, outputDim], `logits` [batch] is the model's score of
  * the pairs. Must return a scalar.
  */
-export type TowerLoss = (userVectors: tf.Tensor2D, itemVectors: tf.Tensor2D, logits: tf.Tensor1D) => tf.Scalar;
+export type TowerLoss = (
+  userVectors: tf.Tensor2D,
+  itemVectors: tf.Tensor2D,
+  logits: tf.Tensor1D,
+) => tf.Scalar;
 
 export interface TowerStepOptions {
   /**
@@ -155,6 +172,8 @@ export class DssmModel {
   private readonly userOptimizer: DenseAdagrad;
   private readonly itemOptimizer: DenseAdagrad;
   private readonly biasOptimizer: DenseAdagrad | null;
+  /** Whether an evaluation-mode call happened (see DssmArchitecture.batchNormAfterValidation). */
+  private evaluated = false;
 
   constructor(options: DssmOptions) {
     const arch: DssmArchitecture = { ...PAPER_DSSM, ...options.architecture };
@@ -189,7 +208,12 @@ export class DssmModel {
       init: arch.init,
     };
     this.userTower = new Mlp(dim, units, options.rng.fork(4), towerOptions);
-    this.itemTower = new Mlp((1 + fields.length) * dim + options.denseDim, units, options.rng.fork(5), towerOptions);
+    this.itemTower = new Mlp(
+      (1 + fields.length) * dim + options.denseDim,
+      units,
+      options.rng.fork(5),
+      towerOptions,
+    );
     this.outputDim = this.userTower.outputDim;
     this.userOptimizer = new DenseAdagrad(this.userTower.variables(), { learningRate: options.learningRate });
     this.itemOptimizer = new DenseAdagrad(this.itemTower.variables(), { learningRate: options.learningRate });
@@ -212,7 +236,8 @@ export class DssmModel {
     const d = this.denseDim;
     if (d === 0) return null;
     const out = new Float32Array(items.length * d);
-    for (let b = 0; b < items.length; b++) out.set(this.itemDense.subarray(items[b] * d, items[b] * d + d), b * d);
+    for (let b = 0; b < items.length; b++)
+      out.set(this.itemDense.subarray(items[b] * d, items[b] * d + d), b * d);
     return tf.tensor2d(out, [items.length, d]);
   }
 
@@ -254,7 +279,8 @@ export class DssmModel {
   /**
    * One optimisation step of a loss of the two towers' outputs (see TowerStepOptions for freezing
    * the user side and for training extra variables, such as a classifier on the towers' output,
-   * in the same pass). Batch norm runs in training mode (a frozen user tower in evaluation mode).
+   * in the same pass). Batch norm runs in training mode (a frozen user tower in evaluation mode;
+   * after an evaluation, in evaluation mode when batchNormAfterValidation is 'running').
    * @returns the loss before the update
    */
   trainStepOnTowers(batch: PairBatch, loss: TowerLoss, options: TowerStepOptions = {}): number {
@@ -265,6 +291,7 @@ export class DssmModel {
       );
     }
     const frozen = options.freezeUserTower === true;
+    const batchStatistics = !(this.evaluated && this.architecture.batchNormAfterValidation === 'running');
     const extra = options.extraVariables ?? [];
     if (extra.length > 0 && !options.applyExtraGradients)
       throw new Error('DssmModel: extraVariables given without applyExtraGradients');
@@ -276,7 +303,10 @@ export class DssmModel {
     const biasVars = this.scoreBias ? [this.scoreBias] : [];
     const flat = tf.tidy(() => {
       const userRows = this.userIds.gather(users);
-      const itemRows = [this.itemIds.gather(items), ...this.itemFieldTables.map((t, k) => t.gather(fieldCodes[k]))];
+      const itemRows = [
+        this.itemIds.gather(items),
+        ...this.itemFieldTables.map((t, k) => t.gather(fieldCodes[k])),
+      ];
       const dense = this.denseOf(items);
       // The tower (and extra) variables are passed as inputs too, so one call returns every
       // gradient; the towers read them through their own references (the same tensors). A frozen
@@ -285,11 +315,17 @@ export class DssmModel {
       const lossOf = (...inputs: tf.Tensor[]): tf.Scalar => {
         const rows = inputs.slice(0, rowInputs.length) as tf.Tensor2D[];
         const [u, itemSide] = frozen ? [userRows, rows] : [rows[0], rows.slice(1)];
-        const userVec = this.userTower.apply(u, !frozen);
-        const itemVec = this.itemTowerOn(itemSide, dense, true);
+        const userVec = this.userTower.apply(u, batchStatistics && !frozen);
+        const itemVec = this.itemTowerOn(itemSide, dense, batchStatistics);
         return loss(userVec, itemVec, this.score(userVec, itemVec));
       };
-      const { value, grads } = tf.valueAndGrads(lossOf)([...rowInputs, ...userVars, ...itemVars, ...biasVars, ...extra]);
+      const { value, grads } = tf.valueAndGrads(lossOf)([
+        ...rowInputs,
+        ...userVars,
+        ...itemVars,
+        ...biasVars,
+        ...extra,
+      ]);
       let k = rowInputs.length;
       if (!frozen) this.userOptimizer.apply(grads.slice(k, (k += userVars.length)));
       this.itemOptimizer.apply(grads.slice(k, (k += itemVars.length)));
@@ -335,11 +371,13 @@ export class DssmModel {
 
   /** User tower outputs in evaluation mode. @returns [users.length, outputDim] */
   private userVectorsOf(users: Int32Array): tf.Tensor2D {
+    this.evaluated = true;
     return this.userTower.apply(this.userIds.gather(users), false);
   }
 
   /** Item tower outputs in evaluation mode. @returns [items.length, outputDim] */
   private itemVectorsOf(items: Int32Array): tf.Tensor2D {
+    this.evaluated = true;
     const codes = this.codesOf(items);
     const rows = [this.itemIds.gather(items), ...this.itemFieldTables.map((t, k) => t.gather(codes[k]))];
     return this.itemTowerOn(rows, this.denseOf(items), false);
@@ -368,7 +406,11 @@ export class DssmModel {
     return this.vectorsInChunks(this.numItems, chunkSize, (ids) => this.itemVectorsOf(ids));
   }
 
-  private vectorsInChunks(count: number, chunkSize: number, apply: (ids: Int32Array) => tf.Tensor2D): Float32Array {
+  private vectorsInChunks(
+    count: number,
+    chunkSize: number,
+    apply: (ids: Int32Array) => tf.Tensor2D,
+  ): Float32Array {
     const out = new Float32Array(count * this.outputDim);
     for (let start = 0; start < count; start += chunkSize) {
       const ids = range(start, Math.min(count, start + chunkSize));

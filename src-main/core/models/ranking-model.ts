@@ -5,8 +5,11 @@
  * DAMCAR read its predictions as soft labels for the retrieval model, and the cascade evaluation
  * lets it re-rank each user's top-K1 retrieved items for N/M/H@K2 (Tables 2-3).
  *
- * Features are those of the DSSM retrieval model: three sparse fields (user id, item id, item
- * category), each an `embeddingDim`-wide embedding, plus the item's dense multimodal vector.
+ * Features: sparse fields user id, item id and the item's categorical features, each an
+ * `embeddingDim`-wide embedding, plus the item's dense multimodal vector. The categorical features
+ * are the dataset's item fields where it has them (WeChat: author, song, singer; TikTok: author,
+ * music, city), as the authors' DeepFM reads them (their config.py sparse_features), and the item
+ * category otherwise (simulated data).
  *
  * This module holds what both networks share: the embedding tables, kept outside the autodiff
  * graph and updated by sparse Adagrad (tf/embedding.ts), the training step (one tf.tidy, one
@@ -32,18 +35,26 @@ import '../tf/gradients';
 import { DcnNetwork, type DcnOptions } from './dcn';
 import { DeepFmNetwork, type DeepFmOptions } from './deepfm';
 
-/** The sparse fields, in the order their embeddings sit side by side in `CtrInputs.fields`. */
-export const RANKING_FIELDS = ['user', 'item', 'category'] as const;
-export const NUM_RANKING_FIELDS = RANKING_FIELDS.length;
+/**
+ * The categorical item inputs of a ranking model: the dataset's item fields, else the category.
+ * The sparse fields are then user, item and these, in that order, side by side in `CtrInputs.fields`.
+ */
+export function rankingItemFields(
+  data: ItemCatalogue,
+): { name: string; cardinality: number; codes: Int32Array }[] {
+  return data.itemFields && data.itemFields.length > 0
+    ? [...data.itemFields]
+    : [{ name: 'category', cardinality: data.numCategories, codes: data.itemCategory }];
+}
 
 /** What a network sees of one batch (all gathered outside the graph). */
 export interface CtrInputs {
   /**
-   * [batch, NUM_RANKING_FIELDS * embeddingDim]: the user, item and category embeddings of each
-   * row side by side (field f in columns f * embeddingDim .. (f + 1) * embeddingDim - 1).
+   * [batch, numFields * embeddingDim]: the user, item and item-field embeddings of each row side
+   * by side (field f in columns f * embeddingDim .. (f + 1) * embeddingDim - 1).
    */
   fields: tf.Tensor2D;
-  /** [batch, NUM_RANKING_FIELDS] per-field first-order weights, or null for networks without them. */
+  /** [batch, numFields] per-field first-order weights, or null for networks without them. */
   firstOrder: tf.Tensor2D | null;
   /** [batch, denseDim] dense item vectors, or null when the data has none (denseDim = 0). */
   dense: tf.Tensor2D | null;
@@ -107,11 +118,14 @@ export class CtrModel {
   readonly name: string;
   readonly embeddingDim: number;
   readonly network: CtrNetwork;
-  /** user, item, category embeddings, in RANKING_FIELDS order. */
+  /** user, item and item-field embeddings, in that order. */
   readonly fieldTables: readonly EmbeddingTable[];
-  /** 1-wide first-order weight tables in RANKING_FIELDS order, or null (DCN). */
+  /** 1-wide first-order weight tables in the same order, or null (DCN). */
   readonly firstOrderTables: readonly EmbeddingTable[] | null;
+  readonly numFields: number;
   private readonly features: CtrFeatures;
+  /** Per categorical item input, [numItems] codes (rankingItemFields). */
+  private readonly itemFieldCodes: readonly Int32Array[];
   private readonly optimizer: DenseAdagrad;
   /** Reused per step: one field's gradient rows, contiguous for EmbeddingTable.applyGradient. */
   private fieldGradient = new Float32Array(0);
@@ -124,12 +138,15 @@ export class CtrModel {
     this.embeddingDim = dim;
     this.features = catalogueOf(options);
     const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
-    const sizes = [options.numUsers, options.numItems, options.numCategories];
+    const itemFields = rankingItemFields(options);
+    this.itemFieldCodes = itemFields.map((f) => f.codes);
+    const sizes = [options.numUsers, options.numItems, ...itemFields.map((f) => f.cardinality)];
+    this.numFields = sizes.length;
     // Fixed creation order keeps every initial weight a function of the seed alone.
     this.fieldTables = sizes.map(
       (rows, f) => new EmbeddingTable(rows, dim, options.rng.fork(1 + f), embedding),
     );
-    const shape: CtrShape = { numFields: NUM_RANKING_FIELDS, embeddingDim: dim, denseDim: options.denseDim };
+    const shape: CtrShape = { numFields: this.numFields, embeddingDim: dim, denseDim: options.denseDim };
     this.network =
       kind === 'deepfm'
         ? new DeepFmNetwork(shape, options.rng.fork(10), options.deepfm)
@@ -154,11 +171,14 @@ export class CtrModel {
     }
   }
 
-  /** [batch] field ids per field, in RANKING_FIELDS order. */
+  /** [batch] field ids per field: user, item, then each item field. */
   private fieldIds(users: Int32Array, items: Int32Array): Int32Array[] {
-    const categories = new Int32Array(items.length);
-    for (let b = 0; b < items.length; b++) categories[b] = this.features.itemCategory[items[b]];
-    return [users, items, categories];
+    const fields = this.itemFieldCodes.map((codes) => {
+      const out = new Int32Array(items.length);
+      for (let b = 0; b < items.length; b++) out[b] = codes[items[b]];
+      return out;
+    });
+    return [users, items, ...fields];
   }
 
   /**
@@ -236,12 +256,12 @@ export class CtrModel {
     const size = users.length;
     const ids = this.fieldIds(users, items);
     const gathered = this.gather(ids);
-    const stride = NUM_RANKING_FIELDS * this.embeddingDim;
+    const stride = this.numFields * this.embeddingDim;
     const variables = this.network.variables();
     const flat = tf.tidy(() => {
       const fields = tf.tensor2d(gathered.fields, [size, stride]);
       const firstOrder = gathered.firstOrder
-        ? tf.tensor2d(gathered.firstOrder, [size, NUM_RANKING_FIELDS])
+        ? tf.tensor2d(gathered.firstOrder, [size, this.numFields])
         : null;
       const dense = this.denseOf(items);
       const labels = tf.tensor1d(targets);
@@ -270,7 +290,7 @@ export class CtrModel {
     let offset = size * stride;
     if (this.firstOrderTables) {
       this.applySideBySide(this.firstOrderTables, ids, values, offset);
-      offset += size * NUM_RANKING_FIELDS;
+      offset += size * this.numFields;
     }
     return values[offset];
   }
@@ -284,7 +304,7 @@ export class CtrModel {
   predictLogits(users: Int32Array, items: Int32Array): Float32Array {
     this.checkPairs(users, items);
     const out = new Float32Array(users.length);
-    const stride = NUM_RANKING_FIELDS * this.embeddingDim;
+    const stride = this.numFields * this.embeddingDim;
     for (let start = 0; start < users.length; start += PREDICT_CHUNK) {
       const chunkUsers = users.subarray(start, start + PREDICT_CHUNK);
       const chunkItems = items.subarray(start, start + PREDICT_CHUNK);
@@ -293,9 +313,7 @@ export class CtrModel {
       const logits = tf.tidy(() =>
         this.network.logits({
           fields: tf.tensor2d(gathered.fields, [size, stride]),
-          firstOrder: gathered.firstOrder
-            ? tf.tensor2d(gathered.firstOrder, [size, NUM_RANKING_FIELDS])
-            : null,
+          firstOrder: gathered.firstOrder ? tf.tensor2d(gathered.firstOrder, [size, this.numFields]) : null,
           dense: this.denseOf(chunkItems),
         }),
       );

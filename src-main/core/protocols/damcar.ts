@@ -13,7 +13,7 @@
  * - the authors' reading is the default because it was measured closer to the authors' BC on the
  *   same files (scripts/fidelity/README.md: BC R@100 and N@10, ours against theirs).
  */
-import type { ParamSpec, ParamValues, ProtocolDescriptor } from '../../contract/api';
+import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../contract/api';
 import { listMethods } from '../methods/registry';
 import { numberParam } from '../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
@@ -44,6 +44,17 @@ export const RETRIEVAL_PARAMS: ParamSpec[] = [
     label: 'Batch norm in the towers',
     help: "Linear -> BatchNorm -> ReLU in every tower layer, as the authors' code (the paper does not say).",
     default: AUTHORS_DSSM.batchNorm,
+  },
+  {
+    kind: 'choice',
+    key: 'retrievalBatchNormAfterValidation',
+    label: 'Batch norm after epoch 1',
+    help: "Running statistics from the first validation on, as the authors' code trains (DeepCTR-Torch's fit loop switches to eval() for validation and never back, so epochs 2-3 use epoch 1's statistics and the output scale is free), or batch statistics throughout (standard).",
+    default: AUTHORS_DSSM.batchNormAfterValidation,
+    options: [
+      { value: 'running', label: "running statistics (authors' code)" },
+      { value: 'batch', label: 'batch statistics (standard)' },
+    ],
   },
   {
     kind: 'choice',
@@ -141,6 +152,9 @@ export function retrievalArchitecture(params: ParamValues): DssmArchitecture {
   return {
     towerUnits: towers,
     batchNorm: read<boolean>('retrievalBatchNorm'),
+    batchNormAfterValidation: read<DssmArchitecture['batchNormAfterValidation']>(
+      'retrievalBatchNormAfterValidation',
+    ),
     outputActivation: read<DssmArchitecture['outputActivation']>('retrievalOutputActivation'),
     score: read<DssmArchitecture['score']>('retrievalScore'),
     gamma: read<number>('retrievalGamma'),
@@ -156,6 +170,7 @@ export function retrievalArchitecture(params: ParamValues): DssmArchitecture {
 export const PAPER_RETRIEVAL_PARAMS: ParamValues = {
   retrievalTowers: unitsKey(PAPER_DSSM.towerUnits),
   retrievalBatchNorm: PAPER_DSSM.batchNorm,
+  retrievalBatchNormAfterValidation: PAPER_DSSM.batchNormAfterValidation,
   retrievalOutputActivation: PAPER_DSSM.outputActivation,
   retrievalScore: PAPER_DSSM.score,
   retrievalGamma: PAPER_DSSM.gamma,
@@ -181,3 +196,80 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
   evaluationSettings: ['retrievalK', 'corpus', 'split'],
 };
+
+/** How one setting reads in a caption, and where the value comes from. */
+function settingPhrase(arch: DssmArchitecture): string {
+  const parts = [
+    `towers ${unitsKey(arch.towerUnits)}${arch.batchNorm ? ` with batch norm${arch.batchNormAfterValidation === 'running' ? ' (running statistics after epoch 1)' : ''}` : ''}, ${arch.outputActivation === 'relu' ? 'ReLU' : 'linear'} output`,
+    arch.score === 'cosine'
+      ? `score ${arch.gamma} * cosine${arch.scoreBias ? ' + bias' : ''}`
+      : `inner-product score${arch.scoreBias ? ' + bias' : ''}`,
+    arch.embeddingL2 > 0 ? `embedding L2 ${arch.embeddingL2.toExponential()}` : 'no embedding L2',
+    arch.init === 'normal' ? 'N(0, 1e-4) kernels' : 'Glorot kernels',
+    arch.itemFeatures === 'dataset' ? 'item fields' : 'item category',
+    arch.denseScaling === 'minmax' ? 'min-max dense' : 'standardised dense',
+  ];
+  return parts.join(', ');
+}
+
+function sameArchitecture(a: DssmArchitecture, b: DssmArchitecture): boolean {
+  return (
+    JSON.stringify({ ...a, towerUnits: unitsKey(a.towerUnits) }) ===
+    JSON.stringify({ ...b, towerUnits: unitsKey(b.towerUnits) })
+  );
+}
+
+/** e.g. `retrieval: the authors' DSSM (32-d embeddings, towers 300-300-128 with batch norm, …)`. */
+export function retrievalCaption(
+  spec: Pick<ExperimentSpec, 'protocolParams' | 'methods' | 'training'>,
+): string {
+  const arch = retrievalArchitecture({ ...spec.protocolParams });
+  const name = sameArchitecture(arch, AUTHORS_DSSM)
+    ? "the authors' code's DSSM"
+    : sameArchitecture(arch, PAPER_DSSM)
+      ? "the paper's DSSM reading"
+      : 'DSSM';
+  const overridden = spec.methods.some((m) =>
+    Object.keys(m.protocolParams ?? {}).some((key) => key.startsWith('retrieval')),
+  );
+  return (
+    `retrieval: ${name} (${spec.training.embeddingDim}-d embeddings, ${settingPhrase(arch)})` +
+    (overridden ? ', some rows override it' : '')
+  );
+}
+
+/** Where each reading of DAMCAR's ambiguous points comes from, for captions. */
+const READING_SOURCES: Record<string, Record<string, string>> = {
+  adversary: {
+    bounded: 'bounded adversary (ours, stabilised; not in the paper)',
+    unbounded: 'plain gradient reversal (Eq. 11 literally)',
+    ramped: "gradient reversal with DANN's ramp (Ganin et al. 2016)",
+  },
+  targetLabelPath: {
+    'through-g': "target pseudo-labels Phi(g(z^t)) (authors' code)",
+    direct: 'target pseudo-labels Phi(z^t) (Eq. 5 literally)',
+  },
+  comparison: {
+    gte: "Eq. 3 '>=' (paper)",
+    gt: "Eq. 3 '>' (authors' code)",
+  },
+};
+
+/**
+ * e.g. `DAMCAR reading: bounded adversary (ours, …), target pseudo-labels Phi(g(z^t)) (authors' code),
+ * Eq. 3 '>=' (paper)`, for the DAMCAR rows of a spec (each distinct reading once); null without one.
+ * @param rows the method rows with their resolved parameters
+ */
+export function damcarReadingCaption(rows: { id: string; params: ParamValues }[]): string | null {
+  const readings = new Set<string>();
+  for (const row of rows) {
+    if (row.id !== 'damcar') continue;
+    readings.add(
+      Object.entries(READING_SOURCES)
+        .map(([key, phrases]) => phrases[String(row.params[key])] ?? `${key} ${String(row.params[key])}`)
+        .join(', '),
+    );
+  }
+  if (readings.size === 0) return null;
+  return `DAMCAR reading: ${[...readings].join(' / ')}`;
+}

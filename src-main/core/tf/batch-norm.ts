@@ -46,7 +46,10 @@ export class BatchNorm {
   apply(x: tf.Tensor2D, training: boolean): tf.Tensor2D {
     if (!training) {
       return tf.add(
-        tf.mul(tf.sub(x, this.runningMean), tf.mul(tf.rsqrt(tf.add(this.runningVar, BATCH_NORM_EPSILON)), this.gamma)),
+        tf.mul(
+          tf.sub(x, this.runningMean),
+          tf.mul(tf.rsqrt(tf.add(this.runningVar, BATCH_NORM_EPSILON)), this.gamma),
+        ),
         this.beta,
       );
     }

@@ -278,5 +278,23 @@ describe('into the engine', () => {
     for (let i = 0; i < cascade.numItems; i++) mean += cascade.itemDense[i * 128];
     expect(Math.abs(mean / cascade.numItems)).toBeLessThan(1e-5);
     expect(() => toCascadeDataset(data, 'nope')).toThrow(/no item feature "nope"/);
+    // The authors' DSSM and DeepFM read TikTok's author, music and city as item fields.
+    expect(cascade.itemFields?.map((f) => f.name)).toEqual(['author_id', 'item_city', 'music_id']);
+    const author = data.itemFeatures.find((f) => f.name === 'author_id');
+    expect(cascade.itemFields?.[0].codes).toBe(author?.codes);
+  });
+
+  it("carries WeChat's author, song and singer (not the manual tag) as item fields", async () => {
+    const { toCascadeDataset } = await import('./to-cascade');
+    const data = await importWeChat({
+      userAction: wechat('user_action.csv'),
+      feedInfo: wechat('feed_info.csv'),
+    });
+    const cascade = toCascadeDataset(data);
+    expect(cascade.itemFields?.map((f) => f.name)).toEqual(['authorid', 'bgm_song_id', 'bgm_singer_id']);
+    for (const field of cascade.itemFields ?? []) {
+      expect(field.codes).toHaveLength(cascade.numItems);
+      expect(Math.max(...field.codes)).toBeLessThan(field.cardinality);
+    }
   });
 });
