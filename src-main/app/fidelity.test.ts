@@ -25,7 +25,12 @@ function reference(): FidelityReference {
   return parseFidelityReference(JSON.stringify(REFERENCE), 'ref.json');
 }
 
-const run = (method: string, r100: number, n10: number, status: 'finished' | 'failed' = 'finished') => ({
+const run = (
+  method: string,
+  r100: number,
+  n10: number,
+  status: 'finished' | 'failed' = 'finished',
+): { method: string; status: 'finished' | 'failed'; metrics: Record<string, number> } => ({
   method,
   status,
   metrics: status === 'finished' ? { 'R@100': r100, 'N@10': n10 } : {},
