@@ -23,7 +23,9 @@ own functions. What it changes relative to their scripts, and why:
   4. Collapse detection (our addition): the DSSM towers end in ReLU; on some seeds user and
      item outputs land on disjoint dimensions, every score is 0 and retrieval returns the
      corpus in file order. We flag a run collapsed when max |user . item| over all test users
-     and corpus feeds is < 1e-6, and record the shared dimensions and the DSSM test AUC.
+     and corpus feeds is < 1e-6 (disjoint), or when the DSSM test AUC is < 0.51 (near-disjoint:
+     1-3 shared dimensions with tiny scores, retrieval ~ file order, same R@K as the disjoint
+     case). Shared dimensions, max score and DSSM test AUC are recorded for every run.
   5. One thread: torch.set_num_threads(1), BLAS/OpenMP/faiss at 1 thread.
 
 Stages: prep (their process_mm_features_wechat + prepare_data_wechat, run as __main__),
@@ -140,6 +142,14 @@ def train_bc(conf):
     torch.save(model.state_dict(), conf.ROOT_PATH + 'model_dssm_BC_deepfm.pt')
 
 
+def collapse_reason(d):
+    """'' if healthy, else why the DSSM counts as collapsed (see 4. above)."""
+    if d['maxAbsScore'] < 1e-6 or d['dssmTestAuc'] < 0.51:
+        return (f"collapsed: max |user.item| = {d['maxAbsScore']:.2g}, {d['sharedDims']} shared nonzero dims "
+                f"of {d['dims']}, DSSM test AUC {d['dssmTestAuc']}")
+    return ''
+
+
 def evaluate(conf, method, ranking='deepfm'):
     """evaluation.test_main with the user-row alignment fixed, returning the metrics."""
     import pickle, faiss, numpy as np, pandas as pd, torch
@@ -206,7 +216,7 @@ def evaluate(conf, method, ranking='deepfm'):
                     f'N@{K2}': float(ndcg), f'M@{K2}': float(mapk), f'H@{K2}': float(hr)})
     diag = {'maxAbsScore': max_abs, 'sharedDims': shared, 'dims': int(user_embs.shape[1]), 'dssmTestAuc': round(dssm_auc, 4),
             'evalUsers': len(gt_list), 'corpus': len(feeds)}
-    return {k: out[k] for k in METRICS}, max_abs < 1e-6, diag
+    return {k: out[k] for k in METRICS}, bool(collapse_reason(diag)), diag
 
 
 def stage_seed(a, conf, seed):
@@ -236,6 +246,8 @@ def stage_reference(a):
     import pandas as pd, subprocess
     recs = [json.loads(l) for l in open(a.out) if l.strip()]
     runs = [r for r in recs if r.get('stage') == 'run' and r['data'] == a.data]
+    for r in runs:   # re-judge from the stored diagnostics (criterion may have been refined)
+        r['collapsed'] = bool(collapse_reason(r))
     ua = pd.read_csv(os.path.join(a.data, 'user_action.csv'), usecols=['userid'])
     fi = pd.read_csv(os.path.join(a.data, 'feed_info.csv'), usecols=['feedid'])
     import torch
@@ -247,9 +259,7 @@ def stage_reference(a):
            'evaluation': 'test-split feeds as corpus; users aligned (their row-alignment defect fixed); '
                          'K1=100,200; K2=K1/10 on DeepFM re-ranked candidates',
            'runs': [keep(r) for r in runs if not r['collapsed']],
-           'dropped': [{'method': r['method'], 'seed': r['seed'],
-                        'why': f"collapsed: max |user.item| = {r['maxAbsScore']:.2g}, {r['sharedDims']} shared "
-                               f"nonzero dims of {r['dims']}, DSSM test AUC {r['dssmTestAuc']}"}
+           'dropped': [{'method': r['method'], 'seed': r['seed'], 'why': collapse_reason(r)}
                        for r in runs if r['collapsed']]}
     with open(a.ref_out, 'w') as fh:
         json.dump(ref, fh, indent=1)

@@ -40,6 +40,7 @@ describe('tableToCsv', () => {
   it('writes mean, std and n per metric at full precision, quoting where needed', () => {
     const csv = tableToCsv({ ...TABLE, rows: [{ ...TABLE.rows[0], label: 'BC, "base"' }] });
     expect(csv.split('\n')).toEqual([
+      '# Bias study. Dataset: Simulator; mean ± sample std over 2 seeds (1, 2).',
       'label,method,R@100 mean,R@100 std,R@100 n,R@200 mean,R@200 std,R@200 n,GT-R@100 mean,GT-R@100 std,GT-R@100 n',
       '"BC, ""base""",bc,0.12345,0.01,2,0.2,0,1,,,',
       '',

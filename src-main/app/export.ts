@@ -16,12 +16,19 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** One row per method; per metric three columns: mean, std, n (empty when no run produced it). */
+/**
+ * One row per method; per metric three columns: mean, std, n (empty when no run produced it).
+ * The first line is `# <title>. <caption>` (what produced the numbers: data, seeds, retrieval
+ * model, method readings), which pandas' `read_csv(comment='#')` and R's `comment.char = '#'` skip.
+ */
 export function tableToCsv(table: ResultTable): string {
   const header = ['label', 'method'];
   for (const column of table.columns)
     header.push(`${column.key} mean`, `${column.key} std`, `${column.key} n`);
-  const lines = [header.map(csvField).join(',')];
+  const lines = [
+    `# ${`${table.title}. ${table.caption}`.replace(/[\r\n]+/g, ' ')}`,
+    header.map(csvField).join(','),
+  ];
   for (const row of table.rows) {
     const fields = [row.label, row.method];
     for (const column of table.columns) {

@@ -170,7 +170,7 @@ describe('buildResultTable', () => {
       protocolCaption: protocolCaption(SPEC),
     });
     expect(table.caption).toContain(
-      "retrieval: the authors' code's DSSM (4-d embeddings, towers 300-300-128 with batch norm, ReLU output, " +
+      "retrieval: the authors' code's DSSM (4-d embeddings, towers 300-300-128 with batch norm (running statistics after epoch 1), ReLU output, " +
         'score 1 * cosine + bias, embedding L2 1e-5, N(0, 1e-4) kernels, item fields, min-max dense)',
     );
     expect(table.caption).toContain(

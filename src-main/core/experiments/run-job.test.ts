@@ -11,6 +11,7 @@ import type { MethodContext, RankingScorer } from '../methods/types';
 import { rankingMetrics } from '../metrics/ranking';
 import { JobCancelledError, type JobEvent, type JobRequest } from './job';
 import { clearRankingCache, evaluateRankingStage, runJob } from './run-job';
+import { PAPER_RETRIEVAL_PARAMS } from '../protocols/damcar';
 import { defaultExperimentSpec } from './spec';
 
 const TINY: SimulatorParams = resolveSimulatorParams({
@@ -27,6 +28,9 @@ const TINY: SimulatorParams = resolveSimulatorParams({
 
 function request(seed: number, overrides: Partial<JobRequest> = {}): JobRequest {
   const spec = defaultExperimentSpec();
+  // These tests are about the runner; they use the paper's DSSM reading, because the authors'
+  // (ReLU on the towers' last layer) collapses on a world this small (tested below).
+  spec.protocolParams = { ...PAPER_RETRIEVAL_PARAMS };
   spec.training = { epochs: 2, batchSize: 128, learningRate: 0.01, embeddingDim: 16 };
   spec.evaluation = { retrievalK: [10, 20], corpus: 'all' };
   return {
@@ -290,6 +294,21 @@ describe('runJob', () => {
     await expect(runJob(request(1), () => undefined, aborted.signal)).rejects.toBeInstanceOf(
       JobCancelledError,
     );
+  });
+
+  it("fails a run whose retrieval model collapsed (the authors' DSSM on a tiny world) and says why", async () => {
+    const req = withoutRanking(request(1));
+    req.spec = { ...req.spec, protocolParams: {} };
+    await expect(run(req)).rejects.toThrow(
+      /^The retrieval model collapsed: user outputs use \d+ and item outputs \d+ of 128 dimensions, none in common/,
+    );
+    // A row may switch the last layer to linear: then it trains and is evaluated.
+    const linear = {
+      ...req,
+      method: { ...req.method, protocolParams: { retrievalOutputActivation: 'linear' } },
+    };
+    const { result } = await run(linear);
+    expect(result.metrics['R@10']).toBeGreaterThan(0);
   });
 
   it('evaluates over test-split items when the spec says so', async () => {

@@ -1,3 +1,4 @@
+import { RETRIEVAL_PARAMS } from '../protocols/damcar';
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../contract/api';
 import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
@@ -34,12 +35,13 @@ describe('validateSpec', () => {
     expect(validateSpec(minimal)).toEqual({
       name: 'x',
       protocol: 'damcar',
-      protocolParams: {},
+      // The testbed's retrieval settings, each at its declared default (the authors' DSSM).
+      protocolParams: Object.fromEntries(RETRIEVAL_PARAMS.map((p) => [p.key, p.default])),
       dataset: { kind: 'simulated', params: {} },
       retrieval: { model: 'dssm' },
       ranking: { model: 'deepfm' },
       methods: [{ id: 'bc' }],
-      training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 128 },
+      training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
       evaluation: { retrievalK: [100, 200], corpus: 'all', split: 'user-time' },
       seeds: [1],
       backend: 'auto',
@@ -141,7 +143,7 @@ describe('validateSpec', () => {
     });
     expect(spec.ranking).toEqual({ model: 'dcn' });
     expect(spec.dataset).toEqual({ kind: 'stored', datasetId: 3 });
-    expect(spec.training).toEqual({ epochs: 1, batchSize: 512, learningRate: 0.05, embeddingDim: 128 });
+    expect(spec.training).toEqual({ epochs: 1, batchSize: 512, learningRate: 0.05, embeddingDim: 32 });
     expect(spec.evaluation).toEqual({ retrievalK: [10], corpus: 'test', split: 'user-time' });
     expect(spec.seeds).toEqual([4, 5]);
     expect(spec.backend).toBe('wasm');

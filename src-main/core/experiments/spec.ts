@@ -32,7 +32,7 @@ import {
   getProtocolModule,
   listAllMethods,
 } from '../protocols/registry';
-import { damcarReadingCaption, retrievalCaption } from '../protocols/damcar';
+import { DAMCAR_PROTOCOL, damcarReadingCaption, retrievalCaption } from '../protocols/damcar';
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */
@@ -44,12 +44,8 @@ export class SpecError extends Error {
   }
 }
 
-export const DEFAULT_TRAINING: TrainingSpec = {
-  epochs: 3,
-  batchSize: 512,
-  learningRate: 0.01,
-  embeddingDim: 128,
-};
+/** The DAMCAR testbed's training settings (protocols/damcar.ts says where each comes from). */
+export const DEFAULT_TRAINING: TrainingSpec = DAMCAR_PROTOCOL.training;
 export const DEFAULT_EVALUATION: EvaluationSpec = {
   retrievalK: [100, 200],
   corpus: 'all',
@@ -596,7 +592,7 @@ export function defaultExperimentSpec(): ExperimentSpec {
   return {
     name: 'Quickstart: BC on the simulated cascade',
     protocol: DEFAULT_PROTOCOL,
-    protocolParams: {},
+    protocolParams: resolveProtocolParams({ protocol: DEFAULT_PROTOCOL }),
     description:
       'DSSM retrieval trained with binary cross-entropy on exposed interactions (BC), evaluated on ' +
       'the test split (R/P/F@K), re-ranked by a DeepFM ranking model (N/M/H@K2, K2 = K / 10) and ' +

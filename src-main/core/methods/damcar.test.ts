@@ -151,7 +151,7 @@ describe('DAMCAR', () => {
       { lambda2: 0.5 },
       { lambda3: 0.5 },
       { adversary: 'unbounded' },
-      { targetLabelPath: 'through-g' },
+      { targetLabelPath: 'direct' },
     ];
     for (const params of variants) {
       const other = await run(params);

@@ -171,7 +171,13 @@ describe('DssmModel', () => {
 describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
   const fieldCodes = Int32Array.from({ length: numItems }, (_, i) => i % 5);
   function authors(
-    options: { seed?: number; scoreBias?: boolean; gamma?: number; l2?: number } = {},
+    options: {
+      seed?: number;
+      scoreBias?: boolean;
+      gamma?: number;
+      l2?: number;
+      afterValidation?: 'batch' | 'running';
+    } = {},
   ): DssmModel {
     const rng = createRng(99);
     return new DssmModel({
@@ -194,6 +200,9 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
         ...(options.scoreBias === undefined ? {} : { scoreBias: options.scoreBias }),
         ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
         ...(options.l2 === undefined ? {} : { embeddingL2: options.l2 }),
+        ...(options.afterValidation === undefined
+          ? {}
+          : { batchNormAfterValidation: options.afterValidation }),
       },
     });
   }
@@ -253,7 +262,7 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
   });
 
   it('batch norm trains in batch mode and evaluates with running statistics', () => {
-    const m = authors();
+    const m = authors({ afterValidation: 'batch' });
     const before = m.scorePairs(batch);
     m.trainStep(batch);
     const runningMean = Array.from(m.userTower.norms[0].runningMean.dataSync());
@@ -263,6 +272,27 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     const single = m.scorePairs({ users: batch.users.subarray(3, 4), items: batch.items.subarray(3, 4) });
     expect(single[0]).toBeCloseTo(scores[3], 5);
     expect(scores).not.toEqual(before);
+    // 'batch': later steps still update the running statistics.
+    m.trainStep(batch);
+    expect(Array.from(m.userTower.norms[0].runningMean.dataSync())).not.toEqual(runningMean);
+    m.dispose();
+  });
+
+  it("'running' (authors' fit loop): after an evaluation, steps use and keep the running statistics", () => {
+    const m = authors();
+    m.trainStep(batch);
+    const stats = () => m.userTower.norms.map((n) => Array.from(n.runningVar.dataSync()));
+    const afterFirst = stats();
+    m.trainStep(batch); // no evaluation yet: batch statistics, running ones move
+    expect(stats()).not.toEqual(afterFirst);
+    m.evaluateBce(batch); // the per-epoch validation
+    const frozen = stats();
+    const gammaBefore = Array.from(m.userTower.norms[0].gamma.dataSync());
+    m.trainStep(batch);
+    m.trainStep(batch);
+    expect(stats()).toEqual(frozen);
+    // The affine parts still learn, through the running-statistics normalisation.
+    expect(Array.from(m.userTower.norms[0].gamma.dataSync())).not.toEqual(gammaBefore);
     m.dispose();
   });
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
-import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm } from './batch-norm';
+import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm, batchNormTraining } from './batch-norm';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -78,5 +78,31 @@ describe('BatchNorm (PyTorch BatchNorm1d)', () => {
     });
     tf.dispose([x, weights]);
     bn.dispose();
+  });
+
+  it('the hand-written gradient equals autodiff of the plain formula for x, gamma and beta', () => {
+    const plain = (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D) => {
+      const mean = tf.mean(x, 0);
+      const centered = tf.sub(x, mean);
+      const variance = tf.mean(tf.square(centered), 0);
+      return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, BATCH_NORM_EPSILON))), gamma), beta);
+    };
+    const x = tf.tensor2d([0.3, -1, 2, 0.5, 1.5, -0.2, 0.8, 0.1, -0.7, 1.1, 0.4, -1.3], [4, 3]);
+    const gamma = tf.tensor1d([1.2, 0.6, -0.9]);
+    const beta = tf.tensor1d([0.1, -0.3, 0.2]);
+    const weights = tf.tensor2d([1, -2, 0.5, 0.3, 1.1, -0.4, 2, 0.2, 0.7, -1, 0.6, 1.4], [4, 3]);
+    const lossOf = (f: typeof plain) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.square(f(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D)), weights));
+    const expected = tf
+      .grads(lossOf(plain))([x, gamma, beta])
+      .map((t) => Array.from(t.dataSync()));
+    const got = tf
+      .grads(lossOf(batchNormTraining))([x, gamma, beta])
+      .map((t) => Array.from(t.dataSync()));
+    got.forEach((values, k) =>
+      values.forEach((v, j) => expect(v, `input ${k}[${j}]`).toBeCloseTo(expected[k][j], 4)),
+    );
+    const y = Array.from(batchNormTraining(x, gamma, beta).dataSync());
+    Array.from(plain(x, gamma, beta).dataSync()).forEach((v, j) => expect(y[j]).toBeCloseTo(v, 5));
   });
 });
