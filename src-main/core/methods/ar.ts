@@ -135,7 +135,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
       afterEpoch: () => ({ ...validationCurve(ctx, model), ...terms.flush() }),
     });
     emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
     classifier.dispose();

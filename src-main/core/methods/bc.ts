@@ -51,7 +51,7 @@ async function trainBc(ctx: MethodContext): Promise<TrainedRetrieval> {
     });
     // DAMCAR Figure 5: BC's predictions on the (default) random-walk target domain.
     emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

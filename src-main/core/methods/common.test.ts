@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MethodDescriptor } from '../../contract/api';
 import {
   retrievalCollapse,
+  retrievalNearCollapse,
   ParamReader,
   TermMeans,
   probabilityHistogram,
@@ -113,5 +114,11 @@ describe('method helpers', () => {
     expect(retrievalCollapse({ dim: 3, userVectors: new Float32Array(6), itemVectors: shared })).toMatch(
       /use 0 and/,
     );
+    // One shared dimension: not collapsed, but every user gets the same order: a warning.
+    expect(retrievalNearCollapse({ dim: 3, userVectors: users, itemVectors: shared })).toMatch(
+      /share one dimension/,
+    );
+    const two = Float32Array.from([1, 1, 0, 2, 0, 0]);
+    expect(retrievalNearCollapse({ dim: 3, userVectors: two, itemVectors: shared })).toBeNull();
   });
 });

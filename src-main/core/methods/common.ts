@@ -299,10 +299,11 @@ export function emitTargetDomainHistogram(ctx: MethodContext, model: DssmModel, 
 }
 
 /**
- * The trained model's user and item vectors (the caller still disposes the model).
+ * The trained model's user and item vectors (the caller still disposes the model); a warning
+ * when they share a single dimension (every user then gets the same item order, or its reverse).
  * @throws when the model collapsed (see retrievalCollapse): its retrieval would be meaningless
  */
-export function retrievalVectors(model: DssmModel): TrainedRetrieval {
+export function retrievalVectors(ctx: MethodContext, model: DssmModel): TrainedRetrieval {
   const trained = {
     dim: model.outputDim,
     userVectors: model.userVectors(),
@@ -310,7 +311,32 @@ export function retrievalVectors(model: DssmModel): TrainedRetrieval {
   };
   const collapse = retrievalCollapse(trained);
   if (collapse) throw new Error(collapse);
+  const warning = retrievalNearCollapse(trained);
+  if (warning) ctx.emit({ type: 'log', level: 'warn', message: warning });
   return trained;
+}
+
+/** A warning when user and item outputs share exactly one dimension, else null. */
+export function retrievalNearCollapse(trained: TrainedRetrieval): string | null {
+  return usedDimensions(trained).shared === 1
+    ? 'The retrieval model nearly collapsed: user and item outputs share one dimension, so every user ' +
+        'gets the same item order (a popularity-like ranking, not a personalised one).'
+    : null;
+}
+
+/** Which output dimensions are non-zero for some user, for some item, and how many for both. */
+function usedDimensions(trained: TrainedRetrieval): { users: Uint8Array; items: Uint8Array; shared: number } {
+  const { dim } = trained;
+  const usedBy = (vectors: Float32Array) => {
+    const used = new Uint8Array(dim);
+    for (let k = 0; k < vectors.length; k++) if (vectors[k] !== 0) used[k % dim] = 1;
+    return used;
+  };
+  const users = usedBy(trained.userVectors);
+  const items = usedBy(trained.itemVectors);
+  let shared = 0;
+  for (let d = 0; d < dim; d++) if (users[d] && items[d]) shared++;
+  return { users, items, shared };
 }
 
 /**
@@ -320,17 +346,9 @@ export function retrievalVectors(model: DssmModel): TrainedRetrieval {
  * order and reports its metrics. We report the collapse instead.
  */
 export function retrievalCollapse(trained: TrainedRetrieval): string | null {
-  const { dim, userVectors, itemVectors } = trained;
-  const usedBy = (vectors: Float32Array) => {
-    const used = new Uint8Array(dim);
-    for (let k = 0; k < vectors.length; k++) if (vectors[k] !== 0) used[k % dim] = 1;
-    return used;
-  };
-  const users = usedBy(userVectors);
-  const items = usedBy(itemVectors);
-  let shared = 0;
-  for (let d = 0; d < dim; d++) if (users[d] && items[d]) shared++;
+  const { users, items, shared } = usedDimensions(trained);
   if (shared > 0) return null;
+  const dim = trained.dim;
   const count = (used: Uint8Array) => used.reduce((sum, u) => sum + u, 0);
   return (
     `The retrieval model collapsed: user outputs use ${count(users)} and item outputs ${count(items)} of ` +

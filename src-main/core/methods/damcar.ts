@@ -373,7 +373,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
       afterEpoch: () => ({ ...validationCurve(ctx, model), ...hybrid.flush() }),
     });
     emitTargetDomainHistogram(ctx, model, walkSamples);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -82,7 +82,7 @@ async function trainKd(ctx: MethodContext): Promise<TrainedRetrieval> {
       afterEpoch: () => validationCurve(ctx, model),
     });
     emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -123,7 +123,7 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
       afterEpoch: () => ({ ...validationCurve(ctx, model), ...terms.flush() }),
     });
     emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

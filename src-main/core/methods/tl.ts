@@ -126,7 +126,7 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
         ),
     });
     emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(model);
+    return retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }
