@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Run the DAMCAR authors' code (github.com/ljy2222/DAMCAR) to get reference numbers.
+"""Run the DAMCAR authors' code (the public repository ljy2222/DAMCAR) to get reference numbers.
 
 Their code is NOT copied here: --code points at an exported snapshot of it. The only edit to
 their files is their config (ROOT_PATH read from $DAMCAR_ROOT, CUDA off); run-authors.sh does it
