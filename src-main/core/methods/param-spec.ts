@@ -1,5 +1,5 @@
 /** A compact way to declare a number hyper-parameter (MethodDescriptor / ProtocolDescriptor params). */
-import type { ParamSpec } from '../../contract/api';
+import type { BooleanParamSpec, ChoiceParamSpec, ParamSpec } from '../../contract/api';
 
 /**
  * A number parameter: default `value` in [min, max]; the form's step defaults to 1 for integers
@@ -28,4 +28,27 @@ export function numberParam(
     ...(extra.paperGrid ? { paperGrid: extra.paperGrid } : {}),
     ...(extra.logScale ? { logScale: true } : {}),
   };
+}
+
+/** A choice parameter: `options` as [value, label] pairs, default `value`. */
+export function choiceParam(
+  key: string,
+  label: string,
+  help: string,
+  value: string,
+  options: readonly (readonly [string, string])[],
+): ChoiceParamSpec {
+  return {
+    kind: 'choice',
+    key,
+    label,
+    help,
+    default: value,
+    options: options.map(([v, l]) => ({ value: v, label: l })),
+  };
+}
+
+/** A boolean parameter (a switch), default `value`. */
+export function booleanParam(key: string, label: string, help: string, value: boolean): BooleanParamSpec {
+  return { kind: 'boolean', key, label, help, default: value };
 }

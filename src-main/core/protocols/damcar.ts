@@ -15,70 +15,70 @@
  */
 import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../contract/api';
 import { listMethods } from '../methods/registry';
-import { numberParam } from '../methods/param-spec';
+import { booleanParam, choiceParam, numberParam } from '../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
-
-const TOWER_CHOICES: Record<string, readonly number[]> = {
-  '300-300-128': AUTHORS_DSSM.towerUnits,
-  '300-200-100': PAPER_DSSM.towerUnits,
-};
 
 const unitsKey = (units: readonly number[]) => units.join('-');
 
-/** The retrieval model's settings, in the form's order; keys start with `retrieval`. */
-export const RETRIEVAL_PARAMS: ParamSpec[] = [
-  {
-    kind: 'choice',
-    key: 'retrievalTowers',
-    label: 'Retrieval towers',
-    help: "Units of each DSSM tower's layers: 300-300-128 (authors' code) or 300-200-100 (paper's text).",
-    default: unitsKey(AUTHORS_DSSM.towerUnits),
-    options: [
-      { value: '300-300-128', label: "300-300-128 (authors' code)" },
-      { value: '300-200-100', label: '300-200-100 (paper)' },
+const TOWER_CHOICES: Record<string, readonly number[]> = {
+  [unitsKey(AUTHORS_DSSM.towerUnits)]: AUTHORS_DSSM.towerUnits,
+  [unitsKey(PAPER_DSSM.towerUnits)]: PAPER_DSSM.towerUnits,
+};
+
+const AUTHORS = "authors' code";
+
+/**
+ * One setting per DssmArchitecture field, in the form's order; keys start with `retrieval`. The
+ * defaults are AUTHORS_DSSM's; the other option is the paper's reading (PAPER_DSSM) or ours.
+ */
+const SETTINGS: { [F in keyof DssmArchitecture]: ParamSpec } = {
+  towerUnits: choiceParam(
+    'retrievalTowers',
+    'Retrieval towers',
+    "Units of each DSSM tower's layers: 300-300-128 (authors' code) or 300-200-100 (paper's text).",
+    unitsKey(AUTHORS_DSSM.towerUnits),
+    [
+      [unitsKey(AUTHORS_DSSM.towerUnits), `${unitsKey(AUTHORS_DSSM.towerUnits)} (${AUTHORS})`],
+      [unitsKey(PAPER_DSSM.towerUnits), `${unitsKey(PAPER_DSSM.towerUnits)} (paper)`],
     ],
-  },
-  {
-    kind: 'boolean',
-    key: 'retrievalBatchNorm',
-    label: 'Batch norm in the towers',
-    help: "Linear -> BatchNorm -> ReLU in every tower layer, as the authors' code (the paper does not say).",
-    default: AUTHORS_DSSM.batchNorm,
-  },
-  {
-    kind: 'choice',
-    key: 'retrievalBatchNormAfterValidation',
-    label: 'Batch norm after epoch 1',
-    help: "Running statistics from the first validation on, as the authors' code trains (DeepCTR-Torch's fit loop switches to eval() for validation and never back, so epochs 2-3 use epoch 1's statistics and the output scale is free), or batch statistics throughout (standard).",
-    default: AUTHORS_DSSM.batchNormAfterValidation,
-    options: [
-      { value: 'running', label: "running statistics (authors' code)" },
-      { value: 'batch', label: 'batch statistics (standard)' },
+  ),
+  batchNorm: booleanParam(
+    'retrievalBatchNorm',
+    'Batch norm in the towers',
+    "Linear -> BatchNorm -> ReLU in every tower layer, as the authors' code (the paper does not say).",
+    AUTHORS_DSSM.batchNorm,
+  ),
+  batchNormAfterValidation: choiceParam(
+    'retrievalBatchNormAfterValidation',
+    'Batch norm after epoch 1',
+    "Running statistics from the first validation on, as the authors' code trains (DeepCTR-Torch's fit loop switches to eval() for validation and never back, so epochs 2-3 use epoch 1's statistics and the output scale is free), or batch statistics throughout (standard).",
+    AUTHORS_DSSM.batchNormAfterValidation,
+    [
+      ['running', `running statistics (${AUTHORS})`],
+      ['batch', 'batch statistics (standard)'],
     ],
-  },
-  {
-    kind: 'choice',
-    key: 'retrievalOutputActivation',
-    label: 'Last tower layer',
-    help: "ReLU on the last layer too (authors' code; outputs are non-negative and a run can collapse when user and item outputs use disjoint dimensions, which is then reported as a failure) or linear (ours).",
-    default: AUTHORS_DSSM.outputActivation,
-    options: [
-      { value: 'relu', label: "ReLU (authors' code)" },
-      { value: 'linear', label: 'linear' },
+  ),
+  outputActivation: choiceParam(
+    'retrievalOutputActivation',
+    'Last tower layer',
+    "ReLU on the last layer too (authors' code; outputs are non-negative and a run can collapse when user and item outputs use disjoint dimensions, which is then reported as a failure) or linear (ours).",
+    AUTHORS_DSSM.outputActivation,
+    [
+      ['relu', `ReLU (${AUTHORS})`],
+      ['linear', 'linear'],
     ],
-  },
-  {
-    kind: 'choice',
-    key: 'retrievalScore',
-    label: 'Training score',
-    help: "sigmoid(gamma * cos(u, v) + b) as the authors' code, or sigmoid(<u, v>). Retrieval searches by <u, v> either way, as the authors' faiss inner-product index.",
-    default: AUTHORS_DSSM.score,
-    options: [
-      { value: 'cosine', label: "gamma * cosine (authors' code)" },
-      { value: 'dot', label: 'inner product' },
+  ),
+  score: choiceParam(
+    'retrievalScore',
+    'Training score',
+    "sigmoid(gamma * cos(u, v) + b) as the authors' code, or sigmoid(<u, v>). Retrieval searches by <u, v> either way, as the authors' faiss inner-product index.",
+    AUTHORS_DSSM.score,
+    [
+      ['cosine', `gamma * cosine (${AUTHORS})`],
+      ['dot', 'inner product'],
     ],
-  },
-  numberParam(
+  ),
+  gamma: numberParam(
     'retrievalGamma',
     'Cosine scale gamma',
     "Multiplies the clamped cosine in the training score (authors' code: 1). Only read with the cosine score.",
@@ -88,14 +88,13 @@ export const RETRIEVAL_PARAMS: ParamSpec[] = [
     false,
     { step: 0.1, logScale: true },
   ),
-  {
-    kind: 'boolean',
-    key: 'retrievalScoreBias',
-    label: 'Score bias',
-    help: "A trained scalar b added to the score before the sigmoid (authors' code).",
-    default: AUTHORS_DSSM.scoreBias,
-  },
-  numberParam(
+  scoreBias: booleanParam(
+    'retrievalScoreBias',
+    'Score bias',
+    "A trained scalar b added to the score before the sigmoid (authors' code).",
+    AUTHORS_DSSM.scoreBias,
+  ),
+  embeddingL2: numberParam(
     'retrievalEmbeddingL2',
     'Embedding L2',
     "l2 * sum(W^2) over every embedding table, every step (authors' code: 1e-5; 0 = none).",
@@ -105,81 +104,84 @@ export const RETRIEVAL_PARAMS: ParamSpec[] = [
     false,
     { step: 1e-6 },
   ),
-  {
-    kind: 'choice',
-    key: 'retrievalInit',
-    label: 'Tower initialisation',
-    help: "Kernels N(0, 1e-4) with PyTorch's bias init (authors' code, DeepCTR-Torch) or Glorot-uniform with zero biases.",
-    default: AUTHORS_DSSM.init,
-    options: [
-      { value: 'normal', label: "N(0, 1e-4) (authors' code)" },
-      { value: 'glorot', label: 'Glorot uniform' },
+  init: choiceParam(
+    'retrievalInit',
+    'Tower initialisation',
+    "Kernels N(0, 1e-4) with PyTorch's bias init (authors' code, DeepCTR-Torch) or Glorot-uniform with zero biases.",
+    AUTHORS_DSSM.init,
+    [
+      ['normal', `N(0, 1e-4) (${AUTHORS})`],
+      ['glorot', 'Glorot uniform'],
     ],
-  },
-  {
-    kind: 'choice',
-    key: 'retrievalItemFeatures',
-    label: 'Item tower features',
-    help: "Item id + the dataset's categorical item fields (WeChat: author, song, singer; TikTok: author, music, city; the category on simulated data), as the authors' code, or item id + category.",
-    default: AUTHORS_DSSM.itemFeatures,
-    options: [
-      { value: 'dataset', label: "dataset's item fields (authors' code)" },
-      { value: 'category', label: 'category' },
+  ),
+  itemFeatures: choiceParam(
+    'retrievalItemFeatures',
+    'Item tower features',
+    "Item id + the dataset's categorical item fields (WeChat: author, song, singer; TikTok: author, music, city; the category on simulated data), as the authors' code, or item id + category.",
+    AUTHORS_DSSM.itemFeatures,
+    [
+      ['dataset', `dataset's item fields (${AUTHORS})`],
+      ['category', 'category'],
     ],
-  },
-  {
-    kind: 'choice',
-    key: 'retrievalDenseScaling',
-    label: 'Dense features',
-    help: "Dense item features min-max scaled to [0, 1] (authors' code) or standardised.",
-    default: AUTHORS_DSSM.denseScaling,
-    options: [
-      { value: 'minmax', label: "min-max (authors' code)" },
-      { value: 'standard', label: 'standardised' },
+  ),
+  denseScaling: choiceParam(
+    'retrievalDenseScaling',
+    'Dense features',
+    "Dense item features min-max scaled to [0, 1] (authors' code) or standardised.",
+    AUTHORS_DSSM.denseScaling,
+    [
+      ['minmax', `min-max (${AUTHORS})`],
+      ['standard', 'standardised'],
     ],
-  },
-];
+  ),
+};
 
-/** The DSSM architecture the resolved testbed settings describe. */
+const FIELDS = Object.keys(SETTINGS) as (keyof DssmArchitecture)[];
+
+/** The retrieval model's settings, in the form's order. */
+export const RETRIEVAL_PARAMS: ParamSpec[] = FIELDS.map((field) => SETTINGS[field]);
+
+/** The DSSM architecture the resolved testbed settings describe (missing keys: defaults). */
 export function retrievalArchitecture(params: ParamValues): DssmArchitecture {
-  const read = <T extends ParamValues[string]>(key: string): T => {
-    const spec = RETRIEVAL_PARAMS.find((p) => p.key === key);
-    if (!spec) throw new Error(`retrieval setting "${key}" is not declared`);
-    return (params[key] ?? spec.default) as T;
+  const value = (field: keyof DssmArchitecture) => params[SETTINGS[field].key] ?? SETTINGS[field].default;
+  const fail = (field: keyof DssmArchitecture): never => {
+    throw new Error(`${SETTINGS[field].key}: unknown value "${String(value(field))}"`);
   };
-  const towers = TOWER_CHOICES[read<string>('retrievalTowers')];
-  if (!towers) throw new Error(`retrievalTowers: unknown value "${read<string>('retrievalTowers')}"`);
+  const oneOf = <T extends string>(field: keyof DssmArchitecture, allowed: readonly T[]): T =>
+    allowed.find((option) => option === value(field)) ?? fail(field);
+  const number = (field: keyof DssmArchitecture): number => {
+    const v = value(field);
+    return typeof v === 'number' ? v : fail(field);
+  };
+  const flag = (field: keyof DssmArchitecture): boolean => {
+    const v = value(field);
+    return typeof v === 'boolean' ? v : fail(field);
+  };
   return {
-    towerUnits: towers,
-    batchNorm: read<boolean>('retrievalBatchNorm'),
-    batchNormAfterValidation: read<DssmArchitecture['batchNormAfterValidation']>(
-      'retrievalBatchNormAfterValidation',
-    ),
-    outputActivation: read<DssmArchitecture['outputActivation']>('retrievalOutputActivation'),
-    score: read<DssmArchitecture['score']>('retrievalScore'),
-    gamma: read<number>('retrievalGamma'),
-    scoreBias: read<boolean>('retrievalScoreBias'),
-    embeddingL2: read<number>('retrievalEmbeddingL2'),
-    init: read<DssmArchitecture['init']>('retrievalInit'),
-    itemFeatures: read<DssmArchitecture['itemFeatures']>('retrievalItemFeatures'),
-    denseScaling: read<DssmArchitecture['denseScaling']>('retrievalDenseScaling'),
+    towerUnits: TOWER_CHOICES[String(value('towerUnits'))] ?? fail('towerUnits'),
+    batchNorm: flag('batchNorm'),
+    batchNormAfterValidation: oneOf('batchNormAfterValidation', ['batch', 'running']),
+    outputActivation: oneOf('outputActivation', ['relu', 'linear']),
+    score: oneOf('score', ['dot', 'cosine']),
+    gamma: number('gamma'),
+    scoreBias: flag('scoreBias'),
+    embeddingL2: number('embeddingL2'),
+    init: oneOf('init', ['glorot', 'normal']),
+    itemFeatures: oneOf('itemFeatures', ['category', 'dataset']),
+    denseScaling: oneOf('denseScaling', ['standard', 'minmax']),
   };
 }
 
 /** The settings of the paper's reading (for specs that want it: `"protocolParams": PAPER_RETRIEVAL_PARAMS`). */
-export const PAPER_RETRIEVAL_PARAMS: ParamValues = {
-  retrievalTowers: unitsKey(PAPER_DSSM.towerUnits),
-  retrievalBatchNorm: PAPER_DSSM.batchNorm,
-  retrievalBatchNormAfterValidation: PAPER_DSSM.batchNormAfterValidation,
-  retrievalOutputActivation: PAPER_DSSM.outputActivation,
-  retrievalScore: PAPER_DSSM.score,
-  retrievalGamma: PAPER_DSSM.gamma,
-  retrievalScoreBias: PAPER_DSSM.scoreBias,
-  retrievalEmbeddingL2: PAPER_DSSM.embeddingL2,
-  retrievalInit: PAPER_DSSM.init,
-  retrievalItemFeatures: PAPER_DSSM.itemFeatures,
-  retrievalDenseScaling: PAPER_DSSM.denseScaling,
-};
+export const PAPER_RETRIEVAL_PARAMS: ParamValues = Object.fromEntries(
+  FIELDS.map((field) => {
+    const value = PAPER_DSSM[field];
+    return [
+      SETTINGS[field].key,
+      Array.isArray(value) ? unitsKey(value) : (value as string | number | boolean),
+    ];
+  }),
+);
 
 export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   id: 'damcar',
