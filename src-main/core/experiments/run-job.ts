@@ -32,13 +32,14 @@ import {
   type RankingKind,
   type TrainedRankingModel,
   rankingItemFields,
+  rankingNetworkOptions,
   restoreRankingModel,
   trainRankingModel,
 } from '../models/ranking-model';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from './job';
-import { retrievalArchitecture } from '../protocols/damcar';
+import { rankingNetworkReading, retrievalArchitecture } from '../protocols/damcar';
 import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
 import { protocolOf, rankingModelOf, resolveParamValues, resolveProtocolParams } from './spec';
 
@@ -125,6 +126,9 @@ async function acquireRankingModel(
 ): Promise<CachedRanking> {
   const training = request.spec.training;
   const { split: splitKind, dayLength } = request.spec.evaluation;
+  // The testbed's ranking network reading (spec level: every row of a seed shares the model).
+  const reading = rankingNetworkReading(resolveProtocolParams(request.spec));
+  const options = { model: rankingNetworkOptions(reading) };
   const key = JSON.stringify({
     dataset: request.dataset,
     split: splitKind ?? 'user-time',
@@ -133,6 +137,7 @@ async function acquireRankingModel(
     kind,
     // The categorical item inputs (the dataset's item fields where it has them); rankingItemFields.
     fields: rankingItemFields(data).map((f) => f.name),
+    ...(reading === 'ours' ? {} : { reading }),
     training,
     backend,
   });
@@ -150,7 +155,7 @@ async function acquireRankingModel(
   }
   const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
   if (stored && stored.kind === kind) {
-    const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc);
+    const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc, options);
     for (const curve of stored.curves) emit(curve);
     log(
       `Loaded the ${model.name} ranking model trained earlier for seed ${request.seed} on the same data ` +
@@ -183,6 +188,7 @@ async function acquireRankingModel(
       emit(event);
     },
     signal,
+    options,
   );
   if (request.cacheDir) {
     try {

@@ -1,4 +1,4 @@
-import { RETRIEVAL_PARAMS } from '../protocols/damcar';
+import { DAMCAR_PROTOCOL } from '../protocols/damcar';
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec } from '../../contract/api';
 import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
@@ -36,7 +36,7 @@ describe('validateSpec', () => {
       name: 'x',
       protocol: 'damcar',
       // The testbed's retrieval settings, each at its declared default (the authors' DSSM).
-      protocolParams: Object.fromEntries(RETRIEVAL_PARAMS.map((p) => [p.key, p.default])),
+      protocolParams: Object.fromEntries(DAMCAR_PROTOCOL.params.map((p) => [p.key, p.default])),
       dataset: { kind: 'simulated', params: {} },
       retrieval: { model: 'dssm' },
       ranking: { model: 'deepfm' },

@@ -32,7 +32,12 @@ import {
   getProtocolModule,
   listAllMethods,
 } from '../protocols/registry';
-import { DAMCAR_PROTOCOL, damcarReadingCaption, retrievalCaption } from '../protocols/damcar';
+import {
+  DAMCAR_PROTOCOL,
+  damcarReadingCaption,
+  rankingNetworkReading,
+  retrievalCaption,
+} from '../protocols/damcar';
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */
@@ -511,7 +516,11 @@ export function protocolCaption(spec: ExperimentSpec): string {
   const reading = damcarReadingCaption(
     spec.methods.map((m, k) => ({ id: m.id, params: resolveMethodParams(m, `methods[${k}]`) })),
   );
-  return [corpus, retrievalCaption(spec), ...(reading ? [reading] : [])].join('; ');
+  const ranking =
+    rankingModelOf(spec) !== 'none' && rankingNetworkReading({ ...spec.protocolParams }) === 'authors'
+      ? ["ranking network: the authors' code's (DNN 256-128, N(0, 1e-4) kernels, embedding L2 1e-5)"]
+      : [];
+  return [corpus, retrievalCaption(spec), ...ranking, ...(reading ? [reading] : [])].join('; ');
 }
 
 function validateRanking(value: unknown, path: string): { model: RankingModelName } {

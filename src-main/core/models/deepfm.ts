@@ -16,7 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random';
-import { Mlp, glorotUniform } from '../tf/dense';
+import { Mlp, type MlpInit, glorotUniform } from '../tf/dense';
 import type { CtrInputs, CtrNetwork, CtrShape } from './ranking-model';
 
 export const DEEPFM_HIDDEN_UNITS: readonly number[] = [300, 200, 100];
@@ -24,6 +24,11 @@ export const DEEPFM_HIDDEN_UNITS: readonly number[] = [300, 200, 100];
 export interface DeepFmOptions {
   /** Hidden units of the DNN (default DEEPFM_HIDDEN_UNITS); a linear unit follows them. */
   hiddenUnits?: readonly number[];
+  /**
+   * 'glorot' (default): Glorot kernels; 'normal': DeepCTR-Torch's N(0, 1e-4) kernels for the DNN
+   * and the dense first-order weights, as the DAMCAR authors' DeepFM.
+   */
+  init?: MlpInit;
 }
 
 /**
@@ -52,12 +57,24 @@ export class DeepFmNetwork implements CtrNetwork {
   constructor(shape: CtrShape, rng: Rng, options: DeepFmOptions = {}) {
     this.shape = shape;
     const hidden = [...(options.hiddenUnits ?? DEEPFM_HIDDEN_UNITS)];
-    this.dnn = new Mlp(shape.numFields * shape.embeddingDim + shape.denseDim, [...hidden, 1], rng.fork(1));
+    const init = options.init ?? 'glorot';
+    this.dnn = new Mlp(shape.numFields * shape.embeddingDim + shape.denseDim, [...hidden, 1], rng.fork(1), {
+      init,
+    });
     const denseDim = shape.denseDim;
+    const denseRng = rng.fork(2);
     this.denseWeights =
       denseDim > 0
         ? tf.tidy(() =>
-            tf.variable(tf.tensor2d(glorotUniform(denseDim, 1, rng.fork(2)), [denseDim, 1]), true),
+            tf.variable(
+              tf.tensor2d(
+                init === 'glorot'
+                  ? glorotUniform(denseDim, 1, denseRng)
+                  : Float32Array.from({ length: denseDim }, () => denseRng.normal(0, 1e-4)),
+                [denseDim, 1],
+              ),
+              true,
+            ),
           )
         : null;
   }

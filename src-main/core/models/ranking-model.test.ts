@@ -7,7 +7,14 @@ import { JobCancelledError, type JobEvent } from '../experiments/job';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import { rocAuc } from '../metrics/auc';
-import { CtrModel, type RankingKind, trainRankingModel } from './ranking-model';
+import { DeepFmNetwork } from './deepfm';
+import {
+  CtrModel,
+  type RankingKind,
+  rankingItemFields,
+  rankingNetworkOptions,
+  trainRankingModel,
+} from './ranking-model';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -207,6 +214,64 @@ describe('CtrModel', () => {
       /user id 60 \(pair 1\)/,
     );
     expect(() => model.predict(Int32Array.from([0]), Int32Array.from([-1]))).toThrow(/item id -1/);
+    model.dispose();
+  });
+});
+
+describe("the ranking network's readings and the dataset's item fields", () => {
+  it("'authors' builds DeepFM 256-128 with N(0, 1e-4) kernels, L2 on every embedding row, min-max dense", () => {
+    const { data } = synthetic();
+    const options = rankingNetworkOptions('authors');
+    expect(options).toEqual({
+      deepfm: { hiddenUnits: [256, 128], init: 'normal' },
+      embeddingL2: 1e-5,
+      denseScaling: 'minmax',
+    });
+    expect(rankingNetworkOptions('ours')).toEqual({});
+    const model = new CtrModel('deepfm', {
+      ...data,
+      embeddingDim: 4,
+      learningRate: 0.05,
+      rng: createRng(1),
+      ...options,
+    });
+    const network = model.network as DeepFmNetwork;
+    expect(network.dnn.layers.map((l) => l.kernel.shape[1])).toEqual([256, 128, 1]);
+    expect(Math.max(...Array.from(network.dnn.layers[0].kernel.dataSync(), Math.abs))).toBeLessThan(1e-3);
+    // One step on one pair moves every row of every table (L2), not just the pair's rows.
+    const before = Float32Array.from(model.fieldTables[0].weights);
+    model.trainStep({
+      users: Int32Array.from([0]),
+      items: Int32Array.from([0]),
+      targets: Float32Array.from([1]),
+    });
+    const row = (w: Float32Array, r: number) => Array.from(w.subarray(r * 4, r * 4 + 4));
+    expect(row(model.fieldTables[0].weights, 7)).not.toEqual(row(before, 7));
+    model.dispose();
+  });
+
+  it("embeds the dataset's item fields instead of the category when it has them", () => {
+    const { data } = synthetic();
+    const withFields: TrainingData = {
+      ...data,
+      itemFields: [
+        { name: 'author', cardinality: 5, codes: Int32Array.from({ length: NUM_ITEMS }, (_, i) => i % 5) },
+        { name: 'song', cardinality: 7, codes: Int32Array.from({ length: NUM_ITEMS }, (_, i) => i % 7) },
+      ],
+    };
+    expect(rankingItemFields(withFields).map((f) => f.name)).toEqual(['author', 'song']);
+    expect(rankingItemFields(data).map((f) => f.name)).toEqual(['category']);
+    const model = new CtrModel('deepfm', {
+      ...withFields,
+      embeddingDim: 4,
+      learningRate: 0.05,
+      rng: createRng(1),
+      ...SMALL,
+    });
+    expect(model.numFields).toBe(4);
+    expect(model.fieldTables.map((t) => t.rows)).toEqual([NUM_USERS, NUM_ITEMS, 5, 7]);
+    const p = model.predict(Int32Array.from([0, 1]), Int32Array.from([2, 3]));
+    expect(p.every((v) => v > 0 && v < 1)).toBe(true);
     model.dispose();
   });
 });

@@ -33,6 +33,7 @@ import { EmbeddingTable } from '../tf/embedding';
 import { sigmoidBce } from '../tf/losses';
 import '../tf/gradients';
 import { DcnNetwork, type DcnOptions } from './dcn';
+import { minMaxColumns } from './dssm';
 import { DeepFmNetwork, type DeepFmOptions } from './deepfm';
 
 /**
@@ -98,6 +99,31 @@ export interface CtrModelOptions extends CtrFeatures {
   /** Network sizes (defaults: the constants of deepfm.ts / dcn.ts). */
   deepfm?: DeepFmOptions;
   dcn?: DcnOptions;
+  /** Coefficient of l2 * sum(W^2) over every embedding and first-order table, every step (0 = none). */
+  embeddingL2?: number;
+  /** Dense item features as stored (standardised, default) or min-max scaled to [0, 1] per column. */
+  denseScaling?: 'standard' | 'minmax';
+}
+
+/**
+ * Which ranking network a testbed trains: 'ours' (the constants of deepfm.ts / dcn.ts, Glorot
+ * kernels, no L2, standardised dense features) or 'authors', the DAMCAR authors' DeepFM
+ * (DeepCTR-Torch as their train_ranking_model.py builds it): DNN 256-128, N(0, 1e-4) kernels,
+ * L2 1e-5 on the embedding and first-order tables (every row, every step, as their dense
+ * Adagrad does), dense features min-max scaled. Two details of theirs are not copied: their DNN's
+ * output layer has no bias and PyTorch's default init (ours: N(0, 1e-4) and a bias, which then
+ * plays their PredictionLayer's global bias), and their L2 on the 65 dense first-order weights
+ * (its gradient is ~1e-7 against the loss's ~1e-2). DCN keeps its sizes under either reading.
+ */
+export type RankingNetworkReading = 'ours' | 'authors';
+
+/** The model options of a reading (spread into CtrModelOptions / RankingTrainingOptions.model). */
+export function rankingNetworkOptions(
+  reading: RankingNetworkReading,
+): Pick<CtrModelOptions, 'deepfm' | 'dcn' | 'embeddingL2' | 'denseScaling'> {
+  return reading === 'ours'
+    ? {}
+    : { deepfm: { hiddenUnits: [256, 128], init: 'normal' }, embeddingL2: 1e-5, denseScaling: 'minmax' };
 }
 
 export interface RankingBatch {
@@ -123,6 +149,7 @@ export class CtrModel {
   /** 1-wide first-order weight tables in the same order, or null (DCN). */
   readonly firstOrderTables: readonly EmbeddingTable[] | null;
   readonly numFields: number;
+  private readonly embeddingL2: number;
   private readonly features: CtrFeatures;
   /** Per categorical item input, [numItems] codes (rankingItemFields). */
   private readonly itemFieldCodes: readonly Int32Array[];
@@ -136,7 +163,15 @@ export class CtrModel {
       throw new Error(`CtrModel: embeddingDim must be an integer >= 1, got ${dim}`);
     this.kind = kind;
     this.embeddingDim = dim;
-    this.features = catalogueOf(options);
+    this.embeddingL2 = options.embeddingL2 ?? 0;
+    const catalogue = catalogueOf(options);
+    this.features =
+      options.denseScaling === 'minmax'
+        ? {
+            ...catalogue,
+            itemDense: minMaxColumns(catalogue.itemDense, catalogue.numItems, catalogue.denseDim),
+          }
+        : catalogue;
     const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
     const itemFields = rankingItemFields(options);
     this.itemFieldCodes = itemFields.map((f) => f.codes);
@@ -239,7 +274,8 @@ export class CtrModel {
         const src = offset + b * stride + f * width;
         rows.set(grad.subarray(src, src + width), b * width);
       }
-      table.applyGradient(ids[f], rows);
+      if (this.embeddingL2 > 0) table.applyGradientWithL2(ids[f], rows, 0, this.embeddingL2);
+      else table.applyGradient(ids[f], rows);
     });
   }
 
@@ -456,8 +492,8 @@ export function restoreRankingModel(
 const VALIDATION_ROWS = 20_000;
 
 export interface RankingTrainingOptions {
-  /** Network sizes, e.g. smaller ones in tests. */
-  model?: Pick<CtrModelOptions, 'deepfm' | 'dcn' | 'embeddingInitStd'>;
+  /** Network sizes (e.g. smaller ones in tests) and a reading's settings (rankingNetworkOptions). */
+  model?: Pick<CtrModelOptions, 'deepfm' | 'dcn' | 'embeddingInitStd' | 'embeddingL2' | 'denseScaling'>;
 }
 
 /**

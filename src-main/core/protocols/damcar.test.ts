@@ -3,15 +3,19 @@ import { AUTHORS_DSSM, PAPER_DSSM } from '../models/dssm';
 import {
   DAMCAR_PROTOCOL,
   PAPER_RETRIEVAL_PARAMS,
+  RANKING_NETWORK_PARAM,
   RETRIEVAL_PARAMS,
   damcarReadingCaption,
+  rankingNetworkReading,
   retrievalArchitecture,
   retrievalCaption,
 } from './damcar';
 
 describe("DAMCAR testbed's retrieval settings", () => {
   it("declares one setting per DssmArchitecture field; the defaults are the authors' code", () => {
-    expect(DAMCAR_PROTOCOL.params).toBe(RETRIEVAL_PARAMS);
+    expect(DAMCAR_PROTOCOL.params).toEqual([...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM]);
+    expect(rankingNetworkReading({})).toBe('ours');
+    expect(rankingNetworkReading({ rankingNetwork: 'authors' })).toBe('authors');
     expect(retrievalArchitecture({})).toEqual(AUTHORS_DSSM);
     expect(RETRIEVAL_PARAMS.map((p) => p.key).every((key) => key.startsWith('retrieval'))).toBe(true);
     expect(new Set(RETRIEVAL_PARAMS.map((p) => p.key)).size).toBe(Object.keys(AUTHORS_DSSM).length);

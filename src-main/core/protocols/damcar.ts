@@ -17,6 +17,7 @@ import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from 
 import { listMethods } from '../methods/registry';
 import { booleanParam, choiceParam, numberParam } from '../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
+import type { RankingNetworkReading } from '../models/ranking-model';
 
 const unitsKey = (units: readonly number[]) => units.join('-');
 
@@ -141,6 +142,25 @@ const FIELDS = Object.keys(SETTINGS) as (keyof DssmArchitecture)[];
 /** The retrieval model's settings, in the form's order. */
 export const RETRIEVAL_PARAMS: ParamSpec[] = FIELDS.map((field) => SETTINGS[field]);
 
+/** The ranking network's reading (models/ranking-model.ts RankingNetworkReading). */
+export const RANKING_NETWORK_PARAM = choiceParam(
+  'rankingNetwork',
+  'Ranking network',
+  "DeepFM as this project builds it (DNN 300-200-100, Glorot kernels, no L2, standardised dense features) or as the authors' code (DNN 256-128, N(0, 1e-4) kernels, L2 1e-5 on embeddings, min-max dense features).",
+  'ours',
+  [
+    ['ours', 'ours (300-200-100, Glorot)'],
+    ['authors', "authors' code (256-128, N(0, 1e-4), L2)"],
+  ],
+);
+
+/** The ranking network reading of resolved testbed settings. */
+export function rankingNetworkReading(params: ParamValues): RankingNetworkReading {
+  return (params[RANKING_NETWORK_PARAM.key] ?? RANKING_NETWORK_PARAM.default) === 'authors'
+    ? 'authors'
+    : 'ours';
+}
+
 /** The DSSM architecture the resolved testbed settings describe (missing keys: defaults). */
 export function retrievalArchitecture(params: ParamValues): DssmArchitecture {
   const value = (field: keyof DssmArchitecture) => params[SETTINGS[field].key] ?? SETTINGS[field].default;
@@ -191,7 +211,7 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
     'DSSM retrieval trained on the exposure log (per-user 6:2:2 time split), DeepFM or DCN ranking ' +
     'trained once per seed on exposed data; R/P/F@K1 by exact top-K1 over the corpus, then the ranking ' +
     'model re-ranks each top-K1 list for N/M/H@K2 (K2 = K1 / 10); ground truth on simulated data.',
-  params: RETRIEVAL_PARAMS,
+  params: [...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM],
   methods: listMethods().map((m) => m.id),
   // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01; embeddings 32 as the
   // authors' code (config.py EMBED_DIMENSIONS; the paper says 128).
