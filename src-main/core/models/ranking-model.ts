@@ -106,7 +106,8 @@ export interface CtrModelOptions extends CtrFeatures {
 }
 
 /**
- * Which ranking network a testbed trains: 'ours' (the constants of deepfm.ts / dcn.ts, Glorot
+ * Which ranking network a testbed trains ('authors' is the DAMCAR testbed's default,
+ * protocols/damcar.ts): 'ours' (the constants of deepfm.ts / dcn.ts, Glorot
  * kernels, no L2, standardised dense features) or 'authors', the DAMCAR authors' DeepFM
  * (DeepCTR-Torch as their train_ranking_model.py builds it): DNN 256-128, N(0, 1e-4) kernels,
  * L2 1e-5 on the embedding and first-order tables (every row, every step, as their dense

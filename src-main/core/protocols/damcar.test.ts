@@ -14,8 +14,8 @@ import {
 describe("DAMCAR testbed's retrieval settings", () => {
   it("declares one setting per DssmArchitecture field; the defaults are the authors' code", () => {
     expect(DAMCAR_PROTOCOL.params).toEqual([...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM]);
-    expect(rankingNetworkReading({})).toBe('ours');
-    expect(rankingNetworkReading({ rankingNetwork: 'authors' })).toBe('authors');
+    expect(rankingNetworkReading({})).toBe('authors');
+    expect(rankingNetworkReading({ rankingNetwork: 'ours' })).toBe('ours');
     expect(retrievalArchitecture({})).toEqual(AUTHORS_DSSM);
     expect(RETRIEVAL_PARAMS.map((p) => p.key).every((key) => key.startsWith('retrieval'))).toBe(true);
     expect(new Set(RETRIEVAL_PARAMS.map((p) => p.key)).size).toBe(Object.keys(AUTHORS_DSSM).length);
