@@ -24,7 +24,7 @@
  *
  * The default, 'bounded', was chosen by measurement (DAMCAR with the authors' DSSM on the default
  * output of shared/fidelity/gen_wechat_like.py, seeds 1-3, per-epoch L_dom and R@100 on the test
- * split's feeds; README "Fidelity"):
+ * split's feeds, with our DeepFM as the ranking model, the default then; README "Fidelity"):
  *   unbounded  L_dom 65-278 in epoch 1 (L_ce 14-65: the label head is wrecked), then ~0.01 (the
  *              classifier wins: the domains end perfectly separable); R@100 0.0702 +- 0.0211
  *   ramped     L_dom 2.9-7.4 in epochs 1-2, then 0.03-1.7; R@100 0.1078 +- 0.0236
