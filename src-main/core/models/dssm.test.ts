@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
-import { AUTHORS_DSSM, DssmModel, minMaxColumns, rowNorms } from './dssm';
+import { AUTHORS_DSSM, type DssmArchitecture, DssmModel, minMaxColumns, rowNorms } from './dssm';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -11,17 +11,24 @@ beforeAll(async () => {
 const numUsers = 30;
 const numItems = 40;
 
-function model(seed = 1, denseDim = 3): DssmModel {
+/** Users, items, 4 categories and seeded dense features shift + scale * N(0, 1). */
+function catalogue(denseDim = 3, shift = 0, scale = 1) {
   const rng = createRng(99);
-  return new DssmModel({
+  return {
     numUsers,
     numItems,
     numCategories: 4,
     itemCategory: Int32Array.from({ length: numItems }, (_, i) => i % 4),
     denseDim,
-    itemDense: Float32Array.from({ length: numItems * denseDim }, () => rng.normal()),
+    itemDense: Float32Array.from({ length: numItems * denseDim }, () => shift + scale * rng.normal()),
     embeddingDim: 8,
     learningRate: 0.05,
+  };
+}
+
+function model(seed = 1, denseDim = 3): DssmModel {
+  return new DssmModel({
+    ...catalogue(denseDim),
     rng: createRng(seed),
     architecture: { towerUnits: [16, 8] },
   });
@@ -170,40 +177,16 @@ describe('DssmModel', () => {
 
 describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
   const fieldCodes = Int32Array.from({ length: numItems }, (_, i) => i % 5);
-  function authors(
-    options: {
-      seed?: number;
-      scoreBias?: boolean;
-      gamma?: number;
-      l2?: number;
-      afterValidation?: 'batch' | 'running';
-    } = {},
-  ): DssmModel {
-    const rng = createRng(99);
+  /** AUTHORS_DSSM with small towers, two item fields and dense features far from [0, 1]. */
+  function authors(overrides: Partial<DssmArchitecture> = {}): DssmModel {
     return new DssmModel({
-      numUsers,
-      numItems,
-      numCategories: 4,
-      itemCategory: Int32Array.from({ length: numItems }, (_, i) => i % 4),
+      ...catalogue(3, 10, 5),
       itemFields: [
         { name: 'author', cardinality: 5, codes: fieldCodes },
         { name: 'song', cardinality: 3, codes: Int32Array.from({ length: numItems }, (_, i) => i % 3) },
       ],
-      denseDim: 3,
-      itemDense: Float32Array.from({ length: numItems * 3 }, () => 10 + 5 * rng.normal()),
-      embeddingDim: 8,
-      learningRate: 0.05,
-      rng: createRng(options.seed ?? 1),
-      architecture: {
-        ...AUTHORS_DSSM,
-        towerUnits: [16, 8],
-        ...(options.scoreBias === undefined ? {} : { scoreBias: options.scoreBias }),
-        ...(options.gamma === undefined ? {} : { gamma: options.gamma }),
-        ...(options.l2 === undefined ? {} : { embeddingL2: options.l2 }),
-        ...(options.afterValidation === undefined
-          ? {}
-          : { batchNormAfterValidation: options.afterValidation }),
-      },
+      rng: createRng(1),
+      architecture: { ...AUTHORS_DSSM, towerUnits: [16, 8], ...overrides },
     });
   }
   const rng = createRng(4);
@@ -262,7 +245,7 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
   });
 
   it('batch norm trains in batch mode and evaluates with running statistics', () => {
-    const m = authors({ afterValidation: 'batch' });
+    const m = authors({ batchNormAfterValidation: 'batch' });
     const before = m.scorePairs(batch);
     m.trainStep(batch);
     const runningMean = Array.from(m.userTower.norms[0].runningMean.dataSync());
@@ -297,8 +280,8 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
   });
 
   it('L2 on the embeddings moves every row each step, as dense Adagrad on l2 * sum(W^2) does', () => {
-    const plain = authors({ l2: 0 });
-    const decayed = authors({ l2: 1e-5 });
+    const plain = authors({ embeddingL2: 0 });
+    const decayed = authors({ embeddingL2: 1e-5 });
     const one = { users: Int32Array.from([2]), items: Int32Array.from([1]), targets: Float32Array.from([1]) };
     const userBefore = Float32Array.from(decayed.userIds.weights);
     const fieldBefore = Float32Array.from(decayed.itemFieldTables[1].weights);
