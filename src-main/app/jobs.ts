@@ -5,10 +5,12 @@
  * the store and the windows is the hooks' business (lab-app.ts); the pool only runs workers.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../contract/api';
 import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
+import { tensorflowEnvironment, threadsPerWorker } from '../core/tf/tensorflow-env';
 import type { BackendProbe, MainToWorker, WorkerToMain } from './worker-protocol';
 
 /**
@@ -82,6 +84,9 @@ export class JobPool {
     this.maxParallel = options.maxParallel;
     this.cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.workerEntry = options.workerEntry ?? resolveTrainingWorkerEntry();
+    // Workers that load native TensorFlow share the cores instead of each taking all of them.
+    const threads = threadsPerWorker(availableParallelism(), this.maxParallel);
+    Object.assign(process.env, tensorflowEnvironment(process.env, threads));
   }
 
   get queuedRunIds(): number[] {

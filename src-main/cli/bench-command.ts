@@ -5,7 +5,7 @@
  */
 import { integerOption, parseCommandArgs as parse, stringOption, type OptionValues } from './args';
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../contract/api';
@@ -16,16 +16,14 @@ import {
 } from '../core/bench/dssm-step';
 import type { StageResult } from '../core/bench/pipeline';
 import type { BackendInit } from '../core/tf/backend';
+import type { TorchPeer } from '../app/torch-peer';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
 import { EXIT_OK, UsageError, type CliIo } from './io';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** The peer script, next to the repository: ../shared/bench from the repository root. */
-export const PEER_SCRIPT = fileURLToPath(
-  new URL('../../../shared/bench/dssm_step_torch.py', import.meta.url),
-);
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+/** The peer script: the same workload in PyTorch. */
+export const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/dssm_step_torch.py', import.meta.url));
 
 /** DAMCAR's WeChat subset, roughly (the paper's Table 1). */
 export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
@@ -44,16 +42,22 @@ Options:
   --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
   --batch LIST       Batch sizes, comma-separated (default: 512,4096)
   --seconds S        Timed seconds per batch size (default: 10, as the peer)
-  --threads T        wasm backend threads, 1 to ${MAX_WASM_THREADS} (default: 1; more starts the threaded binary)
+  --threads T        Compute threads, 1 to ${MAX_WASM_THREADS} (default: 1): wasm's XNNPACK threads (more than
+                     1 starts the threaded binary), tensorflow's intra-op threads
   --embeddings P     host: tables in host memory, sparse Adagrad there, the rows' gradient read
                      back every step (default); device: tables as tensors on the backend's
                      device (gather, scatter-summed Adagrad), nothing read back but the loss
                      (for GPUs; slower on a CPU backend, which updates the whole table)
   --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
-  --peer             Then run the peer with the same batches and seconds (${PYTHON}) and print
-                     its lines and the ratios cascade-lab / torch
+  --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
+                     seconds and threads, and print its lines and the ratios cascade-lab / torch.
+                     The peer is pip's PyTorch in Cascade Lab's Python environment
+                     (${'$'}CASCADE_LAB_PYTHON_ENV, else python-env in the data folder), installed
+                     there on first use; Debian's python3-torch only when pip fails, with its BLAS
+                     named on every line
   --peer-threads L   Torch thread counts for --peer, comma-separated (default: T)
+  --peer-python PY   Use this interpreter's torch as the peer instead
   -h, --help         Show this help
 `;
 
@@ -115,8 +119,14 @@ export function embeddingsOption(values: OptionValues): EmbeddingPlacement {
   return embeddings as EmbeddingPlacement;
 }
 
-export function threadsUsed(init: BackendInit, requested: number): number {
+export function threadsUsed(
+  init: BackendInit,
+  requested: number,
+  env: Record<string, string | undefined> = process.env,
+): number {
   if (init.backend === 'cpu') return 1;
+  // Set by the user before the library started, it wins over --threads (tensorflow-env.ts).
+  if (init.backend === 'tensorflow' && env.TF_NUM_INTRAOP_THREADS) return Number(env.TF_NUM_INTRAOP_THREADS);
   if (init.backend === 'wasm') {
     const match = /, (\d+) threads?/.exec(init.device);
     if (match) return Number(match[1]);
@@ -199,15 +209,22 @@ export function ratioLines(ours: BenchLine[], peer: BenchLine[]): RatioLine[] {
 }
 
 function runPeer(
+  peer: TorchPeer,
   threads: number,
   batches: number[],
   seconds: number,
   io: CliIo,
 ): Promise<{ lines: BenchLine[]; error: string | null }> {
   return new Promise((resolve) => {
-    const child = spawn(PYTHON, [PEER_SCRIPT, 'cpu', String(threads), batches.join(','), String(seconds)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      peer.python,
+      [PEER_SCRIPT, 'cpu', String(threads), batches.join(','), String(seconds)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // OpenBLAS (Debian's torch) starts its own threads besides torch's unless told.
+        env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -217,10 +234,16 @@ function runPeer(
       stderr += chunk.toString();
     });
     child.on('error', (error) =>
-      resolve({ lines: [], error: `could not start ${PYTHON}: ${error.message}` }),
+      resolve({ lines: [], error: `could not start ${peer.python}: ${error.message}` }),
     );
     child.on('close', (code) => {
-      const lines = parsePeerLines(stdout);
+      const lines = parsePeerLines(stdout).map((line) => ({
+        ...line,
+        torch: peer.version,
+        blas: peer.blas,
+        source: peer.source,
+        python: peer.python,
+      }));
       for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
       const lastError = stderr.trim().split('\n').pop() ?? '';
       resolve({ lines, error: code === 0 ? null : `the peer exited with code ${code}: ${lastError}` });
@@ -239,6 +262,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'string' },
       peer: { type: 'boolean' },
       'peer-threads': { type: 'string' },
+      'peer-python': { type: 'string' },
       embeddings: { type: 'string' },
       'loss-every': { type: 'string' },
     },
@@ -291,18 +315,25 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const ratios: RatioLine[] = [];
   const peerErrors: string[] = [];
   if (values.peer) {
-    if (!existsSync(PEER_SCRIPT)) {
-      peerErrors.push(`the peer script ${PEER_SCRIPT} is not there; skipped`);
-    } else {
-      for (const t of peerThreads) {
-        const result = await runPeer(t, batches, seconds, io);
-        peer.push(...result.lines);
-        if (result.error) peerErrors.push(result.error);
-      }
-      for (const line of ratioLines(ours, peer)) {
-        ratios.push(line);
-        io.stdout.write(`${JSON.stringify(line)}\n`);
-      }
+    const { findTorchPeer } = await import('../app/torch-peer');
+    const { pythonEnvDir } = await import('../app/python-env');
+    const peerPython = stringOption(values, 'peer-python');
+    const torch = await findTorchPeer({
+      envDir: pythonEnvDir(),
+      ...(peerPython ? { given: peerPython } : {}),
+      log: (line) => io.stderr.write(`${line}\n`),
+    });
+    io.stderr.write(
+      `Peer: torch ${torch.version} (${torch.source}, BLAS ${torch.blas}) from ${torch.python}.\n`,
+    );
+    for (const t of peerThreads) {
+      const result = await runPeer(torch, t, batches, seconds, io);
+      peer.push(...result.lines);
+      if (result.error) peerErrors.push(result.error);
+    }
+    for (const line of ratioLines(ours, peer)) {
+      ratios.push(line);
+      io.stdout.write(`${JSON.stringify(line)}\n`);
     }
     for (const error of peerErrors) io.stderr.write(`peer: ${error}\n`);
   }

@@ -24,6 +24,7 @@ import {
 } from './io';
 import { benchCommand, benchPipelineCommand } from './bench-command';
 import { benchFidelityCommand } from './fidelity-command';
+import { setupCommand } from './setup-command';
 import { benchImportCommand, importCommand } from './import-command';
 import { methodsCommand } from './methods-command';
 import { runExperimentWithProgress } from './run-experiment';
@@ -45,6 +46,7 @@ Commands:
   bench             Time the DSSM training step against the PyTorch peer (JSON lines)
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
+  setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
 
 OptionValues:
   -h, --help        Show help (also after a command: cascade-lab run --help)
@@ -318,6 +320,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   bench: benchCommand,
   'bench-pipeline': benchPipelineCommand,
   'bench-fidelity': benchFidelityCommand,
+  setup: setupCommand,
 };
 
 /** Runs the command line; returns the exit code. */

@@ -1,11 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../contract/api';
 import {
   type BackendLoaders,
   type VulkanProbe,
+  TENSORFLOW_PACKAGES,
   chooseBackend,
   initBackend,
+  nativeBindingState,
   vulkanLoaderFound,
 } from './backend';
 
@@ -66,20 +70,42 @@ describe('chooseBackend', () => {
 });
 
 describe('initBackend', () => {
-  it('falls back from the absent optional backends to wasm in this environment', async () => {
+  it('takes native TensorFlow when its binding is built, else falls back to wasm saying why in one line', async () => {
+    const states = await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)));
+    const built = states.some((s) => s.state === 'built');
     const result = await initBackend('auto');
-    expect(result.backend).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
-    expect(result.device).toMatch(/^WebAssembly( SIMD)?, \d+ threads?$/);
-    expect(result.notes[0]).toMatch(/^tensorflow unavailable \(.*tfjs-node-gpu/);
-    // Installed or not, the webgpu backend cannot start without a GPU: one line saying why.
-    expect(result.notes[1]).toMatch(
-      /^webgpu unavailable \((webgpu is not installed|Dawn needs the Vulkan loader|no WebGPU adapter found)/,
-    );
+    if (built) {
+      expect(result).toEqual({
+        backend: 'tensorflow',
+        device: expect.stringMatching(/^TensorFlow native/),
+        notes: [],
+      });
+    } else {
+      expect(result.backend).toBe('wasm');
+      expect(result.device).toMatch(/^WebAssembly( SIMD)?, \d+ threads?$/);
+      expect(result.notes[0]).toMatch(/^tensorflow unavailable \(.*cascade-lab setup tensorflow/);
+      // Installed or not, the webgpu backend cannot start without a GPU: one line saying why.
+      expect(result.notes[1]).toMatch(
+        /^webgpu unavailable \((webgpu is not installed|Dawn needs the Vulkan loader|no WebGPU adapter found)/,
+      );
+    }
     for (const note of result.notes) expect(note).not.toContain('\n');
+    const wasm = await initBackend('wasm');
+    expect(wasm.backend).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
     const cpu = await initBackend('cpu');
     expect(cpu).toEqual({ backend: 'cpu', device: 'JavaScript (CPU)', notes: [] });
     expect(tf.getBackend()).toBe('cpu');
+  });
+});
+
+describe('nativeBindingState', () => {
+  it('says absent for a package that is not installed, and finds the binding file of a built one', async () => {
+    for (const { name } of TENSORFLOW_PACKAGES) {
+      const state = await nativeBindingState(name);
+      if (state.state === 'built') expect(existsSync(state.bindingPath)).toBe(true);
+      if (state.state !== 'absent') expect(existsSync(join(state.packageDir, 'package.json'))).toBe(true);
+    }
   });
 });
 

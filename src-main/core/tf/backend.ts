@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendName } from '../../contract/api';
 import './gradients';
+import { tensorflowEnvironment } from './tensorflow-env';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
@@ -82,22 +83,72 @@ async function activate(name: BackendName): Promise<void> {
   if (tf.getBackend() !== name) throw new Error(`tf.getBackend() is ${tf.getBackend()}, not ${name}`);
 }
 
-async function loadTensorflow(): Promise<string> {
+/** The native TensorFlow packages, GPU build first; each is used only when its binding is built. */
+export const TENSORFLOW_PACKAGES = [
+  { name: '@tensorflow/tfjs-node-gpu', device: 'TensorFlow native (GPU build)' },
+  { name: '@tensorflow/tfjs-node', device: 'TensorFlow native (CPU)' },
+] as const;
+
+export type TensorflowPackageName = (typeof TENSORFLOW_PACKAGES)[number]['name'];
+
+/** Where a tfjs-node package stands in this install. */
+export type NativeBindingState =
+  | { state: 'absent' }
+  | { state: 'unbuilt'; packageDir: string }
+  | { state: 'built'; packageDir: string; bindingPath: string };
+
+/**
+ * Whether `pkg` is installed and its native binding (`lib/napi-v<N>/tfjs_binding.node`) exists.
+ * Checked before importing: importing a tfjs-node package registers its kernels first and loads
+ * the binding after, so an unbuilt package would leave 155 "kernel already registered" lines
+ * behind when the next package registers the same kernels.
+ */
+export async function nativeBindingState(pkg: TensorflowPackageName): Promise<NativeBindingState> {
+  const { createRequire } = await import('node:module');
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { dirname, join } = await import('node:path');
+  let packageDir: string;
+  try {
+    packageDir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    return { state: 'absent' };
+  }
+  const lib = join(packageDir, 'lib');
+  const builds = existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('napi-v')) : [];
+  for (const build of builds.sort().reverse()) {
+    const bindingPath = join(lib, build, 'tfjs_binding.node');
+    if (existsSync(bindingPath)) return { state: 'built', packageDir, bindingPath };
+  }
+  return { state: 'unbuilt', packageDir };
+}
+
+export const TENSORFLOW_SETUP_HINT = 'run `cascade-lab setup tensorflow` to build it';
+
+async function loadTensorflow(options: BackendOptions): Promise<string> {
   const failures: string[] = [];
-  for (const [pkg, device] of [
-    ['@tensorflow/tfjs-node-gpu', 'TensorFlow native (GPU build)'],
-    ['@tensorflow/tfjs-node', 'TensorFlow native (CPU)'],
-  ] as const) {
+  for (const { name, device } of TENSORFLOW_PACKAGES) {
+    const binding = await nativeBindingState(name);
+    if (binding.state === 'absent') continue;
+    if (binding.state === 'unbuilt') {
+      failures.push(`${name} is installed without its native binding`);
+      continue;
+    }
+    // Read by the library when it loads: in the main thread's environment, which workers share.
+    // A worker's process.env is a copy that the library never sees, so the pool sets it first.
+    Object.assign(process.env, tensorflowEnvironment(process.env, options.threads));
     try {
-      await importOptional(pkg);
+      await importOptional(name);
       await activate('tensorflow');
-      return device;
+      const version = (tf.backend() as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
+      return typeof version === 'string' ? `${device}, TensorFlow ${version}` : device;
     } catch (error) {
       const why = reason(error);
-      failures.push(why.startsWith(pkg) ? why : `${pkg}: ${why}`);
+      // One package is imported at most: a second would register the same kernels again.
+      throw new Error(why.startsWith(name) ? why : `${name}: ${why}`);
     }
   }
-  throw new Error(failures.join('; '));
+  if (failures.length === 0) failures.push('no TensorFlow native binding is installed');
+  throw new Error(`${failures.join('; ')}; ${TENSORFLOW_SETUP_HINT}`);
 }
 
 interface GpuAdapterLike {
@@ -193,13 +244,14 @@ async function loadWebgpu(): Promise<string> {
   return `WebGPU: ${name || 'unnamed adapter'}`;
 }
 
-export interface WasmOptions {
+export interface BackendOptions {
   /** Folder holding the tfjs-backend-wasm *.wasm files, for bundled apps; the package's own by default. */
   wasmDir?: string;
   /**
-   * XNNPACK threads of the wasm backend (default 1). More than 1 starts the threaded SIMD binary
-   * through tf/wasm-threads.ts. Fixed once the wasm backend has started in a process (or worker);
-   * jobs already run one worker per core, so keep 1 there.
+   * Compute threads. wasm: XNNPACK threads (default 1); more than 1 starts the threaded SIMD
+   * binary through tf/wasm-threads.ts. tensorflow: TensorFlow's intra-op threads (default: its
+   * own, all cores), unless TF_NUM_INTRAOP_THREADS is set. Fixed once the backend has started in
+   * a process (or worker); jobs already run one worker per core, so keep 1 there.
    */
   threads?: number;
 }
@@ -207,7 +259,7 @@ export interface WasmOptions {
 /** Thread count the wasm backend of this process started with (null: not started yet). */
 let wasmStartedThreads: number | null = null;
 
-async function loadWasm(options: WasmOptions): Promise<string> {
+async function loadWasm(options: BackendOptions): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (options.wasmDir) {
     const dir = options.wasmDir.endsWith('/') ? options.wasmDir : `${options.wasmDir}/`;
@@ -253,9 +305,9 @@ async function loadCpu(): Promise<string> {
 }
 
 /** The real loaders for this process. */
-export function defaultBackendLoaders(options: WasmOptions = {}): BackendLoaders {
+export function defaultBackendLoaders(options: BackendOptions = {}): BackendLoaders {
   return {
-    tensorflow: loadTensorflow,
+    tensorflow: () => loadTensorflow(options),
     webgpu: loadWebgpu,
     wasm: () => loadWasm(options),
     cpu: loadCpu,
@@ -269,7 +321,7 @@ let current: { key: string; result: Promise<BackendInit> } | null = null;
  * options returns the first result (re-activating that backend if something switched away from
  * it); a different choice selects again.
  */
-export async function initBackend(choice: BackendChoice, options: WasmOptions = {}): Promise<BackendInit> {
+export async function initBackend(choice: BackendChoice, options: BackendOptions = {}): Promise<BackendInit> {
   const key = JSON.stringify([choice, options.wasmDir ?? null, options.threads ?? 1]);
   if (current && current.key === key) {
     const previous = await current.result;
