@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,9 +80,9 @@ describe('peer lines and ratios', () => {
     expect(ratioLines(ours.slice(0, 1), peer)).toHaveLength(1);
   });
 
-  it('looks for the peer in ../shared/bench beside the repository', () => {
-    expect(PEER_SCRIPT.endsWith('/shared/bench/dssm_step_torch.py')).toBe(true);
-    expect(PEER_SCRIPT).not.toContain('/main/shared/');
+  it('runs the peer script of the repository', () => {
+    expect(PEER_SCRIPT.endsWith('/scripts/peers/dssm_step_torch.py')).toBe(true);
+    expect(existsSync(PEER_SCRIPT)).toBe(true);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   type StepMeasurement,
 } from '../core/bench/dssm-step';
 import type { StageResult } from '../core/bench/pipeline';
+import type { StepProfile } from '../core/bench/profile';
 import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
@@ -27,6 +28,8 @@ export const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/dssm_step_
 
 /** DAMCAR's WeChat subset, roughly (the paper's Table 1). */
 export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
+
+export const PROFILE_STEPS = 20;
 
 export const BENCH_HELP = `Usage: cascade-lab bench [--backend B] [--batch 512,4096] [--seconds S] [--threads T]
                         [--embeddings host|device] [--loss-every N]
@@ -58,6 +61,10 @@ Options:
                      named on every line
   --peer-threads L   Torch thread counts for --peer, comma-separated (default: T)
   --peer-python PY   Use this interpreter's torch as the peer instead
+  --profile          Instead of timing: where a step's time goes, per batch size (${PROFILE_STEPS} steps): wall
+                     ms per step, kernel ms per step and the rest (JavaScript, bookkeeping, GC),
+                     kernels and host reads per step, and ms per kernel; one JSON line per batch
+                     size on stdout, a table on stderr
   -h, --help         Show this help
 `;
 
@@ -263,6 +270,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       peer: { type: 'boolean' },
       'peer-threads': { type: 'string' },
       'peer-python': { type: 'string' },
+      profile: { type: 'boolean' },
       embeddings: { type: 'string' },
       'loss-every': { type: 'string' },
     },
@@ -304,6 +312,21 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   io.stderr.write(
     `Backend ${init.backend} (${init.device}) on ${cpus().length} CPU core(s), ${embeddings} embeddings; ${seconds} s per batch size.\n`,
   );
+  if (values.profile) {
+    const { DssmStepWorkload } = await import('../core/bench/dssm-step');
+    const { profileSteps } = await import('../core/bench/profile');
+    for (const batch of batches) {
+      const workload = new DssmStepWorkload(batch, 0, undefined, { embeddings, lossReadInterval });
+      try {
+        const profile = await profileSteps(() => workload.step(), PROFILE_STEPS);
+        io.stdout.write(`${JSON.stringify(profileLine(profile, init, batch, used, embeddings))}\n`);
+        io.stderr.write(profileTable(profile, batch));
+      } finally {
+        workload.dispose();
+      }
+    }
+    return EXIT_OK;
+  }
   const ours: BenchLine[] = [];
   await benchDssmStep(batches, { seconds, embeddings, lossReadInterval }, (m) => {
     const line = benchLine(m, init, used, embeddings);
@@ -424,6 +447,49 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
     );
   }
   return EXIT_OK;
+}
+
+export function profileLine(
+  profile: StepProfile,
+  init: BackendInit,
+  batch: number,
+  threads: number,
+  embeddings: EmbeddingPlacement,
+): Record<string, unknown> {
+  const round = (x: number): number => Number(x.toFixed(3));
+  return {
+    profile: `cascade-lab-${init.backend}`,
+    batch,
+    threads,
+    embeddings,
+    steps: profile.steps,
+    wall_ms_per_step: round(profile.wallMsPerStep),
+    kernel_ms_per_step: round(profile.kernelMsPerStep),
+    outside_kernels_ms_per_step: round(profile.wallMsPerStep - profile.kernelMsPerStep),
+    kernels_per_step: round(profile.kernelsPerStep),
+    host_reads_per_step: round(profile.hostReadsPerStep),
+    kernels: profile.kernels.map((k) => ({
+      kernel: k.kernel,
+      calls: round(k.callsPerStep),
+      ms: round(k.msPerStep),
+    })),
+  };
+}
+
+/** The profile as a table for people: the kernels that take 95% of the kernel time, then the rest. */
+export function profileTable(profile: StepProfile, batch: number): string {
+  const lines = [
+    `batch ${batch}: ${profile.wallMsPerStep.toFixed(2)} ms per step, ${profile.kernelMsPerStep.toFixed(2)} ms in ${profile.kernelsPerStep.toFixed(0)} kernels, ${(profile.wallMsPerStep - profile.kernelMsPerStep).toFixed(2)} ms outside kernels, ${profile.hostReadsPerStep.toFixed(1)} host reads`,
+  ];
+  let shown = 0;
+  for (const row of profile.kernels) {
+    if (shown >= 0.95 * profile.kernelMsPerStep && lines.length > 1) break;
+    shown += row.msPerStep;
+    lines.push(
+      `  ${row.kernel.padEnd(24)} ${row.callsPerStep.toFixed(1).padStart(6)} calls ${row.msPerStep.toFixed(3).padStart(9)} ms`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function stageLine(s: StageResult): Record<string, unknown> {

@@ -1,0 +1,99 @@
+/**
+ * Where a training step's time goes: kernels per step, milliseconds per kernel, and host reads
+ * (tensor data brought back to JavaScript, a sync point on every backend), for `bench --profile`.
+ *
+ * Two passes over the same step function: the first times steps as they run (wall clock, nothing
+ * instrumented); the second runs them inside tf.profile, which times each kernel (on CPU backends
+ * the time spent in the kernel's call; on WebGPU the GPU's own timer), while the backend's read
+ * methods are wrapped to count reads. Wall time minus kernel time is what the step spends outside
+ * kernels: JavaScript (host-side embedding updates, batch drawing), tensor bookkeeping, GC.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface KernelRow {
+  kernel: string;
+  callsPerStep: number;
+  msPerStep: number;
+}
+
+export interface StepProfile {
+  steps: number;
+  /** Uninstrumented wall time per step. */
+  wallMsPerStep: number;
+  /** Sum of kernel times per step (instrumented pass). */
+  kernelMsPerStep: number;
+  kernelsPerStep: number;
+  hostReadsPerStep: number;
+  /** Slowest first. */
+  kernels: KernelRow[];
+}
+
+/** The name tf.profile gives a tf.customGrad's forward function. */
+const CUSTOM_FORWARD = 'forward';
+
+type ReadMethods = { read: (dataId: object) => Promise<unknown>; readSync: (dataId: object) => unknown };
+
+/** Counts the backend's reads while `body` runs. */
+async function countingReads<T>(body: () => Promise<T>): Promise<{ value: T; reads: number }> {
+  const backend = tf.backend() as unknown as ReadMethods;
+  const { read, readSync } = backend;
+  let reads = 0;
+  backend.read = (dataId) => {
+    reads++;
+    return read.call(backend, dataId);
+  };
+  backend.readSync = (dataId) => {
+    reads++;
+    return readSync.call(backend, dataId);
+  };
+  try {
+    return { value: await body(), reads };
+  } finally {
+    backend.read = read;
+    backend.readSync = readSync;
+  }
+}
+
+/**
+ * @param step one training step (it may read tensors; the reads are counted)
+ * @param steps steps per pass (after `warmup` untimed ones)
+ */
+export async function profileSteps(
+  step: () => Promise<void>,
+  steps: number,
+  warmup = 3,
+): Promise<StepProfile> {
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`profileSteps: steps must be >= 1, got ${steps}`);
+  for (let k = 0; k < warmup; k++) await step();
+  const start = performance.now();
+  for (let k = 0; k < steps; k++) await step();
+  const wallMsPerStep = (performance.now() - start) / steps;
+
+  const { value: info, reads } = await countingReads(() =>
+    tf.profile(async () => {
+      for (let k = 0; k < steps; k++) await step();
+    }),
+  );
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  // A custom gradient's forward function is recorded as 'forward' around the kernels it runs,
+  // which are recorded too: counting both would count their time twice.
+  const kernelsRun = info.kernels.filter((kernel) => kernel.name !== CUSTOM_FORWARD);
+  for (const kernel of kernelsRun) {
+    const row = byKernel.get(kernel.name) ?? { calls: 0, ms: 0 };
+    row.calls++;
+    row.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    byKernel.set(kernel.name, row);
+  }
+  const kernels = [...byKernel.entries()]
+    .map(([kernel, row]) => ({ kernel, callsPerStep: row.calls / steps, msPerStep: row.ms / steps }))
+    .sort((a, b) => b.msPerStep - a.msPerStep);
+  return {
+    steps,
+    wallMsPerStep,
+    kernelMsPerStep: kernels.reduce((sum, row) => sum + row.msPerStep, 0),
+    kernelsPerStep: kernelsRun.length / steps,
+    hostReadsPerStep: reads / steps,
+    kernels,
+  };
+}
