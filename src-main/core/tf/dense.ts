@@ -16,6 +16,7 @@ import type { Rng } from '../random';
 import './gradients';
 import { ADAGRAD_DEFAULTS, type AdagradOptions } from './embedding';
 import { BatchNorm } from './batch-norm';
+import { explicitTransposes, reluMask } from './kernel-choice';
 
 export type Activation = 'relu' | 'linear';
 
@@ -28,17 +29,8 @@ export interface DenseLayer {
 }
 
 /**
- * Whether the backward pass transposes operands itself: on wasm and the JavaScript CPU backend a
- * matMul with a transpose flag is about 10x slower than transposing first (see denseLayer).
- */
-function explicitTransposes(): boolean {
-  const backend = tf.getBackend();
-  return backend === 'wasm' || backend === 'cpu';
-}
-
-/**
  * y = activation(x W + b) with a hand-written gradient:
- *   dz = dy * sign(y) (relu: [z > 0]) or dy (linear);  dx = dz W^T;  dW = x^T dz;  db = sum_rows dz.
+ *   dz = dy * [y > 0] (relu) or dy (linear);  dx = dz W^T;  dW = x^T dz;  db = sum_rows dz.
  *
  * Cost notes (measured on wasm, where these dominate a training step after the matmuls):
  * - dW needs one of x [batch, in] or dz [batch, out] transposed (transposes of activations are
@@ -67,9 +59,7 @@ export function denseLayer(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xSaved, wSaved, ySaved] = saved;
-        // y = relu(z) >= 0, so sign(y) is the step function of z: one kernel on every backend,
-        // where tf.step is five on native TensorFlow (IsNan, Greater, two Selects, Fill).
-        const dz = activation === 'relu' ? tf.mul(dy, tf.sign(ySaved)) : dy;
+        const dz = activation === 'relu' ? tf.mul(dy, reluMask(ySaved)) : dy;
         const [inDim, outDim] = wSaved.shape;
         if (!explicitTransposes()) {
           // Native TensorFlow and WebGPU read transposed operands in the matmul kernel itself.

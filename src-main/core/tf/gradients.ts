@@ -12,6 +12,7 @@
  * Every entry is checked against central finite differences in gradients.test.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { reluMask } from './kernel-choice';
 
 type Grads = Record<string, () => tf.Tensor>;
 
@@ -205,8 +206,7 @@ const GRADIENTS: tf.GradConfig[] = [
   unary('Rsqrt', (dy, x) => tf.mul(dy, tf.mul(tf.pow(x, -1.5), -0.5))),
   unary('Square', (dy, x) => tf.mul(dy, tf.mul(x, 2))),
   unary('Reciprocal', (dy, x) => tf.neg(tf.div(dy, tf.square(x)))),
-  // sign(relu(x)) = [x > 0]: two cheap kernels, where tf.step is five on native TensorFlow.
-  unary('Relu', (dy, x) => tf.mul(dy, tf.sign(tf.relu(x)))),
+  unary('Relu', (dy, x) => tf.mul(dy, reluMask(tf.relu(x)))),
   unary('Relu6', (dy, x) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32'))),
   unaryFromOutput('Sigmoid', (dy, y) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
   unaryFromOutput('Tanh', (dy, y) => tf.mul(dy, tf.sub(1, tf.square(y)))),
