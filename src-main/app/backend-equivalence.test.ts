@@ -23,10 +23,11 @@ const built = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingSta
 const required = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
 
 /**
- * Largest |tensorflow - wasm| accepted per metric. The test set has 277 users, so one user whose
- * top-K changes moves a metric by up to 0.0036; measured differences are up to 0.013 (R@50 of BC).
+ * Largest |tensorflow - wasm| accepted per metric. The test set has 277 users (150 with ground
+ * truth), so one user whose top-K changes moves a metric by up to 0.0036 (GT-H@1: 0.0067);
+ * measured differences are up to 0.013 (R@50 of BC) and 0.020 (DAMCAR's GT-H@1: 3 users).
  */
-const METRIC_TOLERANCE = 0.02;
+const METRIC_TOLERANCE = 0.03;
 /**
  * Largest relative difference of a curve's first point (the first epoch's mean). Supervised
  * training (BC's DSSM, the ranking model): measured up to 3.6e-4. DAMCAR: its pseudo-labels are

@@ -94,7 +94,7 @@ describe('cascade-lab bench', () => {
       ['bench', '--backend', 'cpu', '--batch', '4,8', '--seconds', '0.05', '--json', json],
       io,
     );
-    expect(err()).toContain('Backend cpu (JavaScript (CPU))');
+    expect(err()).toContain('DSSM step on backend cpu (JavaScript (CPU))');
     expect(code).toBe(0);
     const lines = out()
       .trim()
@@ -112,6 +112,47 @@ describe('cascade-lab bench', () => {
     const file = JSON.parse(readFileSync(json, 'utf8')) as { results: BenchLine[]; backend: string };
     expect(file.backend).toBe('cpu');
     expect(file.results).toEqual(lines);
+  });
+
+  it('times the DeepFM ranking step with --model deepfm', async () => {
+    const { io, out, err } = captureIo();
+    const code = await main(
+      ['bench', '--model', 'deepfm', '--backend', 'cpu', '--batch', '4', '--seconds', '0.05'],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(err()).toContain('DeepFM step on backend cpu');
+    const line = JSON.parse(out().trim()) as BenchLine;
+    expect([line.peer, line.batch, line.model]).toEqual(['cascade-lab-cpu', 4, 'deepfm']);
+    expect(line.samples_per_s).toBeGreaterThan(0);
+    await expect(main(['bench', '--model', 'lightgcn'], captureIo().io)).resolves.toBe(2);
+    await expect(
+      main(['bench', '--model', 'deepfm', '--embeddings', 'device'], captureIo().io),
+    ).resolves.toBe(2);
+  });
+
+  it('profiles a step: kernels, their time and host reads per step, in JSON and as a table', async () => {
+    const { io, out, err } = captureIo();
+    const code = await main(['bench', '--profile', '--backend', 'cpu', '--batch', '4'], io);
+    expect(code).toBe(0);
+    const line = JSON.parse(out().trim()) as {
+      profile: string;
+      batch: number;
+      kernels_per_step: number;
+      host_reads_per_step: number;
+      wall_ms_per_step: number;
+      kernel_ms_per_step: number;
+      kernels: { kernel: string; calls: number; ms: number }[];
+    };
+    expect([line.profile, line.batch]).toEqual(['cascade-lab-cpu', 4]);
+    // The host-embedding step reads the rows' gradients (with the loss) once per step.
+    expect(line.host_reads_per_step).toBe(1);
+    expect(line.kernels_per_step).toBeGreaterThan(20);
+    expect(line.kernels.some((k) => k.kernel === 'BatchMatMul')).toBe(true);
+    expect(line.kernels.reduce((sum, k) => sum + k.calls, 0)).toBeCloseTo(line.kernels_per_step, 6);
+    expect(line.wall_ms_per_step).toBeGreaterThan(0);
+    expect(err()).toMatch(/batch 4: [\d.]+ ms per step, [\d.]+ ms in \d+ kernels/);
+    await expect(main(['bench', '--profile', '--peer'], captureIo().io)).resolves.toBe(2);
   });
 
   it('runs the step with device embeddings when asked, and says so in every line', async () => {

@@ -13,6 +13,7 @@ import {
   DEFAULT_LOSS_READ_INTERVAL,
   type EmbeddingPlacement,
   type StepMeasurement,
+  type StepWorkload,
 } from '../core/bench/dssm-step';
 import type { StageResult } from '../core/bench/pipeline';
 import type { StepProfile } from '../core/bench/profile';
@@ -23,16 +24,30 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 
 const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-/** The peer script: the same workload in PyTorch. */
-export const PEER_SCRIPT = fileURLToPath(new URL('../../scripts/peers/dssm_step_torch.py', import.meta.url));
+/** The models whose training step the benchmark times, each with its PyTorch peer script. */
+export const STEP_MODELS = ['dssm', 'deepfm', 'hybrid'] as const;
+export type StepModel = (typeof STEP_MODELS)[number];
+
+/** The peer script of a model: the same workload in PyTorch. */
+export function peerScript(model: StepModel): string {
+  return fileURLToPath(new URL(`../../scripts/peers/${model}_step_torch.py`, import.meta.url));
+}
+
+export const PEER_SCRIPT = peerScript('dssm');
+
+const STEP_MODEL_NAMES: Record<StepModel, string> = {
+  dssm: 'DSSM',
+  deepfm: 'DeepFM',
+  hybrid: 'DAMCAR hybrid',
+};
 
 /** DAMCAR's WeChat subset, roughly (the paper's Table 1). */
 export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
 
 export const PROFILE_STEPS = 20;
 
-export const BENCH_HELP = `Usage: cascade-lab bench [--backend B] [--batch 512,4096] [--seconds S] [--threads T]
-                        [--embeddings host|device] [--loss-every N]
+export const BENCH_HELP = `Usage: cascade-lab bench [--model dssm|deepfm|hybrid] [--backend B] [--batch 512,4096] [--seconds S]
+                        [--threads T] [--embeddings host|device] [--loss-every N] [--profile]
                         [--json FILE] [--peer] [--peer-threads 1,2]
 
 Times the DSSM training step of the PyTorch peer (shared/bench/dssm_step_torch.py) on the same
@@ -41,7 +56,14 @@ workload: user table 20,000 x 128, item table 40,000 x 128 (sparse Adagrad), tow
 steps, then S seconds per batch size. Prints one JSON line per batch size:
   {"peer":"cascade-lab-<backend>","batch":B,"threads":T,"samples_per_s":X,...}
 
+--model deepfm times the ranking model's step instead (core/bench/deepfm-step.ts: the DAMCAR
+authors' DeepFM, fields user/item/category of 32, dense 64, DNN 256-128); --model hybrid
+DAMCAR's hybrid training step (core/bench/hybrid-step.ts: the authors' DSSM, batch-normalised
+towers 300-300-128, cosine score, embedding L2 on every row, loss L_mpl + 0.3 L_con). Each has
+its peer in scripts/peers/<model>_step_torch.py.
+
 Options:
+  --model M          ${STEP_MODELS.join(', ')} (default: dssm)
   --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
   --batch LIST       Batch sizes, comma-separated (default: 512,4096)
   --seconds S        Timed seconds per batch size (default: 10, as the peer)
@@ -124,6 +146,13 @@ export function embeddingsOption(values: OptionValues): EmbeddingPlacement {
       `--embeddings must be one of ${EMBEDDINGS.join(', ')}, got ${JSON.stringify(embeddings)}`,
     );
   return embeddings as EmbeddingPlacement;
+}
+
+export function modelOption(values: OptionValues): StepModel {
+  const model = stringOption(values, 'model') ?? 'dssm';
+  if (!(STEP_MODELS as readonly string[]).includes(model))
+    throw new UsageError(`--model must be one of ${STEP_MODELS.join(', ')}, got ${JSON.stringify(model)}`);
+  return model as StepModel;
 }
 
 export function threadsUsed(
@@ -216,6 +245,7 @@ export function ratioLines(ours: BenchLine[], peer: BenchLine[]): RatioLine[] {
 }
 
 function runPeer(
+  model: StepModel,
   peer: TorchPeer,
   threads: number,
   batches: number[],
@@ -250,6 +280,7 @@ function runPeer(
         blas: peer.blas,
         source: peer.source,
         python: peer.python,
+        model,
       }));
       for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
       const lastError = stderr.trim().split('\n').pop() ?? '';
@@ -271,6 +302,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       'peer-threads': { type: 'string' },
       'peer-python': { type: 'string' },
       profile: { type: 'boolean' },
+      model: { type: 'string' },
       embeddings: { type: 'string' },
       'loss-every': { type: 'string' },
     },
@@ -283,6 +315,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length)
     throw new UsageError(`bench takes no arguments, got ${positionals.join(' ')}\n\n${BENCH_HELP}`);
   const backend = backendOption(values);
+  const model = modelOption(values);
   const batchText = stringOption(values, 'batch');
   const batches = batchText === undefined ? [512, 4096] : parseIntegerList(batchText, '--batch', 1, 1 << 20);
   const secondsText = stringOption(values, 'seconds');
@@ -298,6 +331,9 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const lossEveryText = stringOption(values, 'loss-every');
   if (lossEveryText !== undefined && embeddings !== 'device')
     throw new UsageError('--loss-every applies to --embeddings device only');
+  if (model !== 'dssm' && embeddings !== 'host')
+    throw new UsageError('--embeddings applies to --model dssm only');
+  if (values.profile && values.peer) throw new UsageError('--profile and --peer are separate runs');
   const lossReadInterval =
     lossEveryText === undefined
       ? DEFAULT_LOSS_READ_INTERVAL
@@ -305,18 +341,24 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
 
   // The engine loads only here, so other commands start without tfjs.
   const { initBackend } = await import('../core/tf/backend');
-  const { benchDssmStep } = await import('../core/bench/dssm-step');
+  const { DssmStepWorkload, benchSteps } = await import('../core/bench/dssm-step');
+  const { DeepFmStepWorkload } = await import('../core/bench/deepfm-step');
+  const { HybridStepWorkload } = await import('../core/bench/hybrid-step');
+  const createWorkload = (batch: number): StepWorkload => {
+    if (model === 'deepfm') return new DeepFmStepWorkload(batch);
+    if (model === 'hybrid') return new HybridStepWorkload(batch);
+    return new DssmStepWorkload(batch, 0, undefined, { embeddings, lossReadInterval });
+  };
   const init = await initBackend(backend, { threads });
   for (const note of init.notes) io.stderr.write(`${note}\n`);
   const used = threadsUsed(init, threads);
   io.stderr.write(
-    `Backend ${init.backend} (${init.device}) on ${cpus().length} CPU core(s), ${embeddings} embeddings; ${seconds} s per batch size.\n`,
+    `${STEP_MODEL_NAMES[model]} step on backend ${init.backend} (${init.device}), ${cpus().length} CPU core(s)${model === 'dssm' ? `, ${embeddings} embeddings` : ''}; ${seconds} s per batch size.\n`,
   );
   if (values.profile) {
-    const { DssmStepWorkload } = await import('../core/bench/dssm-step');
     const { profileSteps } = await import('../core/bench/profile');
     for (const batch of batches) {
-      const workload = new DssmStepWorkload(batch, 0, undefined, { embeddings, lossReadInterval });
+      const workload = createWorkload(batch);
       try {
         const profile = await profileSteps(() => workload.step(), PROFILE_STEPS);
         io.stdout.write(`${JSON.stringify(profileLine(profile, init, batch, used, embeddings))}\n`);
@@ -328,8 +370,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const ours: BenchLine[] = [];
-  await benchDssmStep(batches, { seconds, embeddings, lossReadInterval }, (m) => {
-    const line = benchLine(m, init, used, embeddings);
+  await benchSteps(batches, createWorkload, { seconds }, (m) => {
+    const line = { ...benchLine(m, init, used, embeddings), model };
     ours.push(line);
     io.stdout.write(`${JSON.stringify(line)}\n`);
   });
@@ -350,7 +392,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       `Peer: torch ${torch.version} (${torch.source}, BLAS ${torch.blas}) from ${torch.python}.\n`,
     );
     for (const t of peerThreads) {
-      const result = await runPeer(torch, t, batches, seconds, io);
+      const result = await runPeer(model, torch, t, batches, seconds, io);
       peer.push(...result.lines);
       if (result.error) peerErrors.push(result.error);
     }

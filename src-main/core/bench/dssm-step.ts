@@ -67,8 +67,18 @@ export interface WorkloadOptions {
 
 export const DEFAULT_LOSS_READ_INTERVAL = 10;
 
+/** A model of a step benchmark with its random batches (DSSM here, DeepFM in deepfm-step.ts). */
+export interface StepWorkload {
+  readonly batch: number;
+  /** Draws a batch and trains one step on it. */
+  step(): Promise<void>;
+  /** Sum and count of the losses since the last call; waits for pending device work. */
+  takeLosses(): Promise<{ sum: number; steps: number }>;
+  dispose(): void;
+}
+
 /** One DSSM model of the benchmark and its random batches. */
-export class DssmStepWorkload {
+export class DssmStepWorkload implements StepWorkload {
   readonly batch: number;
   readonly config: DssmStepConfig;
   readonly embeddings: EmbeddingPlacement;
@@ -286,7 +296,7 @@ export interface MeasureOptions {
  * overrun it, as in the peer), samples/s = steps * batch / elapsed.
  */
 export async function measureSteps(
-  workload: DssmStepWorkload,
+  workload: StepWorkload,
   options: MeasureOptions,
 ): Promise<StepMeasurement> {
   if (!(options.seconds > 0)) throw new Error(`measureSteps: seconds must be > 0, got ${options.seconds}`);
@@ -314,18 +324,15 @@ export async function measureSteps(
 }
 
 /** Builds a fresh workload per batch size (as the peer does), measures it and disposes it. */
-export async function benchDssmStep(
+export async function benchSteps(
   batches: readonly number[],
-  options: MeasureOptions & WorkloadOptions & { seed?: number; config?: DssmStepConfig },
+  createWorkload: (batch: number) => StepWorkload,
+  options: MeasureOptions,
   onResult?: (m: StepMeasurement) => void,
 ): Promise<StepMeasurement[]> {
   const results: StepMeasurement[] = [];
-  const workloadOptions: WorkloadOptions = {
-    embeddings: options.embeddings ?? 'host',
-    ...(options.lossReadInterval !== undefined ? { lossReadInterval: options.lossReadInterval } : {}),
-  };
   for (const batch of batches) {
-    const workload = new DssmStepWorkload(batch, options.seed ?? 0, options.config, workloadOptions);
+    const workload = createWorkload(batch);
     try {
       const m = await measureSteps(workload, options);
       results.push(m);
@@ -335,4 +342,22 @@ export async function benchDssmStep(
     }
   }
   return results;
+}
+
+/** benchSteps over DSSM workloads. */
+export async function benchDssmStep(
+  batches: readonly number[],
+  options: MeasureOptions & WorkloadOptions & { seed?: number; config?: DssmStepConfig },
+  onResult?: (m: StepMeasurement) => void,
+): Promise<StepMeasurement[]> {
+  const workloadOptions: WorkloadOptions = {
+    embeddings: options.embeddings ?? 'host',
+    ...(options.lossReadInterval !== undefined ? { lossReadInterval: options.lossReadInterval } : {}),
+  };
+  return benchSteps(
+    batches,
+    (batch) => new DssmStepWorkload(batch, options.seed ?? 0, options.config, workloadOptions),
+    options,
+    onResult,
+  );
 }

@@ -33,19 +33,23 @@ const CUSTOM_FORWARD = 'forward';
 
 type ReadMethods = { read: (dataId: object) => Promise<unknown>; readSync: (dataId: object) => unknown };
 
-/** Counts the backend's reads while `body` runs. */
+/** Counts the backend's reads while `body` runs (a read made inside another, e.g. read -> readSync, once). */
 async function countingReads<T>(body: () => Promise<T>): Promise<{ value: T; reads: number }> {
   const backend = tf.backend() as unknown as ReadMethods;
   const { read, readSync } = backend;
   let reads = 0;
-  backend.read = (dataId) => {
-    reads++;
-    return read.call(backend, dataId);
+  let depth = 0;
+  const counted = <R>(inner: () => R): R => {
+    if (depth === 0) reads++;
+    depth++;
+    try {
+      return inner();
+    } finally {
+      depth--;
+    }
   };
-  backend.readSync = (dataId) => {
-    reads++;
-    return readSync.call(backend, dataId);
-  };
+  backend.read = (dataId) => counted(() => read.call(backend, dataId));
+  backend.readSync = (dataId) => counted(() => readSync.call(backend, dataId));
   try {
     return { value: await body(), reads };
   } finally {
@@ -76,9 +80,14 @@ export async function profileSteps(
     }),
   );
   const byKernel = new Map<string, { calls: number; ms: number }>();
-  // A custom gradient's forward function is recorded as 'forward' around the kernels it runs,
-  // which are recorded too: counting both would count their time twice.
-  const kernelsRun = info.kernels.filter((kernel) => kernel.name !== CUSTOM_FORWARD);
+  // Composite records wrap kernels that are recorded too; counting both would count their time
+  // twice: a custom gradient's forward function ('forward'), op scopes ('<op>__op') and, on
+  // native TensorFlow, tfjs-node's _FusedMatMul (a matMul, an add and an activation).
+  const composite = (name: string): boolean =>
+    name === CUSTOM_FORWARD ||
+    name.endsWith('__op') ||
+    (name === '_FusedMatMul' && tf.getBackend() === 'tensorflow');
+  const kernelsRun = info.kernels.filter((kernel) => !composite(kernel.name));
   for (const kernel of kernelsRun) {
     const row = byKernel.get(kernel.name) ?? { calls: 0, ms: 0 };
     row.calls++;

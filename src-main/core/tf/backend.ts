@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendName } from '../../contract/api';
-import './gradients';
+import { registerGradients } from './gradients';
 import { tensorflowEnvironment } from './tensorflow-env';
 
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -138,6 +138,8 @@ async function loadTensorflow(options: BackendOptions): Promise<string> {
     Object.assign(process.env, tensorflowEnvironment(process.env, options.threads));
     try {
       await importOptional(name);
+      // tfjs-node brings @tensorflow/tfjs, whose gradients replaced ours when it loaded.
+      registerGradients(true);
       await activate('tensorflow');
       const version = (tf.backend() as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
       return typeof version === 'string' ? `${device}, TensorFlow ${version}` : device;

@@ -16,17 +16,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients';
+import { explicitTransposes } from './kernel-choice';
 
 export const BATCH_NORM_EPSILON = 1e-5;
 export const BATCH_NORM_MOMENTUM = 0.1;
 
 /**
- * Column sums as a [1, n] x [n, units] product.
+ * Column sums: a [1, n] x [n, units] product on wasm and the JavaScript backend (where a sum over
+ * axis 0 transposes first), a sum elsewhere (kernel-choice.ts).
  * @param x [n, units]
  * @returns [1, units]
  */
 function columnSums(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(tf.ones([1, x.shape[0]]), x);
+  return explicitTransposes() ? tf.matMul(tf.ones([1, x.shape[0]]), x) : tf.sum(x, 0, true);
 }
 
 /**

@@ -6,7 +6,8 @@
  * depends on tfjs-core only, and those ES-module files use extension-less imports that Node
  * cannot load. So tf.grads / tf.valueAndGrads would fail with "gradient function not found".
  * Here each gradient is written with public tf ops and registered once; a kernel that already
- * has a gradient (e.g. when @tensorflow/tfjs-node loaded the full set) is left alone.
+ * has a gradient is left alone, except that loading @tensorflow/tfjs-node (which brings the full
+ * set) registers ours again over it (tf/backend.ts).
  *
  * Importing this module registers them (side effect); `registerGradients()` is idempotent.
  * Every entry is checked against central finite differences in gradients.test.ts.
@@ -515,12 +516,17 @@ export const GRADIENT_KERNELS: readonly string[] = GRADIENTS.map((g) => g.kernel
 
 let registered = false;
 
-/** Registers every gradient above that tfjs does not already have. Safe to call repeatedly. */
-export function registerGradients(): void {
-  if (registered) return;
+/**
+ * Registers every gradient above that tfjs does not already have. Safe to call repeatedly.
+ * @param replace register them all, replacing tfjs' own: for after @tensorflow/tfjs-node has
+ *   loaded the full set, so every backend differentiates with the same functions (tfjs' Relu
+ *   gradient, for one, runs tf.step: five kernels on native TensorFlow; ours one)
+ */
+export function registerGradients(replace = false): void {
+  if (registered && !replace) return;
   registered = true;
   for (const config of GRADIENTS) {
-    if (!tf.getGradient(config.kernelName)) tf.registerGradient(config);
+    if (replace || !tf.getGradient(config.kernelName)) tf.registerGradient(config);
   }
 }
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The ranking step's peer: one DeepFM training step in PyTorch.
+
+Same workload as `cascade-lab bench --model deepfm` (src-main/core/bench/deepfm-step.ts):
+  sparse fields user (20,000 rows), item (40,000), category (50 values, fixed per item), embedding
+  dim 32, and a 1-wide first-order table per field (sparse gradients); a dense item vector of 64
+  (fixed, uniform in [0, 1)) with first-order weights [64, 1];
+  logit = sum of first-order weights + <w_x, x> + FM second order over the three fields
+          + DNN([e_user, e_item, e_category, x]) with units 256-128 (ReLU) and a linear unit;
+  binary cross-entropy with logits on random labels (30% positive), Adagrad lr 0.01 on everything,
+  fresh random ids each step; 3 warm-up steps, then steps for the time budget.
+Prints one JSON line per batch size:
+  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version}
+
+Usage: deepfm_step_torch.py [cpu|cuda] [threads] [batch,batch,...] [seconds-per-size]
+"""
+import json
+import sys
+import time
+import warnings
+
+import torch
+
+warnings.filterwarnings("ignore", message="Sparse invariant checks")
+
+device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+threads = int(sys.argv[2]) if len(sys.argv) > 2 else torch.get_num_threads()
+batches = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "512,4096").split(",")]
+budget = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
+
+
+class DeepFM(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        sizes = (USERS, ITEMS, CATEGORIES)
+        self.embeddings = torch.nn.ModuleList(torch.nn.Embedding(n, DIM, sparse=True) for n in sizes)
+        self.first_order = torch.nn.ModuleList(torch.nn.Embedding(n, 1, sparse=True) for n in sizes)
+        self.dense_first_order = torch.nn.Linear(DENSE, 1, bias=False)
+        self.dnn = torch.nn.Sequential(
+            torch.nn.Linear(3 * DIM + DENSE, 256), torch.nn.ReLU(),
+            torch.nn.Linear(256, 128), torch.nn.ReLU(),
+            torch.nn.Linear(128, 1))
+
+    def forward(self, ids, dense):
+        fields = [table(i) for table, i in zip(self.embeddings, ids)]
+        linear = sum(table(i) for table, i in zip(self.first_order, ids)).squeeze(1)
+        linear = linear + self.dense_first_order(dense).squeeze(1)
+        stacked = torch.stack(fields, 1)
+        fm = 0.5 * (stacked.sum(1).pow(2) - stacked.pow(2).sum(1)).sum(1)
+        deep = self.dnn(torch.cat(fields + [dense], 1)).squeeze(1)
+        return linear + fm + deep
+
+
+def synchronize():
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
+item_dense = torch.rand(ITEMS, DENSE, device=device)
+
+for batch in batches:
+    model = DeepFM().to(device)
+    optimizer = torch.optim.Adagrad(model.parameters(), lr=0.01)
+
+    def step():
+        users = torch.randint(0, USERS, (batch,), device=device)
+        items = torch.randint(0, ITEMS, (batch,), device=device)
+        labels = (torch.rand(batch, device=device) < 0.3).float()
+        optimizer.zero_grad()
+        logits = model((users, items, item_category[items]), item_dense[items])
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(3):
+        step()
+    synchronize()
+    steps, start = 0, time.time()
+    while time.time() - start < budget:
+        step()
+        steps += 1
+        if steps % 20 == 0:
+            synchronize()
+    synchronize()
+    seconds = time.time() - start
+    print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
+                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
+          flush=True)

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""DAMCAR's hybrid training step (Eq. 13-17) in PyTorch, the peer of `cascade-lab bench --model hybrid`.
+
+Same workload as src-main/core/bench/hybrid-step.ts: the DAMCAR authors' DSSM (their DeepCTR-Torch
+build) trained on L_train = BCE(logit, y_mpl) + 0.3 * mean((y_rank - sigmoid(logit))^2):
+  user table 20,000 x 32; item table 40,000 x 32 and category table 50 x 32 (dense gradients,
+  as DeepCTR-Torch's embeddings); a dense item vector of 64 (fixed, uniform in [0, 1));
+  user tower input e_user, item tower input [e_item, e_category, x]; towers 300-300-128, each
+  layer Linear -> BatchNorm1d (training mode) -> ReLU;
+  logit = clamp(cos(u, v), -1, 1) + b with a trained scalar b;
+  L2 1e-5 * sum(W^2) over every embedding table; Adagrad lr 0.01 on everything;
+  y_mpl and y_rank uniform in [0, 1); fresh random ids and targets every step; 3 warm-up steps.
+Prints one JSON line per batch size:
+  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version}
+
+Usage: hybrid_step_torch.py [cpu|cuda] [threads] [batch,batch,...] [seconds-per-size]
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+threads = int(sys.argv[2]) if len(sys.argv) > 2 else torch.get_num_threads()
+batches = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "512,4096").split(",")]
+budget = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
+L2, LAMBDA3 = 1e-5, 0.3
+
+
+def tower(width):
+    layers = []
+    for units in (300, 300, 128):
+        layers += [torch.nn.Linear(width, units), torch.nn.BatchNorm1d(units), torch.nn.ReLU()]
+        width = units
+    return torch.nn.Sequential(*layers)
+
+
+class AuthorsDssm(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.users = torch.nn.Embedding(USERS, DIM)
+        self.items = torch.nn.Embedding(ITEMS, DIM)
+        self.categories = torch.nn.Embedding(CATEGORIES, DIM)
+        self.user_tower = tower(DIM)
+        self.item_tower = tower(2 * DIM + DENSE)
+        self.bias = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, users, items, categories, dense):
+        u = self.user_tower(self.users(users))
+        v = self.item_tower(torch.cat([self.items(items), self.categories(categories), dense], 1))
+        return F.cosine_similarity(u, v, dim=1).clamp(-1, 1) + self.bias
+
+    def embedding_l2(self):
+        return L2 * sum(t.weight.pow(2).sum() for t in (self.users, self.items, self.categories))
+
+
+def synchronize():
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
+item_dense = torch.rand(ITEMS, DENSE, device=device)
+
+for batch in batches:
+    model = AuthorsDssm().to(device)
+    optimizer = torch.optim.Adagrad(model.parameters(), lr=0.01)
+
+    def step():
+        users = torch.randint(0, USERS, (batch,), device=device)
+        items = torch.randint(0, ITEMS, (batch,), device=device)
+        mpl = torch.rand(batch, device=device)
+        rank = torch.rand(batch, device=device)
+        optimizer.zero_grad()
+        logits = model(users, items, item_category[items], item_dense[items])
+        loss = (F.binary_cross_entropy_with_logits(logits, mpl)
+                + LAMBDA3 * (rank - torch.sigmoid(logits)).pow(2).mean()
+                + model.embedding_l2())
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(3):
+        step()
+    synchronize()
+    steps, start = 0, time.time()
+    while time.time() - start < budget:
+        step()
+        steps += 1
+        if steps % 20 == 0:
+            synchronize()
+    synchronize()
+    seconds = time.time() - start
+    print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
+                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
+          flush=True)
