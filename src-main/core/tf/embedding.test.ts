@@ -90,3 +90,48 @@ describe('EmbeddingTable.applyGradient with bad ids', () => {
     expect(t.accumulators[1]).toBeCloseTo(9, 6);
   });
 });
+
+describe('EmbeddingTable.applyGradientWithL2', () => {
+  /** Dense Adagrad on loss + l2 * sum(W^2), written out for every element (the reference). */
+  function reference(
+    weights: Float32Array,
+    accumulators: Float32Array,
+    dim: number,
+    ids: number[],
+    grad: number[],
+    l2: number,
+    lr: number,
+  ): { w: number[]; acc: number[] } {
+    const g = Array.from(weights, (w) => 2 * l2 * w);
+    ids.forEach((id, b) => {
+      for (let k = 0; k < dim; k++) g[id * dim + k] += grad[b * dim + k];
+    });
+    const acc = Array.from(accumulators, (a, k) => a + g[k] * g[k]);
+    const w = Array.from(weights, (x, k) => x - (lr * g[k]) / (Math.sqrt(acc[k]) + 1e-10));
+    return { w, acc };
+  }
+
+  it('moves every row by its L2 gradient and the batch rows by their summed loss gradient too', () => {
+    const t = table(4, 2, 0.1);
+    const ids = [2, 0, 2];
+    const grad = [0.5, -1, 0.25, 0.75, -0.125, 2];
+    for (let step = 0; step < 3; step++) {
+      const expected = reference(t.weights, t.accumulators, 2, ids, grad, 0.01, 0.1);
+      t.applyGradientWithL2(Int32Array.from(ids), Float32Array.from([9, ...grad]), 1, 0.01);
+      for (let k = 0; k < 8; k++) {
+        expect(t.weights[k]).toBeCloseTo(expected.w[k], 6);
+        expect(t.accumulators[k]).toBeCloseTo(expected.acc[k], 6);
+      }
+    }
+  });
+
+  it('rejects an out-of-range id and leaves later updates exact', () => {
+    const t = table(3, 1, 0.1);
+    expect(() => t.applyGradientWithL2(Int32Array.from([1, 5]), Float32Array.from([1, 1]), 0, 0.01)).toThrow(
+      /outside/,
+    );
+    const expected = reference(t.weights, t.accumulators, 1, [0], [1], 0.01, 0.1);
+    t.applyGradientWithL2(Int32Array.from([0]), Float32Array.from([1]), 0, 0.01);
+    for (let k = 0; k < 3; k++) expect(t.weights[k]).toBeCloseTo(expected.w[k], 6);
+  });
+});

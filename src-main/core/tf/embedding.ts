@@ -52,7 +52,7 @@ export class EmbeddingTable {
   private firstSource = new Int32Array(0);
   private sumSlot = new Int32Array(0);
   private summed = new Float32Array(0);
-  /** Whole-table gradient of applyGradientWithL2, allocated on first use. */
+  /** applyGradientWithL2's per-row sums of the batch's gradient, allocated on first use. */
   private fullGradient: Float32Array | null = null;
 
   constructor(rows: number, dim: number, rng: Rng, options: EmbeddingOptions) {
@@ -183,23 +183,53 @@ export class EmbeddingTable {
       );
     }
     const w = this.weights;
-    this.fullGradient ??= new Float32Array(w.length);
-    const full = this.fullGradient;
-    for (let k = 0; k < w.length; k++) full[k] = 2 * l2 * w[k];
+    // The batch's gradient summed per row, in a zeroed block per distinct row: one pass over the
+    // table then adds it where a row has one (one branch per row, not per element).
+    this.fullGradient ??= new Float32Array(ids.length * dim);
+    if (this.fullGradient.length < ids.length * dim) this.fullGradient = new Float32Array(ids.length * dim);
+    const batchGradient = this.fullGradient;
+    const slotOfRow = this.slotOfRow;
+    let distinct = 0;
     for (let b = 0; b < ids.length; b++) {
       const id = ids[b];
-      if (!(id >= 0 && id < this.rows)) throw new Error(`EmbeddingTable: id ${id} outside [0, ${this.rows})`);
+      if (!(id >= 0 && id < this.rows)) {
+        for (let k = 0; k < b; k++) slotOfRow[ids[k]] = -1;
+        throw new Error(`EmbeddingTable: id ${id} outside [0, ${this.rows})`);
+      }
+      let slot = slotOfRow[id];
+      if (slot < 0) {
+        slot = distinct++;
+        slotOfRow[id] = slot;
+        batchGradient.fill(0, slot * dim, slot * dim + dim);
+      }
       const src = gradOffset + b * dim;
-      for (let k = 0; k < dim; k++) full[id * dim + k] += grad[src + k];
+      const dst = slot * dim;
+      for (let k = 0; k < dim; k++) batchGradient[dst + k] += grad[src + k];
     }
     const lr = this.learningRate;
     const eps = this.epsilon;
     const acc = this.accumulators;
-    for (let k = 0; k < w.length; k++) {
-      const g = full[k];
-      const G = acc[k] + g * g;
-      acc[k] = G;
-      w[k] -= (lr * g) / (Math.sqrt(G) + eps);
+    const decay = 2 * l2;
+    for (let row = 0; row < this.rows; row++) {
+      const start = row * dim;
+      const slot = slotOfRow[row];
+      if (slot < 0) {
+        for (let k = start; k < start + dim; k++) {
+          const g = decay * w[k];
+          const G = acc[k] + g * g;
+          acc[k] = G;
+          w[k] -= (lr * g) / (Math.sqrt(G) + eps);
+        }
+        continue;
+      }
+      slotOfRow[row] = -1;
+      const offset = slot * dim - start;
+      for (let k = start; k < start + dim; k++) {
+        const g = decay * w[k] + batchGradient[offset + k];
+        const G = acc[k] + g * g;
+        acc[k] = G;
+        w[k] -= (lr * g) / (Math.sqrt(G) + eps);
+      }
     }
   }
 }
