@@ -17,6 +17,18 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
     },
   },
+  // A promise nobody awaits runs after the code that depends on it (a training step's update, a
+  // read before dispose): type-aware rules over the main-side TypeScript catch that.
+  {
+    files: ['src-main/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+    },
+  },
   {
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser } },

@@ -279,6 +279,10 @@ if (!app.requestSingleInstanceLock()) {
     closing = true;
     const lab = labApp;
     labApp = null;
-    lab.close().finally(() => app.quit());
+    // Quit whether or not closing succeeded.
+    void lab
+      .close()
+      .catch((error: unknown) => console.error(`Cascade Lab: closing failed: ${String(error)}`))
+      .finally(() => app.quit());
   });
 }

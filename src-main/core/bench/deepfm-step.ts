@@ -92,7 +92,7 @@ export class DeepFmStepWorkload implements StepWorkload {
       items[b] = rng.int(this.config.items);
       targets[b] = rng.uniform() < this.config.positiveRate ? 1 : 0;
     }
-    this.lossSum += this.model.trainStep(this.current);
+    this.lossSum += await this.model.trainStep(this.current);
     this.lossSteps++;
   }
 

@@ -69,7 +69,7 @@ export class HybridStepWorkload implements StepWorkload {
       this.mpl[b] = rng.uniform();
       this.rank[b] = rng.uniform();
     }
-    this.lossSum += this.model.trainStepWith(
+    this.lossSum += await this.model.trainStepWith(
       { users: this.users, items: this.items },
       (logits) =>
         hybridTrainingTerms(logits, tf.tensor1d(this.mpl), tf.tensor1d(this.rank), PEER_HYBRID_STEP.lambda3)

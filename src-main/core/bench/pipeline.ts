@@ -155,13 +155,13 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     const cols = data.interactions;
     await stage(
       'train-bc',
-      () => {
+      async () => {
         const order = Int32Array.from(split.train);
         createRng(seed).fork(2).shuffle(order);
         let lossSum = 0;
         for (let s = 0; s < steps; s++) {
           const rows = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
-          lossSum += model.trainStep({
+          lossSum += await model.trainStep({
             users: Int32Array.from(rows, (r) => cols.user[r]),
             items: Int32Array.from(rows, (r) => cols.item[r]),
             targets: Float32Array.from(rows, (r) => cols.label[r]),
@@ -181,7 +181,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     );
     const vectors = await stage(
       'tower-vectors',
-      () => ({ userVectors: model.userVectors(), itemVectors: model.itemVectors() }),
+      async () => ({ userVectors: await model.userVectors(), itemVectors: await model.itemVectors() }),
       () => ({ users: data.numUsers, items: data.numItems, dim: model.outputDim }),
     );
     const groundTruth = dataset.groundTruth;

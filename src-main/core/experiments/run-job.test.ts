@@ -153,10 +153,10 @@ describe('runJob', () => {
     const original = bcMethod.train;
     const seen: (RankingScorer | null)[] = [];
     const probeScores: Float32Array[] = [];
-    const spy = vi.spyOn(bcMethod, 'train').mockImplementation((ctx: MethodContext) => {
+    const spy = vi.spyOn(bcMethod, 'train').mockImplementation(async (ctx: MethodContext) => {
       seen.push(ctx.ranking);
       if (ctx.ranking)
-        probeScores.push(ctx.ranking.score(Int32Array.from([0, 1, 2]), Int32Array.from([5, 5, 7])));
+        probeScores.push(await ctx.ranking.score(Int32Array.from([0, 1, 2]), Int32Array.from([5, 5, 7])));
       return original(ctx);
     });
     try {
@@ -364,7 +364,7 @@ describe('evaluateRankingStage', () => {
   const scorer = {
     name: 'reverse',
     calls: 0,
-    score(u: Int32Array, i: Int32Array): Float32Array {
+    async score(u: Int32Array, i: Int32Array): Promise<Float32Array> {
       this.calls++;
       expect(u.length).toBe(3 * k - 1); // every filled slot once, for both K1
       return Float32Array.from(i, (item) => item % 100);
@@ -374,9 +374,9 @@ describe('evaluateRankingStage', () => {
   const truth = (u: number) =>
     Int32Array.from(({ 0: [18], 2: [], 3: [218] } as Record<number, number[]>)[u] ?? []);
 
-  it('re-ranks each user top K1 and keeps K2 = K1 / 10, with the authors metrics', () => {
+  it('re-ranks each user top K1 and keeps K2 = K1 / 10, with the authors metrics', async () => {
     scorer.calls = 0;
-    const metrics = evaluateRankingStage({
+    const metrics = await evaluateRankingStage({
       lists: { k, users, items },
       ks: [10, 20],
       scorer,
@@ -408,8 +408,13 @@ describe('evaluateRankingStage', () => {
     );
   });
 
-  it('skips a K1 that is not a multiple of 10 and has no GT-H without ground truth', () => {
-    const metrics = evaluateRankingStage({ lists: { k, users, items }, ks: [15, 20], scorer, testPositives });
+  it('skips a K1 that is not a multiple of 10 and has no GT-H without ground truth', async () => {
+    const metrics = await evaluateRankingStage({
+      lists: { k, users, items },
+      ks: [15, 20],
+      scorer,
+      testPositives,
+    });
     expect(Object.keys(metrics).sort()).toEqual(['H@2', 'M@2', 'N@2', 'NDCG@2']);
   });
 });

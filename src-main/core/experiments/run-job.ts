@@ -196,7 +196,7 @@ async function acquireRankingModel(
         kind,
         validAuc: model.validAuc,
         curves,
-        weights: model.exportWeights(),
+        weights: await model.exportWeights(),
       });
     } catch (error) {
       log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
@@ -235,7 +235,7 @@ export interface RankingStageInput {
  * NDCG@K2 standard), averaged over users with a test positive; with ground truth, GT-H@K2 (see
  * the file comment). A K1 that is not a multiple of 10 gets no ranking metrics.
  */
-export function evaluateRankingStage(input: RankingStageInput): Record<string, number> {
+export async function evaluateRankingStage(input: RankingStageInput): Promise<Record<string, number>> {
   const { lists, scorer, testPositives } = input;
   const k = lists.k;
   const rows = lists.users.length;
@@ -256,7 +256,7 @@ export function evaluateRankingStage(input: RankingStageInput): Record<string, n
       pairItems[p++] = item;
     }
   }
-  const pairScores = scorer.score(pairUsers, pairItems);
+  const pairScores = await scorer.score(pairUsers, pairItems);
   const scores = new Float32Array(rows * k);
   p = 0;
   for (let s = 0; s < scores.length; s++) if (lists.items[s] >= 0) scores[s] = pairScores[p++];
@@ -529,7 +529,7 @@ export async function runJob(
       });
       const rankingMetricsOfRun =
         ranking && retrieval.topLists
-          ? evaluateRankingStage({
+          ? await evaluateRankingStage({
               lists: retrieval.topLists,
               ks: evaluation.retrievalK,
               scorer: ranking.model,

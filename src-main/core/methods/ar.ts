@@ -97,7 +97,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
       batchSize: ctx.training.batchSize,
       shuffle: ctx.rng.fork(2),
       lossCurve: 'ar/L_total',
-      step: (batch) => {
+      step: async (batch) => {
         // Exposed rows first, so each domain is one slice.
         const rows = Int32Array.from([
           ...batch.filter((r) => r < numExposed),
@@ -105,7 +105,7 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
         ]);
         const numSource = batch.filter((r) => r < numExposed).length;
         const labels = Float32Array.from(rows.subarray(0, numSource), (r) => exposed.labels[r]);
-        model.trainStepOnTowers(
+        await model.trainStepOnTowers(
           { users: pick(all.users, rows), items: pick(all.items, rows) },
           (userVec, itemVec, logits) => {
             const features = tf.concat([userVec, itemVec], 1);
@@ -127,15 +127,15 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
           },
         );
         steps++;
-        const [bce, dom] = stash.read();
+        const [bce, dom] = await stash.read();
         terms.add('ar/L_bce', bce, numSource);
         terms.add('ar/L_dom', dom, rows.length);
         return bce - lambda * dom;
       },
-      afterEpoch: () => ({ ...validationCurve(ctx, model), ...terms.flush() }),
+      afterEpoch: async () => ({ ...(await validationCurve(ctx, model)), ...terms.flush() }),
     });
-    emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
     classifier.dispose();

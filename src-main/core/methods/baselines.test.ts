@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 
 function constantRanking(p: number): RankingScorer {
-  return { name: 'Constant', score: (users) => new Float32Array(users.length).fill(p) };
+  return { name: 'Constant', score: async (users) => new Float32Array(users.length).fill(p) };
 }
 
 function logMessages(ctx: ReturnType<typeof methodContext>): string[] {

@@ -50,8 +50,8 @@ async function trainBc(ctx: MethodContext): Promise<TrainedRetrieval> {
       afterEpoch: () => validationCurve(ctx, model),
     });
     // DAMCAR Figure 5: BC's predictions on the (default) random-walk target domain.
-    emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -62,19 +62,19 @@ describe('method helpers', () => {
     expect(() => probabilityHistogram(Float32Array.from([1.5]))).toThrow(/not in \[0, 1\]/);
   });
 
-  it('requireRanking names the spec field; rankingScores checks what the model returns', () => {
+  it('requireRanking names the spec field; rankingScores checks what the model returns', async () => {
     const ctx = methodContext(tinyDataset(), { ranking: null });
     expect(() => requireRanking(ctx, 'KD')).toThrow(/KD needs a ranking model.*spec\.ranking\.model/);
     const pairs = { users: Int32Array.from([0, 1, 2]), items: Int32Array.from([3, 4, 5]) };
-    expect(rankingScores({ name: 'R', score: (u) => new Float32Array(u.length).fill(0.3) }, pairs)).toEqual(
-      new Float32Array(3).fill(0.3),
-    );
-    expect(() => rankingScores({ name: 'R', score: () => new Float32Array(2) }, pairs)).toThrow(
+    expect(
+      await rankingScores({ name: 'R', score: async (u) => new Float32Array(u.length).fill(0.3) }, pairs),
+    ).toEqual(new Float32Array(3).fill(0.3));
+    await expect(rankingScores({ name: 'R', score: async () => new Float32Array(2) }, pairs)).rejects.toThrow(
       /2 scores for 3/,
     );
-    expect(() =>
-      rankingScores({ name: 'R', score: (u) => new Float32Array(u.length).fill(2) }, pairs),
-    ).toThrow(/not a probability/);
+    await expect(
+      rankingScores({ name: 'R', score: async (u) => new Float32Array(u.length).fill(2) }, pairs),
+    ).rejects.toThrow(/not a probability/);
   });
 
   it('stageContext maps a stage progress onto its share; TermMeans averages with weights', () => {

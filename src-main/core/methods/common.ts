@@ -108,12 +108,12 @@ const RANKING_CHUNK = 8192;
  * The ranking model's probabilities for many pairs, in chunks; checked to be in [0, 1].
  * @returns [n]
  */
-export function rankingScores(ranking: RankingScorer, pairs: PairSamples): Float32Array {
+export async function rankingScores(ranking: RankingScorer, pairs: PairSamples): Promise<Float32Array> {
   const n = pairs.users.length;
   const out = new Float32Array(n);
   for (let start = 0; start < n; start += RANKING_CHUNK) {
     const end = Math.min(n, start + RANKING_CHUNK);
-    const scores = ranking.score(pairs.users.subarray(start, end), pairs.items.subarray(start, end));
+    const scores = await ranking.score(pairs.users.subarray(start, end), pairs.items.subarray(start, end));
     if (scores.length !== end - start)
       throw new Error(
         `ranking model ${ranking.name} returned ${scores.length} scores for ${end - start} pairs`,
@@ -162,7 +162,7 @@ const EVAL_BATCH = 4096;
  * Mean BCE of the model on (at most VALIDATION_ROWS of) the validation rows, for the 'valid/bce'
  * curve. Monitoring only: nothing a method trains on depends on it.
  */
-export function validationCurve(ctx: MethodContext, model: DssmModel): Record<string, number> {
+export async function validationCurve(ctx: MethodContext, model: DssmModel): Promise<Record<string, number>> {
   const cols = ctx.dataset.interactions;
   const rows = ctx.split.valid.subarray(0, VALIDATION_ROWS);
   if (rows.length === 0) return {};
@@ -170,11 +170,11 @@ export function validationCurve(ctx: MethodContext, model: DssmModel): Record<st
   for (let start = 0; start < rows.length; start += EVAL_BATCH) {
     const chunk = rows.subarray(start, start + EVAL_BATCH);
     sum +=
-      model.evaluateBce({
+      (await model.evaluateBce({
         users: Int32Array.from(chunk, (r) => cols.user[r]),
         items: Int32Array.from(chunk, (r) => cols.item[r]),
         targets: Float32Array.from(chunk, (r) => cols.label[r]),
-      }) * chunk.length;
+      })) * chunk.length;
   }
   return { 'valid/bce': sum / rows.length };
 }
@@ -229,11 +229,12 @@ export class ScalarStash {
     this.kept = tf.keep(tf.stack(scalars));
   }
 
-  read(): Float32Array {
-    if (!this.kept) throw new Error('ScalarStash: nothing was kept in this step');
-    const values = this.kept.dataSync() as Float32Array;
-    this.kept.dispose();
+  async read(): Promise<Float32Array> {
+    const kept = this.kept;
+    if (!kept) throw new Error('ScalarStash: nothing was kept in this step');
     this.kept = null;
+    const values = (await kept.data()) as Float32Array;
+    kept.dispose();
     return values;
   }
 }
@@ -259,12 +260,16 @@ export function probabilityHistogram(
 }
 
 /** sigmoid(retrieval score) of each pair, in chunks. @returns [n] */
-export function retrievalProbabilities(model: DssmModel, pairs: PairSamples, chunk = 8192): Float32Array {
+export async function retrievalProbabilities(
+  model: DssmModel,
+  pairs: PairSamples,
+  chunk = 8192,
+): Promise<Float32Array> {
   const n = pairs.users.length;
   const out = new Float32Array(n);
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
-    const logits = model.scorePairs({
+    const logits = await model.scorePairs({
       users: pairs.users.subarray(start, end),
       items: pairs.items.subarray(start, end),
     });
@@ -280,13 +285,17 @@ export function retrievalProbabilities(model: DssmModel, pairs: PairSamples, chu
  * (drawn from the same random stream DAMCAR uses, so BC and DAMCAR at defaults are compared on
  * the same samples).
  */
-export function emitTargetDomainHistogram(ctx: MethodContext, model: DssmModel, samples?: PairSamples): void {
+export async function emitTargetDomainHistogram(
+  ctx: MethodContext,
+  model: DssmModel,
+  samples?: PairSamples,
+): Promise<void> {
   const pairs = samples ?? targetDomainPairs(ctx, TARGET_DOMAIN_DEFAULTS satisfies TargetDomainParams);
   if (pairs.users.length === 0) {
     ctx.emit({ type: 'log', level: 'warn', message: 'The target domain is empty: no prediction histogram.' });
     return;
   }
-  const probabilities = retrievalProbabilities(model, pairs);
+  const probabilities = await retrievalProbabilities(model, pairs);
   const { edges, counts } = probabilityHistogram(probabilities);
   ctx.emit({ type: 'histogram', name: TARGET_HISTOGRAM_NAME, edges, counts });
   let sum = 0;
@@ -303,11 +312,11 @@ export function emitTargetDomainHistogram(ctx: MethodContext, model: DssmModel, 
  * when they share a single dimension (every user then gets the same item order, or its reverse).
  * @throws when the model collapsed (see retrievalCollapse): its retrieval would be meaningless
  */
-export function retrievalVectors(ctx: MethodContext, model: DssmModel): TrainedRetrieval {
+export async function retrievalVectors(ctx: MethodContext, model: DssmModel): Promise<TrainedRetrieval> {
   const trained = {
     dim: model.outputDim,
-    userVectors: model.userVectors(),
-    itemVectors: model.itemVectors(),
+    userVectors: await model.userVectors(),
+    itemVectors: await model.itemVectors(),
   };
   const collapse = retrievalCollapse(trained);
   if (collapse) throw new Error(collapse);

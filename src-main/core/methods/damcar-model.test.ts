@@ -70,7 +70,7 @@ function expectFirstAdagradStep(before: Float32Array, after: Float32Array, grad:
 }
 
 describe('DamcarLabelGenerator', () => {
-  it('has the paper architecture: E 300-200-100, g 128-100, Phi and Psi single layers', () => {
+  it('has the paper architecture: E 300-200-100, g 128-100, Phi and Psi single layers', async () => {
     const g = generator({ units: false });
     expect(g.encoder.layers.map((l) => l.kernel.shape)).toEqual([
       [3 * 6 + denseDim, 300],
@@ -87,7 +87,7 @@ describe('DamcarLabelGenerator', () => {
     g.dispose();
   });
 
-  it('unbounded: one step descends Eq. 11 for the encoder and L_dom for Psi (gradient reversal)', () => {
+  it('unbounded: one step descends Eq. 11 for the encoder and L_dom for Psi (gradient reversal)', async () => {
     const weights = { lambda1: 0.5, lambda2: 3 };
     const g = generator({ adversary: 'unbounded' });
     const b = batch();
@@ -101,7 +101,7 @@ describe('DamcarLabelGenerator', () => {
     const dom = gradientOf(psiKernel, () => g.stageOneTerms(b).dom);
     const encoderBefore = values(encoderKernel);
     const psiBefore = values(psiKernel);
-    g.trainStep(b, weights);
+    await g.trainStep(b, weights);
     expect(expectFirstAdagradStep(encoderBefore, values(encoderKernel), eq11)).toBeGreaterThan(10);
     expect(expectFirstAdagradStep(psiBefore, values(psiKernel), dom)).toBeGreaterThan(3);
     // The test can tell: without the reversal the encoder would move the other way somewhere.
@@ -110,13 +110,13 @@ describe('DamcarLabelGenerator', () => {
     g.dispose();
   });
 
-  it('bounded: Psi learns exactly as with the plain reversal; the encoder gets no push on fooled samples', () => {
+  it('bounded: Psi learns exactly as with the plain reversal; the encoder gets no push on fooled samples', async () => {
     const weights = { lambda1: 0.5, lambda2: 3 };
     const bounded = generator({ adversary: 'bounded' });
     const unbounded = generator({ adversary: 'unbounded' });
     const b = batch(2);
-    bounded.trainStep(b, weights);
-    unbounded.trainStep(b, weights);
+    await bounded.trainStep(b, weights);
+    await unbounded.trainStep(b, weights);
     expect(values(bounded.domainHead.layers[0].kernel)).toEqual(
       values(unbounded.domainHead.layers[0].kernel),
     );
@@ -129,21 +129,21 @@ describe('DamcarLabelGenerator', () => {
       return tf.sub(objective, tf.mul(fresh.boundedDomainTerm(b), weights.lambda2)) as tf.Scalar;
     });
     const kernelBefore = values(kernel);
-    fresh.trainStep(b, weights);
+    await fresh.trainStep(b, weights);
     expect(expectFirstAdagradStep(kernelBefore, values(kernel), reference)).toBeGreaterThan(10);
     fresh.dispose();
     // Without the domain term, both forms are the same training.
     const a0 = generator({ adversary: 'bounded' });
     const b0 = generator({ adversary: 'unbounded' });
-    a0.trainStep(b, { lambda1: 0.5, lambda2: 0 });
-    b0.trainStep(b, { lambda1: 0.5, lambda2: 0 });
+    await a0.trainStep(b, { lambda1: 0.5, lambda2: 0 });
+    await b0.trainStep(b, { lambda1: 0.5, lambda2: 0 });
     expect(values(a0.encoder.layers[0].kernel)).toEqual(values(b0.encoder.layers[0].kernel));
     // With it, they differ (the bound is active on some samples).
     expect(values(bounded.encoder.layers[0].kernel)).not.toEqual(values(unbounded.encoder.layers[0].kernel));
     for (const g of [bounded, unbounded, a0, b0]) g.dispose();
   });
 
-  it('Eq. 9: after a step the teacher is alpha * teacher + (1 - alpha) * student', () => {
+  it('Eq. 9: after a step the teacher is alpha * teacher + (1 - alpha) * student', async () => {
     const alpha = 0.9;
     const g = generator({ emaAlpha: alpha });
     const state = g.teacherState();
@@ -152,7 +152,7 @@ describe('DamcarLabelGenerator', () => {
     const userBefore = Float32Array.from(state.userIds);
     expect(teacherBefore).toEqual([...g.encoder.variables(), ...g.labelHead.variables()].map(values));
     const b = batch(3);
-    g.trainStep(b, { lambda1: 0.5, lambda2: 0.2 });
+    await g.trainStep(b, { lambda1: 0.5, lambda2: 0.2 });
     const student = [...g.encoder.variables(), ...g.labelHead.variables()].map(values);
     const after = g.teacherState();
     if (!after) throw new Error('no teacher');
@@ -176,14 +176,14 @@ describe('DamcarLabelGenerator', () => {
     g.dispose();
   });
 
-  it('w/o EMA: no teacher, L_sup is 0 and lambda1 has no effect', () => {
+  it('w/o EMA: no teacher, L_sup is 0 and lambda1 has no effect', async () => {
     const a = generator({ emaAlpha: null });
     const b = generator({ emaAlpha: null });
     expect(a.hasTeacher).toBe(false);
     expect(a.teacherState()).toBeNull();
     expect(() => a.teacherProbabilities(batch())).toThrow(/no teacher/);
-    const va = a.trainStep(batch(), { lambda1: 0.5, lambda2: 0.2 });
-    b.trainStep(batch(), { lambda1: 0.9, lambda2: 0.2 });
+    const va = await a.trainStep(batch(), { lambda1: 0.5, lambda2: 0.2 });
+    await b.trainStep(batch(), { lambda1: 0.9, lambda2: 0.2 });
     expect(va.sup).toBe(0);
     expect(va.total).toBeCloseTo(va.ce - 0.2 * va.dom, 6);
     expect(values(a.encoder.layers[0].kernel)).toEqual(values(b.encoder.layers[0].kernel));
@@ -192,43 +192,47 @@ describe('DamcarLabelGenerator', () => {
     b.dispose();
   });
 
-  it('reports Eq. 11 and gives pseudo-labels through g for source, directly for target (Eq. 5)', () => {
+  it('reports Eq. 11 and gives pseudo-labels through g for source, directly for target (Eq. 5)', async () => {
     const g = generator();
     const b = batch(4);
     const terms = tf.tidy(() => {
       const t = g.stageOneTerms(b);
       return [t.ce, t.sup, t.dom].map((s) => s.dataSync()[0]);
     });
-    const step = g.trainStep(b, { lambda1: 0.5, lambda2: 0.2 });
+    const step = await g.trainStep(b, { lambda1: 0.5, lambda2: 0.2 });
     expect(step.ce).toBeCloseTo(terms[0], 5);
     expect(step.sup).toBeCloseTo(terms[1], 5);
     expect(step.dom).toBeCloseTo(terms[2], 5);
     expect(step.total).toBeCloseTo(terms[0] + 0.5 * terms[1] - 0.2 * terms[2], 5);
 
-    const source = g.pseudoLabels(b.sourceUsers, b.sourceItems, new Uint8Array(b.sourceUsers.length).fill(1));
+    const source = await g.pseudoLabels(
+      b.sourceUsers,
+      b.sourceItems,
+      new Uint8Array(b.sourceUsers.length).fill(1),
+    );
     const ce = tf.tidy(() => g.stageOneTerms(b).ce.dataSync()[0]);
     let bce = 0;
     source.forEach((p, k) => {
       bce -= b.sourceLabels[k] ? Math.log(p) : Math.log(1 - p);
     });
     expect(bce / source.length).toBeCloseTo(ce, 4);
-    const direct = g.pseudoLabels(b.sourceUsers, b.sourceItems, new Uint8Array(b.sourceUsers.length));
+    const direct = await g.pseudoLabels(b.sourceUsers, b.sourceItems, new Uint8Array(b.sourceUsers.length));
     expect(direct).not.toEqual(source);
     g.dispose();
   });
 
-  it('keeps the tensor count flat over steps and predictions', () => {
+  it('keeps the tensor count flat over steps and predictions', async () => {
     const g = generator();
     const before = tf.memory().numTensors;
-    for (let s = 0; s < 5; s++) g.trainStep(batch(s), { lambda1: 0.5, lambda2: 0.2 });
-    g.pseudoLabels(Int32Array.from([1, 2]), Int32Array.from([3, 4]), Uint8Array.from([1, 0]));
+    for (let s = 0; s < 5; s++) await g.trainStep(batch(s), { lambda1: 0.5, lambda2: 0.2 });
+    await g.pseudoLabels(Int32Array.from([1, 2]), Int32Array.from([3, 4]), Uint8Array.from([1, 0]));
     // A batch with no target samples (and one with no source samples) works too.
     const b = batch(9);
-    g.trainStep(
+    await g.trainStep(
       { ...b, targetUsers: new Int32Array(0), targetItems: new Int32Array(0) },
       { lambda1: 0.5, lambda2: 0.2 },
     );
-    g.trainStep(
+    await g.trainStep(
       {
         ...b,
         sourceUsers: new Int32Array(0),
@@ -244,20 +248,20 @@ describe('DamcarLabelGenerator', () => {
 
 describe('the adversary forms over many steps (why the default is not Eq. 11 literally)', () => {
   /** L_dom after each of `steps` steps on a fixed stream of seeded batches. */
-  function domainLosses(adversary: AdversaryMode, steps: number): number[] {
+  async function domainLosses(adversary: AdversaryMode, steps: number): Promise<number[]> {
     const g = generator({ adversary, units: false });
     const out: number[] = [];
     for (let s = 0; s < steps; s++)
-      out.push(g.trainStep(batch(s + 1), { lambda1: 0.5, lambda2: 0.2 }, s / steps).dom);
+      out.push((await g.trainStep(batch(s + 1), { lambda1: 0.5, lambda2: 0.2 }, s / steps)).dom);
     g.dispose();
     return out;
   }
 
-  it('the literal Eq. 11 (plain reversal) diverges on a small seeded case; the DANN ramp only delays it; bounded stays at chance', () => {
+  it('the literal Eq. 11 (plain reversal) diverges on a small seeded case; the DANN ramp only delays it; bounded stays at chance', async () => {
     const steps = 60;
-    const literal = domainLosses('unbounded', steps);
-    const bounded = domainLosses('bounded', steps);
-    const ramped = domainLosses('ramped', steps);
+    const literal = await domainLosses('unbounded', steps);
+    const bounded = await domainLosses('bounded', steps);
+    const ramped = await domainLosses('ramped', steps);
     // L_dom is a source mean plus a target mean: 2 ln 2 = 1.386 with Psi at chance. The literal
     // form's encoder makes Psi arbitrarily wrong (measured peak ~490 here).
     expect(literal[0]).toBeCloseTo(2 * Math.LN2, 1);

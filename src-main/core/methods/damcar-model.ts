@@ -396,7 +396,7 @@ export class DamcarLabelGenerator {
    *   adversary's schedule)
    * @returns the loss terms before the update
    */
-  trainStep(batch: StageOneBatch, weights: StageOneWeights, progress = 1): StageOneValues {
+  async trainStep(batch: StageOneBatch, weights: StageOneWeights, progress = 1): Promise<StageOneValues> {
     this.progress = progress;
     const numSource = batch.sourceUsers.length;
     if (batch.sourceItems.length !== numSource || batch.sourceLabels.length !== numSource)
@@ -434,10 +434,20 @@ export class DamcarLabelGenerator {
         ...this.trainableVariables(),
       ]);
       this.optimizer.apply(grads.slice(3));
-      return tf.concat([tf.reshape(grads[0], [-1]), tf.reshape(grads[1], [-1]), tf.reshape(grads[2], [-1])]);
+      const kept = this.kept;
+      if (!kept) throw new Error(`${FILE}: the loss terms were not computed`);
+      // The loss terms ride along with the rows' gradients: one read per step.
+      return tf.concat([
+        tf.reshape(grads[0], [-1]),
+        tf.reshape(grads[1], [-1]),
+        tf.reshape(grads[2], [-1]),
+        kept,
+      ]);
     });
     teacherProbs?.dispose();
-    const values = flat.dataSync() as Float32Array;
+    this.kept?.dispose();
+    this.kept = null;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     const applyUsers = () => this.userIds.applyGradient(users, values, 0);
     const applyItems = () => this.itemIds.applyGradient(items, values, size * dim);
@@ -459,11 +469,8 @@ export class DamcarLabelGenerator {
       applyItems();
       applyCategories();
     }
-    const kept = this.kept;
-    if (!kept) throw new Error(`${FILE}: the loss terms were not computed`);
-    const [ce, sup, dom] = kept.dataSync();
-    kept.dispose();
-    this.kept = null;
+    const termsAt = 3 * size * dim;
+    const [ce, sup, dom] = values.subarray(termsAt, termsAt + 3);
     return { ce, sup, dom, total: ce + effective.lambda1 * sup - effective.lambda2 * dom };
   }
 
@@ -473,7 +480,12 @@ export class DamcarLabelGenerator {
    * @param source [n] 1 for exposed (source) samples, 0 for target samples
    * @returns [n]
    */
-  pseudoLabels(users: Int32Array, items: Int32Array, source: Uint8Array, chunk = 4096): Float32Array {
+  async pseudoLabels(
+    users: Int32Array,
+    items: Int32Array,
+    source: Uint8Array,
+    chunk = 4096,
+  ): Promise<Float32Array> {
     const n = users.length;
     if (items.length !== n || source.length !== n)
       throw new Error(`${FILE}: users, items and source flags must have equal lengths`);
@@ -493,7 +505,7 @@ export class DamcarLabelGenerator {
         const isSource = tf.reshape(tf.tensor1d(flags), [-1, 1]);
         return tf.reshape(tf.add(tf.mul(viaG, isSource), tf.mul(direct, tf.sub(1, isSource))), [-1]);
       });
-      out.set(probs.dataSync(), start);
+      out.set(await probs.data(), start);
       probs.dispose();
     }
     return out;

@@ -75,7 +75,7 @@ describe('DAMCAR', () => {
     expect(softPositives).toBeGreaterThan(0);
     // Eq. 15: the ranking model's scores, pair by pair.
     const ranking = fakeRanking();
-    expect(data.rankScores).toEqual(ranking.score(data.users, data.items));
+    expect(data.rankScores).toEqual(await ranking.score(data.users, data.items));
   });
 
   it('w/o MPL keeps the generated pseudo-labels on exposed positives too, and trains differently', async () => {

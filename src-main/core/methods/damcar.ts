@@ -292,10 +292,10 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
       batchSize: training.batchSize,
       shuffle: ctx.rng.fork(12),
       lossCurve: 'damcar/L_total',
-      step: (rows) => {
+      step: async (rows) => {
         const sourceRows = rows.filter((r) => r < numSource);
         const targetRows = rows.filter((r) => r >= numSource);
-        const values = generator.trainStep(
+        const values = await generator.trainStep(
           {
             sourceUsers: pick(all.users, sourceRows),
             sourceItems: pick(all.items, sourceRows),
@@ -318,7 +318,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
     throwIfCancelled(ctx.signal);
     // Algorithm 1 line 9: pseudo-labels of every sample of S_T.
     const throughG = params.choice<'direct' | 'through-g'>('targetLabelPath') === 'through-g';
-    pseudoLabels = generator.pseudoLabels(
+    pseudoLabels = await generator.pseudoLabels(
       all.users,
       all.items,
       throughG ? new Uint8Array(n).fill(1) : exposedFlag,
@@ -331,7 +331,7 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
   const labels = new Float32Array(n);
   labels.set(source.labels);
   const mplTargets = useMpl ? modifiedPseudoLabels(pseudoLabels, exposedFlag, labels) : pseudoLabels;
-  const rankScores = rankingScores(ranking, all);
+  const rankScores = await rankingScores(ranking, all);
   hooks.onHybridData?.({ ...all, exposed: exposedFlag, labels, pseudoLabels, mplTargets, rankScores });
   let targetMean = 0;
   for (let k = numSource; k < n; k++) targetMean += pseudoLabels[k];
@@ -354,10 +354,10 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
       batchSize: training.batchSize,
       shuffle: ctx.rng.fork(2),
       lossCurve: 'damcar/L_train',
-      step: (rows) => {
+      step: async (rows) => {
         const mpl = pick(mplTargets, rows);
         const rank = pick(rankScores, rows);
-        const loss = model.trainStepWith(
+        const loss = await model.trainStepWith(
           { users: pick(all.users, rows), items: pick(all.items, rows) },
           (logits) => {
             const terms = hybridTrainingTerms(logits, tf.tensor1d(mpl), tf.tensor1d(rank), lambda3);
@@ -365,15 +365,15 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
             return terms.total;
           },
         );
-        const [lMpl, lCon] = stash.read();
+        const [lMpl, lCon] = await stash.read();
         hybrid.add('damcar/L_mpl', lMpl, rows.length);
         hybrid.add('damcar/L_con', lCon, rows.length);
         return loss;
       },
-      afterEpoch: () => ({ ...validationCurve(ctx, model), ...hybrid.flush() }),
+      afterEpoch: async () => ({ ...(await validationCurve(ctx, model)), ...hybrid.flush() }),
     });
-    emitTargetDomainHistogram(ctx, model, walkSamples);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model, walkSamples);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

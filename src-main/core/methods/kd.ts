@@ -60,7 +60,7 @@ async function trainKd(ctx: MethodContext): Promise<TrainedRetrieval> {
   const ranking = requireRanking(ctx, 'KD');
   const labelWeight = new ParamReader(KD_DESCRIPTOR, ctx.params).number('labelWeight');
   const exposed = exposedTrainSamples(ctx);
-  const rank = rankingScores(ranking, exposed);
+  const rank = await rankingScores(ranking, exposed);
   const targets = Float32Array.from(rank, (p, k) => (1 - labelWeight) * p + labelWeight * exposed.labels[k]);
   const model = createDssm(ctx, ctx.rng.fork(1));
   try {
@@ -72,7 +72,7 @@ async function trainKd(ctx: MethodContext): Promise<TrainedRetrieval> {
       batchSize: ctx.training.batchSize,
       shuffle: ctx.rng.fork(2),
       lossCurve: 'kd/L_kd',
-      step: (rows) => {
+      step: async (rows) => {
         const batchTargets = pick(targets, rows);
         return model.trainStepWith(
           { users: pick(exposed.users, rows), items: pick(exposed.items, rows) },
@@ -81,8 +81,8 @@ async function trainKd(ctx: MethodContext): Promise<TrainedRetrieval> {
       },
       afterEpoch: () => validationCurve(ctx, model),
     });
-    emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -48,7 +48,7 @@ describe('runEpochs', () => {
       epochs: 2,
       batchSize: 4,
       shuffle: createRng(3),
-      step: (batch) => {
+      step: async (batch) => {
         seen[epoch].push(...batch);
         return batch.length; // loss = batch size, so the weighted mean is known
       },
@@ -84,7 +84,7 @@ describe('runEpochs', () => {
       epochs: 2,
       batchSize: 1,
       shuffle: createRng(3),
-      step: () => {
+      step: async () => {
         const until = performance.now() + 0.1;
         while (performance.now() < until) {
           /* about 0.1 ms of work per step */
@@ -109,7 +109,7 @@ describe('runEpochs', () => {
         epochs: 5,
         batchSize: 2,
         shuffle: createRng(1),
-        step: () => {
+        step: async () => {
           if (++steps === 3) controller.abort();
           return 1;
         },
@@ -124,7 +124,7 @@ describe('runEpochs', () => {
         epochs: 1,
         batchSize: 5,
         shuffle: createRng(1),
-        step: () => NaN,
+        step: async () => NaN,
       }),
     ).rejects.toThrow(/loss became NaN at epoch 1, step 1/);
   });

@@ -19,10 +19,14 @@ export interface EpochLoopOptions {
   batchSize: number;
   /** Shuffling randomness (fork of the context's rng). */
   shuffle: Rng;
-  /** One optimisation step on a batch of example ids; returns its loss. */
-  step(batch: Int32Array): number;
+  /**
+   * One optimisation step on a batch of example ids; returns its loss. Asynchronous so that a
+   * step reads its tensors with `await data()`: the WebGPU backend cannot read synchronously in
+   * Node, and an await lets the worker's event loop run.
+   */
+  step(batch: Int32Array): Promise<number>;
   /** After each epoch: extra named values for the curves (e.g. validation loss). */
-  afterEpoch?(epoch: number): Record<string, number>;
+  afterEpoch?(epoch: number): Promise<Record<string, number>> | Record<string, number>;
   /** Curve name of the mean training loss per epoch. */
   lossCurve?: string;
   /** Words for log lines, e.g. 'BC'. */
@@ -63,7 +67,7 @@ export async function runEpochs(options: EpochLoopOptions): Promise<EpochLoopRes
     for (let s = 0; s < stepsPerEpoch; s++) {
       throwIfCancelled(ctx.signal);
       const batch = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
-      const loss = options.step(batch);
+      const loss = await options.step(batch);
       if (!Number.isFinite(loss))
         throw new Error(`${options.label}: the loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}`);
       lossSum += loss * batch.length;
@@ -92,7 +96,7 @@ export async function runEpochs(options: EpochLoopOptions): Promise<EpochLoopRes
     const meanLoss = lossSum / lossCount;
     epochLoss.push(meanLoss);
     ctx.emit({ type: 'curve', name: options.lossCurve ?? 'train/loss', step: epoch + 1, value: meanLoss });
-    const extra = options.afterEpoch ? options.afterEpoch(epoch + 1) : {};
+    const extra = options.afterEpoch ? await options.afterEpoch(epoch + 1) : {};
     for (const [name, value] of Object.entries(extra))
       ctx.emit({ type: 'curve', name, step: epoch + 1, value });
     const extraText = Object.entries(extra)

@@ -70,7 +70,7 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
   const threshold = params.number('threshold');
   const exposed = exposedTrainSamples(ctx);
   const pool = unexposedPool(ctx, params.number('unexposedRatio'));
-  const poolScores = rankingScores(ranking, pool);
+  const poolScores = await rankingScores(ranking, pool);
   const pseudo = Float32Array.from(poolScores, (p) => (p >= threshold ? 1 : 0));
   let positives = 0;
   for (const t of pseudo) positives += t;
@@ -96,12 +96,12 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
       batchSize: ctx.training.batchSize,
       shuffle: ctx.rng.fork(2),
       lossCurve: 'muda/L_bce',
-      step: (rows) => {
+      step: async (rows) => {
         const batchTargets = pick(targets, rows);
         const exposedMask = Float32Array.from(rows, (r) => (r < numExposed ? 1 : 0));
         let exposedRows = 0;
         for (const m of exposedMask) exposedRows += m;
-        const loss = model.trainStepWith(
+        const loss = await model.trainStepWith(
           { users: pick(all.users, rows), items: pick(all.items, rows) },
           (logits) => {
             // Per-sample BCE softplus(x) - x t; its sums over the two parts feed the curves.
@@ -111,7 +111,7 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
             return tf.mean(perSample);
           },
         );
-        const [exposedSum, unexposedSum] = stash.read();
+        const [exposedSum, unexposedSum] = await stash.read();
         terms.add('muda/L_exposed', exposedSum / Math.max(1, exposedRows), exposedRows);
         terms.add(
           'muda/L_unexposed',
@@ -120,10 +120,10 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
         );
         return loss;
       },
-      afterEpoch: () => ({ ...validationCurve(ctx, model), ...terms.flush() }),
+      afterEpoch: async () => ({ ...(await validationCurve(ctx, model)), ...terms.flush() }),
     });
-    emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -40,7 +40,7 @@ export function fakeRanking(): RankingScorer & { calls: number } {
   const scorer = {
     name: 'Fake',
     calls: 0,
-    score(users: Int32Array, items: Int32Array): Float32Array {
+    async score(users: Int32Array, items: Int32Array): Promise<Float32Array> {
       scorer.calls++;
       return Float32Array.from(users, (u, k) => 0.5 + 0.45 * Math.sin(1.7 * u + 2.3 * items[k]));
     },

@@ -74,7 +74,7 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
   const fineTuneEpochs = params.number('fineTuneEpochs');
   const exposed = exposedTrainSamples(ctx);
   const pool = unexposedPool(ctx, params.number('unexposedRatio'));
-  const poolScores = rankingScores(ranking, pool);
+  const poolScores = await rankingScores(ranking, pool);
   // Progress share of each stage, by steps.
   const preSteps = ctx.training.epochs * Math.ceil(exposed.users.length / ctx.training.batchSize);
   const fineSteps = fineTuneEpochs * Math.ceil(pool.users.length / ctx.training.batchSize);
@@ -89,7 +89,7 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
       batchSize: ctx.training.batchSize,
       shuffle: ctx.rng.fork(2),
       lossCurve: 'tl/L_bce',
-      step: (rows) => {
+      step: async (rows) => {
         const targets = pick(exposed.labels, rows);
         return model.trainStepWith(
           { users: pick(exposed.users, rows), items: pick(exposed.items, rows) },
@@ -112,7 +112,7 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
       batchSize: ctx.training.batchSize,
       shuffle: ctx.rng.fork(3),
       lossCurve: 'tl/L_finetune',
-      step: (rows) => {
+      step: async (rows) => {
         const targets = pick(poolScores, rows);
         return model.trainStepOnTowers(
           { users: pick(pool.users, rows), items: pick(pool.items, rows) },
@@ -120,13 +120,13 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
           { freezeUserTower: true },
         );
       },
-      afterEpoch: () =>
+      afterEpoch: async () =>
         Object.fromEntries(
-          Object.entries(validationCurve(ctx, model)).map(([k, v]) => [`${k} (fine-tuning)`, v]),
+          Object.entries(await validationCurve(ctx, model)).map(([k, v]) => [`${k} (fine-tuning)`, v]),
         ),
     });
-    emitTargetDomainHistogram(ctx, model);
-    return retrievalVectors(ctx, model);
+    await emitTargetDomainHistogram(ctx, model);
+    return await retrievalVectors(ctx, model);
   } finally {
     model.dispose();
   }

@@ -49,7 +49,7 @@ export interface RankingScorer {
    * @param items [n] item indices
    * @returns [n] probabilities in (0, 1)
    */
-  score(users: Int32Array, items: Int32Array): Float32Array;
+  score(users: Int32Array, items: Int32Array): Promise<Float32Array>;
 }
 
 /** What evaluation needs from a trained retrieval model: one vector per user and per item. */

@@ -5,7 +5,6 @@ import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import {
   type RetrievalEvalInput,
-  evaluateRetrieval,
   evaluateRetrievalAsync,
   fScoreOfMeans,
   retrievalTopKPlace,
@@ -35,8 +34,12 @@ const gt = (u: number) => Int32Array.from(({ 0: [1, 2], 2: [3] } as Record<numbe
 const base = { userVectors, itemVectors, dim: 2, numUsers: 3, numItems: 5, testPositives };
 
 describe('evaluateRetrieval', () => {
-  it('computes R/P/F@K with the paper-code definitions (F from the means)', () => {
-    const { metrics, evaluatedUsers } = evaluateRetrieval({ ...base, corpus: null, ks: [1, 2, 4] });
+  it('computes R/P/F@K with the paper-code definitions (F from the means)', async () => {
+    const { metrics, evaluatedUsers } = await evaluateRetrievalAsync({
+      ...base,
+      corpus: null,
+      ks: [1, 2, 4],
+    });
     expect(evaluatedUsers).toBe(2);
     expect(metrics['R@1']).toBe(0);
     expect(metrics['P@1']).toBe(0);
@@ -62,8 +65,8 @@ describe('evaluateRetrieval', () => {
     ]);
   });
 
-  it('computes GT-R@K over users with ground-truth positives', () => {
-    const { metrics, groundTruthUsers } = evaluateRetrieval({
+  it('computes GT-R@K over users with ground-truth positives', async () => {
+    const { metrics, groundTruthUsers } = await evaluateRetrievalAsync({
       ...base,
       corpus: null,
       ks: [2, 4],
@@ -77,8 +80,8 @@ describe('evaluateRetrieval', () => {
     expect(metrics['R@2']).toBeCloseTo(0.75, 10);
   });
 
-  it('searches only the given corpus when one is passed', () => {
-    const { metrics } = evaluateRetrieval({
+  it('searches only the given corpus when one is passed', async () => {
+    const { metrics } = await evaluateRetrievalAsync({
       ...base,
       corpus: Int32Array.from([1, 2, 3, 4]),
       ks: [1, 2],
@@ -91,7 +94,7 @@ describe('evaluateRetrieval', () => {
     expect(metrics['GT-R@2']).toBeCloseTo(0.25, 10);
   });
 
-  it('gives the same numbers whatever the chunk size, and matches a brute-force sort', () => {
+  it('gives the same numbers whatever the chunk size, and matches a brute-force sort', async () => {
     const rng = createRng(3);
     const numUsers = 40;
     const numItems = 60;
@@ -115,8 +118,13 @@ describe('evaluateRetrieval', () => {
       numItems,
       testPositives: positives,
     };
-    const big = evaluateRetrieval({ ...input, corpus: null, ks: [10, 3] });
-    const small = evaluateRetrieval({ ...input, corpus: null, ks: [10, 3], maxScoresPerChunk: 70 });
+    const big = await evaluateRetrievalAsync({ ...input, corpus: null, ks: [10, 3] });
+    const small = await evaluateRetrievalAsync({
+      ...input,
+      corpus: null,
+      ks: [10, 3],
+      maxScoresPerChunk: 70,
+    });
     expect(small.metrics).toEqual(big.metrics);
 
     const expected: Record<string, number> = {};
@@ -145,10 +153,15 @@ describe('evaluateRetrieval', () => {
     for (const key of Object.keys(expected)) expect(big.metrics[key], key).toBeCloseTo(expected[key], 10);
   });
 
-  it('returns each scored user top list for the largest K when asked, as item ids', () => {
-    const plain = evaluateRetrieval({ ...base, corpus: null, ks: [2, 4], groundTruthPositives: gt });
+  it('returns each scored user top list for the largest K when asked, as item ids', async () => {
+    const plain = await evaluateRetrievalAsync({
+      ...base,
+      corpus: null,
+      ks: [2, 4],
+      groundTruthPositives: gt,
+    });
     expect(plain.topLists).toBeUndefined();
-    const kept = evaluateRetrieval({
+    const kept = await evaluateRetrievalAsync({
       ...base,
       corpus: null,
       ks: [2, 4],
@@ -163,8 +176,8 @@ describe('evaluateRetrieval', () => {
     expect(Array.from(kept.topLists?.items ?? [])).toEqual([0, 4, 2, 1, 1, 2, 4, 0, 0, 1, 2, 4]);
   });
 
-  it('maps corpus positions back to item ids and pads short lists with -1', () => {
-    const { topLists } = evaluateRetrieval({
+  it('maps corpus positions back to item ids and pads short lists with -1', async () => {
+    const { topLists } = await evaluateRetrievalAsync({
       ...base,
       corpus: Int32Array.from([3, 1, 4]),
       ks: [4],
@@ -175,10 +188,14 @@ describe('evaluateRetrieval', () => {
     expect(Array.from(topLists?.items ?? [])).toEqual([4, 1, 3, -1, 1, 4, 3, -1]);
   });
 
-  it('rejects bad K and mismatched sizes', () => {
-    expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [] })).toThrow(/at least one K/);
-    expect(() => evaluateRetrieval({ ...base, corpus: null, ks: [0] })).toThrow(/positive integer/);
-    expect(() => evaluateRetrieval({ ...base, numUsers: 4, corpus: null, ks: [1] })).toThrow(/userVectors/);
+  it('rejects bad K and mismatched sizes', async () => {
+    await expect(evaluateRetrievalAsync({ ...base, corpus: null, ks: [] })).rejects.toThrow(/at least one K/);
+    await expect(evaluateRetrievalAsync({ ...base, corpus: null, ks: [0] })).rejects.toThrow(
+      /positive integer/,
+    );
+    await expect(evaluateRetrievalAsync({ ...base, numUsers: 4, corpus: null, ks: [1] })).rejects.toThrow(
+      /userVectors/,
+    );
   });
 });
 
@@ -287,13 +304,13 @@ describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (
     ['a corpus of 9 items (K beyond it: padded lists)', [50, 3, 7, 21, 8, 44, 0, 13, 30], [4, 12]],
   ] as [string, number[] | null, number[]][])(
     'matches a full sort with ties, on host and device, for every block size: %s',
-    (_name, corpus, ks) => {
+    async (_name, corpus, ks) => {
       const expected = naiveRetrieval(data, numUsers, numItems, dim, corpus, ks);
       const corpusSize = corpus ? corpus.length : numItems;
       const before = tf.memory().numTensors;
       for (const topKOn of ['host', 'device'] as const) {
         for (const rowsPerBlock of [1, 4, 7, numUsers]) {
-          const result = evaluateRetrieval({
+          const result = await evaluateRetrievalAsync({
             ...baseInput(corpus, ks),
             topKOn,
             maxScoresPerChunk: rowsPerBlock * corpusSize,
@@ -309,22 +326,12 @@ describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (
     },
   );
 
-  it('gives the same result through the asynchronous reader', async () => {
-    for (const topKOn of ['host', 'device'] as const) {
-      const input = { ...baseInput(null, [6]), topKOn, maxScoresPerChunk: 5 * numItems };
-      const sync = evaluateRetrieval(input);
-      const async = await evaluateRetrievalAsync(input);
-      expect(async.metrics).toEqual(sync.metrics);
-      expect(Array.from(async.topLists?.items ?? [])).toEqual(Array.from(sync.topLists?.items ?? []));
-    }
-  });
-
-  it('selects on the host when a vector is not finite (NaN scores are never selected)', () => {
+  it('selects on the host when a vector is not finite (NaN scores are never selected)', async () => {
     const userVectors = Float32Array.from(data.userVectors);
     userVectors[2 * dim] = Number.NaN; // user 2: every score NaN, so an empty list
     const input = { ...baseInput(null, [6]), userVectors };
-    const device = evaluateRetrieval({ ...input, topKOn: 'device' });
-    const host = evaluateRetrieval({ ...input, topKOn: 'host' });
+    const device = await evaluateRetrievalAsync({ ...input, topKOn: 'device' });
+    const host = await evaluateRetrievalAsync({ ...input, topKOn: 'host' });
     expect(device.metrics).toEqual(host.metrics);
     const users = Array.from(host.topLists?.users ?? []);
     const row = users.indexOf(2);
@@ -335,11 +342,11 @@ describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (
     expect(Array.from(device.topLists?.items ?? [])).toEqual(Array.from(host.topLists?.items ?? []));
   });
 
-  it('asks for ground truth block by block, so only one block of lists is held', () => {
-    const read = vi.spyOn(tf.Tensor.prototype, 'dataSync');
+  it('asks for ground truth block by block, so only one block of lists is held', async () => {
+    const read = vi.spyOn(tf.Tensor.prototype, 'data');
     const readsWhenAsked: number[] = [];
     try {
-      evaluateRetrieval({
+      await evaluateRetrievalAsync({
         ...baseInput(null, [3]),
         groundTruthPositives: (u) => {
           readsWhenAsked.push(read.mock.calls.length);
@@ -356,19 +363,19 @@ describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (
     expect(readsWhenAsked[numUsers - 1]).toBeGreaterThanOrEqual(10);
   });
 
-  it('frees its tensors when reading a block fails', () => {
+  it('frees its tensors when reading a block fails', async () => {
     const before = tf.memory().numTensors;
     let calls = 0;
-    const read = vi.spyOn(tf.Tensor.prototype, 'dataSync').mockImplementation(() => {
+    const read = vi.spyOn(tf.Tensor.prototype, 'data').mockImplementation(async () => {
       if (++calls === 2) throw new Error('device lost');
       return new Float32Array(4 * numItems);
     });
     try {
       for (const topKOn of ['host', 'device'] as const) {
         calls = 0;
-        expect(() =>
-          evaluateRetrieval({ ...baseInput(null, [3]), topKOn, maxScoresPerChunk: 4 * numItems }),
-        ).toThrow(/device lost/);
+        await expect(
+          evaluateRetrievalAsync({ ...baseInput(null, [3]), topKOn, maxScoresPerChunk: 4 * numItems }),
+        ).rejects.toThrow(/device lost/);
         expect(tf.memory().numTensors).toBe(before);
       }
     } finally {
@@ -376,7 +383,7 @@ describe.each(['cpu', 'wasm'] as const)('blocked retrieval on the %s backend', (
     }
   });
 
-  it('takes the top K on the device by default except on the cpu backend', () => {
+  it('takes the top K on the device by default except on the cpu backend', async () => {
     expect(retrievalTopKPlace('auto')).toBe(backend === 'cpu' ? 'host' : 'device');
     expect(retrievalTopKPlace('host')).toBe('host');
     expect(retrievalTopKPlace('device')).toBe('device');

@@ -126,8 +126,8 @@ function allFinite(values: Float32Array): boolean {
 
 /**
  * The evaluation as a generator: it yields each tensor whose values it needs and expects them
- * back through `next(values)`, so the synchronous (dataSync) and asynchronous (await data())
- * entry points share every line of the computation.
+ * back through `next(values)`, so the computation holds no read of its own and its one driver,
+ * evaluateRetrievalAsync, reads with `await data()` (the only read WebGPU allows in Node).
  */
 function* retrievalSteps(
   input: RetrievalEvalInput,
@@ -342,23 +342,6 @@ function* retrievalSteps(
           : topItems.slice(0, scoredUsers.length * maxK),
     };
   return result;
-}
-
-/** Retrieval metrics, reading tensors synchronously (wasm, cpu, tensorflow). */
-export function evaluateRetrieval(input: RetrievalEvalInput): RetrievalEvalResult {
-  const steps = retrievalSteps(input);
-  let step = steps.next();
-  while (!step.done) {
-    let values: Float32Array | Int32Array;
-    try {
-      values = step.value.dataSync() as Float32Array | Int32Array;
-    } catch (error) {
-      steps.throw(error); // runs the generator's cleanup, then rethrows
-      throw error;
-    }
-    step = steps.next(values);
-  }
-  return step.value;
 }
 
 /** Retrieval metrics, reading tensors with `await data()` (any backend; WebGPU in Node needs it). */

@@ -41,7 +41,7 @@ function dot(a: Float32Array, i: number, b: Float32Array, j: number, dim: number
 }
 
 describe('DssmModel', () => {
-  it('builds towers of the paper shape by default: 128-d embeddings, 300-200-100', () => {
+  it('builds towers of the paper shape by default: 128-d embeddings, 300-200-100', async () => {
     const m = new DssmModel({
       numUsers: 3,
       numItems: 5,
@@ -64,30 +64,30 @@ describe('DssmModel', () => {
     m.dispose();
   });
 
-  it('scores pairs as the inner product of the tower outputs', () => {
+  it('scores pairs as the inner product of the tower outputs', async () => {
     const m = model();
-    const users = m.userVectors(7); // odd chunk size exercises chunking
-    const items = m.itemVectors(9);
+    const users = await m.userVectors(7); // odd chunk size exercises chunking
+    const items = await m.itemVectors(9);
     expect(users.length).toBe(numUsers * 8);
     expect(items.length).toBe(numItems * 8);
     const pairs = { users: Int32Array.from([0, 5, 29]), items: Int32Array.from([3, 39, 0]) };
-    const scores = m.scorePairs(pairs);
+    const scores = await m.scorePairs(pairs);
     for (let b = 0; b < 3; b++) {
       expect(scores[b]).toBeCloseTo(dot(users, pairs.users[b], items, pairs.items[b], 8), 4);
     }
     m.dispose();
   });
 
-  it('is seeded: same seed, same vectors; another seed, other vectors', () => {
+  it('is seeded: same seed, same vectors; another seed, other vectors', async () => {
     const a = model(1);
     const b = model(1);
     const c = model(2);
-    expect(b.userVectors()).toEqual(a.userVectors());
-    expect(c.userVectors()).not.toEqual(a.userVectors());
+    expect(await b.userVectors()).toEqual(await a.userVectors());
+    expect(await c.userVectors()).not.toEqual(await a.userVectors());
     for (const m of [a, b, c]) m.dispose();
   });
 
-  it('fits a learnable labelling and keeps the tensor count flat', () => {
+  it('fits a learnable labelling and keeps the tensor count flat', async () => {
     const m = model(3, 0);
     // Label: user and item parity agree. Needs the id embeddings to learn.
     const rng = createRng(5);
@@ -95,23 +95,23 @@ describe('DssmModel', () => {
     const items = Int32Array.from({ length: 256 }, () => rng.int(numItems));
     const targets = Float32Array.from(users, (u, k) => ((u + items[k]) % 2 === 0 ? 1 : 0));
     const batch = { users, items, targets };
-    const initial = m.evaluateBce(batch);
+    const initial = await m.evaluateBce(batch);
     const before = tf.memory().numTensors;
-    for (let step = 0; step < 150; step++) m.trainStep(batch);
+    for (let step = 0; step < 150; step++) await m.trainStep(batch);
     expect(tf.memory().numTensors).toBe(before);
-    const final = m.evaluateBce(batch);
+    const final = await m.evaluateBce(batch);
     expect(initial).toBeCloseTo(Math.LN2, 1);
     expect(final).toBeLessThan(0.3);
     // The returned loss is the loss before the update.
-    const reported = m.trainStep(batch);
-    expect(reported).toBeCloseTo(m.evaluateBce(batch), 1);
+    const reported = await m.trainStep(batch);
+    expect(reported).toBeCloseTo(await m.evaluateBce(batch), 1);
     m.dispose();
   });
 
-  it('updates only the embedding rows in the batch', () => {
+  it('updates only the embedding rows in the batch', async () => {
     const m = model();
     const before = Float32Array.from(m.userIds.weights);
-    m.trainStep({
+    await m.trainStep({
       users: Int32Array.from([2, 2]),
       items: Int32Array.from([1, 2]),
       targets: Float32Array.from([1, 0]),
@@ -121,13 +121,13 @@ describe('DssmModel', () => {
       const changed = after.subarray(u * 8, u * 8 + 8).some((v, k) => v !== before[u * 8 + k]);
       expect(changed, `user ${u}`).toBe(u === 2);
     }
-    expect(() =>
+    await expect(
       m.trainStep({ users: Int32Array.from([1]), items: Int32Array.from([]), targets: new Float32Array(1) }),
-    ).toThrow(/equal, non-zero/);
+    ).rejects.toThrow(/equal, non-zero/);
     m.dispose();
   });
 
-  it('trainStepOnTowers can freeze the user side: only item embeddings and the item tower move', () => {
+  it('trainStepOnTowers can freeze the user side: only item embeddings and the item tower move', async () => {
     const m = model();
     const userWeights = Float32Array.from(m.userIds.weights);
     const userTower = m.userTower.variables().map((v) => Float32Array.from(v.dataSync()));
@@ -135,7 +135,7 @@ describe('DssmModel', () => {
     const itemTower = m.itemTower.variables().map((v) => Float32Array.from(v.dataSync()));
     const batch = { users: Int32Array.from([1, 2, 3]), items: Int32Array.from([4, 5, 6]) };
     const before = tf.memory().numTensors;
-    const loss = m.trainStepOnTowers(
+    const loss = await m.trainStepOnTowers(
       batch,
       (u, v) => tf.mean(tf.square(tf.sub(tf.sum(tf.mul(u, v), 1), 1))),
       { freezeUserTower: true },
@@ -151,13 +151,13 @@ describe('DssmModel', () => {
     m.dispose();
   });
 
-  it('trainStepOnTowers differentiates extra variables read by the loss in the same pass', () => {
+  it('trainStepOnTowers differentiates extra variables read by the loss in the same pass', async () => {
     const m = model();
     const w = tf.variable(tf.ones([8, 1]));
     let received: number[] = [];
     const batch = { users: Int32Array.from([0, 1]), items: Int32Array.from([2, 3]) };
     const before = tf.memory().numTensors;
-    m.trainStepOnTowers(batch, (u, v) => tf.add(tf.sum(tf.matMul(u, w)), tf.sum(tf.mul(u, v))), {
+    await m.trainStepOnTowers(batch, (u, v) => tf.add(tf.sum(tf.matMul(u, w)), tf.sum(tf.mul(u, v))), {
       extraVariables: [w],
       applyExtraGradients: (grads) => {
         received = Array.from(grads[0].dataSync());
@@ -167,9 +167,9 @@ describe('DssmModel', () => {
     // d/dw [sum(U w) + sum(U * V)] = column sums of U (the user tower outputs before the step).
     expect(received).toHaveLength(8);
     expect(received.some((g) => g !== 0)).toBe(true);
-    expect(() => m.trainStepOnTowers(batch, (u, v) => tf.sum(tf.mul(u, v)), { extraVariables: [w] })).toThrow(
-      /applyExtraGradients/,
-    );
+    await expect(
+      m.trainStepOnTowers(batch, (u, v) => tf.sum(tf.mul(u, v)), { extraVariables: [w] }),
+    ).rejects.toThrow(/applyExtraGradients/);
     w.dispose();
     m.dispose();
   });
@@ -196,15 +196,15 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     targets: Float32Array.from({ length: 64 }, () => rng.int(2)),
   };
 
-  it('embeds the item id and every item field (not the category), batch-normalises, ends in ReLU', () => {
+  it('embeds the item id and every item field (not the category), batch-normalises, ends in ReLU', async () => {
     const m = authors();
     expect(m.itemFieldTables.map((t) => t.rows)).toEqual([5, 3]);
     expect(m.itemTower.layers[0].kernel.shape).toEqual([3 * 8 + 3, 16]);
     expect(m.userTower.norms).toHaveLength(2);
     expect(m.userTower.layers.map((l) => l.activation)).toEqual(['relu', 'relu']);
     // ReLU output: non-negative vectors.
-    expect(m.userVectors().every((v) => v >= 0)).toBe(true);
-    expect(m.itemVectors().every((v) => v >= 0)).toBe(true);
+    expect((await m.userVectors()).every((v) => v >= 0)).toBe(true);
+    expect((await m.itemVectors()).every((v) => v >= 0)).toBe(true);
     // Kernels N(0, 1e-4): tiny; biases U(-1/sqrt(fanIn), 1/sqrt(fanIn)): not zero.
     const kernel = m.userTower.layers[0].kernel.dataSync();
     expect(Math.max(...Array.from(kernel, Math.abs))).toBeLessThan(1e-3);
@@ -214,14 +214,14 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     m.dispose();
   });
 
-  it('scores sigmoid(gamma * clamp(cos(u, v)) + b): logits within b +- gamma, equal to the formula', () => {
+  it('scores sigmoid(gamma * clamp(cos(u, v)) + b): logits within b +- gamma, equal to the formula', async () => {
     const m = authors({ gamma: 3 });
-    for (let s = 0; s < 5; s++) m.trainStep(batch);
+    for (let s = 0; s < 5; s++) await m.trainStep(batch);
     const bias = m.scoreBias?.dataSync()[0] ?? NaN;
     expect(bias).not.toBe(0); // the bias is trained
-    const users = m.userVectors();
-    const items = m.itemVectors();
-    const logits = m.scorePairs(batch);
+    const users = await m.userVectors();
+    const items = await m.itemVectors();
+    const logits = await m.scorePairs(batch);
     for (let b = 0; b < batch.users.length; b++) {
       const u = batch.users[b];
       const i = batch.items[b];
@@ -234,7 +234,7 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     m.dispose();
   });
 
-  it('a zero tower output gets a zero (not NaN) gradient through the cosine', () => {
+  it('a zero tower output gets a zero (not NaN) gradient through the cosine', async () => {
     const zero = tf.zeros([2, 4]) as tf.Tensor2D;
     const grad = tf.grad((x: tf.Tensor) => tf.sum(rowNorms(x as tf.Tensor2D)))(zero);
     expect(Array.from(grad.dataSync())).toEqual(new Array(8).fill(0));
@@ -244,49 +244,52 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     tf.dispose([zero, grad, x, g]);
   });
 
-  it('batch norm trains in batch mode and evaluates with running statistics', () => {
+  it('batch norm trains in batch mode and evaluates with running statistics', async () => {
     const m = authors({ batchNormAfterValidation: 'batch' });
-    const before = m.scorePairs(batch);
-    m.trainStep(batch);
+    const before = await m.scorePairs(batch);
+    await m.trainStep(batch);
     const runningMean = Array.from(m.userTower.norms[0].runningMean.dataSync());
     expect(runningMean.some((v) => v !== 0)).toBe(true);
     // Evaluation is deterministic and batch-independent: one pair scores alike alone or in a batch.
-    const scores = m.scorePairs(batch);
-    const single = m.scorePairs({ users: batch.users.subarray(3, 4), items: batch.items.subarray(3, 4) });
+    const scores = await m.scorePairs(batch);
+    const single = await m.scorePairs({
+      users: batch.users.subarray(3, 4),
+      items: batch.items.subarray(3, 4),
+    });
     expect(single[0]).toBeCloseTo(scores[3], 5);
     expect(scores).not.toEqual(before);
     // 'batch': later steps still update the running statistics.
-    m.trainStep(batch);
+    await m.trainStep(batch);
     expect(Array.from(m.userTower.norms[0].runningMean.dataSync())).not.toEqual(runningMean);
     m.dispose();
   });
 
-  it("'running' (authors' fit loop): after an evaluation, steps use and keep the running statistics", () => {
+  it("'running' (authors' fit loop): after an evaluation, steps use and keep the running statistics", async () => {
     const m = authors();
-    m.trainStep(batch);
+    await m.trainStep(batch);
     const stats = () => m.userTower.norms.map((n) => Array.from(n.runningVar.dataSync()));
     const afterFirst = stats();
-    m.trainStep(batch); // no evaluation yet: batch statistics, running ones move
+    await m.trainStep(batch); // no evaluation yet: batch statistics, running ones move
     expect(stats()).not.toEqual(afterFirst);
-    m.evaluateBce(batch); // the per-epoch validation
+    await m.evaluateBce(batch); // the per-epoch validation
     const frozen = stats();
     const gammaBefore = Array.from(m.userTower.norms[0].gamma.dataSync());
-    m.trainStep(batch);
-    m.trainStep(batch);
+    await m.trainStep(batch);
+    await m.trainStep(batch);
     expect(stats()).toEqual(frozen);
     // The affine parts still learn, through the running-statistics normalisation.
     expect(Array.from(m.userTower.norms[0].gamma.dataSync())).not.toEqual(gammaBefore);
     m.dispose();
   });
 
-  it('L2 on the embeddings moves every row each step, as dense Adagrad on l2 * sum(W^2) does', () => {
+  it('L2 on the embeddings moves every row each step, as dense Adagrad on l2 * sum(W^2) does', async () => {
     const plain = authors({ embeddingL2: 0 });
     const decayed = authors({ embeddingL2: 1e-5 });
     const one = { users: Int32Array.from([2]), items: Int32Array.from([1]), targets: Float32Array.from([1]) };
     const userBefore = Float32Array.from(decayed.userIds.weights);
     const fieldBefore = Float32Array.from(decayed.itemFieldTables[1].weights);
-    plain.trainStep(one);
-    decayed.trainStep(one);
+    await plain.trainStep(one);
+    await decayed.trainStep(one);
     // Without L2 only user 2's row moves; with it every row does, by Adagrad's first update
     // lr * g / (|g| + 1e-10) with g = 2 l2 w: nearly lr * sign(w), towards zero and past it.
     const rowMoved = (before: Float32Array, after: Float32Array, row: number) =>
@@ -303,18 +306,18 @@ describe("DssmModel, the authors' architecture (AUTHORS_DSSM)", () => {
     decayed.dispose();
   });
 
-  it('scales dense features to [0, 1] per column (min-max)', () => {
+  it('scales dense features to [0, 1] per column (min-max)', async () => {
     const values = Float32Array.from([1, 10, 3, 10, 2, 10]);
     expect(Array.from(minMaxColumns(values, 3, 2))).toEqual([0, 0, 1, 0, 0.5, 0]);
   });
 
-  it('keeps the tensor count flat over training and scoring', () => {
+  it('keeps the tensor count flat over training and scoring', async () => {
     const m = authors();
-    m.trainStep(batch);
+    await m.trainStep(batch);
     const before = tf.memory().numTensors;
-    for (let s = 0; s < 3; s++) m.trainStep(batch);
-    m.scorePairs(batch);
-    m.userVectors();
+    for (let s = 0; s < 3; s++) await m.trainStep(batch);
+    await m.scorePairs(batch);
+    await m.userVectors();
     expect(tf.memory().numTensors).toBe(before);
     m.dispose();
   });

@@ -21,7 +21,7 @@
  * IndexFlatIP), computed with batch norm in evaluation mode (running statistics).
  *
  * Training. Embedding tables are updated by sparse Adagrad outside the graph (tf/embedding.ts),
- * tower weights by Adagrad inside it (tf/dense.ts); one tf.tidy and one dataSync per step.
+ * tower weights by Adagrad inside it (tf/dense.ts); one tf.tidy and one asynchronous read per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ItemCatalogue } from '../data/dataset';
@@ -272,7 +272,7 @@ export class DssmModel {
    * One optimisation step of `loss` on the batch's logits (the model's score).
    * @returns the loss before the update
    */
-  trainStepWith(batch: PairBatch, loss: LogitLoss): number {
+  trainStepWith(batch: PairBatch, loss: LogitLoss): Promise<number> {
     return this.trainStepOnTowers(batch, (_user, _item, logits) => loss(logits));
   }
 
@@ -283,7 +283,11 @@ export class DssmModel {
    * after an evaluation, in evaluation mode when batchNormAfterValidation is 'running').
    * @returns the loss before the update
    */
-  trainStepOnTowers(batch: PairBatch, loss: TowerLoss, options: TowerStepOptions = {}): number {
+  async trainStepOnTowers(
+    batch: PairBatch,
+    loss: TowerLoss,
+    options: TowerStepOptions = {},
+  ): Promise<number> {
     const { users, items } = batch;
     if (users.length !== items.length || users.length === 0) {
       throw new Error(
@@ -338,7 +342,7 @@ export class DssmModel {
         tf.reshape(value, [1]),
       ]);
     });
-    const values = flat.dataSync() as Float32Array;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     const l2 = this.architecture.embeddingL2;
     const updates: [EmbeddingTable, Int32Array][] = [
@@ -356,15 +360,15 @@ export class DssmModel {
   }
 
   /** Binary cross-entropy step on sigmoid(score) against `targets` (BC's loss). */
-  trainStep(batch: LabeledBatch): number {
+  trainStep(batch: LabeledBatch): Promise<number> {
     const targets = batch.targets;
     return this.trainStepWith(batch, (logits) => sigmoidBce(logits, tf.tensor1d(targets)));
   }
 
   /** Mean BCE of the batch without updating anything (validation loss; batch norm in evaluation mode). */
-  evaluateBce(batch: LabeledBatch): number {
+  async evaluateBce(batch: LabeledBatch): Promise<number> {
     const loss = tf.tidy(() => sigmoidBce(this.logitsTensor(batch), tf.tensor1d(batch.targets)));
-    const value = loss.dataSync()[0];
+    const value = (await loss.data())[0];
     loss.dispose();
     return value;
   }
@@ -389,33 +393,33 @@ export class DssmModel {
   }
 
   /** Training scores (logits) of arbitrary pairs in evaluation mode, [batch]. */
-  scorePairs(batch: PairBatch): Float32Array {
+  async scorePairs(batch: PairBatch): Promise<Float32Array> {
     const logits = this.logitsTensor(batch);
-    const values = logits.dataSync() as Float32Array;
+    const values = (await logits.data()) as Float32Array;
     logits.dispose();
     return values;
   }
 
   /** User tower outputs, row-major [numUsers, outputDim], computed in chunks. */
-  userVectors(chunkSize = 4096): Float32Array {
+  userVectors(chunkSize = 4096): Promise<Float32Array> {
     return this.vectorsInChunks(this.numUsers, chunkSize, (ids) => this.userVectorsOf(ids));
   }
 
   /** Item tower outputs, row-major [numItems, outputDim], computed in chunks. */
-  itemVectors(chunkSize = 4096): Float32Array {
+  itemVectors(chunkSize = 4096): Promise<Float32Array> {
     return this.vectorsInChunks(this.numItems, chunkSize, (ids) => this.itemVectorsOf(ids));
   }
 
-  private vectorsInChunks(
+  private async vectorsInChunks(
     count: number,
     chunkSize: number,
     apply: (ids: Int32Array) => tf.Tensor2D,
-  ): Float32Array {
+  ): Promise<Float32Array> {
     const out = new Float32Array(count * this.outputDim);
     for (let start = 0; start < count; start += chunkSize) {
       const ids = range(start, Math.min(count, start + chunkSize));
       const vectors = tf.tidy(() => apply(ids));
-      out.set(vectors.dataSync(), start * this.outputDim);
+      out.set(await vectors.data(), start * this.outputDim);
       vectors.dispose();
     }
     return out;

@@ -75,7 +75,7 @@ describe.each(['deepfm', 'dcn'] as const)('ranking model cache (%s)', (kind) => 
       kind,
       validAuc: trained.validAuc,
       curves,
-      weights: trained.exportWeights(),
+      weights: await trained.exportWeights(),
     });
     const stored = readCachedRanking(dir, 'key-a');
     expect(stored?.curves).toEqual(curves);
@@ -93,7 +93,9 @@ describe.each(['deepfm', 'dcn'] as const)('ranking model cache (%s)', (kind) => 
     );
     const users = Int32Array.from(split.test, (r) => dataset.interactions.user[r]);
     const items = Int32Array.from(split.test, (r) => dataset.interactions.item[r]);
-    expect(restored.score(users, items)).toEqual(trained.score(users, items));
+    const restoredScores = await restored.score(users, items);
+    expect(restoredScores).toEqual(await trained.score(users, items));
+    expect(restoredScores.length).toBe(users.length);
     restored.dispose();
     // Restoring leaks nothing: what it created is gone once disposed.
     expect(tf.memory().numTensors).toBe(before);

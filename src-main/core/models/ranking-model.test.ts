@@ -86,22 +86,22 @@ async function train(
   return { model, data, split };
 }
 
-function testScores(
-  model: { score(u: Int32Array, i: Int32Array): Float32Array },
+async function testScores(
+  model: { score(u: Int32Array, i: Int32Array): Promise<Float32Array> },
   data: TrainingData,
   split: DataSplit,
 ) {
   const users = Int32Array.from(split.test, (r) => data.interactions.user[r]);
   const items = Int32Array.from(split.test, (r) => data.interactions.item[r]);
   const labels = Uint8Array.from(split.test, (r) => data.interactions.label[r]);
-  return { scores: model.score(users, items), labels };
+  return { scores: await model.score(users, items), labels };
 }
 
 describe.each(['deepfm', 'dcn'] as const)('trainRankingModel(%s)', (kind) => {
   it('learns the synthetic preference: held-out AUC well above chance', async () => {
     const events: JobEvent[] = [];
     const { model, data, split } = await train(kind, 1, events);
-    const { scores, labels } = testScores(model, data, split);
+    const { scores, labels } = await testScores(model, data, split);
     for (const p of scores) {
       expect(p).toBeGreaterThan(0);
       expect(p).toBeLessThan(1);
@@ -126,9 +126,9 @@ describe.each(['deepfm', 'dcn'] as const)('trainRankingModel(%s)', (kind) => {
     const a = await train(kind, 7);
     const b = await train(kind, 7);
     const c = await train(kind, 8);
-    const sa = testScores(a.model, a.data, a.split).scores;
-    expect(testScores(b.model, b.data, b.split).scores).toEqual(sa);
-    expect(testScores(c.model, c.data, c.split).scores).not.toEqual(sa);
+    const sa = (await testScores(a.model, a.data, a.split)).scores;
+    expect((await testScores(b.model, b.data, b.split)).scores).toEqual(sa);
+    expect((await testScores(c.model, c.data, c.split)).scores).not.toEqual(sa);
     for (const x of [a, b, c]) x.model.dispose();
   });
 
@@ -136,7 +136,7 @@ describe.each(['deepfm', 'dcn'] as const)('trainRankingModel(%s)', (kind) => {
     await train(kind, 1).then((x) => x.model.dispose()); // kernels warmed
     const before = tf.memory().numTensors;
     const { model, data, split } = await train(kind, 2);
-    testScores(model, data, split);
+    await testScores(model, data, split);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
 
@@ -167,11 +167,11 @@ describe('CtrModel', () => {
     };
   };
 
-  it('updates exactly the embedding rows of the batch (sparse Adagrad outside the graph)', () => {
+  it('updates exactly the embedding rows of the batch (sparse Adagrad outside the graph)', async () => {
     const model = new CtrModel('deepfm', options());
     const [users, items, categories] = model.fieldTables.map((t) => Float32Array.from(t.weights));
     const firstUsers = Float32Array.from(model.firstOrderTables![0].weights);
-    model.trainStep({
+    await model.trainStep({
       users: Int32Array.from([3, 3]),
       items: Int32Array.from([5, 6]),
       targets: Float32Array.from([1, 0]),
@@ -189,7 +189,7 @@ describe('CtrModel', () => {
     model.dispose();
   });
 
-  it('lowers the loss of a repeated batch, and predict() is sigmoid(logits)', () => {
+  it('lowers the loss of a repeated batch, and predict() is sigmoid(logits)', async () => {
     for (const kind of ['deepfm', 'dcn'] as const) {
       const model = new CtrModel(kind, options());
       const batch = {
@@ -197,29 +197,29 @@ describe('CtrModel', () => {
         items: Int32Array.from([0, 1, 2, 3]),
         targets: Float32Array.from([1, 0, 1, 0]),
       };
-      const first = model.trainStep(batch);
+      const first = await model.trainStep(batch);
       let last = first;
-      for (let s = 0; s < 20; s++) last = model.trainStep(batch);
+      for (let s = 0; s < 20; s++) last = await model.trainStep(batch);
       expect(last).toBeLessThan(first * 0.8);
-      const logits = model.predictLogits(batch.users, batch.items);
-      const probabilities = model.predict(batch.users, batch.items);
+      const logits = await model.predictLogits(batch.users, batch.items);
+      const probabilities = await model.predict(batch.users, batch.items);
       logits.forEach((x, k) => expect(probabilities[k]).toBeCloseTo(1 / (1 + Math.exp(-x)), 6));
       model.dispose();
     }
   });
 
-  it('rejects ids outside the tables with the offending pair', () => {
+  it('rejects ids outside the tables with the offending pair', async () => {
     const model = new CtrModel('dcn', options());
-    expect(() => model.predict(Int32Array.from([0, 60]), Int32Array.from([0, 0]))).toThrow(
+    await expect(model.predict(Int32Array.from([0, 60]), Int32Array.from([0, 0]))).rejects.toThrow(
       /user id 60 \(pair 1\)/,
     );
-    expect(() => model.predict(Int32Array.from([0]), Int32Array.from([-1]))).toThrow(/item id -1/);
+    await expect(model.predict(Int32Array.from([0]), Int32Array.from([-1]))).rejects.toThrow(/item id -1/);
     model.dispose();
   });
 });
 
 describe("the ranking network's readings and the dataset's item fields", () => {
-  it("'authors' builds DeepFM 256-128 with N(0, 1e-4) kernels, L2 on every embedding row, min-max dense", () => {
+  it("'authors' builds DeepFM 256-128 with N(0, 1e-4) kernels, L2 on every embedding row, min-max dense", async () => {
     const { data } = synthetic();
     const options = rankingNetworkOptions('authors');
     expect(options).toEqual({
@@ -240,7 +240,7 @@ describe("the ranking network's readings and the dataset's item fields", () => {
     expect(Math.max(...Array.from(network.dnn.layers[0].kernel.dataSync(), Math.abs))).toBeLessThan(1e-3);
     // One step on one pair moves every row of every table (L2), not just the pair's rows.
     const before = Float32Array.from(model.fieldTables[0].weights);
-    model.trainStep({
+    await model.trainStep({
       users: Int32Array.from([0]),
       items: Int32Array.from([0]),
       targets: Float32Array.from([1]),
@@ -250,7 +250,7 @@ describe("the ranking network's readings and the dataset's item fields", () => {
     model.dispose();
   });
 
-  it("embeds the dataset's item fields instead of the category when it has them", () => {
+  it("embeds the dataset's item fields instead of the category when it has them", async () => {
     const { data } = synthetic();
     const withFields: TrainingData = {
       ...data,
@@ -270,7 +270,7 @@ describe("the ranking network's readings and the dataset's item fields", () => {
     });
     expect(model.numFields).toBe(4);
     expect(model.fieldTables.map((t) => t.rows)).toEqual([NUM_USERS, NUM_ITEMS, 5, 7]);
-    const p = model.predict(Int32Array.from([0, 1]), Int32Array.from([2, 3]));
+    const p = await model.predict(Int32Array.from([0, 1]), Int32Array.from([2, 3]));
     expect(p.every((v) => v > 0 && v < 1)).toBe(true);
     model.dispose();
   });

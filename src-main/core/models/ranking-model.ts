@@ -13,7 +13,7 @@
  *
  * This module holds what both networks share: the embedding tables, kept outside the autodiff
  * graph and updated by sparse Adagrad (tf/embedding.ts), the training step (one tf.tidy, one
- * valueAndGrads, one dataSync), batched prediction, and `trainRankingModel`, which runs the
+ * valueAndGrads, one asynchronous read), batched prediction, and `trainRankingModel`, which runs the
  * epochs with progress, curves and cancellation. A network (`CtrNetwork`) only maps the gathered
  * inputs to logits; its dense variables are trained by one Adagrad (tf/dense.ts), PyTorch's form
  * as in the authors' code (Adagrad, lr 0.01, batch 512).
@@ -285,7 +285,7 @@ export class CtrModel {
    * Adagrad on the gathered embedding rows outside it.
    * @returns the batch's mean BCE before the update
    */
-  trainStep(batch: RankingBatch): number {
+  async trainStep(batch: RankingBatch): Promise<number> {
     const { users, items, targets } = batch;
     if (users.length === 0 || targets.length !== users.length)
       throw new Error(`${this.name}: a batch needs equal, non-zero numbers of pairs and targets`);
@@ -321,7 +321,7 @@ export class CtrModel {
         tf.reshape(value, [1]),
       ]);
     });
-    const values = flat.dataSync() as Float32Array;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     this.applySideBySide(this.fieldTables, ids, values, 0);
     let offset = size * stride;
@@ -338,7 +338,7 @@ export class CtrModel {
    * @param items [n]
    * @returns [n] logits
    */
-  predictLogits(users: Int32Array, items: Int32Array): Float32Array {
+  async predictLogits(users: Int32Array, items: Int32Array): Promise<Float32Array> {
     this.checkPairs(users, items);
     const out = new Float32Array(users.length);
     const stride = this.numFields * this.embeddingDim;
@@ -354,7 +354,7 @@ export class CtrModel {
           dense: this.denseOf(chunkItems),
         }),
       );
-      out.set(logits.dataSync(), start);
+      out.set(await logits.data(), start);
       logits.dispose();
     }
     return out;
@@ -366,8 +366,8 @@ export class CtrModel {
    * @param items [n]
    * @returns [n] probabilities in (0, 1)
    */
-  predict(users: Int32Array, items: Int32Array): Float32Array {
-    const logits = this.predictLogits(users, items);
+  async predict(users: Int32Array, items: Int32Array): Promise<Float32Array> {
+    const logits = await this.predictLogits(users, items);
     for (let k = 0; k < logits.length; k++) logits[k] = 1 / (1 + Math.exp(-logits[k]));
     return logits;
   }
@@ -377,11 +377,13 @@ export class CtrModel {
    * any), then the network's variables. Optimiser state is left out: it only matters for more
    * training, and a loaded model only scores.
    */
-  exportWeights(): Float32Array[] {
+  async exportWeights(): Promise<Float32Array[]> {
     return [
       ...this.fieldTables.map((table) => Float32Array.from(table.weights)),
       ...(this.firstOrderTables ?? []).map((table) => Float32Array.from(table.weights)),
-      ...this.network.variables().map((variable) => variable.dataSync() as Float32Array),
+      ...(await Promise.all(
+        this.network.variables().map((variable) => variable.data() as Promise<Float32Array>),
+      )),
     ];
   }
 
@@ -435,7 +437,7 @@ export interface TrainedRankingModel extends RankingScorer {
   /** Validation AUC after the last epoch (NaN without validation rows of both labels). */
   validAuc: number;
   /** Its weights (CtrModel.exportWeights), e.g. to cache them on disk. */
-  exportWeights(): Float32Array[];
+  exportWeights(): Promise<Float32Array[]>;
   dispose(): void;
 }
 
@@ -536,9 +538,9 @@ export async function trainRankingModel(
       shuffle: rng.fork(2),
       lossCurve: 'ranking/train/bce',
       step: (rows) => model.trainStep(batchOf(rows)),
-      afterEpoch: (): Record<string, number> => {
+      afterEpoch: async (): Promise<Record<string, number>> => {
         if (validRows.length === 0) return {};
-        const logits = model.predictLogits(valid.users, valid.items);
+        const logits = await model.predictLogits(valid.users, valid.items);
         validAuc = rocAuc(logits, valid.targets);
         const out: Record<string, number> = { 'ranking/valid/bce': meanBceOfLogits(logits, valid.targets) };
         if (Number.isFinite(validAuc)) out['ranking/valid/auc'] = validAuc;

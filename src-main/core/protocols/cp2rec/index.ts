@@ -145,10 +145,10 @@ async function train(ctx: ProtocolJobContext, data: Cp2recData, config: MethodCo
       batchSize: training.batchSize,
       shuffle: forkFor(ctx.rng, 'shuffle'),
       lossCurve: `${methodId}/total`,
-      step: (batch) => {
+      step: async (batch) => {
         const proxies = new Float32Array(batch.length * 3);
         batch.forEach((r, b) => proxies.set(rows.proxies.subarray(r * 3, r * 3 + 3), b * 3));
-        const result = model.trainStep(
+        const result = await model.trainStep(
           {
             users: Int32Array.from(batch, (r) => rows.user[r]),
             items: Int32Array.from(batch, (r) => rows.item[r]),
@@ -180,11 +180,11 @@ async function train(ctx: ProtocolJobContext, data: Cp2recData, config: MethodCo
   return { model, config };
 }
 
-function evaluate(
+async function evaluate(
   ctx: ProtocolJobContext,
   data: Cp2recData,
   { model, config }: Trained,
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const ks = ksOf(ctx.request.spec);
   const headShare = numberOf(ctx.protocolParams, 'headShare', 0.2);
   const percentile = popularityPercentile(data.itemTrainCount);
@@ -193,7 +193,7 @@ function evaluate(
   const scoreRows = (rows: Cp2recRows) =>
     model.score({ users: rows.user, items: rows.item, proxies: rows.proxies }, config.serveWithBias);
 
-  const biasedScores = scoreRows(data.biasedTest);
+  const biasedScores = await scoreRows(data.biasedTest);
   const biasedGroups = groupByUser(data.biasedTest.user, data.numUsers);
   metrics['B-AUC'] = rocAuc(biasedScores, data.biasedTest.label);
   for (const k of ks) {
@@ -207,7 +207,7 @@ function evaluate(
   let biasGroups = biasedGroups;
   if (data.unbiasedTest) {
     const unbiased = data.unbiasedTest;
-    const scores = scoreRows(unbiased);
+    const scores = await scoreRows(unbiased);
     const groups = groupByUser(unbiased.user, data.numUsers);
     metrics['U-AUC'] = rocAuc(scores, unbiased.label);
     for (const k of ks) {

@@ -166,7 +166,7 @@ export class DebiasCtrModel {
    * One Adagrad step of the loss (losses.ts cp2recLoss) on a batch.
    * @returns the total loss and its unweighted terms, before the update
    */
-  trainStep(batch: DebiasTrainBatch, weights: LossWeights): StepResult {
+  async trainStep(batch: DebiasTrainBatch, weights: LossWeights): Promise<StepResult> {
     const size = batch.users.length;
     if (size === 0 || batch.items.length !== size || batch.labels.length !== size)
       throw new Error(`DebiasCtrModel: batch needs equal, non-zero users/items/labels (${size})`);
@@ -202,13 +202,14 @@ export class DebiasCtrModel {
       };
       const { value, grads } = tf.valueAndGrads(lossOf)([eu, ei, ec, ...variables]);
       this.optimizer.apply(grads.slice(3));
-      return tf.concat([...grads.slice(0, 3).map((g) => tf.reshape(g, [-1])), tf.reshape(value, [1])]);
+      // The loss terms ride along with the rows' gradients: one read per step.
+      const terms = (termsKept as tf.Tensor1D | null) ?? tf.zeros<tf.Rank.R1>([3]);
+      return tf.concat([...grads.slice(0, 3).map((g) => tf.reshape(g, [-1])), tf.reshape(value, [1]), terms]);
     });
-    const values = flat.dataSync() as Float32Array;
+    (termsKept as tf.Tensor1D | null)?.dispose();
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
-    const kept = termsKept as tf.Tensor1D | null;
-    const terms = kept ? (kept.dataSync() as Float32Array) : new Float32Array(3);
-    kept?.dispose();
+    const terms = values.subarray(3 * size * dim + 1, 3 * size * dim + 4);
     this.users.applyGradient(batch.users, values, 0);
     this.items.applyGradient(batch.items, values, size * dim);
     this.categories.applyGradient(categoryIds, values, 2 * size * dim);
@@ -219,7 +220,7 @@ export class DebiasCtrModel {
    * Serving scores (logits) of pairs: s_f, plus s_b when `withBias` (and there is a bias branch).
    * @returns [batch]
    */
-  score(batch: DebiasBatch, withBias: boolean): Float32Array {
+  async score(batch: DebiasBatch, withBias: boolean): Promise<Float32Array> {
     const n = batch.users.length;
     const out = new Float32Array(n);
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
@@ -239,7 +240,7 @@ export class DebiasCtrModel {
         );
         return withBias && f.sb ? tf.add(f.sf, f.sb) : f.sf;
       });
-      out.set(logits.dataSync(), start);
+      out.set(await logits.data(), start);
       logits.dispose();
     }
     return out;

@@ -55,19 +55,19 @@ function dense(x: number[][], kernel: tf.Tensor, bias: tf.Tensor, relu: boolean)
 }
 
 describe('Plug-in network (KEEP Eq. 5)', () => {
-  it('starts as a no-op: with the same seed, predictions equal the model without knowledge', () => {
+  it('starts as a no-op: with the same seed, predictions equal the model without knowledge', async () => {
     const base = model(0);
     const plugged = model(K, 2);
     const users = range(0, 20);
     const items = Int32Array.from(users, (u) => (u * 5) % data.numItems);
-    expect(Array.from(plugged.predict(users, items, knowledgeFor(20)))).toEqual(
-      Array.from(base.predict(users, items, null)),
+    expect(Array.from(await plugged.predict(users, items, knowledgeFor(20)))).toEqual(
+      Array.from(await base.predict(users, items, null)),
     );
     base.dispose();
     plugged.dispose();
   });
 
-  it.each([1, 2, 3])('adds MLP(K) to the output of dense layer m = %i', (m) => {
+  it.each([1, 2, 3])('adds MLP(K) to the output of dense layer m = %i', async (m) => {
     const plugged = model(K, m);
     // Give the plug-in's output layer non-zero weights so its contribution shows.
     const out = plugged.plugIn?.layers[1];
@@ -75,7 +75,7 @@ describe('Plug-in network (KEEP Eq. 5)', () => {
     const users = Int32Array.from([0, 7, 31]);
     const items = Int32Array.from([2, 2, 100]);
     const knowledge = knowledgeFor(3);
-    const predicted = plugged.predict(users, items, knowledge);
+    const predicted = await plugged.predict(users, items, knowledge);
     // By hand: the network input, then the layers, adding the plug-in at m.
     const input = tf.tidy(() => {
       const itemRows = tf.concat(
@@ -113,17 +113,17 @@ describe('Plug-in network (KEEP Eq. 5)', () => {
     plugged.dispose();
   });
 
-  it('learns from the knowledge: a label-revealing K is fitted better than none', () => {
+  it('learns from the knowledge: a label-revealing K is fitted better than none', async () => {
     const log = data.targetTrain;
     const rows = log.user.length;
     const reveal = new Float32Array(rows * K);
     for (let r = 0; r < rows; r++) reveal[r * K] = log.click[r] * 2 - 1;
-    const loss = (m: DownstreamModel, k: Float32Array | null) => {
+    const loss = async (m: DownstreamModel, k: Float32Array | null) => {
       let last = 0;
       for (let epoch = 0; epoch < 3; epoch++) {
         for (let s = 0; s < rows; s += 60) {
           const batch = range(s, Math.min(rows, s + 60));
-          last = m.trainStep(
+          last = await m.trainStep(
             Int32Array.from(batch, (r) => log.user[r]),
             Int32Array.from(batch, (r) => log.item[r]),
             Float32Array.from(batch, (r) => log.click[r]),
@@ -134,16 +134,18 @@ describe('Plug-in network (KEEP Eq. 5)', () => {
       m.dispose();
       return last;
     };
-    expect(loss(model(K, 2), reveal)).toBeLessThan(loss(model(0), null) * 0.7);
+    expect(await loss(model(K, 2), reveal)).toBeLessThan((await loss(model(0), null)) * 0.7);
   });
 
-  it('checks m and the knowledge width, and leaks no tensors', () => {
+  it('checks m and the knowledge width, and leaks no tensors', async () => {
     expect(() => model(K, 4)).toThrow(/params\.plugLayer/);
     const before = tf.memory().numTensors;
     const m = model(K, 1, false);
-    expect(() => m.predict(range(0, 2), range(0, 2), new Float32Array(3))).toThrow(/knowledge has 3 values/);
-    m.trainStep(range(0, 4), range(0, 4), Float32Array.from([1, 0, 1, 0]), knowledgeFor(4));
-    m.predict(range(0, 4), range(0, 4), knowledgeFor(4));
+    await expect(m.predict(range(0, 2), range(0, 2), new Float32Array(3))).rejects.toThrow(
+      /knowledge has 3 values/,
+    );
+    await m.trainStep(range(0, 4), range(0, 4), Float32Array.from([1, 0, 1, 0]), knowledgeFor(4));
+    await m.predict(range(0, 4), range(0, 4), knowledgeFor(4));
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -161,12 +161,12 @@ export class DownstreamModel {
    * @param knowledge [batch * knowledgeDim] row-major, or null without a plug-in
    * @returns the loss before the update
    */
-  trainStep(
+  async trainStep(
     users: Int32Array,
     items: Int32Array,
     labels: Float32Array,
     knowledge: Float32Array | null,
-  ): number {
+  ): Promise<number> {
     const blocks = this.blocks(users, items);
     const variables = this.variables();
     const n = blocks.length;
@@ -180,7 +180,7 @@ export class DownstreamModel {
       this.optimizer.apply(grads.slice(n));
       return tf.concat([...grads.slice(0, n).map((g) => tf.reshape(g, [-1])), tf.reshape(value, [1])]);
     });
-    const values = flat.dataSync() as Float32Array;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     let offset = 0;
     for (const block of blocks) {
@@ -195,7 +195,7 @@ export class DownstreamModel {
    * @param knowledge [n * knowledgeDim] or null
    * @returns [n]
    */
-  predict(users: Int32Array, items: Int32Array, knowledge: Float32Array | null): Float32Array {
+  async predict(users: Int32Array, items: Int32Array, knowledge: Float32Array | null): Promise<Float32Array> {
     const out = new Float32Array(users.length);
     const kd = this.knowledgeDim;
     for (let start = 0; start < users.length; start += PREDICT_CHUNK) {
@@ -207,7 +207,7 @@ export class DownstreamModel {
           this.knowledgeTensor(knowledge ? knowledge.subarray(start * kd, end * kd) : null, end - start),
         ),
       );
-      out.set(logits.dataSync(), start);
+      out.set(await logits.data(), start);
       logits.dispose();
     }
     return out;

@@ -39,7 +39,7 @@ function extractor(architecture: ExtractorArchitecture, tasks: readonly Task[] =
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 describe('PretrainSampler', () => {
-  it('pairs each positive with a negative of the same user from the same task data', () => {
+  it('pairs each positive with a negative of the same user from the same task data', async () => {
     const log = data.superPretrain;
     const sampler = new PretrainSampler(log, TASKS, data.numUsers, createRng(1));
     const rows = range(0, 400);
@@ -75,12 +75,12 @@ function findRow(log: KeepData['superPretrain'], user: number, item: number): nu
 }
 
 describe('KnowledgeExtractor', () => {
-  it('trainStep returns Eq. 3 summed over tasks, computed from the logits before the update', () => {
+  it('trainStep returns Eq. 3 summed over tasks, computed from the logits before the update', async () => {
     for (const alpha of [0, 0.7]) {
       const model = extractor('interaction', TASKS, alpha);
       // A few steps first so the logits are not all near zero.
       const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(2));
-      for (let s = 0; s < 5; s++) model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
+      for (let s = 0; s < 5; s++) await model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
       const batch = sampler.batch(range(500, 600));
       const logits = model.logits(batch.users, batch.items);
       let expected = 0;
@@ -98,7 +98,7 @@ describe('KnowledgeExtractor', () => {
           pair += softplus(logits[t][task.pairStart + task.pairs + k] - logits[t][task.pairStart + k]);
         expected += point / Math.max(1, count) + alpha * (task.pairs > 0 ? pair / task.pairs : 0);
       });
-      const step = model.trainStep(batch);
+      const step = await model.trainStep(batch);
       expect(step.loss).toBeCloseTo(expected, 4);
       expect(step.point).toHaveLength(3);
       model.dispose();
@@ -109,12 +109,12 @@ describe('KnowledgeExtractor', () => {
     const model = extractor('interaction');
     const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(3));
     const shuffle = createRng(4);
-    const before = model.trainStep(sampler.batch(range(0, 128))).loss;
+    const before = (await model.trainStep(sampler.batch(range(0, 128)))).loss;
     let last = before;
     for (let epoch = 0; epoch < 6; epoch++) {
       const order = shuffle.shuffle(range(0, data.superPretrain.user.length));
       for (let s = 0; s + 128 <= order.length; s += 128)
-        last = model.trainStep(sampler.batch(order.subarray(s, s + 128))).loss;
+        last = (await model.trainStep(sampler.batch(order.subarray(s, s + 128)))).loss;
     }
     expect(last).toBeLessThan(before);
     const held = data.superConcurrent;
@@ -123,7 +123,7 @@ describe('KnowledgeExtractor', () => {
     model.dispose();
   });
 
-  it('Eq. 4: K_ui^task is the layer before each logit; K_u and K_i are the embedding rows', () => {
+  it('Eq. 4: K_ui^task is the layer before each logit; K_u and K_i are the embedding rows', async () => {
     const model = extractor('interaction', ['click', 'cart']);
     const users = Int32Array.from([0, 5, 9]);
     const items = Int32Array.from([3, 3, 40]);
@@ -152,10 +152,10 @@ describe('KnowledgeExtractor', () => {
     model.dispose();
   });
 
-  it('decomposition: K_ui = K^_u * K^_i and each logit is a linear function of it', () => {
+  it('decomposition: K_ui = K^_u * K^_i and each logit is a linear function of it', async () => {
     const model = extractor('two-tower', ['click']);
     const sampler = new PretrainSampler(data.superPretrain, ['click'], data.numUsers, createRng(2));
-    for (let s = 0; s < 3; s++) model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
+    for (let s = 0; s < 3; s++) await model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
     const users = Int32Array.from([1, 2, 2]);
     const items = Int32Array.from([7, 7, 30]);
     const ku = model.userKnowledge(users);
@@ -174,10 +174,10 @@ describe('KnowledgeExtractor', () => {
     model.dispose();
   });
 
-  it('degeneration: the knowledge depends on the item only through its category', () => {
+  it('degeneration: the knowledge depends on the item only through its category', async () => {
     const model = extractor('category');
     const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(2));
-    for (let s = 0; s < 3; s++) model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
+    for (let s = 0; s < 3; s++) await model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
     const c = data.itemCategory[0];
     const same = range(1, data.numItems).find((i) => data.itemCategory[i] === c) ?? -1;
     const other = range(1, data.numItems).find((i) => data.itemCategory[i] !== c) ?? -1;
@@ -193,12 +193,12 @@ describe('KnowledgeExtractor', () => {
     model.dispose();
   });
 
-  it('disposes every tensor it creates', () => {
+  it('disposes every tensor it creates', async () => {
     const before = tf.memory().numTensors;
     for (const arch of ['interaction', 'two-tower', 'category'] as const) {
       const model = extractor(arch);
       const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(2));
-      model.trainStep(sampler.batch(range(0, 64)));
+      await model.trainStep(sampler.batch(range(0, 64)));
       model.interactionKnowledge(range(0, 5), range(0, 5));
       model.userKnowledge(range(0, 5));
       model.itemKnowledge(range(0, 5));

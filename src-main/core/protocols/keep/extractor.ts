@@ -276,7 +276,7 @@ export class KnowledgeExtractor {
   }
 
   /** One multi-task step of Eq. 3 per task, summed over tasks; updates every parameter. */
-  trainStep(batch: PretrainBatch): PretrainStep {
+  async trainStep(batch: PretrainBatch): Promise<PretrainStep> {
     const blocks = this.blocks(batch.users, batch.items);
     const variables = this.variables();
     const B = batch.batchSize;
@@ -314,7 +314,7 @@ export class KnowledgeExtractor {
       ]);
     });
     kept.terms?.dispose();
-    const values = flat.dataSync() as Float32Array;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     let offset = 0;
     for (const block of blocks) {

@@ -22,10 +22,11 @@ beforeAll(async () => {
 
 let data: KeepData;
 let extractors: Extractors;
-beforeAll(() => {
+beforeAll(async () => {
   data = tinyKeepData();
   extractors = {};
-  (['interaction', 'two-tower', 'category'] as ExtractorArchitecture[]).forEach((architecture, k) => {
+  const architectures: ExtractorArchitecture[] = ['interaction', 'two-tower', 'category'];
+  for (const [k, architecture] of architectures.entries()) {
     const model = new KnowledgeExtractor({
       architecture,
       tasks: TASKS,
@@ -42,9 +43,9 @@ beforeAll(() => {
       rng: createRng(10 + k),
     });
     const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(k));
-    for (let s = 0; s < 8; s++) model.trainStep(sampler.batch(range(s * 100, s * 100 + 100)));
+    for (let s = 0; s < 8; s++) await model.trainStep(sampler.batch(range(s * 100, s * 100 + 100)));
     extractors[architecture] = model;
-  });
+  }
   return () => {
     for (const e of Object.values(extractors)) e?.dispose();
   };

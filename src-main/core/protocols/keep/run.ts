@@ -215,8 +215,8 @@ async function pretrain(
       batchSize: training.batchSize,
       shuffle: rng.fork(3),
       lossCurve: `${prefix}/loss`,
-      step: (batchRows) => {
-        const result = extractor.trainStep(sampler.batch(batchRows));
+      step: async (batchRows) => {
+        const result = await extractor.trainStep(sampler.batch(batchRows));
         for (let t = 0; t < tasks.length; t++) {
           point[t] += result.point[t] * batchRows.length;
           pair[t] += result.pair[t] * batchRows.length;
@@ -376,7 +376,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
           rng: baseRng,
         });
         models.push(base);
-        baseScores = base.predict(data.targetTest.user, data.targetTest.item, null);
+        baseScores = await base.predict(data.targetTest.user, data.targetTest.item, null);
       }
       if (method === 'keep-base' || method === 'keep-sample-merging') {
         const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
@@ -391,7 +391,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
         models.push(model);
         if (method === 'keep-sample-merging')
           log(`Sample Merging: ${mergedLog.user.length} samples (${targetRows} from the sub-domain).`);
-        return { baseScores, scores: model.predict(data.targetTest.user, data.targetTest.item, null) };
+        return { baseScores, scores: await model.predict(data.targetTest.user, data.targetTest.item, null) };
       }
       // KEEP / KEEP-C: stage 1, knowledge extraction.
       const alpha = num(params, 'alpha', 0.25);
@@ -457,7 +457,10 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
       });
       models.push(model);
       const testKnowledge = source ? source.knowledge(data.targetTest.user, data.targetTest.item) : null;
-      return { baseScores, scores: model.predict(data.targetTest.user, data.targetTest.item, testKnowledge) };
+      return {
+        baseScores,
+        scores: await model.predict(data.targetTest.user, data.targetTest.item, testKnowledge),
+      };
     });
     return await ctx.timed('eval', () => {
       const metrics = evaluateScores(data, scores);

@@ -169,8 +169,8 @@ async function trainPlan(
       batchSize: training.batchSize,
       shuffle: rng.fork(SHUFFLE_STREAM),
       lossCurve: `${curvePrefix}/L_total`,
-      step: (batch) => {
-        const losses = trainer.step(batch);
+      step: async (batch) => {
+        const losses = await trainer.step(batch);
         for (const t of active) sums.set(t, (sums.get(t) ?? 0) + losses[t] * batch.length);
         count += batch.length;
         return losses.total;
@@ -254,13 +254,13 @@ async function productionRanking(
   );
   try {
     const w = settings.rankingWCtr;
-    const test = trainer.rankingScores(split.test, (b) => candidatesOf(log, split.test[b]));
+    const test = await trainer.rankingScores(split.test, (b) => candidatesOf(log, split.test[b]));
     const testScores = test.map(({ ctr, dwm }) => Float32Array.from(ctr, (c, k) => w * c + (1 - w) * dwm[k]));
     const teacher = {
       ctr: new Float32Array(log.impressionItem.length),
       dwm: new Float32Array(log.impressionItem.length),
     };
-    const train = trainer.rankingScores(split.train, (b) => impressionsOf(log, split.train[b]), 64);
+    const train = await trainer.rankingScores(split.train, (b) => impressionsOf(log, split.train[b]), 64);
     split.train.forEach((r, b) => {
       const start = log.impressionOffsets[r];
       train[b].ctr.forEach((s, k) => (teacher.ctr[start + k] = sigmoid(s)));
@@ -274,16 +274,16 @@ async function productionRanking(
   }
 }
 
-function evaluate(
+async function evaluate(
   trainer: RraTrainer,
   data: RraData,
   production: ProductionRanking,
   settings: RraSettings,
   wServe: number,
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const { log, split, truth } = data;
   const keys = metricKeys(settings);
-  const users = trainer.userEmbeddings(split.test);
+  const users = await trainer.userEmbeddings(split.test);
   const serve = fuseUserEmbeddings(users.ctr, users.dwm, wServe);
   const shows = trainer.showEmbeddings();
   const dim = users.dim;

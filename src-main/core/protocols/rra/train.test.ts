@@ -60,23 +60,23 @@ function trainer(losses: LossSwitches, ranking: TrainingPlan['ranking'], retriev
  * Finite-difference derivative of the step's loss w.r.t. one table entry, and the entry's move
  * in the first step.
  */
-function check(
+async function check(
   make: () => RraTrainer,
   table: (t: RraTrainer) => Float32Array,
   entry: number,
-): { derivative: number; move: number } {
+): Promise<{ derivative: number; move: number }> {
   const h = 5e-3;
-  const lossAt = (delta: number): number => {
+  const lossAt = async (delta: number): Promise<number> => {
     const t = make();
     table(t)[entry] += delta;
-    const loss = t.step(batch).total;
+    const loss = (await t.step(batch)).total;
     t.dispose();
     return loss;
   };
-  const derivative = (lossAt(h) - lossAt(-h)) / (2 * h);
+  const derivative = ((await lossAt(h)) - (await lossAt(-h))) / (2 * h);
   const t = make();
   const before = table(t)[entry];
-  t.step(batch);
+  await t.step(batch);
   const move = table(t)[entry] - before;
   t.dispose();
   return { derivative, move };
@@ -112,13 +112,13 @@ describe('RraTrainer gradients', () => {
     ],
   ] as const)(
     '%s: the first update is -lr * sign(dL/dw) on show and genre entries',
-    (_name, losses, ranking, retrieval) => {
+    async (_name, losses, ranking, retrieval) => {
       const make = (): RraTrainer => trainer(losses, ranking, retrieval);
       const backboneOf = (t: RraTrainer) => (retrieval ? t.retrievalBackbone : t.rankingBackbone)!;
       let checked = 0;
       for (const entry of [...impressedEntries(), 1, 5]) {
         const isGenre = entry === 1 || entry === 5;
-        const { derivative, move } = check(
+        const { derivative, move } = await check(
           make,
           (t) => (isGenre ? backboneOf(t).genres.weights : backboneOf(t).items.weights),
           entry,

@@ -14,7 +14,7 @@
  * The show and genre embeddings stay outside the autodiff graph in EmbeddingTables; because the
  * all-negative softmax scores every show in every step (the corpus is small, as in long-video
  * platforms), the whole tables are uploaded as tensors per step and their gradients come back in
- * the step's single dataSync, then applied with the tables' Adagrad.
+ * the step's single read, then applied with the tables' Adagrad.
  * The DWM weight is w_dwm = DWM / (mean DWM of the training clicks), so it averages 1 over clicks.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -284,7 +284,7 @@ export class RraTrainer {
    * Serving scores (Eq. 7) of every show for the batch's requests, [requests.length * numItems]
    * (the current model; used to find hard negatives).
    */
-  servingScores(requests: Int32Array, pool: Float32Array): Float32Array {
+  async servingScores(requests: Int32Array, pool: Float32Array): Promise<Float32Array> {
     const backbone = this.requireRetrieval();
     const out = tf.tidy(() => {
       const shows = backbone.shows();
@@ -294,7 +294,7 @@ export class RraTrainer {
       const serve = tf.add(tf.mul(uCtr, w), tf.mul(uDwm, 1 - w));
       return tf.matMul(serve, tf.transpose(shows));
     });
-    const values = out.dataSync() as Float32Array;
+    const values = (await out.data()) as Float32Array;
     out.dispose();
     return values;
   }
@@ -309,7 +309,11 @@ export class RraTrainer {
    * Forward-only ranking logits of the batch's samples (the online teacher of Eq. 5-6).
    * @returns s_ctr then s_dwm, [2 * samples]
    */
-  private rankingForward(requests: Int32Array, pool: Float32Array, samples: Samples): Float32Array {
+  private async rankingForward(
+    requests: Int32Array,
+    pool: Float32Array,
+    samples: Samples,
+  ): Promise<Float32Array> {
     const backbone = this.rankingBackbone;
     if (!backbone || !this.rankingHead)
       throw new Error('RRA plan: online distillation needs a ranking model');
@@ -326,7 +330,7 @@ export class RraTrainer {
       );
       return tf.concat([c, d]);
     });
-    const values = out.dataSync() as Float32Array;
+    const values = (await out.data()) as Float32Array;
     out.dispose();
     return values;
   }
@@ -340,7 +344,7 @@ export class RraTrainer {
    * reads the samples' show rows gathered outside the graph; their gradient is added to the
    * table's before the Adagrad update.
    */
-  step(requests: Int32Array): StepLosses {
+  async step(requests: Int32Array): Promise<StepLosses> {
     const { log, plan, numItems } = this;
     const losses = plan.losses;
     for (const b of this.backbones) b.refresh();
@@ -363,7 +367,7 @@ export class RraTrainer {
     if (cls) {
       support = new Float32Array(cells);
       const scores = needsServingScores(plan.negatives.strategy)
-        ? this.servingScores(requests, pool)
+        ? await this.servingScores(requests, pool)
         : undefined;
       fillSupport(support, log, requests, plan.negatives, this.sampling, scores);
       weightCtr = new Float32Array(cells);
@@ -398,7 +402,7 @@ export class RraTrainer {
       if (kd) {
         teacherCtr = new Float32Array(cells);
         teacherDwm = new Float32Array(cells);
-        const online = plan.teacher ? null : this.rankingForward(requests, pool, samples);
+        const online = plan.teacher ? null : await this.rankingForward(requests, pool, samples);
         for (let s = 0; s < n; s++) {
           const at = samples.row[s] * numItems + samples.item[s];
           teacherCtr[at] = online ? sigmoid(online[s]) : (samples.teacherCtr as Float32Array)[s];
@@ -486,7 +490,7 @@ export class RraTrainer {
         for (const t of kept) t.dispose();
         return all;
       });
-      values = flat.dataSync() as Float32Array;
+      values = (await flat.data()) as Float32Array;
       flat.dispose();
     } finally {
       showRows?.dispose();
@@ -550,7 +554,10 @@ export class RraTrainer {
   /**
    * User embeddings u_ctr and u_dwm of requests, each row-major [requests.length, dim].
    */
-  userEmbeddings(requests: Int32Array, chunk = 256): { ctr: Float32Array; dwm: Float32Array; dim: number } {
+  async userEmbeddings(
+    requests: Int32Array,
+    chunk = 256,
+  ): Promise<{ ctr: Float32Array; dwm: Float32Array; dim: number }> {
     const backbone = this.requireRetrieval();
     backbone.refresh();
     const dim = backbone.dim;
@@ -563,7 +570,7 @@ export class RraTrainer {
         const state = backbone.userState(tf.tensor2d(pool, [part.length, this.numItems]), backbone.shows());
         return tf.concat((this.retrievalHead as RetrievalHead).apply(state), 0);
       });
-      const values = out.dataSync() as Float32Array;
+      const values = (await out.data()) as Float32Array;
       out.dispose();
       ctr.set(values.subarray(0, part.length * dim), start * dim);
       dwm.set(values.subarray(part.length * dim), start * dim);
@@ -580,11 +587,11 @@ export class RraTrainer {
    * Ranking logits s_ctr, s_dwm of (request, show) pairs: `shows(b)` lists the shows of
    * requests[b]. Returns one pair of arrays per request.
    */
-  rankingScores(
+  async rankingScores(
     requests: Int32Array,
     shows: (b: number) => ArrayLike<number>,
     chunk = 16,
-  ): { ctr: Float32Array; dwm: Float32Array }[] {
+  ): Promise<{ ctr: Float32Array; dwm: Float32Array }[]> {
     const backbone = this.rankingBackbone;
     if (!backbone || !this.rankingHead) throw new Error('RRA: this model has no ranking part');
     backbone.refresh();
@@ -614,7 +621,7 @@ export class RraTrainer {
         );
         return tf.concat([c, d]);
       });
-      const values = logits.dataSync() as Float32Array;
+      const values = (await logits.data()) as Float32Array;
       logits.dispose();
       let at = 0;
       for (let b = 0; b < part.length; b++) {

@@ -262,7 +262,9 @@ async function trainAndPredict(
       label,
       headNames,
     });
-    return predictRows.map((rows) => model.predict(rows));
+    const predictions: Float32Array[] = [];
+    for (const rows of predictRows) predictions.push(await model.predict(rows));
+    return predictions;
   } finally {
     model.dispose();
   }
@@ -467,7 +469,7 @@ export interface FeatureImportance {
  * Perturbation importance of each field for a trained model: mean increase of NE on `rows`
  * against `targets` when the field's values are permuted across those rows.
  */
-export function perturbationImportance(
+export async function perturbationImportance(
   model: FieldModel,
   fields: readonly number[],
   rows: Int32Array,
@@ -475,17 +477,19 @@ export function perturbationImportance(
   repeats: number,
   rng: Rng,
   signal?: AbortSignal,
-): number[] {
-  const base = normalizedEntropy(model.predict(rows), targets);
-  return fields.map((field) => {
+): Promise<number[]> {
+  const base = normalizedEntropy(await model.predict(rows), targets);
+  const importance: number[] = [];
+  for (const field of fields) {
     let sum = 0;
     for (let r = 0; r < repeats; r++) {
       if (signal) throwIfCancelled(signal);
       const source = rng.shuffle(Int32Array.from(rows));
-      sum += normalizedEntropy(model.predict(rows, { field, source }), targets) - base;
+      sum += normalizedEntropy(await model.predict(rows, { field, source }), targets) - base;
     }
-    return sum / repeats;
-  });
+    importance.push(sum / repeats);
+  }
+  return importance;
 }
 
 function featureImportance(
@@ -525,7 +529,7 @@ function featureImportance(
           label,
           headNames: ['main'],
         });
-        return perturbationImportance(
+        return await perturbationImportance(
           model,
           fields,
           rows,

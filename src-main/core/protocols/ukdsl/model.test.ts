@@ -77,7 +77,7 @@ async function train(
 }
 
 describe('weightedBceTerms (Eq. 3 with weights and soft targets)', () => {
-  it('matches a hand computation, split into impression and consideration rows', () => {
+  it('matches a hand computation, split into impression and consideration rows', async () => {
     const logits = tf.tensor2d([
       [0.5, -1],
       [2, 0],
@@ -102,7 +102,7 @@ describe('weightedBceTerms (Eq. 3 with weights and soft targets)', () => {
     values.forEach((v, k) => expect(v).toBeCloseTo(expected[k], 5));
   });
 
-  it('has the gradient (sigmoid(l) - t) w / B', () => {
+  it('has the gradient (sigmoid(l) - t) w / B', async () => {
     const l = tf.tensor2d([[0.3], [-1.2]]);
     const t = tf.tensor2d([[0.8], [0]]);
     const w = tf.tensor2d([[1], [3]]);
@@ -143,14 +143,14 @@ describe('FieldModel', () => {
     await train(dense, data, rows);
     await train(sparse, data, rows);
     const labels = Array.from(data.label);
-    expect(rocAuc(dense.predict(rows), labels)).toBeGreaterThan(0.75);
-    expect(rocAuc(sparse.predict(rows), labels)).toBeGreaterThan(0.68);
+    expect(rocAuc(await dense.predict(rows), labels)).toBeGreaterThan(0.75);
+    expect(rocAuc(await sparse.predict(rows), labels)).toBeGreaterThan(0.68);
     dense.dispose();
     sparse.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('starts each head at the base rate of its targets', () => {
+  it('starts each head at the base rate of its targets', async () => {
     const data = constructedData(400, () => 0);
     // No field: a constant input; after initialisation the prediction is the weighted mean target.
     const model = new FieldModel({
@@ -164,7 +164,7 @@ describe('FieldModel', () => {
     const targets = Float32Array.from({ length: 400 }, (_, k) => (k < 100 ? 1 : 0));
     const weights = Float32Array.from({ length: 400 }, (_, k) => (k < 100 ? 2 : 1));
     model.initialiseBiases(targets, weights);
-    const p = model.predict(allRows(400));
+    const p = await model.predict(allRows(400));
     // Hidden ReLU units of a constant 1 input are fixed, the kernel adds a constant: compare to a
     // model whose head bias is left at 0 to remove it.
     const plain = new FieldModel({
@@ -175,7 +175,7 @@ describe('FieldModel', () => {
       learningRate: 0.05,
       rng: createRng(1),
     });
-    const q = plain.predict(allRows(400));
+    const q = await plain.predict(allRows(400));
     const logit = (x: number) => Math.log(x / (1 - x));
     // Weighted rate 200 / 500 = 0.4 (the unweighted rate would be 0.25).
     expect(logit(p[0]) - logit(q[0])).toBeCloseTo(logit(200 / 500), 4);
@@ -222,9 +222,9 @@ describe('FieldModel', () => {
     await train(plain, data, rows, 2);
     await train(muted, data, rows, 2, targets, zeroTaskWeights);
     await train(withTasks, data, rows, 2, targets, taskWeights);
-    const pPlain = plain.predict(rows);
-    const pMuted = muted.predict(rows);
-    const pTasks = withTasks.predict(rows);
+    const pPlain = await plain.predict(rows);
+    const pMuted = await muted.predict(rows);
+    const pTasks = await withTasks.predict(rows);
     // Zero-weight tasks send no gradient into the shared layers: the main head trains as without them.
     for (let k = 0; k < 600; k += 37) expect(pMuted[k]).toBeCloseTo(pPlain[k], 5);
     // Weighted tasks change the shared representation, hence the CTR predictions.
@@ -253,7 +253,7 @@ describe('perturbation importance (section 4.2 step 4)', () => {
     });
     await train(model, data, trainRows);
     const targets = Float32Array.from(heldOut, (r) => data.label[r]);
-    const importance = perturbationImportance(
+    const importance = await perturbationImportance(
       model,
       [0, 1, 2],
       Int32Array.from(heldOut),

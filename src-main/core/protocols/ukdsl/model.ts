@@ -215,7 +215,7 @@ export class FieldModel {
    * @param weights [batch * headCount] row-major
    * @returns [1 + 2 * headCount]: total loss, impression-row terms, consideration-row terms (before the update)
    */
-  trainStep(rows: Int32Array, targets: Float32Array, weights: Float32Array): Float32Array {
+  async trainStep(rows: Int32Array, targets: Float32Array, weights: Float32Array): Promise<Float32Array> {
     const batch = rows.length;
     const heads = this.headCount;
     const ids = this.sparseIds(rows);
@@ -247,7 +247,7 @@ export class FieldModel {
       termValues.dispose();
       return out;
     });
-    const values = flat.dataSync() as Float32Array;
+    const values = (await flat.data()) as Float32Array;
     flat.dispose();
     const termCount = 1 + 2 * heads;
     this.tables.forEach((table, k) => table.applyGradient(ids[k], values, termCount + k * batch * dim));
@@ -259,7 +259,7 @@ export class FieldModel {
    * @param rows [n] data rows
    * @returns [n] sigmoid(main logit)
    */
-  predict(rows: Int32Array, override?: FieldOverride): Float32Array {
+  async predict(rows: Int32Array, override?: FieldOverride): Promise<Float32Array> {
     const out = new Float32Array(rows.length);
     for (let start = 0; start < rows.length; start += PREDICT_CHUNK) {
       const chunk = rows.subarray(start, Math.min(rows.length, start + PREDICT_CHUNK));
@@ -274,7 +274,7 @@ export class FieldModel {
         const input = parts.length === 1 ? parts[0] : tf.concat(parts, 1);
         return tf.sigmoid(tf.reshape(this.mainHead.apply(this.body.apply(input)), [-1]));
       });
-      out.set(probs.dataSync(), start);
+      out.set(await probs.data(), start);
       probs.dispose();
     }
     return out;
@@ -362,7 +362,7 @@ export async function fitModel(options: FitOptions): Promise<void> {
     batchSize: options.batchSize,
     shuffle: options.shuffle,
     lossCurve: `${options.label}/L_total`,
-    step: (batch) => {
+    step: async (batch) => {
       const b = batch.length;
       for (let k = 0; k < b; k++) {
         const e = batch[k];
@@ -372,7 +372,7 @@ export async function fitModel(options: FitOptions): Promise<void> {
           weights[k * heads + h] = examples.weights[e * heads + h];
         }
       }
-      const terms = model.trainStep(
+      const terms = await model.trainStep(
         rows.subarray(0, b),
         targets.subarray(0, b * heads),
         weights.subarray(0, b * heads),
