@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts'],
+    include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'test/unit-setup/*.test.ts'],
+    // Fails any synchronous tensor read from the project's own code (see the file).
+    setupFiles: ['test/unit-setup/no-sync-reads.ts'],
     environment: 'node',
     // tfjs backends are process-global; files run in separate forks so they do not share one.
     pool: 'forks',

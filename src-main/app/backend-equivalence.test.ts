@@ -108,7 +108,6 @@ describe.skipIf(!built && !required)(
         for (const curve of losses) {
           const first = curve.points[0]?.value ?? Number.NaN;
           const other = nativeCurves.find((c) => c.name === curve.name)?.points[0]?.value ?? Number.NaN;
-          console.log('LOSS', curve.name, first, other, curve.points.length);
           expect(
             Math.abs(first - other) / Math.abs(first),
             `${run.method} ${curve.name}: ${first} vs ${other}`,

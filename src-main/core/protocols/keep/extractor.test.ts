@@ -82,7 +82,7 @@ describe('KnowledgeExtractor', () => {
       const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(2));
       for (let s = 0; s < 5; s++) await model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
       const batch = sampler.batch(range(500, 600));
-      const logits = model.logits(batch.users, batch.items);
+      const logits = await model.logits(batch.users, batch.items);
       let expected = 0;
       const B = batch.batchSize;
       batch.tasks.forEach((task, t) => {
@@ -118,7 +118,7 @@ describe('KnowledgeExtractor', () => {
     }
     expect(last).toBeLessThan(before);
     const held = data.superConcurrent;
-    const clickAuc = rocAuc(model.logits(held.user, held.item)[0], held.click);
+    const clickAuc = rocAuc((await model.logits(held.user, held.item))[0], held.click);
     expect(clickAuc).toBeGreaterThan(0.6);
     model.dispose();
   });
@@ -127,10 +127,10 @@ describe('KnowledgeExtractor', () => {
     const model = extractor('interaction', ['click', 'cart']);
     const users = Int32Array.from([0, 5, 9]);
     const items = Int32Array.from([3, 3, 40]);
-    const k = model.interactionKnowledge(users, items);
+    const k = await model.interactionKnowledge(users, items);
     const width = HEAD_UNITS[HEAD_UNITS.length - 1];
     expect(model.interactionKnowledgeDim).toBe(2 * width);
-    const logits = model.logits(users, items);
+    const logits = await model.logits(users, items);
     model.heads.forEach((head, t) => {
       const last = head.layers[head.layers.length - 1];
       const w = last.kernel.dataSync();
@@ -141,9 +141,9 @@ describe('KnowledgeExtractor', () => {
         expect(logits[t][r]).toBeCloseTo(s, 4);
       }
     });
-    const ku = model.userKnowledge(users);
+    const ku = await model.userKnowledge(users);
     expect(Array.from(ku.subarray(6, 12))).toEqual(Array.from(model.userIds.weights.subarray(5 * 6, 6 * 6)));
-    const ki = model.itemKnowledge(Int32Array.from([40]));
+    const ki = await model.itemKnowledge(Int32Array.from([40]));
     const category = data.itemCategory[40];
     expect(Array.from(ki)).toEqual([
       ...Array.from(model.itemIds?.weights.subarray(40 * 4, 41 * 4) ?? []),
@@ -158,14 +158,14 @@ describe('KnowledgeExtractor', () => {
     for (let s = 0; s < 3; s++) await model.trainStep(sampler.batch(range(s * 64, s * 64 + 64)));
     const users = Int32Array.from([1, 2, 2]);
     const items = Int32Array.from([7, 7, 30]);
-    const ku = model.userKnowledge(users);
-    const ki = model.itemKnowledge(items);
-    const kui = model.interactionKnowledge(users, items);
+    const ku = await model.userKnowledge(users);
+    const ki = await model.itemKnowledge(items);
+    const kui = await model.interactionKnowledge(users, items);
     const d = model.userKnowledgeDim;
     for (let k = 0; k < kui.length; k++) expect(kui[k]).toBeCloseTo(ku[k] * ki[k], 6);
     const head = model.heads[0].layers[0];
     const w = head.kernel.dataSync();
-    const logits = model.logits(users, items)[0];
+    const logits = (await model.logits(users, items))[0];
     for (let r = 0; r < 3; r++) {
       let s = head.bias.dataSync()[0];
       for (let j = 0; j < d; j++) s += kui[r * d + j] * w[j];
@@ -181,15 +181,15 @@ describe('KnowledgeExtractor', () => {
     const c = data.itemCategory[0];
     const same = range(1, data.numItems).find((i) => data.itemCategory[i] === c) ?? -1;
     const other = range(1, data.numItems).find((i) => data.itemCategory[i] !== c) ?? -1;
-    const k = model.interactionKnowledge(Int32Array.from([4, 4, 4]), Int32Array.from([0, same, other]));
+    const k = await model.interactionKnowledge(Int32Array.from([4, 4, 4]), Int32Array.from([0, same, other]));
     const w = model.interactionKnowledgeDim;
     expect(Array.from(k.subarray(0, w))).toEqual(Array.from(k.subarray(w, 2 * w)));
     expect(Array.from(k.subarray(0, w))).not.toEqual(Array.from(k.subarray(2 * w, 3 * w)));
-    const uc = model.userCategoryKnowledge(Int32Array.from([4]), Int32Array.from([c]));
+    const uc = await model.userCategoryKnowledge(Int32Array.from([4]), Int32Array.from([c]));
     for (let j = 0; j < w; j++) expect(uc[j]).toBeCloseTo(k[j], 6);
-    expect(() =>
+    await expect(
       extractor('interaction').userCategoryKnowledge(Int32Array.from([0]), Int32Array.from([0])),
-    ).toThrow(/'category' model/);
+    ).rejects.toThrow(/'category' model/);
     model.dispose();
   });
 
@@ -199,9 +199,9 @@ describe('KnowledgeExtractor', () => {
       const model = extractor(arch);
       const sampler = new PretrainSampler(data.superPretrain, TASKS, data.numUsers, createRng(2));
       await model.trainStep(sampler.batch(range(0, 64)));
-      model.interactionKnowledge(range(0, 5), range(0, 5));
-      model.userKnowledge(range(0, 5));
-      model.itemKnowledge(range(0, 5));
+      await model.interactionKnowledge(range(0, 5), range(0, 5));
+      await model.userKnowledge(range(0, 5));
+      await model.itemKnowledge(range(0, 5));
       model.dispose();
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -334,13 +334,13 @@ export class KnowledgeExtractor {
    * Runs `pick` on the forward pass over (users, items) in chunks; returns [n, width] row-major.
    * `categoryIds` (optional, [n]) replaces the items' categories.
    */
-  private extract(
+  private async extract(
     users: Int32Array,
     items: Int32Array,
     width: number,
     pick: (out: ReturnType<KnowledgeExtractor['forward']>) => tf.Tensor2D,
     categoryIds?: Int32Array,
-  ): Float32Array {
+  ): Promise<Float32Array> {
     if (users.length !== items.length)
       throw new Error(`KnowledgeExtractor: ${users.length} users, ${items.length} items`);
     const out = new Float32Array(users.length * width);
@@ -352,16 +352,16 @@ export class KnowledgeExtractor {
         categoryIds?.subarray(start, end),
       );
       const result = tf.tidy(() => pick(this.forward(blocks.map((b) => b.tensor()))));
-      out.set(result.dataSync(), start * width);
+      out.set(await result.data(), start * width);
       result.dispose();
     }
     return out;
   }
 
   /** Per task logits of (users[r], items[r]); [tasks][n]. */
-  logits(users: Int32Array, items: Int32Array): Float32Array[] {
+  async logits(users: Int32Array, items: Int32Array): Promise<Float32Array[]> {
     const T = this.tasks.length;
-    const all = this.extract(users, items, T, (o) => tf.stack(o.logits, 1) as tf.Tensor2D);
+    const all = await this.extract(users, items, T, (o) => tf.stack(o.logits, 1) as tf.Tensor2D);
     return this.tasks.map((_, t) => Float32Array.from({ length: users.length }, (_, r) => all[r * T + t]));
   }
 
@@ -369,7 +369,7 @@ export class KnowledgeExtractor {
    * K_u of each user (Eq. 4): the user-id embedding row, or K^_u, the user tower's output (two-tower).
    * @returns [users.length, userKnowledgeDim]
    */
-  userKnowledge(users: Int32Array): Float32Array {
+  async userKnowledge(users: Int32Array): Promise<Float32Array> {
     if (!this.userTower) {
       const block = new InputBlock([{ table: this.userIds, ids: users }]);
       return block.values();
@@ -387,7 +387,7 @@ export class KnowledgeExtractor {
    * ('category'), or K^_i, the item tower's output ('two-tower').
    * @returns [items.length, itemKnowledgeDim]
    */
-  itemKnowledge(items: Int32Array): Float32Array {
+  async itemKnowledge(items: Int32Array): Promise<Float32Array> {
     const categories = { table: this.categories, ids: categoriesOf(items, this.features.itemCategory) };
     if (this.architecture === 'category') return new InputBlock([categories]).values();
     if (this.architecture === 'interaction')
@@ -414,7 +414,7 @@ export class KnowledgeExtractor {
    * or K^_u * K^_i for the two-tower model.
    * @returns [n, interactionKnowledgeDim]
    */
-  interactionKnowledge(users: Int32Array, items: Int32Array): Float32Array {
+  interactionKnowledge(users: Int32Array, items: Int32Array): Promise<Float32Array> {
     return this.extract(users, items, this.interactionKnowledgeDim, (o) =>
       o.interaction.length === 1 ? o.interaction[0] : (tf.concat(o.interaction, 1) as tf.Tensor2D),
     );
@@ -425,7 +425,7 @@ export class KnowledgeExtractor {
    * what the serving cache stores per user-category pair.
    * @returns [n, interactionKnowledgeDim]
    */
-  userCategoryKnowledge(users: Int32Array, categories: Int32Array): Float32Array {
+  async userCategoryKnowledge(users: Int32Array, categories: Int32Array): Promise<Float32Array> {
     if (this.architecture !== 'category')
       throw new Error(
         `KnowledgeExtractor: user-category knowledge needs the 'category' model, not '${this.architecture}'`,

@@ -56,15 +56,15 @@ const users = Int32Array.from([0, 3, 3, 17, 59, 42]);
 const items = Int32Array.from([0, 1, 119, 64, 8, 8]);
 
 describe('Knowledge K(u, i) (Eq. 4)', () => {
-  it('is [K_u, K_i, K_ui^clk, K_ui^cv, K_ui^cart] side by side, and the switches drop parts', () => {
+  it('is [K_u, K_i, K_ui^clk, K_ui^cv, K_ui^cart] side by side, and the switches drop parts', async () => {
     const e = extractors.interaction as KnowledgeExtractor;
     const k = liveKnowledge('full', extractors, ALL);
     expect(k.layout.map((p) => p.name)).toEqual(['K_u', 'K_i', 'K_ui[click,conversion,cart]']);
     expect(k.dim).toBe(6 + 8 + 3 * 16);
-    const values = k.knowledge(users, items);
-    const ku = e.userKnowledge(users);
-    const ki = e.itemKnowledge(items);
-    const kui = e.interactionKnowledge(users, items);
+    const values = await k.knowledge(users, items);
+    const ku = await e.userKnowledge(users);
+    const ki = await e.itemKnowledge(items);
+    const kui = await e.interactionKnowledge(users, items);
     for (let r = 0; r < users.length; r++) {
       const row = Array.from(values.subarray(r * k.dim, (r + 1) * k.dim));
       expect(row).toEqual([
@@ -75,7 +75,9 @@ describe('Knowledge K(u, i) (Eq. 4)', () => {
     }
     const noUser = liveKnowledge('full', extractors, { user: false, item: true, interaction: true });
     expect(noUser.dim).toBe(8 + 48);
-    expect(Array.from(noUser.knowledge(users, items).subarray(0, 8))).toEqual(Array.from(ki.subarray(0, 8)));
+    expect(Array.from((await noUser.knowledge(users, items)).subarray(0, 8))).toEqual(
+      Array.from(ki.subarray(0, 8)),
+    );
     expect(() => liveKnowledge('full', extractors, { user: false, item: false, interaction: false })).toThrow(
       /no part of K/,
     );
@@ -83,7 +85,7 @@ describe('Knowledge K(u, i) (Eq. 4)', () => {
 });
 
 describe('Serving forms (Eq. 6)', () => {
-  it('need the extractors of their strategy', () => {
+  it('need the extractors of their strategy', async () => {
     expect(extractorsFor('full')).toEqual(['interaction']);
     expect(extractorsFor('decomposition+degeneration')).toEqual(['two-tower', 'category']);
     expect(() => liveKnowledge('decomposition', { interaction: extractors.interaction }, ALL)).toThrow(
@@ -91,15 +93,15 @@ describe('Serving forms (Eq. 6)', () => {
     );
   });
 
-  it('Eq. 6 lays out [K^_u, K^_i, K^_u * K^_i, K^_uc]', () => {
+  it('Eq. 6 lays out [K^_u, K^_i, K^_u * K^_i, K^_uc]', async () => {
     const tt = extractors['two-tower'] as KnowledgeExtractor;
     const cat = extractors.category as KnowledgeExtractor;
     const k = liveKnowledge('decomposition+degeneration', extractors, ALL);
     expect(k.layout.map((p) => p.name)).toEqual(['K^_u', 'K^_i', 'K^_u*K^_i', 'K^_uc']);
-    const values = k.knowledge(users, items);
-    const ku = tt.userKnowledge(users);
-    const ki = tt.itemKnowledge(items);
-    const kuc = cat.interactionKnowledge(users, items);
+    const values = await k.knowledge(users, items);
+    const ku = await tt.userKnowledge(users);
+    const ki = await tt.itemKnowledge(items);
+    const kuc = await cat.interactionKnowledge(users, items);
     const d = tt.userKnowledgeDim;
     const w = cat.interactionKnowledgeDim;
     for (let r = 0; r < users.length; r++) {
@@ -115,14 +117,14 @@ describe('Serving forms (Eq. 6)', () => {
 
   it.each(['decomposition', 'degeneration', 'decomposition+degeneration'] as const)(
     'the %s cache serves exactly what the networks compute',
-    (form: Exclude<KnowledgeForm, 'full'>) => {
-      const cache = new CachedKnowledge(form, extractors, ALL, data);
+    async (form: Exclude<KnowledgeForm, 'full'>) => {
+      const cache = await CachedKnowledge.build(form, extractors, ALL, data);
       const live = liveKnowledge(form, extractors, ALL);
       expect(cache.dim).toBe(live.dim);
       const u = range(0, data.numUsers);
       const i = Int32Array.from(u, (x) => (x * 7) % data.numItems);
-      const served = cache.knowledge(u, i);
-      const computed = live.knowledge(u, i);
+      const served = await cache.knowledge(u, i);
+      const computed = await live.knowledge(u, i);
       for (let k = 0; k < served.length; k++) expect(served[k]).toBeCloseTo(computed[k], 5);
       // N_u + N_i + N_uc entries instead of N_u * N_i.
       expect(cache.entries.users).toBe(data.numUsers);
@@ -130,14 +132,16 @@ describe('Serving forms (Eq. 6)', () => {
       expect(cache.entries.userCategories).toBe(
         form === 'decomposition' ? 0 : data.numUsers * data.numCategories,
       );
-      expect(servingKnowledge(form, extractors, ALL, data)).toBeInstanceOf(CachedKnowledge);
+      expect(await servingKnowledge(form, extractors, ALL, data)).toBeInstanceOf(CachedKnowledge);
     },
   );
 
-  it('creates no tensors that outlive a lookup', () => {
+  it('creates no tensors that outlive a lookup', async () => {
     const before = tf.memory().numTensors;
-    new CachedKnowledge('decomposition+degeneration', extractors, ALL, data).knowledge(users, items);
-    liveKnowledge('full', extractors, ALL).knowledge(users, items);
+    await (
+      await CachedKnowledge.build('decomposition+degeneration', extractors, ALL, data)
+    ).knowledge(users, items);
+    await liveKnowledge('full', extractors, ALL).knowledge(users, items);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

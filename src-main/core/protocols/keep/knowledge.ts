@@ -60,7 +60,7 @@ export interface KnowledgeSource {
   /** Names and widths of the parts, in order (for logs). */
   readonly layout: { name: string; dim: number }[];
   /** K of each pair; [n, dim] row-major. */
-  knowledge(users: Int32Array, items: Int32Array): Float32Array;
+  knowledge(users: Int32Array, items: Int32Array): Promise<Float32Array>;
 }
 
 export type Extractors = Partial<Record<ExtractorArchitecture, KnowledgeExtractor>>;
@@ -75,16 +75,16 @@ function need(extractors: Extractors, arch: ExtractorArchitecture): KnowledgeExt
 interface Part {
   name: string;
   dim: number;
-  compute(users: Int32Array, items: Int32Array): Float32Array;
+  compute(users: Int32Array, items: Int32Array): Float32Array | Promise<Float32Array>;
 }
 
 /** Lays the parts side by side. */
-function concatenate(parts: Part[], users: Int32Array, items: Int32Array): Float32Array {
+async function concatenate(parts: Part[], users: Int32Array, items: Int32Array): Promise<Float32Array> {
   const dim = parts.reduce((s, p) => s + p.dim, 0);
   const out = new Float32Array(users.length * dim);
   let column = 0;
   for (const part of parts) {
-    const values = part.compute(users, items);
+    const values = await part.compute(users, items);
     for (let r = 0; r < users.length; r++)
       out.set(values.subarray(r * part.dim, (r + 1) * part.dim), r * dim + column);
     column += part.dim;
@@ -106,7 +106,7 @@ class PartsSource implements KnowledgeSource {
     this.dim = parts.reduce((s, p) => s + p.dim, 0);
     this.layout = parts.map((p) => ({ name: p.name, dim: p.dim }));
   }
-  knowledge(users: Int32Array, items: Int32Array): Float32Array {
+  knowledge(users: Int32Array, items: Int32Array): Promise<Float32Array> {
     return concatenate(this.parts, users, items);
   }
 }
@@ -171,16 +171,24 @@ export class CachedKnowledge implements KnowledgeSource {
   readonly entries: { users: number; items: number; userCategories: number };
   private readonly source: PartsSource;
 
-  constructor(
+  private constructor(list: Part[], entries: { users: number; items: number; userCategories: number }) {
+    this.source = new PartsSource(list);
+    this.dim = this.source.dim;
+    this.layout = this.source.layout;
+    this.entries = entries;
+  }
+
+  /** Fills the tables from the extractors (their tensors read asynchronously). */
+  static async build(
     form: Exclude<KnowledgeForm, 'full'>,
     extractors: Extractors,
     parts: KnowledgeParts,
     shape: CacheShape,
-  ) {
+  ): Promise<CachedKnowledge> {
     const list: Part[] = [];
     const categoryOf = (items: Int32Array) => Int32Array.from(items, (i) => shape.itemCategory[i]);
     let userCategories = 0;
-    const userCategoryPart = (e: KnowledgeExtractor, name: string): Part => {
+    const userCategoryPart = async (e: KnowledgeExtractor, name: string): Promise<Part> => {
       const rows = shape.numUsers * shape.numCategories;
       if (rows > MAX_USER_CATEGORY_ROWS)
         throw new Error(
@@ -188,7 +196,7 @@ export class CachedKnowledge implements KnowledgeSource {
         );
       const users = Int32Array.from({ length: rows }, (_, k) => Math.floor(k / shape.numCategories));
       const categories = Int32Array.from({ length: rows }, (_, k) => k % shape.numCategories);
-      const table = e.userCategoryKnowledge(users, categories);
+      const table = await e.userCategoryKnowledge(users, categories);
       const dim = e.interactionKnowledgeDim;
       userCategories = rows;
       return {
@@ -208,7 +216,7 @@ export class CachedKnowledge implements KnowledgeSource {
     let items = 0;
     if (form === 'degeneration') {
       const e = need(extractors, 'category');
-      const userTable = e.userKnowledge(range(0, shape.numUsers));
+      const userTable = await e.userKnowledge(range(0, shape.numUsers));
       const categoryTable = e.categoryEmbeddings(range(0, shape.numCategories));
       users = shape.numUsers;
       items = shape.numCategories;
@@ -224,13 +232,13 @@ export class CachedKnowledge implements KnowledgeSource {
           dim: e.itemKnowledgeDim,
           compute: (_u, i) => lookup(categoryTable, e.itemKnowledgeDim, categoryOf(i)),
         });
-      if (parts.interaction) list.push(userCategoryPart(e, 'K^_uc'));
+      if (parts.interaction) list.push(await userCategoryPart(e, 'K^_uc'));
     } else {
       const tt = need(extractors, 'two-tower');
       const du = tt.userKnowledgeDim;
       const di = tt.itemKnowledgeDim;
-      const userTable = tt.userKnowledge(range(0, shape.numUsers));
-      const itemTable = tt.itemKnowledge(range(0, shape.numItems));
+      const userTable = await tt.userKnowledge(range(0, shape.numUsers));
+      const itemTable = await tt.itemKnowledge(range(0, shape.numItems));
       users = shape.numUsers;
       items = shape.numItems;
       if (parts.user) list.push({ name: 'K^_u', dim: du, compute: (u) => lookup(userTable, du, u) });
@@ -242,28 +250,25 @@ export class CachedKnowledge implements KnowledgeSource {
           compute: (u, i) => product(lookup(userTable, du, u), lookup(itemTable, di, i)),
         });
         if (form === 'decomposition+degeneration')
-          list.push(userCategoryPart(need(extractors, 'category'), 'K^_uc'));
+          list.push(await userCategoryPart(need(extractors, 'category'), 'K^_uc'));
       }
     }
-    this.source = new PartsSource(list);
-    this.dim = this.source.dim;
-    this.layout = this.source.layout;
-    this.entries = { users, items, userCategories };
+    return new CachedKnowledge(list, { users, items, userCategories });
   }
 
-  knowledge(users: Int32Array, items: Int32Array): Float32Array {
+  knowledge(users: Int32Array, items: Int32Array): Promise<Float32Array> {
     return this.source.knowledge(users, items);
   }
 }
 
 /** The knowledge a downstream model is trained and served with: live for 'full', cached otherwise. */
-export function servingKnowledge(
+export async function servingKnowledge(
   form: KnowledgeForm,
   extractors: Extractors,
   parts: KnowledgeParts,
   shape: CacheShape,
-): KnowledgeSource {
+): Promise<KnowledgeSource> {
   return form === 'full'
     ? liveKnowledge(form, extractors, parts)
-    : new CachedKnowledge(form, extractors, parts, shape);
+    : CachedKnowledge.build(form, extractors, parts, shape);
 }

@@ -416,8 +416,9 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
           const probe = data.superConcurrent === pretrainLog ? data.targetTrain : data.superConcurrent;
           const clickIndex = tasks.indexOf('click');
           if (clickIndex >= 0 && probe.user.length > 0) {
-            const logits = extractors[arch]?.logits(probe.user, probe.item)[clickIndex];
-            const transfer = extractors[arch]?.logits(data.targetTrain.user, data.targetTrain.item)[
+            const extractor = extractors[arch];
+            const logits = (await extractor?.logits(probe.user, probe.item))?.[clickIndex];
+            const transfer = (await extractor?.logits(data.targetTrain.user, data.targetTrain.item))?.[
               clickIndex
             ];
             if (logits && transfer)
@@ -428,7 +429,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
               );
           }
         }
-        source = servingKnowledge(form, extractors, parts, data);
+        source = await servingKnowledge(form, extractors, parts, data);
         log(
           `${method}: K = [${source.layout.map((p) => `${p.name} (${p.dim})`).join(', ')}], ${form} form, m = ${num(params, 'plugLayer', 1)}.`,
         );
@@ -444,7 +445,9 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
       }
       throwIfCancelled(ctx.signal);
       // Stage 2, knowledge plugging.
-      const trainKnowledge = source ? source.knowledge(data.targetTrain.user, data.targetTrain.item) : null;
+      const trainKnowledge = source
+        ? await source.knowledge(data.targetTrain.user, data.targetTrain.item)
+        : null;
       const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
         label: `${method} downstream`,
         curve: `${method}/bce`,
@@ -456,7 +459,9 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
         rng: source ? ctx.rng.fork(2) : baseRng,
       });
       models.push(model);
-      const testKnowledge = source ? source.knowledge(data.targetTest.user, data.targetTest.item) : null;
+      const testKnowledge = source
+        ? await source.knowledge(data.targetTest.user, data.targetTest.item)
+        : null;
       return {
         baseScores,
         scores: await model.predict(data.targetTest.user, data.targetTest.item, testKnowledge),
