@@ -9,26 +9,13 @@ Same workload as `cascade-lab bench --model deepfm` (src-main/core/bench/deepfm-
           + DNN([e_user, e_item, e_category, x]) with units 256-128 (ReLU) and a linear unit;
   binary cross-entropy with logits on random labels (30% positive), Adagrad lr 0.01 on everything,
   fresh random ids each step; 3 warm-up steps, then steps for the time budget.
-Prints one JSON line per batch size:
-  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version}
-
-Usage: deepfm_step_torch.py [cpu|cuda] [threads] [batch,batch,...] [seconds-per-size]
+Command line and output: peer_timing.py.
 """
-import json
-import sys
-import time
-import warnings
-
 import torch
 
-warnings.filterwarnings("ignore", message="Sparse invariant checks")
+from peer_timing import parse_args, time_and_report
 
-device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else torch.get_num_threads()
-batches = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "512,4096").split(",")]
-budget = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+device, threads, batches, budget = parse_args()
 USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
 
 
@@ -54,11 +41,6 @@ class DeepFM(torch.nn.Module):
         return linear + fm + deep
 
 
-def synchronize():
-    if device == "cuda":
-        torch.cuda.synchronize()
-
-
 item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
 item_dense = torch.rand(ITEMS, DENSE, device=device)
 
@@ -76,17 +58,4 @@ for batch in batches:
         loss.backward()
         optimizer.step()
 
-    for _ in range(3):
-        step()
-    synchronize()
-    steps, start = 0, time.time()
-    while time.time() - start < budget:
-        step()
-        steps += 1
-        if steps % 20 == 0:
-            synchronize()
-    synchronize()
-    seconds = time.time() - start
-    print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
-                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
-          flush=True)
+    time_and_report(step, device, threads, batch, budget)

@@ -10,24 +10,14 @@ build) trained on L_train = BCE(logit, y_mpl) + 0.3 * mean((y_rank - sigmoid(log
   logit = clamp(cos(u, v), -1, 1) + b with a trained scalar b;
   L2 1e-5 * sum(W^2) over every embedding table; Adagrad lr 0.01 on everything;
   y_mpl and y_rank uniform in [0, 1); fresh random ids and targets every step; 3 warm-up steps.
-Prints one JSON line per batch size:
-  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version}
-
-Usage: hybrid_step_torch.py [cpu|cuda] [threads] [batch,batch,...] [seconds-per-size]
+Command line and output: peer_timing.py.
 """
-import json
-import sys
-import time
-
 import torch
 import torch.nn.functional as F
 
-device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
-threads = int(sys.argv[2]) if len(sys.argv) > 2 else torch.get_num_threads()
-batches = [int(b) for b in (sys.argv[3] if len(sys.argv) > 3 else "512,4096").split(",")]
-budget = float(sys.argv[4]) if len(sys.argv) > 4 else 10.0
-torch.set_num_threads(threads)
-torch.manual_seed(0)
+from peer_timing import parse_args, time_and_report
+
+device, threads, batches, budget = parse_args()
 USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
 L2, LAMBDA3 = 1e-5, 0.3
 
@@ -59,11 +49,6 @@ class AuthorsDssm(torch.nn.Module):
         return L2 * sum(t.weight.pow(2).sum() for t in (self.users, self.items, self.categories))
 
 
-def synchronize():
-    if device == "cuda":
-        torch.cuda.synchronize()
-
-
 item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
 item_dense = torch.rand(ITEMS, DENSE, device=device)
 
@@ -84,17 +69,4 @@ for batch in batches:
         loss.backward()
         optimizer.step()
 
-    for _ in range(3):
-        step()
-    synchronize()
-    steps, start = 0, time.time()
-    while time.time() - start < budget:
-        step()
-        steps += 1
-        if steps % 20 == 0:
-            synchronize()
-    synchronize()
-    seconds = time.time() - start
-    print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
-                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
-          flush=True)
+    time_and_report(step, device, threads, batch, budget)

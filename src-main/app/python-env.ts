@@ -9,6 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { defaultDataDir } from './paths';
 
@@ -16,7 +17,7 @@ export type LogLine = (line: string) => void;
 
 export function pythonEnvDir(env: Record<string, string | undefined> = process.env): string {
   const override = env.CASCADE_LAB_PYTHON_ENV?.trim();
-  return override || join(defaultDataDir(), 'python-env');
+  return override || join(defaultDataDir({ env, platform: process.platform, home: homedir() }), 'python-env');
 }
 
 /** The venv's interpreter. */

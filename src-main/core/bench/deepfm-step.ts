@@ -13,7 +13,7 @@
 import type { ItemCatalogue } from '../data/dataset';
 import { CtrModel, type RankingBatch } from '../models/ranking-model';
 import { createRng, type Rng } from '../random';
-import type { StepWorkload } from './dssm-step';
+import { LossTally, type StepWorkload } from './dssm-step';
 
 export interface DeepFmStepConfig {
   users: number;
@@ -58,8 +58,7 @@ export class DeepFmStepWorkload implements StepWorkload {
   private readonly batchRng: Rng;
   private readonly config: DeepFmStepConfig;
   private readonly current: RankingBatch;
-  private lossSum = 0;
-  private lossSteps = 0;
+  private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0, config: DeepFmStepConfig = PEER_DEEPFM_STEP) {
     if (!Number.isInteger(batch) || batch < 1)
@@ -92,15 +91,11 @@ export class DeepFmStepWorkload implements StepWorkload {
       items[b] = rng.int(this.config.items);
       targets[b] = rng.uniform() < this.config.positiveRate ? 1 : 0;
     }
-    this.lossSum += await this.model.trainStep(this.current);
-    this.lossSteps++;
+    this.losses.add(await this.model.trainStep(this.current));
   }
 
   async takeLosses(): Promise<{ sum: number; steps: number }> {
-    const taken = { sum: this.lossSum, steps: this.lossSteps };
-    this.lossSum = 0;
-    this.lossSteps = 0;
-    return taken;
+    return this.losses.take();
   }
 
   dispose(): void {

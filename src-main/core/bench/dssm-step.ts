@@ -77,6 +77,25 @@ export interface StepWorkload {
   dispose(): void;
 }
 
+/** Sum and count of the losses a workload has read back and not yet handed out. */
+export class LossTally {
+  private sum = 0;
+  private steps = 0;
+
+  add(loss: number): void {
+    this.sum += loss;
+    this.steps++;
+  }
+
+  /** What has been added since the last take. */
+  take(): { sum: number; steps: number } {
+    const taken = { sum: this.sum, steps: this.steps };
+    this.sum = 0;
+    this.steps = 0;
+    return taken;
+  }
+}
+
 /** One DSSM model of the benchmark and its random batches. */
 export class DssmStepWorkload implements StepWorkload {
   readonly batch: number;

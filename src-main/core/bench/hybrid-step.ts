@@ -17,7 +17,7 @@ import { AUTHORS_DSSM, DssmModel } from '../models/dssm';
 import { createRng, type Rng } from '../random';
 import * as tf from '@tensorflow/tfjs-core';
 import { syntheticCatalogue } from './deepfm-step';
-import type { StepWorkload } from './dssm-step';
+import { LossTally, type StepWorkload } from './dssm-step';
 
 export const PEER_HYBRID_STEP = {
   users: 20_000,
@@ -37,8 +37,7 @@ export class HybridStepWorkload implements StepWorkload {
   private readonly items: Int32Array;
   private readonly mpl: Float32Array;
   private readonly rank: Float32Array;
-  private lossSum = 0;
-  private lossSteps = 0;
+  private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0) {
     if (!Number.isInteger(batch) || batch < 1)
@@ -69,20 +68,17 @@ export class HybridStepWorkload implements StepWorkload {
       this.mpl[b] = rng.uniform();
       this.rank[b] = rng.uniform();
     }
-    this.lossSum += await this.model.trainStepWith(
+    const loss = await this.model.trainStepWith(
       { users: this.users, items: this.items },
       (logits) =>
         hybridTrainingTerms(logits, tf.tensor1d(this.mpl), tf.tensor1d(this.rank), PEER_HYBRID_STEP.lambda3)
           .total,
     );
-    this.lossSteps++;
+    this.losses.add(loss);
   }
 
   async takeLosses(): Promise<{ sum: number; steps: number }> {
-    const taken = { sum: this.lossSum, steps: this.lossSteps };
-    this.lossSum = 0;
-    this.lossSteps = 0;
-    return taken;
+    return this.losses.take();
   }
 
   dispose(): void {
