@@ -17,6 +17,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './gradients';
 import { explicitTransposes } from './kernel-choice';
+import {
+  type NativeBackend,
+  fusedBatchNormGrad,
+  fusedBatchNormTraining,
+  nativeBackend,
+} from './tensorflow-ops';
 
 export const BATCH_NORM_EPSILON = 1e-5;
 export const BATCH_NORM_MOMENTUM = 0.1;
@@ -121,9 +127,47 @@ export class BatchNorm {
       );
     }
     const n = x.shape[0];
+    const native = nativeBackend();
+    if (native) return this.applyNative(native, x);
     const { mean, variance } = batchMoments(x);
     this.updateRunning(mean, variance, n);
     return batchNormTraining(x, this.gamma, this.beta);
+  }
+
+  /**
+   * Training mode on native TensorFlow: TensorFlow's fused kernels forward and backward
+   * (tensorflow-ops.ts), the running statistics from the forward kernel's own moments.
+   * @param x [batch, units]
+   */
+  private applyNative(native: NativeBackend, x: tf.Tensor2D): tf.Tensor2D {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [xIn, g, b] = args as tf.Tensor[];
+      const save = args[3] as tf.GradSaveFunc;
+      const out = fusedBatchNormTraining(
+        native,
+        xIn as tf.Tensor2D,
+        g as tf.Tensor1D,
+        b as tf.Tensor1D,
+        BATCH_NORM_EPSILON,
+      );
+      this.updateRunning(out.mean, out.variance, x.shape[0]);
+      save([xIn, g, ...out.reserve]);
+      return {
+        value: out.y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xSaved, gammaSaved, ...reserve] = saved;
+          return fusedBatchNormGrad(
+            native,
+            dy as tf.Tensor2D,
+            xSaved as tf.Tensor2D,
+            gammaSaved as tf.Tensor1D,
+            reserve,
+            BATCH_NORM_EPSILON,
+          );
+        },
+      };
+    });
+    return op(x, this.gamma, this.beta) as tf.Tensor2D;
   }
 
   /** Running statistics from the batch's (kept off the gradient: their values are read, not traced). */

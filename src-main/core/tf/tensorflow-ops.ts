@@ -1,0 +1,115 @@
+/**
+ * TensorFlow kernels that tfjs has no op for, run through the `tensorflow` backend's eager op API
+ * (tfjs-node's executeMultipleOutputs), where one TensorFlow kernel replaces a chain of tfjs ones.
+ * Used only while the active backend is `tensorflow` (see kernel-choice.ts).
+ *
+ * FusedBatchNormV3 / FusedBatchNormGradV3 (training mode): a batch-normalised layer's forward and
+ * backward pass as one kernel each, instead of about 15 element-wise tfjs kernels each way, every
+ * one a pass over the [batch, units] activations plus ~25-40 us of dispatch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+interface OpAttr {
+  name: string;
+  type: number;
+  value: number | boolean | string;
+}
+
+interface NativeBinding {
+  TF_ATTR_TYPE: number;
+  TF_ATTR_FLOAT: number;
+  TF_ATTR_BOOL: number;
+  TF_ATTR_STRING: number;
+  TF_FLOAT: number;
+}
+
+export interface NativeBackend {
+  binding: NativeBinding;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
+}
+
+/** The active backend's eager op API, or null unless the backend is native TensorFlow. */
+export function nativeBackend(): NativeBackend | null {
+  if (tf.getBackend() !== 'tensorflow') return null;
+  const backend = tf.backend() as unknown as Partial<NativeBackend>;
+  return typeof backend.executeMultipleOutputs === 'function' && backend.binding
+    ? (backend as NativeBackend)
+    : null;
+}
+
+function batchNormAttrs(native: NativeBackend, epsilon: number, forward: boolean): OpAttr[] {
+  const b = native.binding;
+  return [
+    { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+    { name: 'U', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+    { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: epsilon },
+    // NHWC with H = W = 1: each unit is a channel, normalised over the batch.
+    { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: b.TF_ATTR_BOOL, value: true },
+    ...(forward ? [{ name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: 1 }] : []),
+  ];
+}
+
+export interface FusedBatchNormResult {
+  /** [n, units] */
+  y: tf.Tensor2D;
+  /** [units] batch mean */
+  mean: tf.Tensor1D;
+  /** [units] biased batch variance (what normalised the batch) */
+  variance: tf.Tensor1D;
+  /** What FusedBatchNormGradV3 needs besides dy, x and gamma. */
+  reserve: tf.Tensor[];
+}
+
+/**
+ * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance.
+ * @param x [n, units]
+ * @param gamma [units]
+ * @param beta [units]
+ */
+export function fusedBatchNormTraining(
+  native: NativeBackend,
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): FusedBatchNormResult {
+  const [n, units] = x.shape;
+  const empty = tf.tensor1d([]);
+  const [y, , , reserve1, reserve2, reserve3] = native.executeMultipleOutputs(
+    'FusedBatchNormV3',
+    batchNormAttrs(native, epsilon, true),
+    [tf.reshape(x, [n, 1, 1, units]), gamma, beta, empty, empty],
+    6,
+  );
+  return {
+    y: tf.reshape(y, [n, units]),
+    // CPU kernel: reserve_space_1 is the batch mean, reserve_space_2 the biased variance.
+    mean: reserve1 as tf.Tensor1D,
+    variance: reserve2 as tf.Tensor1D,
+    reserve: [reserve1, reserve2, reserve3],
+  };
+}
+
+/**
+ * The gradients of fusedBatchNormTraining's y.
+ * @param dy [n, units]
+ * @returns dx [n, units], dgamma [units], dbeta [units]
+ */
+export function fusedBatchNormGrad(
+  native: NativeBackend,
+  dy: tf.Tensor2D,
+  x: tf.Tensor2D,
+  gamma: tf.Tensor1D,
+  reserve: tf.Tensor[],
+  epsilon: number,
+): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  const [n, units] = x.shape;
+  const [dx, dgamma, dbeta] = native.executeMultipleOutputs(
+    'FusedBatchNormGradV3',
+    batchNormAttrs(native, epsilon, false),
+    [tf.reshape(dy, [n, 1, 1, units]), tf.reshape(x, [n, 1, 1, units]), gamma, ...reserve],
+    5,
+  );
+  return [tf.reshape(dx, [n, units]), dgamma as tf.Tensor1D, dbeta as tf.Tensor1D];
+}
