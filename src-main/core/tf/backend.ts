@@ -2,7 +2,8 @@
  * Chooses and initialises the TensorFlow.js backend.
  *
  * Order (fastest first): `tensorflow` (native TensorFlow through @tensorflow/tfjs-node-gpu, then
- * @tensorflow/tfjs-node), `webgpu` (Dawn through the `webgpu` npm package plus
+ * @tensorflow/tfjs-node, whichever has its native binding built: `cascade-lab setup tensorflow`
+ * builds it where npm could not download it), `webgpu` (Dawn through the `webgpu` npm package plus
  * @tensorflow/tfjs-backend-webgpu), `wasm`, `cpu`. The native and WebGPU packages are optional
  * and usually absent, so they are loaded by dynamic import of a module name held in a variable:
  * neither tsc nor a bundler tries to resolve them. A backend that fails hands over to the next
