@@ -13,10 +13,9 @@ Command line and output: peer_timing.py.
 """
 import torch
 
-from peer_timing import parse_args, time_and_report
+from peer_timing import CATEGORIES, DENSE, DIM, ITEMS, USERS, parse_args, synthetic_catalogue, time_and_report
 
 device, threads, batches, budget = parse_args()
-USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
 
 
 class DeepFM(torch.nn.Module):
@@ -41,8 +40,7 @@ class DeepFM(torch.nn.Module):
         return linear + fm + deep
 
 
-item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
-item_dense = torch.rand(ITEMS, DENSE, device=device)
+item_category, item_dense = synthetic_catalogue(device)
 
 for batch in batches:
     model = DeepFM().to(device)

@@ -15,10 +15,9 @@ Command line and output: peer_timing.py.
 import torch
 import torch.nn.functional as F
 
-from peer_timing import parse_args, time_and_report
+from peer_timing import CATEGORIES, DENSE, DIM, ITEMS, USERS, parse_args, synthetic_catalogue, time_and_report
 
 device, threads, batches, budget = parse_args()
-USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
 L2, LAMBDA3 = 1e-5, 0.3
 
 
@@ -49,8 +48,7 @@ class AuthorsDssm(torch.nn.Module):
         return L2 * sum(t.weight.pow(2).sum() for t in (self.users, self.items, self.categories))
 
 
-item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
-item_dense = torch.rand(ITEMS, DENSE, device=device)
+item_category, item_dense = synthetic_catalogue(device)
 
 for batch in batches:
     model = AuthorsDssm().to(device)

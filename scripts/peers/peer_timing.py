@@ -50,3 +50,15 @@ def time_and_report(step, device, threads, batch, budget):
     print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
                       "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
           flush=True)
+
+
+# The catalogue the DeepFM and hybrid workloads share (syntheticCatalogue in
+# src-main/core/bench/deepfm-step.ts): users, items, a category per item and a dense vector.
+USERS, ITEMS, CATEGORIES, DIM, DENSE = 20000, 40000, 50, 32, 64
+
+
+def synthetic_catalogue(device):
+    """(item_category [ITEMS], item_dense [ITEMS, DENSE]), fixed for the run."""
+    item_category = torch.randint(0, CATEGORIES, (ITEMS,), device=device)
+    item_dense = torch.rand(ITEMS, DENSE, device=device)
+    return item_category, item_dense

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName, ExperimentSpec, RunSummary } from '../contract/api';
 import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar';
 import { TENSORFLOW_PACKAGES, nativeBindingState } from '../core/tf/backend';
+import { TINY_SIMULATION } from './fixtures/tiny-simulation';
 import { createLabApp } from './lab-app';
 import type { LocalLabApp } from './types';
 
@@ -55,20 +56,7 @@ async function runOn(backend: BackendName): Promise<RunSummary[]> {
   const spec: ExperimentSpec = {
     ...template,
     name: `same seed on ${backend}`,
-    dataset: {
-      kind: 'simulated',
-      params: {
-        users: 300,
-        items: 400,
-        categories: 5,
-        latentDim: 8,
-        multimodalDim: 8,
-        exposuresPerUser: 30,
-        candidatesPerRequest: 50,
-        exposedPerRequest: 5,
-        seed: 11,
-      },
-    },
+    dataset: { kind: 'simulated', params: TINY_SIMULATION },
     ranking: { model: 'deepfm' },
     methods: [{ id: 'bc' }, { id: 'damcar' }],
     training: { ...template.training, epochs: 2, embeddingDim: 8, batchSize: 64 },

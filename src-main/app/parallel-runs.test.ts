@@ -8,19 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExperimentSpec, JobProgress } from '../contract/api';
 import { createLabApp } from './lab-app';
+import { TINY_SIMULATION } from './fixtures/tiny-simulation';
 import type { LocalLabApp } from './types';
-
-const TINY_DATA = {
-  users: 300,
-  items: 400,
-  categories: 5,
-  latentDim: 8,
-  multimodalDim: 8,
-  exposuresPerUser: 30,
-  candidatesPerRequest: 50,
-  exposedPerRequest: 5,
-  seed: 11,
-};
 
 /**
  * Resident memory that is not a mapped file, in bytes (Linux: RssAnon; elsewhere all of RSS).
@@ -56,7 +45,7 @@ describe('parallel runs', () => {
     const spec: ExperimentSpec = {
       ...template,
       name: '2 methods x 2 seeds',
-      dataset: { kind: 'simulated', params: TINY_DATA },
+      dataset: { kind: 'simulated', params: TINY_SIMULATION },
       ranking: { model: 'none' },
       methods: [{ id: 'bc' }, { id: 'ar' }],
       training: { ...template.training, epochs: 2, embeddingDim: 8, batchSize: 64 },
