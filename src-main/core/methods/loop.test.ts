@@ -126,7 +126,7 @@ describe('runEpochs', () => {
         shuffle: createRng(1),
         step: async () => NaN,
       }),
-    ).rejects.toThrow(/loss became NaN at epoch 1, step 1/);
+    ).rejects.toThrow(/T: training diverged at epoch 1, step 1: the loss became NaN/);
   });
 
   it('stops at the first step whose loss explodes, with no curve for that epoch', async () => {
@@ -144,7 +144,7 @@ describe('runEpochs', () => {
     });
     await expect(run).rejects.toBeInstanceOf(TrainingDivergedError);
     await expect(run).rejects.toThrow(
-      /^T: training diverged: the loss reached 7000 at epoch 2, step 2, over 1000 times/,
+      /^T: training diverged at epoch 2, step 2: the loss reached 7000, over 1000 times/,
     );
     expect(steps).toBe(4);
     const curves = events.flatMap((e) => (e.type === 'curve' ? [e.step] : []));
