@@ -86,3 +86,33 @@ export class JobCancelledError extends Error {
     this.name = 'JobCancelledError';
   }
 }
+
+/** Where a training loss first went wrong (methods/loss-watch.ts). */
+export interface DivergencePoint {
+  /** 1-based, as in the progress events and log lines. */
+  epoch: number;
+  step: number;
+  loss: number;
+}
+
+/**
+ * Thrown from inside training when the loss stops being a number or explodes
+ * (methods/loss-watch.ts). The run is stored as failed with this message: its metrics would
+ * describe a model that does not exist.
+ */
+export class TrainingDivergedError extends Error {
+  /** Who was training, e.g. 'BC' or 'DAMCAR label generator'. */
+  readonly label: string;
+  /** The step that tripped the watch. */
+  readonly at: DivergencePoint;
+  /** The last step whose loss was finite, or null when none was. */
+  readonly lastFinite: DivergencePoint | null;
+
+  constructor(label: string, message: string, at: DivergencePoint, lastFinite: DivergencePoint | null) {
+    super(message);
+    this.name = 'TrainingDivergedError';
+    this.label = label;
+    this.at = at;
+    this.lastFinite = lastFinite;
+  }
+}

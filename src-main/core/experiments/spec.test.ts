@@ -1,6 +1,7 @@
 import { DAMCAR_PROTOCOL } from '../protocols/damcar';
 import { describe, expect, it } from 'vitest';
-import type { ParamSpec } from '../../contract/api';
+import type { ParamSpec, TrainingSpec } from '../../contract/api';
+import { TRAINING_RANGES, boundsHint, withinBounds } from '../../contract/ranges';
 import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
 import {
   SpecError,
@@ -316,5 +317,45 @@ describe('resolveParamValues', () => {
   it('resolveMethodParams looks the method up in the registry', () => {
     expect(resolveMethodParams({ id: 'bc' }, 'methods[0]')).toEqual({});
     expect(fieldOf(() => resolveMethodParams({ id: 'damcar-x' }, 'methods[2]'))).toBe('methods[2].id');
+  });
+});
+
+describe('training ranges', () => {
+  it('accepts exactly the training settings the form hints at (the ranges of contract/ranges.ts)', () => {
+    // The validator keeps its ranges: a learning rate in (0, 10], as the form's hint says.
+    expect(boundsHint(TRAINING_RANGES.learningRate)).toBe('> 0, ≤ 10');
+    const accepts = (training: Partial<TrainingSpec>): boolean => {
+      try {
+        validateSpec({ ...minimal, training });
+        return true;
+      } catch (error) {
+        if (error instanceof SpecError) return false;
+        throw error;
+      }
+    };
+    expect([1e-6, 10].map((learningRate) => accepts({ learningRate }))).toEqual([true, true]);
+    expect([0, -0.01, 10.001].map((learningRate) => accepts({ learningRate }))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    // Every training setting, at and around both ends of its declared range.
+    for (const [key, range] of Object.entries(TRAINING_RANGES) as [
+      keyof TrainingSpec,
+      typeof TRAINING_RANGES.epochs,
+    ][]) {
+      const nudge = range.integer ? 1 : 1e-3;
+      for (const value of [
+        range.min - nudge,
+        range.min,
+        range.min + nudge,
+        range.max - nudge,
+        range.max,
+        range.max + nudge,
+      ]) {
+        const expected = withinBounds(value, range) && (!range.integer || Number.isInteger(value));
+        expect(accepts({ [key]: value }), `${key} = ${value}`).toBe(expected);
+      }
+    }
   });
 });

@@ -22,6 +22,7 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
+import { type NumberRange, TRAINING_RANGES, boundsInterval, withinBounds } from '../../contract/ranges';
 import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
 import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
@@ -62,20 +63,6 @@ export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
-interface NumberRange {
-  min: number;
-  max: number;
-  integer: boolean;
-  /** Exclusive lower bound (for learning rates). */
-  minExclusive?: boolean;
-}
-
-const TRAINING_RANGES: Record<keyof TrainingSpec, NumberRange> = {
-  epochs: { min: 1, max: 1000, integer: true },
-  batchSize: { min: 1, max: 65536, integer: true },
-  learningRate: { min: 0, max: 10, integer: false, minExclusive: true },
-  embeddingDim: { min: 1, max: 1024, integer: true },
-};
 const K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
 const SEED_RANGE: NumberRange = { min: 0, max: 4294967295, integer: true };
 
@@ -120,11 +107,8 @@ function expectNumber(value: unknown, path: string, range: NumberRange): number 
   }
   if (range.integer && !Number.isInteger(value))
     throw new SpecError(path, `must be an integer, got ${value}`);
-  const belowMin = range.minExclusive ? value <= range.min : value < range.min;
-  if (belowMin || value > range.max) {
-    const low = range.minExclusive ? `(${range.min}` : `[${range.min}`;
-    throw new SpecError(path, `must be in ${low}, ${range.max}], got ${value}`);
-  }
+  if (!withinBounds(value, range))
+    throw new SpecError(path, `must be in ${boundsInterval(range)}, got ${value}`);
   return value;
 }
 

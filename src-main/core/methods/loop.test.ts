@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JobCancelledError, type JobEvent } from '../experiments/job';
+import { JobCancelledError, type JobEvent, TrainingDivergedError } from '../experiments/job';
 import { PAPER_DSSM } from '../models/dssm';
 import { createRng } from '../random';
 import { PROGRESS_INTERVAL_MS, runEpochs } from './loop';
@@ -126,6 +126,28 @@ describe('runEpochs', () => {
         shuffle: createRng(1),
         step: async () => NaN,
       }),
-    ).rejects.toThrow(/loss became NaN at epoch 1, step 1/);
+    ).rejects.toThrow(/T: training diverged at epoch 1, step 1: the loss became NaN/);
+  });
+
+  it('stops at the first step whose loss explodes, with no curve for that epoch', async () => {
+    const events: JobEvent[] = [];
+    let steps = 0;
+    const run = runEpochs({
+      ctx: context(events),
+      label: 'T',
+      examples,
+      epochs: 3,
+      batchSize: 5,
+      shuffle: createRng(1),
+      // Two healthy steps (epoch 1), then the loss multiplies by 100 each step.
+      step: async () => (++steps <= 2 ? 0.7 : 0.7 * 100 ** (steps - 2)),
+    });
+    await expect(run).rejects.toBeInstanceOf(TrainingDivergedError);
+    await expect(run).rejects.toThrow(
+      /^T: training diverged at epoch 2, step 2: the loss reached 7000, over 1000 times/,
+    );
+    expect(steps).toBe(4);
+    const curves = events.flatMap((e) => (e.type === 'curve' ? [e.step] : []));
+    expect(curves).toEqual([1]);
   });
 });

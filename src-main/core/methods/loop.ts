@@ -1,10 +1,12 @@
 /**
  * The epoch/batch loop shared by methods: per-epoch shuffling, cancellation between steps,
  * progress events at most five times a second (with a yield to the event loop so a worker can
- * receive its abort message), and per-epoch curves and log lines.
+ * receive its abort message), per-epoch curves and log lines, and the health check of every
+ * step's loss (loss-watch.ts: a diverged training throws TrainingDivergedError).
  */
 import { JobCancelledError } from '../experiments/job';
 import type { Rng } from '../random';
+import { LossWatch } from './loss-watch';
 import type { MethodContext } from './types';
 
 /** Minimum time between two progress events. */
@@ -59,6 +61,7 @@ export async function runEpochs(options: EpochLoopOptions): Promise<EpochLoopRes
   let lastEmit = performance.now();
   let samplesSinceEmit = 0;
   let samplesTotal = 0;
+  const watch = new LossWatch(options.label);
 
   for (let epoch = 0; epoch < epochs; epoch++) {
     options.shuffle.shuffle(order);
@@ -68,8 +71,7 @@ export async function runEpochs(options: EpochLoopOptions): Promise<EpochLoopRes
       throwIfCancelled(ctx.signal);
       const batch = order.subarray(s * batchSize, Math.min(order.length, (s + 1) * batchSize));
       const loss = await options.step(batch);
-      if (!Number.isFinite(loss))
-        throw new Error(`${options.label}: the loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}`);
+      watch.observe(loss, epoch + 1, s + 1);
       lossSum += loss * batch.length;
       lossCount += batch.length;
       samplesSinceEmit += batch.length;

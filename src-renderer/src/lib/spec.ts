@@ -10,7 +10,9 @@ import type {
   ProtocolDescriptor,
   ProtocolId,
   SimulatorParams,
+  TrainingSpec,
 } from '../../../src-main/contract/api';
+import { type NumberRange, TRAINING_RANGES } from '../../../src-main/contract/ranges';
 
 /** The defaults a method declares, one value per ParamSpec. */
 export function defaultParams(params: readonly ParamSpec[]): ParamValues {
@@ -95,6 +97,41 @@ export function specsEqual(
   if (!a || !b) return false;
   return stableJson(a) === stableJson(b);
 }
+
+export interface TrainingField {
+  key: keyof TrainingSpec;
+  label: string;
+  help: string;
+  /** What the main side accepts (the contract's declaration); the field's hint and check. */
+  range: NumberRange;
+  testid: string;
+}
+
+/** The training settings as form fields, in the editor's order. */
+export const TRAINING_FIELDS: readonly TrainingField[] = [
+  { key: 'epochs', label: 'Epochs', help: '', range: TRAINING_RANGES.epochs, testid: 'training-epochs' },
+  {
+    key: 'batchSize',
+    label: 'Batch size',
+    help: '',
+    range: TRAINING_RANGES.batchSize,
+    testid: 'training-batch',
+  },
+  {
+    key: 'learningRate',
+    label: 'Learning rate',
+    help: '',
+    range: TRAINING_RANGES.learningRate,
+    testid: 'training-lr',
+  },
+  {
+    key: 'embeddingDim',
+    label: 'Embedding dim',
+    help: 'Paper: 128.',
+    range: TRAINING_RANGES.embeddingDim,
+    testid: 'training-dim',
+  },
+];
 
 export interface SimulatorField {
   key: keyof SimulatorParams;

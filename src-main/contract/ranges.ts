@@ -1,0 +1,48 @@
+/**
+ * The values numeric spec fields accept, declared once for both sides: the main side's spec
+ * validator (src-main/core/experiments/spec.ts) rejects what lies outside, and the workbench's
+ * form (src-renderer NumberField) shows the same range as its hint and checks it as the user types.
+ * Plain data and pure functions only, like the rest of the contract.
+ */
+import type { TrainingSpec } from './api';
+
+export interface NumberRange {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** The minimum itself is not accepted (a learning rate must be positive). */
+  minExclusive?: boolean;
+}
+
+/** What the bounds of a form field may be: a field may leave either side open. */
+export type NumberBounds = Partial<Pick<NumberRange, 'min' | 'max' | 'minExclusive'>>;
+
+/** The accepted training settings of an experiment spec. */
+export const TRAINING_RANGES: Readonly<Record<keyof TrainingSpec, NumberRange>> = {
+  epochs: { min: 1, max: 1000, integer: true },
+  batchSize: { min: 1, max: 65536, integer: true },
+  // Up to 10 so a sweep can show what too large a step does; training stops a run whose loss
+  // then explodes (core/methods/loss-watch.ts).
+  learningRate: { min: 0, max: 10, integer: false, minExclusive: true },
+  embeddingDim: { min: 1, max: 1024, integer: true },
+};
+
+/** Whether a number lies within the bounds (integrality is checked separately). */
+export function withinBounds(value: number, bounds: NumberBounds): boolean {
+  const { min, max, minExclusive = false } = bounds;
+  if (min !== undefined && (minExclusive ? value <= min : value < min)) return false;
+  return max === undefined || value <= max;
+}
+
+/** The bounds as a form's hint writes them: `1 – 1000`, `> 0, ≤ 10`, `≥ 1`; empty when open. */
+export function boundsHint(bounds: NumberBounds): string {
+  const { min, max, minExclusive = false } = bounds;
+  if (min === undefined) return max === undefined ? '' : `≤ ${max}`;
+  if (minExclusive) return max === undefined ? `> ${min}` : `> ${min}, ≤ ${max}`;
+  return max === undefined ? `≥ ${min}` : `${min} – ${max}`;
+}
+
+/** The bounds in interval notation, for error messages: `[1, 1000]`, `(0, 10]`. */
+export function boundsInterval(range: Pick<NumberRange, 'min' | 'max' | 'minExclusive'>): string {
+  return `${range.minExclusive ? '(' : '['}${range.min}, ${range.max}]`;
+}
