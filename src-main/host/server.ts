@@ -168,7 +168,9 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
 }
 
 /**
- * Starts the host. Resolves once it listens; `url` carries the real port when `port` is 0.
+ * Starts the host with a fresh access token. Resolves once it listens; `url` carries the real port
+ * when `port` is 0, and the token. A non-loopback `host` without `allowRemote` is refused
+ * (RemoteBindRefusedError) before anything listens.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { app } = options;
