@@ -4,7 +4,8 @@
  *
  * With Electron's binary: `electron-vite preview` (builds, then launches the app).
  * Without it (servers, containers, CI): builds the renderer if needed and runs
- * `cascade-lab serve`, which prints the localhost URL to open. Extra arguments go to that command.
+ * `cascade-lab serve`, which prints the localhost URL to open (with this start's access token).
+ * Extra arguments go to that command.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -81,17 +81,38 @@ OptionValues:
   -h, --help         Show this help
 `;
 
-const SERVE_HELP = `Usage: cascade-lab serve [--port N] [--host H] [--db FILE] [--static DIR]
+/** The serve command's flags: parsed from this table and listed from it in SERVE_HELP. */
+const SERVE_OPTIONS: Record<string, { type: 'string' | 'boolean'; value?: string; help: string }> = {
+  port: { type: 'string', value: 'N', help: 'Port (default: 0, a free one)' },
+  host: {
+    type: 'string',
+    value: 'H',
+    help: 'Interface to bind (default: 127.0.0.1; others need --allow-remote)',
+  },
+  'allow-remote': {
+    type: 'boolean',
+    help: 'Allow a --host that other machines can reach (the token still applies)',
+  },
+  db: { type: 'string', value: 'FILE', help: `SQLite database (default: ${defaultDatabasePath()})` },
+  static: { type: 'string', value: 'DIR', help: 'Folder with the built workbench (default: out/renderer)' },
+};
 
-Serves the workbench and its API over HTTP for a browser on this machine, and prints the URL.
-Stop it with Ctrl-C.
+const serveFlags = Object.entries(SERVE_OPTIONS).map(([name, { value, help }]) => ({
+  flag: value === undefined ? `--${name}` : `--${name} ${value}`,
+  help,
+}));
+const serveOptionLines = [...serveFlags, { flag: '-h, --help', help: 'Show this help' }]
+  .map(({ flag, help }) => `  ${flag.padEnd(17)}${help}`)
+  .join('\n');
+
+const SERVE_HELP = `Usage: cascade-lab serve ${serveFlags.map(({ flag }) => `[${flag}]`).join(' ')}
+
+Serves the workbench and its API over HTTP for a browser on this machine, and prints the URL to
+open. The URL carries this start's access token (?token=…), which every request needs: the
+browser keeps it in a cookie; scripts send "Authorization: Bearer <token>". Stop it with Ctrl-C.
 
 OptionValues:
-  --port N         Port (default: 0, a free one)
-  --host H         Interface to bind (default: 127.0.0.1)
-  --db FILE        SQLite database (default: ${defaultDatabasePath()})
-  --static DIR     Folder with the built workbench (default: out/renderer)
-  -h, --help       Show this help
+${serveOptionLines}
 `;
 
 /** Key metrics for one-line listings: retrieval recalls first, then the rest, at most four. */
@@ -259,16 +280,7 @@ async function listCommand(args: string[], io: CliIo): Promise<number> {
 }
 
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parse(
-    args,
-    {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      db: { type: 'string' },
-      static: { type: 'string' },
-    },
-    SERVE_HELP,
-  );
+  const { values, positionals } = parse(args, SERVE_OPTIONS, SERVE_HELP);
   if (values.help) {
     io.stdout.write(SERVE_HELP);
     return EXIT_OK;
@@ -278,6 +290,19 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const portText = stringOption(values, 'port');
   const port = portText === undefined ? 0 : integerOption(portText, '--port', 0, 65535);
   const staticDir = stringOption(values, 'static');
+  const bindHost = stringOption(values, 'host');
+  const allowRemote = values['allow-remote'] === true;
+  const { isLoopbackHost } = await import('../host/access');
+  const remote = bindHost !== undefined && !isLoopbackHost(bindHost);
+  // Checked before the database is opened (startHost refuses too), so a refusal creates nothing.
+  if (remote && !allowRemote) {
+    throw new UsageError(
+      `--host ${bindHost} is not a loopback address, so other machines could reach the workbench, ` +
+        'whose API reads any file this account can. Keep the default 127.0.0.1 (from another ' +
+        'machine, use an SSH tunnel: ssh -L PORT:127.0.0.1:PORT this-machine), or add ' +
+        `--allow-remote to serve on ${bindHost} anyway.`,
+    );
+  }
   const { startHost } = await import('../host/server');
   const app: LocalLabApp = await createLabApp({
     transport: 'browser-host',
@@ -288,15 +313,24 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     host = await startHost({
       app,
       port,
-      host: stringOption(values, 'host'),
+      host: bindHost,
+      allowRemote,
       staticDir: staticDir === undefined ? undefined : resolve(staticDir),
     });
   } catch (error) {
     await app.close();
     throw error;
   }
+  if (remote) {
+    io.stderr.write(
+      `Warning (--allow-remote): serving on ${bindHost}, reachable from other machines over plain ` +
+        'HTTP; whoever sees the traffic gets the token, and with it every file this account can read.\n',
+    );
+  }
   io.stdout.write(
-    `Cascade Lab is serving at ${host.url}\nDatabase: ${app.databasePath}\nStop with Ctrl-C.\n`,
+    `Cascade Lab is serving at ${host.url}\n` +
+      'Open that URL in a browser; its token changes each start (scripts: "Authorization: Bearer <token>").\n' +
+      `Database: ${app.databasePath}\nStop with Ctrl-C.\n`,
   );
   await new Promise<void>((done) => {
     const remove = io.onInterrupt(() => {

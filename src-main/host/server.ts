@@ -2,9 +2,16 @@
  * The browser host: serves the built workbench and the API over plain HTTP on the loopback
  * interface, for machines where Electron's binary is not available.
  *
+ *   GET  /?token=T        trades the start's access token for a cookie, then redirects to /
  *   POST /api/<channel>   JSON request body -> the channel's handler -> JSON response
  *   GET  /api/events      server-sent events, one `event:` per name in EVENTS
  *   GET  /*               the renderer bundle (out/renderer)
+ *
+ * Every path needs the access token (./access.ts): the cookie, `Authorization: Bearer`, or
+ * `?token=`. Without it API paths answer 401 with a JSON message and every other path a small
+ * self-contained 401 page saying to open the printed URL. The bundle's assets need it too, though
+ * they hold no data: one rule for every path leaves nothing to audit when a file lands in
+ * out/renderer, and the browser sends the same-origin cookie with them anyway.
  *
  * Only node:http: the surface is small enough that a framework would add more than it saves.
  */
@@ -16,6 +23,17 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
 import type { LabApp } from '../app/types';
+import {
+  bearerToken,
+  cookieValues,
+  createAccessToken,
+  hostHeaderName,
+  isLoopbackHost,
+  isWildcardHost,
+  servedNameMatcher,
+  tokenCookieName,
+  tokenMatcher,
+} from './access';
 import { toTransportError } from './api-error';
 import { SECURITY_HEADERS } from './security';
 
@@ -25,13 +43,20 @@ export interface HostOptions {
   port?: number;
   /** Interface to bind; 127.0.0.1 unless the caller asks otherwise. */
   host?: string;
+  /**
+   * Must be true to bind a non-loopback interface: anyone who can reach it and learns the token
+   * (it travels in plain HTTP) can use the API, which reads any file this account can.
+   */
+  allowRemote?: boolean;
   /** Folder with the built renderer (index.html and assets); defaults to out/renderer. */
   staticDir?: string;
 }
 
 export interface RunningHost {
-  /** Where the workbench is served, e.g. `http://127.0.0.1:5174/`. */
+  /** The address to open, with the access token: `http://127.0.0.1:5174/?token=…`. */
   url: string;
+  /** This start's access token (also in `url`). */
+  token: string;
   close(): Promise<void>;
 }
 
@@ -58,7 +83,37 @@ const CONTENT_TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Query parameter (and only credential a plain link can carry) that holds the token. */
+const TOKEN_PARAMETER = 'token';
+
+const UNAUTHORIZED_MESSAGE =
+  'This Cascade Lab host needs its access token: open the URL it printed when it started ' +
+  `(it ends in /?${TOKEN_PARAMETER}=…), or send the token as "Authorization: Bearer <token>".`;
+
+/** The 401 page for browsers; self-contained, since without the token nothing else is served. */
+const UNAUTHORIZED_PAGE = `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<title>Cascade Lab: access token needed</title>
+<h1>Cascade Lab needs its access token</h1>
+<p>Open the address that <code>cascade-lab serve</code> (or <code>npm start</code>) printed in its
+terminal. It ends in <code>/?${TOKEN_PARAMETER}=…</code>; paste it into the address bar.</p>
+<p>The token changes each time the host starts, so links and bookmarks from an earlier start no
+longer work.</p>
+</html>
+`;
+
+/** Thrown when asked to bind a non-loopback interface without `allowRemote`. */
+export class RemoteBindRefusedError extends Error {
+  constructor(readonly bindHost: string) {
+    super(
+      `Refusing to serve on ${bindHost}: it is not a loopback interface, so other machines could ` +
+        'reach the workbench, whose API reads any file this account can. Bind 127.0.0.1 (and ' +
+        'reach it through an SSH tunnel), or set allowRemote to serve there anyway.',
+    );
+    this.name = 'RemoteBindRefusedError';
+  }
+}
 
 class HttpError extends Error {
   constructor(
@@ -113,27 +168,30 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
 }
 
 /**
- * Starts the host. Resolves once it listens; `url` carries the real port when `port` is 0.
+ * Starts the host with a fresh access token. Resolves once it listens; `url` carries the real port
+ * when `port` is 0, and the token. A non-loopback `host` without `allowRemote` is refused
+ * (RemoteBindRefusedError) before anything listens.
  */
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   const { app } = options;
   const bindHost = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(bindHost) && options.allowRemote !== true) throw new RemoteBindRefusedError(bindHost);
   const staticDir = resolve(options.staticDir ?? DEFAULT_STATIC_DIR);
   const eventStreams = new Set<ServerResponse>();
+  const token = createAccessToken();
+  const isToken = tokenMatcher(token);
   let port = 0;
 
   /**
-   * Bound to loopback, the host answers only requests addressed to loopback names (a page on
-   * another site cannot reach it through DNS rebinding) and API calls only from its own origin
-   * (another site's page cannot post to it: JSON bodies need a CORS preflight nobody answers).
+   * The host answers only requests addressed to a name it serves (a page on another site cannot
+   * reach it through DNS rebinding) and API calls only from the origin it is served at (another
+   * site's page cannot post to it: JSON bodies need a CORS preflight nobody answers).
    */
-  const loopbackOnly = LOOPBACK_HOSTS.has(bindHost);
+  const isServedName = servedNameMatcher(bindHost);
 
   function hostAllowed(req: IncomingMessage): boolean {
-    if (!loopbackOnly) return true;
-    const header = req.headers.host ?? '';
-    const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.split(':')[0];
-    return LOOPBACK_HOSTS.has(name);
+    const name = hostHeaderName(req.headers.host);
+    return name !== null && isServedName(name);
   }
 
   function originAllowed(req: IncomingMessage): boolean {
@@ -141,10 +199,50 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     if (origin === undefined) return true;
     try {
       const parsed = new URL(origin);
-      return LOOPBACK_HOSTS.has(parsed.hostname) && Number(parsed.port) === port;
+      return parsed.protocol === 'http:' && parsed.host === new URL(`http://${req.headers.host}`).host;
     } catch {
       return false;
     }
+  }
+
+  /** Whether the request carries the token: the cookie, a Bearer header, or the query parameter. */
+  function authorized(req: IncomingMessage, url: URL): boolean {
+    const candidates = [
+      ...cookieValues(req.headers.cookie, tokenCookieName(port)),
+      bearerToken(req.headers.authorization),
+      url.searchParams.get(TOKEN_PARAMETER),
+    ];
+    return candidates.some((candidate) => typeof candidate === 'string' && isToken(candidate));
+  }
+
+  function sendUnauthorized(res: ServerResponse, api: boolean): void {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="cascade-lab"');
+    if (api) {
+      sendError(res, 401, { message: UNAUTHORIZED_MESSAGE });
+      return;
+    }
+    res.writeHead(401, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Length': Buffer.byteLength(UNAUTHORIZED_PAGE),
+      'Cache-Control': 'no-store',
+    });
+    res.end(UNAUTHORIZED_PAGE);
+  }
+
+  /**
+   * The link's token becomes a cookie, and the redirect drops it from the address bar and the
+   * history. Always to `/`: a path taken from the request could be made to point off-site.
+   */
+  function exchangeToken(res: ServerResponse): void {
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      'Set-Cookie': `${tokenCookieName(port)}=${token}; Path=/; HttpOnly; SameSite=Strict`,
+      Location: '/',
+      'Cache-Control': 'no-store',
+      'Content-Length': 0,
+    });
+    res.end();
   }
 
   async function handleApiCall(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
@@ -241,7 +339,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!hostAllowed(req)) {
-      sendError(res, 421, { message: 'This host only answers requests addressed to localhost.' });
+      sendError(res, 421, {
+        message: 'This host only answers requests addressed to localhost or the address it listens on.',
+      });
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -251,8 +351,17 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     } catch {
       throw new HttpError(400, `Malformed path: ${url.pathname}`);
     }
-    if (pathname.startsWith('/api/') && !originAllowed(req)) {
+    const api = pathname.startsWith('/api/');
+    if (api && !originAllowed(req)) {
       sendError(res, 403, { message: 'API calls are only accepted from the workbench itself.' });
+      return;
+    }
+    if (!authorized(req, url)) {
+      sendUnauthorized(res, api);
+      return;
+    }
+    if (!api && url.searchParams.has(TOKEN_PARAMETER) && (req.method === 'GET' || req.method === 'HEAD')) {
+      exchangeToken(res);
       return;
     }
     if (pathname === '/api/events') {
@@ -287,15 +396,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
   });
   port = (server.address() as AddressInfo).port;
-  const urlHost =
-    bindHost === '0.0.0.0' || bindHost === '::'
-      ? '127.0.0.1'
-      : bindHost.includes(':')
-        ? `[${bindHost}]`
-        : bindHost;
+  const urlHost = isWildcardHost(bindHost)
+    ? '127.0.0.1'
+    : bindHost.includes(':')
+      ? `[${bindHost}]`
+      : bindHost;
 
   return {
-    url: `http://${urlHost}:${port}/`,
+    url: `http://${urlHost}:${port}/?${new URLSearchParams({ [TOKEN_PARAMETER]: token })}`,
+    token,
     close: () =>
       new Promise<void>((resolveClose, rejectClose) => {
         for (const stream of eventStreams) stream.end();

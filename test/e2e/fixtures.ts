@@ -55,7 +55,10 @@ function electronBinary(): string | null {
   }
 }
 
-/** Starts `cascade-lab serve` on a free port; resolves with the URL it prints. */
+/**
+ * Starts `cascade-lab serve` on a free port; resolves with the URL it prints, access token
+ * included: opening it is the only way in, as for a user.
+ */
 function startHostProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
@@ -70,10 +73,11 @@ function startHostProcess(dataDir: string): Promise<{ url: string; child: ChildP
     }, 60_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /https?:\/\/(?:127\.0\.0\.1|localhost):\d+\/?/.exec(output);
+      // Up to the line's end, so a token split across two chunks is never taken half.
+      const match = /(https?:\/\/(?:127\.0\.0\.1|localhost):\d+\/\?token=[\w-]+)\n/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[0], child });
+        resolve({ url: match[1], child });
       }
     };
     child.stdout?.on('data', onData);
@@ -162,6 +166,10 @@ export const test = base.extend<{ workbench: Workbench }>({
       const page = await context.newPage();
       watchConsole(page, consoleErrors);
       await page.goto(url);
+      // The host trades the token for a cookie and redirects: the address bar must not keep it.
+      if (page.url() !== new URL('/', url).href) {
+        throw new Error(`Opening ${url} ended at ${page.url()}, not at / without the token.`);
+      }
       workbench = {
         page,
         mode: 'browser',
