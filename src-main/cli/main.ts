@@ -48,7 +48,7 @@ Commands:
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
   setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
 
-OptionValues:
+Options:
   -h, --help        Show help (also after a command: cascade-lab run --help)
 
 The default database is ${defaultDatabasePath()}
@@ -60,7 +60,7 @@ const RUN_HELP = `Usage: cascade-lab run <spec.json> [--db FILE] [--json FILE] [
 Validates the experiment spec, runs one job per (method, seed) in worker threads with a progress
 bar on stderr, prints the comparison table on stdout and stores everything in the database.
 
-OptionValues:
+Options:
   --db FILE        SQLite database (default: ${defaultDatabasePath()})
   --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
   --backend B      Override the spec's backend: ${BACKENDS.join(', ')}
@@ -75,7 +75,7 @@ const LIST_HELP = `Usage: cascade-lab list [--db FILE] [--experiment ID]
 
 Lists the stored runs: id, experiment, method, seed, status, backend and key metrics.
 
-OptionValues:
+Options:
   --db FILE          SQLite database (default: ${defaultDatabasePath()})
   --experiment ID    Only the runs of this experiment
   -h, --help         Show this help
@@ -111,7 +111,7 @@ Serves the workbench and its API over HTTP for a browser on this machine, and pr
 open. The URL carries this start's access token (?token=…), which every request needs: the
 browser keeps it in a cookie; scripts send "Authorization: Bearer <token>". Stop it with Ctrl-C.
 
-OptionValues:
+Options:
 ${serveOptionLines}
 `;
 

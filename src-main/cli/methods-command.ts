@@ -13,7 +13,7 @@ Lists the papers' testbeds (protocols: damcar, rra, keep, ukdsl, cp2rec) with th
 each one's methods with their hyper-parameters: default, range or options, and the values the paper
 searched. A spec sets "protocol", "protocolParams" and per method "params" from these.
 
-OptionValues:
+Options:
   --json       Print {"protocols":[...],"methods":[...]} instead of text
   -h, --help   Show this help
 `;
