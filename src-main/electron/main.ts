@@ -23,7 +23,7 @@ import { CHANNELS, EVENTS, type Channel } from '../contract/api';
 import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';
 import { toTransportError } from '../host/api-error';
-import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { CONTENT_SECURITY_POLICY } from '../contract/security';
 import {
   OPEN_FILES_CHANNEL,
   SAVE_TEXT_CHANNEL,

@@ -15,9 +15,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
+import { bundleContentType, SECURITY_HEADERS } from '../contract/security';
 import type { LabApp } from '../app/types';
 import { toTransportError } from './api-error';
-import { SECURITY_HEADERS } from './security';
 
 export interface HostOptions {
   app: LabApp;
@@ -42,21 +42,6 @@ export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../out/renderer/', i
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Comment lines keep idle event streams open through proxies and let dead clients be noticed. */
 const EVENT_STREAM_HEARTBEAT_MS = 15_000;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -224,7 +209,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }
       return;
     }
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = bundleContentType(extname(file));
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': type,
