@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'electron-vite';
 import type { Plugin } from 'vite';
+import { CONTENT_SECURITY_POLICY, DEV_SERVER_CONTENT_SECURITY_POLICY } from './src-main/contract/security';
 
 const root = import.meta.dirname;
 
@@ -17,9 +18,10 @@ function relaxCspForDevServer(): Plugin {
     name: 'cascade-lab:dev-csp',
     apply: 'serve',
     transformIndexHtml(html) {
-      return html
-        .replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
-        .replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
+      if (!html.includes(CONTENT_SECURITY_POLICY)) {
+        throw new Error('src-renderer/index.html no longer carries CONTENT_SECURITY_POLICY.');
+      }
+      return html.replace(CONTENT_SECURITY_POLICY, DEV_SERVER_CONTENT_SECURITY_POLICY);
     },
   };
 }

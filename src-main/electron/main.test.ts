@@ -1,7 +1,7 @@
 /**
  * The Electron main process against a stand-in `electron` module (the binary cannot run on CI
  * machines): which channels it registers, how it forwards calls, errors and events, the save
- * channel, and the window's security settings.
+ * channel, the window's security settings, the app:// protocol and the navigation guards.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import {
   type OpenFilesResponse,
   type SaveTextResponse,
 } from './ipc';
+import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol';
 
 type Handler = (event: unknown, request: unknown) => Promise<unknown>;
 
@@ -58,7 +59,21 @@ const electron = vi.hoisted(() => {
     }
   }
   const noop = (): void => undefined;
+  /** What happened, in order: scheme registration must come before the app is ready. */
+  const steps: string[] = [];
+  const appListeners = new Map<string, (...args: unknown[]) => void>();
+  const protocols = {
+    privileged: [] as unknown[],
+    handlers: new Map<string, (request: Request) => Promise<Response>>(),
+  };
+  const permissions = { request: null as null | ((...args: unknown[]) => void) };
+  const opened: string[] = [];
   return {
+    steps,
+    appListeners,
+    protocols,
+    permissions,
+    opened,
     handlers,
     sent,
     windows,
@@ -72,8 +87,11 @@ const electron = vi.hoisted(() => {
         getVersion: () => '9.9.9',
         requestSingleInstanceLock: () => true,
         enableSandbox: noop,
-        whenReady: () => Promise.resolve(),
-        on: noop,
+        whenReady: () => {
+          steps.push('whenReady');
+          return Promise.resolve();
+        },
+        on: (name: string, listener: (...args: unknown[]) => void) => appListeners.set(name, listener),
         quit: noop,
         exit: noop,
       },
@@ -90,14 +108,31 @@ const electron = vi.hoisted(() => {
         handle: (channel: string, handler: (event: unknown, request: unknown) => Promise<unknown>) =>
           handlers.set(channel, handler),
       },
+      protocol: {
+        registerSchemesAsPrivileged: (schemes: unknown[]) => {
+          steps.push('registerSchemesAsPrivileged');
+          protocols.privileged.push(...schemes);
+        },
+        handle: (scheme: string, handler: (request: Request) => Promise<Response>) => {
+          steps.push(`handle ${scheme}`);
+          protocols.handlers.set(scheme, handler);
+        },
+      },
       session: {
         defaultSession: {
-          setPermissionRequestHandler: noop,
+          setPermissionRequestHandler: (handler: (...args: unknown[]) => void) => {
+            permissions.request = handler;
+          },
           setPermissionCheckHandler: noop,
+          setDevicePermissionHandler: noop,
           webRequest: { onBeforeRequest: noop, onHeadersReceived: noop },
         },
       },
-      shell: { openExternal: async () => undefined },
+      shell: {
+        openExternal: async (url: string) => {
+          opened.push(url);
+        },
+      },
     },
   };
 });
@@ -136,7 +171,7 @@ vi.mock('../app/lab-app', () => ({
   },
 }));
 
-const appFrame = { senderFrame: { url: 'file:///app/out/renderer/index.html' }, sender: {} };
+const appFrame = { senderFrame: { url: `${APP_ORIGIN}/index.html` }, sender: {} };
 let dir: string;
 
 function handler(channel: string): Handler {
@@ -218,10 +253,22 @@ describe('Electron main', () => {
     });
   });
 
-  it('refuses calls from frames that are not the workbench', async () => {
-    const foreign = { senderFrame: { url: 'https://evil.example/' }, sender: {} };
-    const answer = (await handler('app:info')(foreign, {})) as IpcEnvelope<unknown>;
-    expect(answer.ok).toBe(false);
+  it('refuses calls from frames that are not the workbench, file:// and DevTools included', async () => {
+    for (const senderFrame of [
+      { url: 'https://evil.example/' },
+      { url: 'file:///app/out/renderer/index.html' },
+      { url: 'devtools://devtools/bundled/devtools_app.html' },
+      { url: 'app://elsewhere/index.html' },
+      null,
+    ]) {
+      for (const channel of ['app:info', SAVE_TEXT_CHANNEL, OPEN_FILES_CHANNEL]) {
+        const answer = (await handler(channel)({ senderFrame, sender: {} }, {})) as IpcEnvelope<unknown>;
+        expect(answer, `${channel} from ${senderFrame?.url}`).toEqual({
+          ok: false,
+          error: { message: 'Refused: not the workbench.' },
+        });
+      }
+    }
   });
 
   it('forwards every event to the window on the channel of the same name', () => {
@@ -261,6 +308,55 @@ describe('Electron main', () => {
       webviewTag: false,
     });
     expect(String(prefs.preload)).toMatch(/out\/preload\/index\.cjs$|preload\/index\.cjs$/);
-    expect(window.loaded).toMatch(/renderer\/index\.html$/);
+    expect(window.loaded).toBe(APP_ENTRY_URL);
+  });
+
+  it('registers app:// as privileged before the app is ready, and serves it once ready', async () => {
+    expect(electron.protocols.privileged).toEqual([
+      { scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES },
+    ]);
+    expect(electron.steps.slice(0, 3)).toEqual([
+      'registerSchemesAsPrivileged',
+      'whenReady',
+      `handle ${APP_SCHEME}`,
+    ]);
+    const serve = electron.protocols.handlers.get(APP_SCHEME);
+    const escape = await serve?.(new Request(`${APP_ORIGIN}/..%2f..%2fpackage.json`));
+    expect(escape?.status).toBe(403);
+  });
+
+  it('keeps every web contents on the workbench: no navigation away, no webviews, no windows', () => {
+    const listeners = new Map<string, (event: { preventDefault(): void }, url: string) => void>();
+    const opener: { handler?: (details: { url: string }) => { action: string } } = {};
+    const contents = {
+      on: (name: string, listener: (event: { preventDefault(): void }, url: string) => void) =>
+        listeners.set(name, listener),
+      setWindowOpenHandler: (handler: (details: { url: string }) => { action: string }) => {
+        opener.handler = handler;
+      },
+    };
+    electron.appListeners.get('web-contents-created')?.({}, contents);
+    const prevented = (name: string, url: string): boolean => {
+      let refused = false;
+      listeners.get(name)?.({ preventDefault: () => (refused = true) }, url);
+      return refused;
+    };
+    for (const name of ['will-navigate', 'will-redirect']) {
+      expect(prevented(name, 'https://evil.example/')).toBe(true);
+      expect(prevented(name, 'file:///etc/passwd')).toBe(true);
+      expect(prevented(name, `${APP_ORIGIN}/index.html`)).toBe(false);
+    }
+    expect(prevented('will-attach-webview', `${APP_ORIGIN}/index.html`)).toBe(true);
+    // No host is on the external-link list: even https links are neither opened nor windowed.
+    expect(opener.handler?.({ url: 'https://doi.org/10.1145/3580305' })).toEqual({ action: 'deny' });
+    expect(opener.handler?.({ url: `${APP_ORIGIN}/index.html` })).toEqual({ action: 'deny' });
+    expect(electron.opened).toEqual([]);
+  });
+
+  it('denies every permission request', () => {
+    const answers: boolean[] = [];
+    electron.permissions.request?.({}, 'media', (granted: boolean) => answers.push(granted));
+    electron.permissions.request?.({}, 'notifications', (granted: boolean) => answers.push(granted));
+    expect(answers).toEqual([false, false]);
   });
 });

@@ -2,8 +2,11 @@
  * Electron main process: one window on the workbench, the API over IPC.
  *
  * Every renderer runs sandboxed with context isolation and no Node; the preload exposes only the
- * contract (`window.api`). Nothing remote is loaded: requests other than the app's own files (or
- * the dev server during `electron-vite dev`) are cancelled, navigation and new windows are refused.
+ * contract (`window.api`). The bundle is served from its own origin, app://cascade-lab
+ * (app-protocol.ts), not file://. Only frames on that origin (or the dev server's, during
+ * `electron-vite dev`) may call the API; other requests are cancelled, navigation elsewhere,
+ * new windows, webviews and permission requests are refused, and links open in the user's
+ * browser only for the hosts url-policy.ts lists.
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -13,6 +16,7 @@ import {
   BrowserWindow,
   dialog,
   ipcMain,
+  protocol,
   session,
   shell,
   type IpcMainInvokeEvent,
@@ -22,8 +26,9 @@ import {
 import { CHANNELS, EVENTS, type Channel } from '../contract/api';
 import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';
+import { DEV_SERVER_CONTENT_SECURITY_POLICY } from '../contract/security';
 import { toTransportError } from '../host/api-error';
-import { CONTENT_SECURITY_POLICY } from '../host/security';
+import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, serveBundleRequest } from './app-protocol';
 import {
   OPEN_FILES_CHANNEL,
   SAVE_TEXT_CHANNEL,
@@ -32,11 +37,13 @@ import {
   type SaveTextRequest,
   type SaveTextResponse,
 } from './ipc';
+import { isAllowedExternalUrl, isAllowedRequestUrl, isWorkbenchUrl } from './url-policy';
 
 const here = import.meta.dirname;
 /** Set by `electron-vite dev`: the renderer comes from the dev server (hot reload). */
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
-const rendererIndex = join(here, '../renderer/index.html');
+/** The built renderer: the only folder app:// serves. */
+const rendererDir = join(here, '../renderer');
 const preloadScript = join(here, '../preload/index.cjs');
 
 let labApp: LabApp | null = null;
@@ -48,50 +55,46 @@ function electronSqliteBinding(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-/** Whether a URL is part of this app (its bundle, or the dev server in development). */
-function isAppUrl(url: string): boolean {
-  if (url.startsWith('file://') || url.startsWith('devtools://')) return true;
-  return devServerUrl !== undefined && new URL(url).origin === new URL(devServerUrl).origin;
-}
-
+/** Whether an IPC call comes from a frame showing the workbench (a destroyed frame does not). */
 function fromAppFrame(event: IpcMainInvokeEvent): boolean {
-  const url = event.senderFrame?.url ?? '';
-  return isAppUrl(url);
+  const url = event.senderFrame?.url;
+  return url !== undefined && isWorkbenchUrl(url, devServerUrl);
 }
 
 function hardenSession(): void {
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
+  ses.setDevicePermissionHandler(() => false);
   ses.webRequest.onBeforeRequest((details, callback) => {
-    callback({ cancel: !isAppUrl(details.url) && !details.url.startsWith('data:') });
+    callback({ cancel: !isAllowedRequestUrl(details.url, devServerUrl) });
   });
-  // The dev server's pages get the policy as a header too; the bundle carries it in its meta tag.
-  ses.webRequest.onHeadersReceived((details, callback) => {
-    callback({
-      responseHeaders: {
-        ...details.responseHeaders,
-        'Content-Security-Policy': [
-          devServerUrl
-            ? CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace(
-                "connect-src 'self'",
-                "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
-              )
-            : CONTENT_SECURITY_POLICY,
-        ],
-      },
+  // app:// responses carry the security headers (serveBundleRequest); the dev server's pages get
+  // the dev policy as a header here.
+  if (devServerUrl) {
+    ses.webRequest.onHeadersReceived((details, callback) => {
+      callback({
+        responseHeaders: {
+          ...details.responseHeaders,
+          'Content-Security-Policy': [DEV_SERVER_CONTENT_SECURITY_POLICY],
+        },
+      });
     });
-  });
+  }
 }
 
 app.on('web-contents-created', (_event, contents) => {
+  // The workbench is one page: it never leaves its origin, in place or by redirect.
   contents.on('will-navigate', (event, url) => {
-    if (url !== contents.getURL()) event.preventDefault();
+    if (!isWorkbenchUrl(url, devServerUrl)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isWorkbenchUrl(url, devServerUrl)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    // Links to papers and docs open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    // Never a window inside the app; allowed links open in the user's browser.
+    if (isAllowedExternalUrl(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 });
@@ -221,13 +224,13 @@ function createWindow(): BrowserWindow {
     },
   });
   window.once('ready-to-show', () => window.show());
-  if (devServerUrl) void window.loadURL(devServerUrl);
-  else void window.loadFile(rendererIndex);
+  void window.loadURL(devServerUrl ?? APP_ENTRY_URL);
   return window;
 }
 
 async function start(): Promise<void> {
   hardenSession();
+  protocol.handle(APP_SCHEME, (request) => serveBundleRequest(rendererDir, request));
   try {
     labApp = await createLabApp({
       transport: 'electron',
@@ -259,6 +262,8 @@ if (!app.requestSingleInstanceLock()) {
       mainWindow.focus();
     }
   });
+  // Only before the app is ready: the scheme's privileges are fixed when Chromium starts.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
   // Every renderer sandboxed, whatever a window's own preferences say.
   app.enableSandbox();
   app.whenReady().then(start, (error: unknown) => {

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvents, EventName, ExperimentSpec, ExperimentSummary } from '../contract/api';
 import type { ApiHandlers, EventHub, LabApp } from '../app/types';
 import { RemoteBindRefusedError, startHost, type RunningHost } from './server';
-import { CONTENT_SECURITY_POLICY } from './security';
 
 /* A small stand-in for the real LabApp: the host only forwards, so canned answers suffice. */
 
@@ -483,13 +482,5 @@ describe('binding beyond loopback', () => {
     } finally {
       await remote.close();
     }
-  });
-});
-
-describe('CONTENT_SECURITY_POLICY', () => {
-  it('is the policy in the renderer index.html meta tag', async () => {
-    const html = await readFile(new URL('../../src-renderer/index.html', import.meta.url), 'utf8');
-    const match = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html);
-    expect(match?.[1]).toBe(CONTENT_SECURITY_POLICY);
   });
 });

@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
+import { bundleContentType, SECURITY_HEADERS } from '../contract/security';
 import type { LabApp } from '../app/types';
 import {
   bearerToken,
@@ -35,7 +36,6 @@ import {
   tokenMatcher,
 } from './access';
 import { toTransportError } from './api-error';
-import { SECURITY_HEADERS } from './security';
 
 export interface HostOptions {
   app: LabApp;
@@ -67,21 +67,6 @@ export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../out/renderer/', i
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Comment lines keep idle event streams open through proxies and let dead clients be noticed. */
 const EVENT_STREAM_HEARTBEAT_MS = 15_000;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** Query parameter (and only credential a plain link can carry) that holds the token. */
 const TOKEN_PARAMETER = 'token';
@@ -322,7 +307,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       }
       return;
     }
-    const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    const type = bundleContentType(extname(file));
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'Content-Type': type,

@@ -1,8 +1,9 @@
 /**
  * The `workbench` fixture: a page showing the Cascade Lab workbench with an empty data folder.
  *
- * Where Electron's binary exists it launches the real app (out/main/index.js). Elsewhere it
- * starts the browser host (`cascade-lab serve`) and drives Debian's Chromium against it.
+ * Where Electron's binary exists it launches the real app (out/main/index.js), whose window shows
+ * the bundle at app://cascade-lab/index.html. Elsewhere it starts the browser host
+ * (`cascade-lab serve`) and drives Debian's Chromium against it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   type ElectronApplication,
   type Page,
 } from '@playwright/test';
+import { APP_ENTRY_URL } from '../../src-main/electron/app-protocol';
 
 const root = join(import.meta.dirname, '..', '..');
 const CHROMIUM = process.env.CASCADE_LAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -124,6 +126,8 @@ export const test = base.extend<{ workbench: Workbench }>({
       });
       const page = await app.firstWindow();
       watchConsole(page, consoleErrors);
+      // The bundle comes from the app's own protocol, never file:// (src-main/electron/app-protocol.ts).
+      await page.waitForURL(APP_ENTRY_URL);
       let saveCounter = 0;
       workbench = {
         page,
