@@ -27,7 +27,7 @@ import { CHANNELS, EVENTS, type Channel } from '../contract/api';
 import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';
 import { DEV_SERVER_CONTENT_SECURITY_POLICY } from '../contract/security';
-import { toTransportError } from '../host/api-error';
+import { toTransportError } from '../app/transport-error';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, serveBundleRequest } from './app-protocol';
 import {
   OPEN_FILES_CHANNEL,

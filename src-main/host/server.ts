@@ -35,7 +35,7 @@ import {
   tokenCookieName,
   tokenMatcher,
 } from './access';
-import { toTransportError } from './api-error';
+import { toTransportError } from '../app/transport-error';
 
 export interface HostOptions {
   app: LabApp;

@@ -1,5 +1,7 @@
 import type { ApiErrorPayload } from '../contract/api';
 
+/* Shared by both transports (Electron IPC and the browser host), so it lives in the app layer. */
+
 /** How a failed handler call travels over a transport: an HTTP status and the contract's payload. */
 export interface TransportError {
   status: number;
