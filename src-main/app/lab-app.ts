@@ -38,6 +38,7 @@ import { listAllMethods, listProtocols } from '../core/protocols/registry';
 import {
   openStore,
   toDatasetSummary,
+  unusableDatabaseError,
   type ExperimentRecord,
   type LabStore,
   type NewRun,
@@ -92,13 +93,32 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Opens the store and fails the runs an earlier process left behind. A file that is not a usable
+ * Cascade Lab database throws an UnusableDatabaseError naming it, with nothing written to it: the
+ * first reads of the runs are where a damaged file shows.
+ */
+function openCheckedStore(
+  databasePath: string,
+  nativeBinding: string | undefined,
+): { store: LabStore; recovered: number[] } {
+  let store: LabStore | null = null;
+  try {
+    store = openStore(databasePath, { nativeBinding });
+    return { store, recovered: store.recoverInterruptedRuns() };
+  } catch (error) {
+    store?.close();
+    throw unusableDatabaseError(error, databasePath) ?? error;
+  }
+}
+
 export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp> {
   const dataDir = options.dataDir ?? (options.dbPath ? dirname(options.dbPath) : defaultDataDir());
   const databasePath = options.dbPath ?? databasePathIn(dataDir);
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(dirname(databasePath), { recursive: true });
 
-  const store: LabStore = openStore(databasePath, { nativeBinding: options.sqliteNativeBinding });
+  const { store, recovered } = openCheckedStore(databasePath, options.sqliteNativeBinding);
   const events = createEventHub();
   const version = options.version ?? packageVersion();
   const preferredBackend: BackendChoice = options.backend ?? 'auto';
@@ -110,7 +130,6 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     events.emit('job:log', { time: new Date().toISOString(), level, runId, message });
   }
 
-  const recovered = store.recoverInterruptedRuns();
   if (recovered.length) {
     log(
       'warn',
