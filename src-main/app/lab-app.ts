@@ -47,7 +47,8 @@ import {
 import { NotFoundError, ValidationError } from './errors';
 import { createEventHub } from './events';
 import { exportTable } from './export';
-import { ImportManager } from './imports';
+import { ImportManager, datasetsDir } from './imports';
+import { sweepPartialImports } from './partial-sweep';
 import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from './jobs';
 import { DEFAULT_EXPERIMENTS_DIR, readBundledSpecs } from './bundled-specs';
 import { databasePathIn, defaultDataDir } from './paths';
@@ -136,6 +137,20 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
       null,
       `Marked ${recovered.length} run(s) interrupted by an earlier stop as failed: ${recovered.join(', ')}.`,
     );
+  }
+  try {
+    const swept = await sweepPartialImports(datasetsDir(dataDir));
+    if (swept.length) {
+      log(
+        'warn',
+        null,
+        `Removed ${swept.length} unfinished import folder(s) that a stopped process left in ` +
+          `${datasetsDir(dataDir)}: ${swept.join(', ')}.`,
+      );
+    }
+  } catch (error) {
+    // Leftovers only cost disk space: a folder that cannot be listed or removed must not stop the app.
+    log('warn', null, `Could not sweep unfinished import folders: ${messageOf(error)}`);
   }
 
   // Imports run in worker threads of their own, beside the training jobs (imports.ts).
