@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
+import { MAX_REQUEST_BYTES } from '../contract/limits';
 import type { LabApp } from '../app/types';
 import { toTransportError } from './api-error';
 import { SECURITY_HEADERS } from './security';
@@ -39,7 +40,7 @@ export interface RunningHost {
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 
 /** Requests larger than this are refused; experiment specs are a few kilobytes. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = MAX_REQUEST_BYTES;
 /** Comment lines keep idle event streams open through proxies and let dead clients be noticed. */
 const EVENT_STREAM_HEARTBEAT_MS = 15_000;
 
