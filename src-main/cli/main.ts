@@ -24,6 +24,7 @@ import {
 } from './io';
 import { benchCommand, benchPipelineCommand } from './bench-command';
 import { benchFidelityCommand } from './fidelity-command';
+import { benchStoreCommand } from './bench-store-command';
 import { setupCommand } from './setup-command';
 import { benchImportCommand, importCommand } from './import-command';
 import { methodsCommand } from './methods-command';
@@ -46,6 +47,7 @@ Commands:
   bench             Time the DSSM training step against the PyTorch peer (JSON lines)
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
+  bench-store       Write runs and curves from several processes at once; throughput and losses
   setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
 
 OptionValues:
@@ -320,6 +322,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   bench: benchCommand,
   'bench-pipeline': benchPipelineCommand,
   'bench-fidelity': benchFidelityCommand,
+  'bench-store': benchStoreCommand,
   setup: setupCommand,
 };
 
