@@ -50,9 +50,14 @@ export function resolveImportWorkerEntry(moduleUrl: string = import.meta.url): U
   return found;
 }
 
+/** The folder of the data folder that holds the imported datasets' processed columns. */
+export function datasetsDir(dataDir: string): string {
+  return join(dataDir, 'datasets');
+}
+
 /** Where the processed columns of a content hash live. */
 export function datasetFolder(dataDir: string, contentHash: string): string {
-  return join(dataDir, 'datasets', contentHash.slice(0, 32));
+  return join(datasetsDir(dataDir), contentHash.slice(0, 32));
 }
 
 export interface ImportManagerOptions {

@@ -38,6 +38,7 @@ import { listAllMethods, listProtocols } from '../core/protocols/registry';
 import {
   openStore,
   toDatasetSummary,
+  unusableDatabaseError,
   type ExperimentRecord,
   type LabStore,
   type NewRun,
@@ -46,7 +47,8 @@ import {
 import { NotFoundError, ValidationError } from './errors';
 import { createEventHub } from './events';
 import { exportTable } from './export';
-import { ImportManager } from './imports';
+import { ImportManager, datasetsDir } from './imports';
+import { sweepPartialImports } from './partial-sweep';
 import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from './jobs';
 import { DEFAULT_EXPERIMENTS_DIR, readBundledSpecs } from './bundled-specs';
 import { databasePathIn, defaultDataDir } from './paths';
@@ -92,13 +94,32 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Opens the store and fails the runs an earlier process left behind. A file that is not a usable
+ * Cascade Lab database throws an UnusableDatabaseError naming it, with nothing written to it: the
+ * first reads of the runs are where a damaged file shows.
+ */
+function openCheckedStore(
+  databasePath: string,
+  nativeBinding: string | undefined,
+): { store: LabStore; recovered: number[] } {
+  let store: LabStore | null = null;
+  try {
+    store = openStore(databasePath, { nativeBinding });
+    return { store, recovered: store.recoverInterruptedRuns() };
+  } catch (error) {
+    store?.close();
+    throw unusableDatabaseError(error, databasePath) ?? error;
+  }
+}
+
 export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp> {
   const dataDir = options.dataDir ?? (options.dbPath ? dirname(options.dbPath) : defaultDataDir());
   const databasePath = options.dbPath ?? databasePathIn(dataDir);
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(dirname(databasePath), { recursive: true });
 
-  const store: LabStore = openStore(databasePath, { nativeBinding: options.sqliteNativeBinding });
+  const { store, recovered } = openCheckedStore(databasePath, options.sqliteNativeBinding);
   const events = createEventHub();
   const version = options.version ?? packageVersion();
   const preferredBackend: BackendChoice = options.backend ?? 'auto';
@@ -110,13 +131,26 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     events.emit('job:log', { time: new Date().toISOString(), level, runId, message });
   }
 
-  const recovered = store.recoverInterruptedRuns();
   if (recovered.length) {
     log(
       'warn',
       null,
       `Marked ${recovered.length} run(s) interrupted by an earlier stop as failed: ${recovered.join(', ')}.`,
     );
+  }
+  try {
+    const swept = await sweepPartialImports(datasetsDir(dataDir));
+    if (swept.length) {
+      log(
+        'warn',
+        null,
+        `Removed ${swept.length} unfinished import folder(s) that a stopped process left in ` +
+          `${datasetsDir(dataDir)}: ${swept.join(', ')}.`,
+      );
+    }
+  } catch (error) {
+    // Leftovers only cost disk space: a folder that cannot be listed or removed must not stop the app.
+    log('warn', null, `Could not sweep unfinished import folders: ${messageOf(error)}`);
   }
 
   // Imports run in worker threads of their own, beside the training jobs (imports.ts).

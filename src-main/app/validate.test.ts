@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, type Channel } from '../contract/api';
+import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
 import { defaultExperimentSpec } from '../core/experiments/spec';
 import { ValidationError, toApiErrorPayload } from './errors';
 import { validateRequest } from './validate';
@@ -165,6 +166,33 @@ describe('validateRequest', () => {
     })();
     expect(error?.message).toMatch(/^spec\.methods\[0\]\.id: .*no-such-method/);
     expect(toApiErrorPayload(error)).toEqual({ message: error?.message, field: 'spec.methods[0].id' });
+  });
+
+  it("enforces the contract's size limits on a spec's description and on the whole spec", () => {
+    const spec = defaultExperimentSpec();
+    const create = (s: unknown): unknown => validateRequest('experiments:create', { spec: s });
+    const longest = 'd'.repeat(MAX_SPEC_DESCRIPTION_CHARS);
+    expect(
+      (create({ ...spec, description: longest }) as { spec: { description: string } }).spec.description,
+    ).toBe(longest);
+    expect(() => create({ ...spec, description: `${longest}d` })).toThrow(
+      `spec.description: must be at most ${MAX_SPEC_DESCRIPTION_CHARS} characters, has ${MAX_SPEC_DESCRIPTION_CHARS + 1}`,
+    );
+    // 50 MB of description, as the tester sent: refused by its length, before anything else.
+    expect(fieldOf(() => create({ ...spec, description: 'x'.repeat(50 * 1024 * 1024) }))).toBe(
+      'spec.description',
+    );
+
+    // Bulk elsewhere (multi-byte characters count as their UTF-8 bytes): the whole spec's size.
+    const padding = 'é'.repeat(MAX_SPEC_BYTES / 2);
+    const bulky = { ...spec, dataset: { ...spec.dataset, params: { padding } } };
+    expect(fieldOf(() => create(bulky))).toBe('spec');
+    expect(() => create(bulky)).toThrow(
+      /^spec: the spec is \d{7} bytes as JSON, more than the limit of 2097152 bytes \(2\.0 MB\)$/,
+    );
+    // Under the limit, the same field reaches the ordinary checks.
+    const small = { ...spec, dataset: { ...spec.dataset, params: { padding: 'x' } } };
+    expect(fieldOf(() => create(small))).toBe('spec.dataset.params.padding');
   });
 });
 

@@ -1,14 +1,14 @@
 /**
  * The `cascade-lab` command line: run an experiment spec, list stored runs, or serve the workbench
- * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled, 2 usage or validation error,
- * 130 interrupted by Ctrl-C.
+ * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled (or the database cannot be used),
+ * 2 usage or validation error, 130 interrupted by Ctrl-C.
  */
 import { integerOption, parseCommandArgs as parse, stringOption } from './args';
 import { writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BackendChoice, RunSummary } from '../contract/api';
-import { ValidationError } from '../app/errors';
+import { UnusableDatabaseError, ValidationError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
 import type { LocalLabApp } from '../app/types';
@@ -24,6 +24,7 @@ import {
 } from './io';
 import { benchCommand, benchPipelineCommand } from './bench-command';
 import { benchFidelityCommand } from './fidelity-command';
+import { benchStoreCommand } from './bench-store-command';
 import { setupCommand } from './setup-command';
 import { benchImportCommand, importCommand } from './import-command';
 import { methodsCommand } from './methods-command';
@@ -46,6 +47,7 @@ Commands:
   bench             Time the DSSM training step against the PyTorch peer (JSON lines)
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
+  bench-store       Write runs and curves from several processes at once; throughput and losses
   setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
 
 Options:
@@ -354,6 +356,7 @@ const COMMANDS: Record<string, (args: string[], io: CliIo) => Promise<number>> =
   bench: benchCommand,
   'bench-pipeline': benchPipelineCommand,
   'bench-fidelity': benchFidelityCommand,
+  'bench-store': benchStoreCommand,
   setup: setupCommand,
 };
 
@@ -379,6 +382,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     if (error instanceof Error && error.name === 'ValidationError') {
       io.stderr.write(`cascade-lab ${command}: ${error.message}\n`);
       return EXIT_USAGE;
+    }
+    if (error instanceof UnusableDatabaseError) {
+      // One line that names the file and what to do; a stack trace would only bury it.
+      io.stderr.write(`cascade-lab ${command}: ${error.message}\n`);
+      return EXIT_RUN_FAILED;
     }
     io.stderr.write(
       `cascade-lab ${command}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

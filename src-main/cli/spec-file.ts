@@ -2,9 +2,10 @@
  * Reads an experiment spec file; every error names the file, and the line and column of a JSON
  * syntax error or the path of the bad field.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ExperimentSpec } from '../contract/api';
-import { SpecError, validateSpec } from '../core/experiments/spec';
+import { MAX_SPEC_BYTES } from '../contract/limits';
+import { SpecError, describeBytes, validateSpec } from '../core/experiments/spec';
 import { locateJsonSyntaxError } from './json-locate';
 
 export class SpecFileError extends Error {
@@ -55,10 +56,21 @@ export function validateSpecFrom(file: string, input: unknown): ExperimentSpec {
   }
 }
 
-export function loadSpecFile(file: string): ExperimentSpec {
-  let text: string;
+function tooLarge(file: string, size: string): SpecFileError {
+  return new SpecFileError(
+    file,
+    `${size}; a spec file may be at most ${describeBytes(MAX_SPEC_BYTES)} (${MAX_SPEC_BYTES} bytes)`,
+  );
+}
+
+/**
+ * The file's text, refusing one over `limit` bytes before reading it all: by its size where it
+ * has one, and by stopping at limit + 1 bytes where it has none (a pipe) or grows meanwhile.
+ */
+export function readBoundedText(file: string, limit: number): string {
+  let fd: number;
   try {
-    text = readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new SpecFileError(
@@ -66,5 +78,26 @@ export function loadSpecFile(file: string): ExperimentSpec {
       code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}`,
     );
   }
-  return validateSpecFrom(file, parseSpecJson(file, text));
+  try {
+    const { size } = fstatSync(fd);
+    if (size > limit) throw tooLarge(file, `is ${describeBytes(size)}`);
+    const buffer = Buffer.alloc(limit + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > limit) throw tooLarge(file, `is more than ${describeBytes(limit)}`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    if (error instanceof SpecFileError) throw error;
+    throw new SpecFileError(file, `cannot read: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function loadSpecFile(file: string): ExperimentSpec {
+  return validateSpecFrom(file, parseSpecJson(file, readBoundedText(file, MAX_SPEC_BYTES)));
 }

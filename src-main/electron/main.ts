@@ -24,6 +24,7 @@ import {
   type SaveDialogOptions,
 } from 'electron';
 import { CHANNELS, EVENTS, type Channel } from '../contract/api';
+import { UnusableDatabaseError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';
 import { DEV_SERVER_CONTENT_SECURITY_POLICY } from '../contract/security';
@@ -240,8 +241,11 @@ async function start(): Promise<void> {
   } catch (error) {
     dialog.showErrorBox(
       'Cascade Lab could not start',
-      `${(error as Error).message}\n\nIf this mentions NODE_MODULE_VERSION, better-sqlite3 needs a build for ` +
-        "Electron's ABI: run `node scripts/rebuild-sqlite-electron.mjs`.",
+      // The database's message names the file and what to do; the ABI hint would only mislead.
+      error instanceof UnusableDatabaseError
+        ? error.message
+        : `${(error as Error).message}\n\nIf this mentions NODE_MODULE_VERSION, better-sqlite3 needs a build for ` +
+            "Electron's ABI: run `node scripts/rebuild-sqlite-electron.mjs`.",
     );
     app.exit(1);
     return;

@@ -23,6 +23,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
 import { bundleContentType, SECURITY_HEADERS } from '../contract/security';
+import { MAX_REQUEST_BYTES } from '../contract/limits';
 import type { LabApp } from '../app/types';
 import {
   bearerToken,
@@ -63,8 +64,8 @@ export interface RunningHost {
 /** out/renderer of this checkout (src-main/host -> repository root). */
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../out/renderer/', import.meta.url));
 
-/** Requests larger than this are refused; experiment specs are a few kilobytes. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Requests larger than this are refused (413); the limit is the contract's, shared with the other transports. */
+const MAX_BODY_BYTES = MAX_REQUEST_BYTES;
 /** Comment lines keep idle event streams open through proxies and let dead clients be noticed. */
 const EVENT_STREAM_HEARTBEAT_MS = 15_000;
 

@@ -2,7 +2,8 @@
  * Opens the SQLite database (better-sqlite3) and brings its schema up to date.
  */
 import Database from 'better-sqlite3';
-import { migrate } from './migrations';
+import { assertCascadeLabDatabase, migrate } from './migrations';
+import { unusableDatabaseError } from './unusable-database';
 
 export type Db = Database.Database;
 
@@ -15,21 +16,31 @@ export interface OpenDatabaseOptions {
 
 /**
  * Opens (creating if needed) the database at `path` (`:memory:` for a throwaway one), switches it
- * to WAL with foreign keys enforced, and applies pending migrations.
+ * to WAL with foreign keys enforced, and applies pending migrations. A file that is not a Cascade
+ * Lab database this build can use (not SQLite, another application's, newer, damaged) throws an
+ * UnusableDatabaseError before anything is written to it.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
-  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  let db: Db;
   try {
+    db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  } catch (error) {
+    throw unusableDatabaseError(error, path) ?? error;
+  }
+  try {
+    // First, only reads: the busy timeout (so a concurrent migration is waited for) and what the
+    // file is. Nothing below may run on a file that is not ours.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    assertCascadeLabDatabase(db);
     // WAL lets the CLI read while the desktop app writes; NORMAL sync is safe with WAL.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     migrate(db);
     return db;
   } catch (error) {
     db.close();
-    throw error;
+    throw unusableDatabaseError(error, path) ?? error;
   }
 }
 

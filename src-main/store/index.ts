@@ -6,14 +6,30 @@ import { createArtifactRepository, type ArtifactRepository } from './artifacts';
 import { openDatabase, type Db, type OpenDatabaseOptions } from './database';
 import { createDatasetRepository, type DatasetRepository } from './datasets';
 import { createExperimentRepository, type ExperimentRepository } from './experiments';
-import { createRunRepository, recoverInterruptedRuns, type RunOwner, type RunRepository } from './runs';
+import { processStartTicks } from './process-identity';
+import {
+  createRunRepository,
+  recoverInterruptedRuns,
+  type ProcessProbe,
+  type RunOwner,
+  type RunRepository,
+} from './runs';
 
 export { openDatabase, type Db, type OpenDatabaseOptions } from './database';
-export { MIGRATIONS, SCHEMA_VERSION, migrate, schemaVersion } from './migrations';
+export {
+  APPLICATION_ID,
+  MIGRATIONS,
+  SCHEMA_VERSION,
+  assertCascadeLabDatabase,
+  migrate,
+  schemaVersion,
+} from './migrations';
+export * from './unusable-database';
 export * from './datasets';
 export * from './experiments';
 export * from './runs';
 export * from './artifacts';
+export * from './process-identity';
 
 export interface LabStore {
   db: Db;
@@ -24,7 +40,7 @@ export interface LabStore {
   runs: RunRepository;
   artifacts: ArtifactRepository;
   /** Fails runs a dead process left queued or running; returns their ids. */
-  recoverInterruptedRuns(options?: { isProcessAlive?: (pid: number) => boolean }): number[];
+  recoverInterruptedRuns(options?: ProcessProbe): number[];
   close(): void;
 }
 
@@ -33,7 +49,11 @@ const liveOwnerTokens = new Set<string>();
 
 export function openStore(path: string, options: OpenDatabaseOptions = {}): LabStore {
   const db = openDatabase(path, options);
-  const owner: RunOwner = { pid: process.pid, token: randomUUID() };
+  const owner: RunOwner = {
+    pid: process.pid,
+    token: randomUUID(),
+    startTicks: processStartTicks(process.pid),
+  };
   liveOwnerTokens.add(owner.token);
   return {
     db,
@@ -43,7 +63,7 @@ export function openStore(path: string, options: OpenDatabaseOptions = {}): LabS
     runs: createRunRepository(db, owner),
     artifacts: createArtifactRepository(db),
     recoverInterruptedRuns: (recovery = {}) =>
-      recoverInterruptedRuns(db, { liveTokens: liveOwnerTokens, isProcessAlive: recovery.isProcessAlive }),
+      recoverInterruptedRuns(db, { ...recovery, liveTokens: liveOwnerTokens }),
     close() {
       liveOwnerTokens.delete(owner.token);
       if (db.open) db.close();

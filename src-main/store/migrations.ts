@@ -4,6 +4,23 @@
  * databases in users' data folders already ran it.
  */
 import type Database from 'better-sqlite3';
+import { MOVE_ASIDE, UnusableDatabaseError } from './unusable-database';
+
+/**
+ * `PRAGMA application_id` of a Cascade Lab database ("CSLB"), set by migration 2: it tells our
+ * files from other applications' SQLite files, which must never be migrated into ours.
+ */
+export const APPLICATION_ID = 0x43534c42;
+
+/** Tables every Cascade Lab database has had since migration 1 (how files older than APPLICATION_ID are recognised). */
+export const CORE_TABLES: readonly string[] = [
+  'datasets',
+  'experiments',
+  'runs',
+  'metrics',
+  'curves',
+  'artifacts',
+];
 
 export const MIGRATIONS: readonly string[] = [
   // 1: the walking skeleton's schema.
@@ -97,6 +114,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX artifacts_run ON artifacts (run_id);
   `,
+  // 2: a run's owner is its pid plus the process's start time, because the kernel reuses pids
+  // (recoverInterruptedRuns); and the file says it is Cascade Lab's (APPLICATION_ID).
+  `
+  -- Clock ticks since boot (/proc/<pid>/stat field 22); NULL where the system has no /proc, and
+  -- on rows written before this column existed.
+  ALTER TABLE runs ADD COLUMN owner_start_ticks INTEGER;
+  PRAGMA application_id = ${APPLICATION_ID};
+  `,
 ];
 
 /** The schema version this build writes. */
@@ -113,12 +138,7 @@ export function schemaVersion(db: Database.Database): number {
  */
 export function migrate(db: Database.Database): { from: number; to: number } {
   const from = schemaVersion(db);
-  if (from > SCHEMA_VERSION) {
-    throw new Error(
-      `${db.name}: the database has schema version ${from}, newer than this Cascade Lab understands ` +
-        `(${SCHEMA_VERSION}). Update Cascade Lab or use another database file.`,
-    );
-  }
+  if (from > SCHEMA_VERSION) throw newerSchemaError(db.name, from);
   for (let step = from; step < SCHEMA_VERSION; step++) {
     const apply = db.transaction(() => {
       if (schemaVersion(db) !== step) return; // another process applied it meanwhile
@@ -134,4 +154,52 @@ export function migrate(db: Database.Database): { from: number; to: number } {
     }
   }
   return { from, to: schemaVersion(db) };
+}
+
+/**
+ * What the file at `db.name` is, read in one snapshot before anything is written to it: throws an
+ * UnusableDatabaseError for another application's SQLite file and for a newer Cascade Lab's.
+ * A file with no tables and no application id is new (or one whose first migration never
+ * committed) and is Cascade Lab's to set up.
+ */
+export function assertCascadeLabDatabase(db: Database.Database): void {
+  const { version, applicationId, tables } = db.transaction(() => ({
+    version: schemaVersion(db),
+    applicationId: db.pragma('application_id', { simple: true }) as number,
+    tables: db
+      .prepare<[], string>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) <> 'sqlite_' ORDER BY name",
+      )
+      .pluck()
+      .all(),
+  }))();
+  const ours = applicationId === APPLICATION_ID;
+  const foreign = (what: string): UnusableDatabaseError =>
+    new UnusableDatabaseError(
+      db.name,
+      'foreign',
+      `${db.name} is not a Cascade Lab database: it is a SQLite database of another application (${what}). ` +
+        `Nothing was changed. ${MOVE_ASIDE}`,
+    );
+  if (applicationId !== 0 && !ours) {
+    throw foreign(`application id 0x${(applicationId >>> 0).toString(16).padStart(8, '0')}`);
+  }
+  const missing = CORE_TABLES.filter((table) => !tables.includes(table));
+  if ((version === 0 && tables.length > 0) || (version > 0 && !ours && missing.length > 0)) {
+    throw foreign(tables.length ? `tables ${summarise(tables)}` : `no tables, user_version ${version}`);
+  }
+  if (version > SCHEMA_VERSION) throw newerSchemaError(db.name, version);
+}
+
+function summarise(names: readonly string[]): string {
+  return names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+}
+
+function newerSchemaError(path: string, version: number): UnusableDatabaseError {
+  return new UnusableDatabaseError(
+    path,
+    'newer',
+    `${path} was written by a newer Cascade Lab (schema version ${version}; this one understands up to ` +
+      `${SCHEMA_VERSION}). Nothing was changed. Update Cascade Lab, or point it at another database file.`,
+  );
 }

@@ -9,6 +9,7 @@
 import type { ParamValues, RunStatus } from '../contract/api';
 import type { JobRequest } from '../core/experiments/job';
 import { nowIso, parseJsonColumn, type Db } from './database';
+import { isProcessAlive, processStartTicks } from './process-identity';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'cancelled'];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running'];
@@ -23,6 +24,8 @@ export type RunConfig = Omit<JobRequest, 'runId'>;
 export interface RunOwner {
   pid: number;
   token: string;
+  /** Its start time in clock ticks since boot (process-identity.ts); null where unknown. */
+  startTicks: number | null;
 }
 
 export interface RunRecord {
@@ -44,6 +47,7 @@ export interface RunRecord {
   error: string | null;
   ownerPid: number | null;
   ownerToken: string | null;
+  ownerStartTicks: number | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -92,6 +96,7 @@ interface RunRow {
   error: string | null;
   owner_pid: number | null;
   owner_token: string | null;
+  owner_start_ticks: number | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -126,6 +131,7 @@ function toRecord(row: RunRow): RunRecord {
     error: row.error,
     ownerPid: row.owner_pid,
     ownerToken: row.owner_token,
+    ownerStartTicks: row.owner_start_ticks,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -147,13 +153,13 @@ export type RunRepository = ReturnType<typeof createRunRepository>;
 export function createRunRepository(db: Db, owner: RunOwner) {
   const insert = db.prepare(
     `INSERT INTO runs (experiment_id, method_index, method, label, params, dataset_id, seed, status, config,
-       owner_pid, owner_token, created_at)
+       owner_pid, owner_token, owner_start_ticks, created_at)
      VALUES (@experimentId, @methodIndex, @method, @label, @params, @datasetId, @seed, 'queued', @config,
-       @ownerPid, @ownerToken, @createdAt)`,
+       @ownerPid, @ownerToken, @ownerStartTicks, @createdAt)`,
   );
   const selectById = db.prepare<[number], RunRow>(`${SELECT_RUNS} WHERE runs.id = ?`);
   const markRunning = db.prepare(
-    `UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_token = ?
+    `UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, owner_token = ?, owner_start_ticks = ?
      WHERE id = ? AND status = 'queued'`,
   );
   const setBackend = db.prepare('UPDATE runs SET backend = ?, device = ? WHERE id = ?');
@@ -228,6 +234,7 @@ export function createRunRepository(db: Db, owner: RunOwner) {
         config: JSON.stringify(run.config),
         ownerPid: owner.pid,
         ownerToken: owner.token,
+        ownerStartTicks: owner.startTicks,
         createdAt: nowIso(),
       });
       return get(Number(info.lastInsertRowid)) as RunRecord;
@@ -257,7 +264,8 @@ export function createRunRepository(db: Db, owner: RunOwner) {
         .map(toRecord);
     },
     /** queued -> running; false if the run is not queued any more (e.g. cancelled meanwhile). */
-    markRunning: (id: number): boolean => markRunning.run(nowIso(), owner.pid, owner.token, id).changes > 0,
+    markRunning: (id: number): boolean =>
+      markRunning.run(nowIso(), owner.pid, owner.token, owner.startTicks, id).changes > 0,
     setBackend(id: number, backend: string, device: string): void {
       setBackend.run(backend, device, id);
     },
@@ -298,41 +306,54 @@ export function createRunRepository(db: Db, owner: RunOwner) {
   };
 }
 
-/** Whether a process with this id exists (EPERM means it exists but belongs to someone else). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** How recovery tells a live owner from a dead one; the defaults ask the operating system. */
+export interface ProcessProbe {
+  isProcessAlive?: (pid: number) => boolean;
+  /** A live process's start time in clock ticks since boot, null where it cannot be read. */
+  processStartTicks?: (pid: number) => number | null;
 }
 
-export interface RecoveryOptions {
+export interface RecoveryOptions extends ProcessProbe {
   /** Tokens of stores open in this process right now; their runs are live. */
   liveTokens: ReadonlySet<string>;
-  isProcessAlive?: (pid: number) => boolean;
 }
 
 /**
  * Marks runs left queued or running by a process that has died as failed, with an `interrupted: ...`
  * error; their metrics, curves and timings stay. A run is left alone while its owner lives: another
  * process (the CLI next to the desktop app) may be running it. A run owned by this process's pid but
- * by no store open here belongs to an earlier process that had the same pid.
+ * by no store open here belongs to an earlier process that had the same pid. Likewise a live pid
+ * whose start time differs from the one recorded with the run is a new process that inherited the
+ * pid, so the run's owner is dead. Rows written before start times were recorded, and systems
+ * without /proc (macOS, Windows), fall back to the pid alone.
  * @returns the ids of the runs it marked.
  */
 export function recoverInterruptedRuns(db: Db, options: RecoveryOptions): number[] {
   const alive = options.isProcessAlive ?? isProcessAlive;
+  const startTicks = options.processStartTicks ?? processStartTicks;
   const candidates = db
-    .prepare<[], { id: number; status: RunStatus; owner_pid: number | null; owner_token: string | null }>(
-      "SELECT id, status, owner_pid, owner_token FROM runs WHERE status IN ('queued', 'running')",
+    .prepare<
+      [],
+      {
+        id: number;
+        status: RunStatus;
+        owner_pid: number | null;
+        owner_token: string | null;
+        owner_start_ticks: number | null;
+      }
+    >(
+      `SELECT id, status, owner_pid, owner_token, owner_start_ticks FROM runs
+       WHERE status IN ('queued', 'running')`,
     )
     .all();
   const orphaned = candidates.filter((run) => {
     if (run.owner_pid === null) return true;
     if (run.owner_pid === process.pid)
       return run.owner_token === null || !options.liveTokens.has(run.owner_token);
-    return !alive(run.owner_pid);
+    if (!alive(run.owner_pid)) return true;
+    if (run.owner_start_ticks === null) return false;
+    const live = startTicks(run.owner_pid);
+    return live !== null && live !== run.owner_start_ticks;
   });
   const mark = db.prepare(
     `UPDATE runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')`,

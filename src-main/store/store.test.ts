@@ -1,21 +1,28 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExperimentSpec } from '../contract/api';
 import { DEFAULT_SIMULATOR_PARAMS } from '../core/data/simulator';
 import { openDatabase } from './database';
 import {
+  APPLICATION_ID,
   INTERRUPTED_QUEUED_ERROR,
   INTERRUPTED_RUNNING_ERROR,
   MIGRATIONS,
   SCHEMA_VERSION,
+  UnusableDatabaseError,
   openStore,
+  parseProcStatStartTicks,
+  processStartTicks,
   schemaVersion,
   type LabStore,
   type NewRun,
 } from './index';
+
+const HAS_PROC = existsSync('/proc/self/stat');
 
 const SPEC: ExperimentSpec = {
   name: 'store test',
@@ -88,7 +95,26 @@ describe('migrations', () => {
     const db = openDatabase(path);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    expect(() => openDatabase(path)).toThrow(/newer than this Cascade Lab/);
+    expect(() => openDatabase(path)).toThrow(
+      new RegExp(`written by a newer Cascade Lab \\(schema version ${SCHEMA_VERSION + 1}`),
+    );
+  });
+
+  it("refuses another application's SQLite file without writing to it", () => {
+    const path = join(dir, 'other.db');
+    const other = new Database(path);
+    other.exec('CREATE TABLE datasets (id INTEGER PRIMARY KEY, name TEXT)');
+    other.close();
+    const before = readFileSync(path);
+    expect(() => openDatabase(path)).toThrow(UnusableDatabaseError);
+    expect(() => openDatabase(path)).toThrow(/another application \(tables datasets\)/);
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('marks its files with the application id', () => {
+    const db = openDatabase(join(dir, 'd.db'));
+    expect(db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
+    db.close();
   });
 });
 
@@ -282,5 +308,79 @@ describe('recoverInterruptedRuns', () => {
       [mine.id, other.id].sort(),
     );
     second.close();
+  });
+
+  describe('with start times (a pid is reused by a new process)', () => {
+    /** A run, running, whose owner row says `pid` started at `ticks`. */
+    function runOwnedBy(store: LabStore, pid: number, ticks: number | null): number {
+      const experiment = store.experiments.create(SPEC);
+      const run = store.runs.create(newRun(experiment.id));
+      store.runs.markRunning(run.id);
+      store.db
+        .prepare('UPDATE runs SET owner_pid = ?, owner_token = NULL, owner_start_ticks = ? WHERE id = ?')
+        .run(pid, ticks, run.id);
+      return run.id;
+    }
+
+    it('recovers a live pid with another start time, keeps a matching one, and pid-only rows', () => {
+      const store = openStore(join(dir, 'lab.db'));
+      const reused = runOwnedBy(store, 424242, 1000);
+      const same = runOwnedBy(store, 424242, 2000);
+      const old = runOwnedBy(store, 424242, null);
+      const probe = { isProcessAlive: () => true, processStartTicks: () => 2000 };
+      expect(store.recoverInterruptedRuns(probe)).toEqual([reused]);
+      expect(store.runs.get(reused)).toMatchObject({ status: 'failed', error: INTERRUPTED_RUNNING_ERROR });
+      expect(store.runs.get(same)?.status).toBe('running');
+      expect(store.runs.get(old)?.status).toBe('running');
+      // Where start times cannot be read (no /proc: macOS, Windows) the pid alone decides.
+      expect(
+        store.recoverInterruptedRuns({ isProcessAlive: () => true, processStartTicks: () => null }),
+      ).toEqual([]);
+      store.close();
+    });
+
+    it.runIf(HAS_PROC)("compares with a real live process's /proc start time", () => {
+      const store = openStore(join(dir, 'lab.db'));
+      const parent = process.ppid;
+      const ticks = processStartTicks(parent) as number;
+      expect(ticks).toBeGreaterThan(0);
+      const reused = runOwnedBy(store, parent, ticks + 1);
+      const live = runOwnedBy(store, parent, ticks);
+      expect(store.recoverInterruptedRuns()).toEqual([reused]);
+      expect(store.runs.get(live)?.status).toBe('running');
+      // This store's own runs carry this process's start time.
+      const experiment = store.experiments.create(SPEC);
+      expect(store.runs.create(newRun(experiment.id)).ownerStartTicks).toBe(processStartTicks(process.pid));
+      store.close();
+    });
+
+    it('keeps pid-only behaviour for rows of a database written before start times existed', () => {
+      const path = join(dir, 'v1.db');
+      const v1 = new Database(path);
+      v1.exec(MIGRATIONS[0]);
+      v1.pragma('user_version = 1');
+      v1.prepare("INSERT INTO experiments (name, spec, created_at) VALUES ('old', '{}', 'then')").run();
+      const insertRun = v1.prepare(
+        `INSERT INTO runs (experiment_id, method_index, method, label, seed, status, owner_pid, created_at)
+         VALUES (1, 0, 'bc', 'BC', 1, 'running', ?, 'then')`,
+      );
+      const alive = Number(insertRun.run(process.ppid).lastInsertRowid);
+      const dead = Number(insertRun.run(deadPid()).lastInsertRowid);
+      v1.close();
+      const store = openStore(path);
+      expect(store.runs.get(alive)?.ownerStartTicks).toBeNull();
+      expect(store.recoverInterruptedRuns()).toEqual([dead]);
+      expect(store.runs.get(alive)?.status).toBe('running');
+      store.close();
+    });
+  });
+});
+
+describe('parseProcStatStartTicks', () => {
+  it('counts fields after the command name, which may hold spaces and parentheses', () => {
+    const rest = 'S 1 1 1 0 -1 4194560 100 0 0 0 5 3 0 0 20 0 1 0 1965687 3133440 385';
+    expect(parseProcStatStartTicks(`123 (node) ${rest}`)).toBe(1965687);
+    expect(parseProcStatStartTicks(`123 (a (b) c) ${rest}`)).toBe(1965687);
+    expect(parseProcStatStartTicks('garbage')).toBeNull();
   });
 });

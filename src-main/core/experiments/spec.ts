@@ -23,6 +23,7 @@ import type {
   TrainingSpec,
 } from '../../contract/api';
 import { type NumberRange, TRAINING_RANGES, boundsInterval, withinBounds } from '../../contract/ranges';
+import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS, MAX_SPEC_NAME_CHARS } from '../../contract/limits';
 import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
 import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
@@ -533,12 +534,52 @@ const TOP_LEVEL_KEYS = [
   'backend',
 ] as const;
 
+/** A byte count for people: `512 bytes`, `3.1 KB`, `2.0 MB` (powers of 1024). */
+export function describeBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/**
+ * The size limits of contract/limits.ts, checked before anything else so an oversized spec costs
+ * one measurement: the description by its length (the likely culprit, named as such), then the
+ * whole spec as UTF-8 JSON.
+ */
+function checkSpecSize(obj: Record<string, unknown>): void {
+  const { description } = obj;
+  if (typeof description === 'string' && description.length > MAX_SPEC_DESCRIPTION_CHARS) {
+    throw new SpecError(
+      'description',
+      `must be at most ${MAX_SPEC_DESCRIPTION_CHARS} characters, has ${description.length}`,
+    );
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(obj);
+  } catch (error) {
+    throw new SpecError('', `is not plain JSON data: ${(error as Error).message}`);
+  }
+  // UTF-8 is at most 3 bytes per UTF-16 unit: count exactly only when the length cannot decide.
+  if (json.length * 3 <= MAX_SPEC_BYTES) return;
+  const bytes = new TextEncoder().encode(json).length;
+  if (bytes > MAX_SPEC_BYTES) {
+    throw new SpecError(
+      '',
+      `the spec is ${bytes} bytes as JSON, more than the limit of ${MAX_SPEC_BYTES} bytes (${describeBytes(MAX_SPEC_BYTES)})`,
+    );
+  }
+}
+
 /** Checks an untrusted spec and returns it with defaults applied; throws SpecError. */
 export function validateSpec(input: unknown): ExperimentSpec {
   const obj = expectRecord(input, '');
+  checkSpecSize(obj);
   rejectUnknownKeys(obj, TOP_LEVEL_KEYS, '');
   const name = expectString(obj.name, 'name', { nonEmpty: true });
-  if (name.length > 200) throw new SpecError('name', `must be at most 200 characters, has ${name.length}`);
+  if (name.length > MAX_SPEC_NAME_CHARS) {
+    throw new SpecError('name', `must be at most ${MAX_SPEC_NAME_CHARS} characters, has ${name.length}`);
+  }
   const protocol =
     obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, PROTOCOL_IDS, 'protocol');
   const spec: ExperimentSpec = {

@@ -1,0 +1,21 @@
+/**
+ * Size limits on what callers send, the same for every transport (CLI, browser host, Electron).
+ * A spec is stored twice per run (the experiment's row and each run's config), so an unbounded
+ * one multiplies on disk and in every list the workbench loads; these bounds sit far above any
+ * real spec (the bundled ones are a few KB) and far below what would hurt.
+ */
+
+/** Characters of an experiment spec's description: a paragraph or two, not a document. */
+export const MAX_SPEC_DESCRIPTION_CHARS = 4096;
+
+/** Characters of an experiment spec's name. */
+export const MAX_SPEC_NAME_CHARS = 200;
+
+/** Bytes of an experiment spec as JSON (UTF-8), and of a spec file the CLI reads. */
+export const MAX_SPEC_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Bytes of one API request body: the largest request is `experiments:create`, a spec inside a
+ * small envelope, so a spec of the largest size always fits.
+ */
+export const MAX_REQUEST_BYTES = MAX_SPEC_BYTES + 64 * 1024;
