@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvents, EventName, ExperimentSpec, ExperimentSummary } from '../contract/api';
 import type { ApiHandlers, EventHub, LabApp } from '../app/types';
+import { MAX_REQUEST_BYTES } from '../contract/limits';
 import { RemoteBindRefusedError, startHost, type RunningHost } from './server';
 
 /* A small stand-in for the real LabApp: the host only forwards, so canned answers suffice. */
@@ -275,6 +276,14 @@ describe('startHost', () => {
     const foreignOrigin = await post('app:info', {}, { Origin: 'https://evil.example' });
     expect(foreignOrigin.status).toBe(403);
 
+    expect(app.calls).toEqual([]);
+  });
+
+  it('refuses a body over the contract request limit with 413, before the handler', async () => {
+    const oversized = JSON.stringify({ spec: { description: 'x'.repeat(MAX_REQUEST_BYTES) } });
+    const response = await post('experiments:create', oversized);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { message: string }).message).toContain(String(MAX_REQUEST_BYTES));
     expect(app.calls).toEqual([]);
   });
 
