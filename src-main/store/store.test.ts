@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExperimentSpec } from '../contract/api';
-import { DEFAULT_SIMULATOR_PARAMS } from '../core/data/simulator';
+import { DEFAULT_SIMULATOR_PARAMS } from '../contract/ranges';
 import { openDatabase } from './database';
 import {
   INTERRUPTED_QUEUED_ERROR,

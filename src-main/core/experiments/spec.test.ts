@@ -1,8 +1,7 @@
 import { DAMCAR_PROTOCOL } from '../protocols/damcar';
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec, TrainingSpec } from '../../contract/api';
-import { TRAINING_RANGES, boundsHint, withinBounds } from '../../contract/ranges';
-import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
+import { DEFAULT_SIMULATOR_PARAMS, TRAINING_RANGES, boundsHint, withinBounds } from '../../contract/ranges';
 import {
   SpecError,
   defaultExperimentSpec,

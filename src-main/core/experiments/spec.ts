@@ -22,8 +22,14 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
-import { type NumberRange, TRAINING_RANGES, boundsInterval, withinBounds } from '../../contract/ranges';
-import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  type NumberRange,
+  TRAINING_RANGES,
+  boundsInterval,
+  withinBounds,
+} from '../../contract/ranges';
+import { SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
 import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
   DEFAULT_PROTOCOL,
