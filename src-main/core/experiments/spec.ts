@@ -22,6 +22,7 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
+import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
 import {
   DEFAULT_SIMULATOR_PARAMS,
   type NumberRange,
@@ -219,11 +220,6 @@ export function resolveProtocolParams(
   const given = Object.keys(expectRecord(row.overrides, row.path));
   return { ...base, ...Object.fromEntries(given.map((key) => [key, checked[key]])) };
 }
-
-/** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
-export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
-/** A grid key of this form sweeps a parameter of the simulated dataset (MethodRunSpec.grid). */
-export const SIMULATOR_GRID_PREFIX = 'simulator.';
 
 /**
  * Checks a row's simulator overrides against the spec's simulated dataset; errors name
