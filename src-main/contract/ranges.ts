@@ -27,6 +27,12 @@ export const TRAINING_RANGES: Readonly<Record<keyof TrainingSpec, NumberRange>> 
   embeddingDim: { min: 1, max: 1024, integer: true },
 };
 
+/** Each cut-off K of the evaluation's @K metrics (EvaluationSpec.retrievalK). */
+export const EVALUATION_K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
+
+/** Each seed of an experiment (ExperimentSpec.seeds): an unsigned 32-bit integer. */
+export const SEED_RANGE: NumberRange = { min: 0, max: 4_294_967_295, integer: true };
+
 /**
  * The simulator's parameters each on their own; `resolveSimulatorParams` (core/data/simulator.ts)
  * also checks the limits between them (categories at most items, exposures at most half the

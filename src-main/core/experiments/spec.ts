@@ -25,7 +25,9 @@ import type {
 import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
 import {
   DEFAULT_SIMULATOR_PARAMS,
+  EVALUATION_K_RANGE,
   type NumberRange,
+  SEED_RANGE,
   TRAINING_RANGES,
   boundsInterval,
   withinBounds,
@@ -69,9 +71,6 @@ export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'no
 export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-
-const K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
-const SEED_RANGE: NumberRange = { min: 0, max: 4294967295, integer: true };
 
 type Json = Record<string, unknown>;
 
@@ -302,7 +301,7 @@ function validateEvaluation(value: unknown, path: string): EvaluationSpec {
     retrievalK:
       obj.retrievalK === undefined
         ? [...DEFAULT_EVALUATION.retrievalK]
-        : expectNumberList(obj.retrievalK, join(path, 'retrievalK'), K_RANGE),
+        : expectNumberList(obj.retrievalK, join(path, 'retrievalK'), EVALUATION_K_RANGE),
     corpus:
       obj.corpus === undefined
         ? DEFAULT_EVALUATION.corpus
