@@ -4,7 +4,7 @@
  * and the workbench's form (src-renderer NumberField) shows the same range as its hint and checks
  * it as the user types. Plain data and pure functions only, like the rest of the contract.
  */
-import type { SimulatorParams, TrainingSpec } from './api';
+import type { ImportFilters, SimulatorParams, TrainingSpec } from './api';
 
 export interface NumberRange {
   min: number;
@@ -32,6 +32,19 @@ export const EVALUATION_K_RANGE: NumberRange = { min: 1, max: 100_000, integer: 
 
 /** Each seed of an experiment (ExperimentSpec.seeds): an unsigned 32-bit integer. */
 export const SEED_RANGE: NumberRange = { min: 0, max: 4_294_967_295, integer: true };
+
+/** The bounded filters of a dataset import (the time range is any pair with from <= to). */
+export const IMPORT_FILTER_RANGES: Readonly<
+  Record<Exclude<keyof ImportFilters, 'timeFrom' | 'timeTo'>, NumberRange>
+> = {
+  minUserInteractions: { min: 0, max: 1e9, integer: true },
+  minItemInteractions: { min: 0, max: 1e9, integer: true },
+  userSampleFraction: { min: 0, max: 1, integer: false, minExclusive: true },
+  sampleSeed: SEED_RANGE,
+};
+
+/** The PCA dimension of a WeChat import's 512-d feed embeddings (0 keeps all 512). */
+export const IMPORT_EMBEDDING_DIM_RANGE: NumberRange = { min: 0, max: 512, integer: true };
 
 /**
  * The simulator's parameters each on their own; `resolveSimulatorParams` (core/data/simulator.ts)
