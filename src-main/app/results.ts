@@ -12,7 +12,8 @@ import type {
   ResultTable,
   RunStatus,
 } from '../contract/api';
-import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX, resolveMethodParams } from '../core/experiments/spec';
+import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../contract/api';
+import { resolveMethodParams } from '../core/experiments/spec';
 
 export interface TableRun {
   id: number;

@@ -2,6 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, type Channel } from '../contract/api';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
+import {
+  IMPORT_EMBEDDING_DIM_RANGE,
+  IMPORT_FILTER_RANGES,
+  type NumberRange,
+  withinBounds,
+} from '../contract/ranges';
 import { defaultExperimentSpec } from '../core/experiments/spec';
 import { ValidationError, toApiErrorPayload } from './errors';
 import { validateRequest } from './validate';
@@ -144,6 +150,31 @@ describe('validateRequest', () => {
     expect(fieldOf(() => validateRequest('datasets:preview', { path: 'x.csv', format: 'csv' }))).toBe('path');
     expect(fieldOf(() => validateRequest('datasets:cancel-import', { importId: '' }))).toBe('importId');
     expect(fieldOf(() => validateRequest('datasets:profile', { datasetId: 0 }))).toBe('datasetId');
+  });
+
+  it("accepts exactly the import filters and embedding dimension of the contract's ranges", () => {
+    const wechat = { format: 'wechat', paths: ['/w/user_action.csv', '/w/feed_info.csv'] };
+    const accepts = (request: object): boolean => {
+      try {
+        validateRequest('datasets:import', { ...wechat, ...request });
+        return true;
+      } catch (error) {
+        if (error instanceof ValidationError) return false;
+        throw error;
+      }
+    };
+    const probes = (range: NumberRange) => {
+      const nudge = range.integer ? 1 : 1e-3;
+      return [range.min - nudge, range.min, range.min + nudge, range.max, range.max + nudge];
+    };
+    for (const [key, range] of Object.entries(IMPORT_FILTER_RANGES)) {
+      for (const value of probes(range))
+        expect(accepts({ filters: { [key]: value } }), `${key} = ${value}`).toBe(withinBounds(value, range));
+    }
+    for (const value of probes(IMPORT_EMBEDDING_DIM_RANGE))
+      expect(accepts({ embeddingDim: value }), `embeddingDim = ${value}`).toBe(
+        withinBounds(value, IMPORT_EMBEDDING_DIM_RANGE),
+      );
   });
 
   it('validates and completes the spec of experiments:create, naming the bad field under spec', () => {

@@ -14,6 +14,13 @@ import type {
   ImportFormat,
   RequestOf,
 } from '../contract/api';
+import {
+  IMPORT_EMBEDDING_DIM_RANGE,
+  IMPORT_FILTER_RANGES,
+  type NumberBounds,
+  boundsInterval,
+  withinBounds,
+} from '../contract/ranges';
 import { SpecError, validateSpec } from '../core/experiments/spec';
 import { ValidationError } from './errors';
 
@@ -109,19 +116,19 @@ function expectImportFormat(value: unknown, field: string): ImportFormat {
 function expectNumber(
   value: unknown,
   field: string,
-  {
-    min = -Infinity,
-    max = Infinity,
-    integer = false,
-  }: { min?: number; max?: number; integer?: boolean } = {},
+  range: NumberBounds & { integer?: boolean } = {},
 ): number {
+  const { min = -Infinity, max = Infinity, minExclusive = false, integer = false } = range;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ValidationError(field, `expected a number, got ${describe(value)}`);
   }
   if (integer && !Number.isInteger(value))
     throw new ValidationError(field, `expected an integer, got ${value}`);
-  if (value < min || value > max)
-    throw new ValidationError(field, `must be in [${min}, ${max}], got ${value}`);
+  if (!withinBounds(value, range))
+    throw new ValidationError(
+      field,
+      `must be in ${boundsInterval({ min, max, minExclusive })}, got ${value}`,
+    );
   return value;
 }
 
@@ -151,27 +158,32 @@ const FILTER_KEYS: readonly (keyof ImportFilters)[] = [
 function expectFilters(payload: unknown, field: string): ImportFilters {
   const p = expectObject(payload, FILTER_KEYS, field);
   const filters: ImportFilters = {};
-  const count = { min: 0, max: 1e9, integer: true };
+  const ranges = IMPORT_FILTER_RANGES;
   if (p.minUserInteractions !== undefined)
-    filters.minUserInteractions = expectNumber(p.minUserInteractions, `${field}.minUserInteractions`, count);
+    filters.minUserInteractions = expectNumber(
+      p.minUserInteractions,
+      `${field}.minUserInteractions`,
+      ranges.minUserInteractions,
+    );
   if (p.minItemInteractions !== undefined)
-    filters.minItemInteractions = expectNumber(p.minItemInteractions, `${field}.minItemInteractions`, count);
+    filters.minItemInteractions = expectNumber(
+      p.minItemInteractions,
+      `${field}.minItemInteractions`,
+      ranges.minItemInteractions,
+    );
   if (p.timeFrom !== undefined) filters.timeFrom = expectNumber(p.timeFrom, `${field}.timeFrom`);
   if (p.timeTo !== undefined) filters.timeTo = expectNumber(p.timeTo, `${field}.timeTo`);
   if (filters.timeFrom !== undefined && filters.timeTo !== undefined && filters.timeFrom > filters.timeTo) {
     throw new ValidationError(`${field}.timeTo`, `must not be before timeFrom (${filters.timeFrom})`);
   }
-  if (p.userSampleFraction !== undefined) {
-    const fraction = expectNumber(p.userSampleFraction, `${field}.userSampleFraction`, { min: 0, max: 1 });
-    if (fraction === 0) throw new ValidationError(`${field}.userSampleFraction`, 'must be above 0');
-    filters.userSampleFraction = fraction;
-  }
+  if (p.userSampleFraction !== undefined)
+    filters.userSampleFraction = expectNumber(
+      p.userSampleFraction,
+      `${field}.userSampleFraction`,
+      ranges.userSampleFraction,
+    );
   if (p.sampleSeed !== undefined)
-    filters.sampleSeed = expectNumber(p.sampleSeed, `${field}.sampleSeed`, {
-      integer: true,
-      min: 0,
-      max: 2 ** 32 - 1,
-    });
+    filters.sampleSeed = expectNumber(p.sampleSeed, `${field}.sampleSeed`, ranges.sampleSeed);
   return filters;
 }
 
@@ -229,7 +241,7 @@ function expectImportRequest(payload: unknown): DatasetImportRequest {
   if (p.embeddingDim !== undefined) {
     if (format !== 'wechat')
       throw new ValidationError('embeddingDim', 'only WeChat imports have feed embeddings to reduce');
-    request.embeddingDim = expectNumber(p.embeddingDim, 'embeddingDim', { min: 0, max: 512, integer: true });
+    request.embeddingDim = expectNumber(p.embeddingDim, 'embeddingDim', IMPORT_EMBEDDING_DIM_RANGE);
   }
   return request;
 }

@@ -319,6 +319,11 @@ export interface MethodRunSpec {
   grid?: Record<string, number[] | string[] | boolean[]>;
 }
 
+/** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
+export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
+/** A grid key of this form sweeps a parameter of the simulated dataset (MethodRunSpec.grid). */
+export const SIMULATOR_GRID_PREFIX = 'simulator.';
+
 export interface TrainingSpec {
   epochs: number;
   batchSize: number;

@@ -1,10 +1,10 @@
 /**
- * The values numeric spec fields accept, declared once for both sides: the main side's spec
- * validator (src-main/core/experiments/spec.ts) rejects what lies outside, and the workbench's
- * form (src-renderer NumberField) shows the same range as its hint and checks it as the user types.
- * Plain data and pure functions only, like the rest of the contract.
+ * The values numeric spec fields accept, declared once for both sides: the main side's validators
+ * (src-main/core/experiments/spec.ts, src-main/core/data/simulator.ts) reject what lies outside,
+ * and the workbench's form (src-renderer NumberField) shows the same range as its hint and checks
+ * it as the user types. Plain data and pure functions only, like the rest of the contract.
  */
-import type { TrainingSpec } from './api';
+import type { ImportFilters, SimulatorParams, TrainingSpec } from './api';
 
 export interface NumberRange {
   min: number;
@@ -25,6 +25,57 @@ export const TRAINING_RANGES: Readonly<Record<keyof TrainingSpec, NumberRange>> 
   // then explodes (core/methods/loss-watch.ts).
   learningRate: { min: 0, max: 10, integer: false, minExclusive: true },
   embeddingDim: { min: 1, max: 1024, integer: true },
+};
+
+/** Each cut-off K of the evaluation's @K metrics (EvaluationSpec.retrievalK). */
+export const EVALUATION_K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
+
+/** Each seed of an experiment (ExperimentSpec.seeds): an unsigned 32-bit integer. */
+export const SEED_RANGE: NumberRange = { min: 0, max: 4_294_967_295, integer: true };
+
+/** The bounded filters of a dataset import (the time range is any pair with from <= to). */
+export const IMPORT_FILTER_RANGES: Readonly<
+  Record<Exclude<keyof ImportFilters, 'timeFrom' | 'timeTo'>, NumberRange>
+> = {
+  minUserInteractions: { min: 0, max: 1e9, integer: true },
+  minItemInteractions: { min: 0, max: 1e9, integer: true },
+  userSampleFraction: { min: 0, max: 1, integer: false, minExclusive: true },
+  sampleSeed: SEED_RANGE,
+};
+
+/** The PCA dimension of a WeChat import's 512-d feed embeddings (0 keeps all 512). */
+export const IMPORT_EMBEDDING_DIM_RANGE: NumberRange = { min: 0, max: 512, integer: true };
+
+/**
+ * The simulator's parameters each on their own; `resolveSimulatorParams` (core/data/simulator.ts)
+ * also checks the limits between them (categories at most items, exposures at most half the
+ * items, ...), which a single field cannot.
+ */
+export const SIMULATOR_PARAM_RANGES: Readonly<Record<keyof SimulatorParams, NumberRange>> = {
+  users: { min: 2, max: 1_000_000, integer: true },
+  items: { min: 10, max: 1_000_000, integer: true },
+  categories: { min: 1, max: 10_000, integer: true },
+  latentDim: { min: 1, max: 256, integer: true },
+  multimodalDim: { min: 0, max: 1024, integer: true },
+  exposuresPerUser: { min: 5, max: 100_000, integer: true },
+  candidatesPerRequest: { min: 1, max: 1_000_000, integer: true },
+  exposedPerRequest: { min: 1, max: 10_000, integer: true },
+  exposureBias: { min: 0, max: 1, integer: false },
+  seed: { min: 0, max: 4_294_967_295, integer: true },
+};
+
+/** What a simulated dataset leaves out takes these values (the form's empty fields too). */
+export const DEFAULT_SIMULATOR_PARAMS: Readonly<SimulatorParams> = {
+  users: 1500,
+  items: 3000,
+  categories: 20,
+  latentDim: 16,
+  multimodalDim: 32,
+  exposuresPerUser: 40,
+  candidatesPerRequest: 100,
+  exposedPerRequest: 10,
+  exposureBias: 0.9,
+  seed: 1,
 };
 
 /** Whether a number lies within the bounds (integrality is checked separately). */

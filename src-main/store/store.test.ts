@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExperimentSpec } from '../contract/api';
-import { DEFAULT_SIMULATOR_PARAMS } from '../core/data/simulator';
+import { DEFAULT_SIMULATOR_PARAMS } from '../contract/ranges';
 import { openDatabase } from './database';
 import {
   APPLICATION_ID,

@@ -5,11 +5,12 @@ import { type CascadeDataset, datasetStats, trainingView } from './dataset';
 import { createRng } from '../random';
 import {
   DEFAULT_SIMULATOR_PARAMS,
-  belowSigmoid,
-  SimulatorParamError,
-  resolveSimulatorParams,
-  simulateCascade,
-} from './simulator';
+  type NumberRange,
+  SIMULATOR_PARAM_RANGES,
+  boundsInterval,
+  withinBounds,
+} from '../../contract/ranges';
+import { belowSigmoid, SimulatorParamError, resolveSimulatorParams, simulateCascade } from './simulator';
 
 const SMALL: Partial<SimulatorParams> = {
   users: 200,
@@ -58,6 +59,51 @@ describe('resolveSimulatorParams', () => {
       expect((caught as SimulatorParamError).field).toBe(field);
       expect((caught as Error).message).toContain(field);
     }
+  });
+
+  it('checks each parameter against the contract range the form hints at', () => {
+    // Values near both ends of every range, one parameter at a time. A value may also break a
+    // limit between parameters (candidatesPerRequest = 1,000,000 leaves no unexposed items), so
+    // what is compared is whether the field's own range check rejects it.
+    const failsOwnRange = (key: keyof SimulatorParams, value: number): boolean => {
+      try {
+        resolveSimulatorParams({ [key]: value });
+        return false;
+      } catch (error) {
+        if (!(error instanceof SimulatorParamError)) throw error;
+        if (error.field !== key) return false;
+        const range = SIMULATOR_PARAM_RANGES[key];
+        return (
+          error.message.includes(`must be in ${boundsInterval(range)}, got ${value}`) ||
+          error.message.includes(`must be an integer, got ${value}`)
+        );
+      }
+    };
+    for (const [key, range] of Object.entries(SIMULATOR_PARAM_RANGES) as [
+      keyof SimulatorParams,
+      NumberRange,
+    ][]) {
+      const nudge = range.integer ? 1 : 1e-3;
+      for (const value of [
+        range.min - nudge,
+        range.min,
+        range.min + nudge,
+        range.max - nudge,
+        range.max,
+        range.max + nudge,
+        range.integer ? range.min + 0.5 : (range.min + range.max) / 2,
+      ]) {
+        const expected = !withinBounds(value, range) || (range.integer && !Number.isInteger(value));
+        expect(failsOwnRange(key, value), `${key} = ${value}`).toBe(expected);
+      }
+    }
+    // Where the other parameters leave room, both ends are accepted whole.
+    expect(
+      resolveSimulatorParams({ users: 1_000_000, exposuresPerUser: 5, exposedPerRequest: 5 }).users,
+    ).toBe(1_000_000);
+    expect(resolveSimulatorParams({ exposureBias: 0 }).exposureBias).toBe(0);
+    expect(resolveSimulatorParams({ exposureBias: 1 }).exposureBias).toBe(1);
+    expect(resolveSimulatorParams({ seed: 4_294_967_295 }).seed).toBe(4_294_967_295);
   });
 });
 

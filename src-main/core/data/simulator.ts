@@ -30,22 +30,15 @@
  * gaps, the items of one request are watched in order; the log is sorted by time.
  */
 import type { SimulatorParams } from '../../contract/api';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  SIMULATOR_PARAM_RANGES,
+  boundsInterval,
+  withinBounds,
+} from '../../contract/ranges';
 import { Rng, WeightedSampler, createRng, hashUniform } from '../random';
 import { TopKStream, topK } from '../topk';
 import { type CascadeDataset, type GroundTruth, createCascadeDataset } from './dataset';
-
-export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
-  users: 1500,
-  items: 3000,
-  categories: 20,
-  latentDim: 16,
-  multimodalDim: 32,
-  exposuresPerUser: 40,
-  candidatesPerRequest: 100,
-  exposedPerRequest: 10,
-  exposureBias: 0.9,
-  seed: 1,
-};
 
 /* Fixed constants of the simulated world (not user parameters; changing them changes the world). */
 /** Zipf exponent of item popularity: pop_i proportional to 1 / rank_i^POPULARITY_EXPONENT. */
@@ -88,26 +81,6 @@ export class SimulatorParamError extends Error {
   }
 }
 
-interface Range {
-  min: number;
-  max: number;
-  integer: boolean;
-}
-
-/** Static ranges; cross-field limits are checked in `resolveSimulatorParams`. */
-export const SIMULATOR_PARAM_RANGES: Record<keyof SimulatorParams, Range> = {
-  users: { min: 2, max: 1_000_000, integer: true },
-  items: { min: 10, max: 1_000_000, integer: true },
-  categories: { min: 1, max: 10_000, integer: true },
-  latentDim: { min: 1, max: 256, integer: true },
-  multimodalDim: { min: 0, max: 1024, integer: true },
-  exposuresPerUser: { min: 5, max: 100_000, integer: true },
-  candidatesPerRequest: { min: 1, max: 1_000_000, integer: true },
-  exposedPerRequest: { min: 1, max: 10_000, integer: true },
-  exposureBias: { min: 0, max: 1, integer: false },
-  seed: { min: 0, max: 4294967295, integer: true },
-};
-
 const PARAM_KEYS = Object.keys(SIMULATOR_PARAM_RANGES) as (keyof SimulatorParams)[];
 
 /**
@@ -135,8 +108,8 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams>): Simul
     if (range.integer && !Number.isInteger(value)) {
       throw new SimulatorParamError(key, `must be an integer, got ${value}`);
     }
-    if (value < range.min || value > range.max) {
-      throw new SimulatorParamError(key, `must be in [${range.min}, ${range.max}], got ${value}`);
+    if (!withinBounds(value, range)) {
+      throw new SimulatorParamError(key, `must be in ${boundsInterval(range)}, got ${value}`);
     }
     params[key] = value;
   }

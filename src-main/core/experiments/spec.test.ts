@@ -1,8 +1,14 @@
 import { DAMCAR_PROTOCOL } from '../protocols/damcar';
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec, TrainingSpec } from '../../contract/api';
-import { TRAINING_RANGES, boundsHint, withinBounds } from '../../contract/ranges';
-import { DEFAULT_SIMULATOR_PARAMS } from '../data/simulator';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  EVALUATION_K_RANGE,
+  SEED_RANGE,
+  TRAINING_RANGES,
+  boundsHint,
+  withinBounds,
+} from '../../contract/ranges';
 import {
   SpecError,
   defaultExperimentSpec,
@@ -357,5 +363,28 @@ describe('training ranges', () => {
         expect(accepts({ [key]: value }), `${key} = ${value}`).toBe(expected);
       }
     }
+  });
+});
+
+describe('seed and cut-off ranges', () => {
+  it('accepts exactly the seeds and cut-offs of the contract, which the form checks with', () => {
+    const accepts = (fields: object): boolean => {
+      try {
+        // No ranking model, so any cut-off is allowed (with one, K must be a multiple of 10).
+        validateSpec({ ...minimal, ranking: { model: 'none' }, ...fields });
+        return true;
+      } catch (error) {
+        if (error instanceof SpecError) return false;
+        throw error;
+      }
+    };
+    const probes = (range: typeof SEED_RANGE) => [range.min - 1, range.min, range.max, range.max + 1];
+    for (const value of probes(SEED_RANGE))
+      expect(accepts({ seeds: [value] }), `seed ${value}`).toBe(withinBounds(value, SEED_RANGE));
+    for (const value of probes(EVALUATION_K_RANGE))
+      expect(accepts({ evaluation: { retrievalK: [value] } }), `K ${value}`).toBe(
+        withinBounds(value, EVALUATION_K_RANGE),
+      );
+    expect(accepts({ seeds: [1.5] })).toBe(false);
   });
 });

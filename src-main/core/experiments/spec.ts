@@ -22,9 +22,18 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../contract/api';
-import { type NumberRange, TRAINING_RANGES, boundsInterval, withinBounds } from '../../contract/ranges';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS, MAX_SPEC_NAME_CHARS } from '../../contract/limits';
-import { DEFAULT_SIMULATOR_PARAMS, SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
+import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  EVALUATION_K_RANGE,
+  type NumberRange,
+  SEED_RANGE,
+  TRAINING_RANGES,
+  boundsInterval,
+  withinBounds,
+} from '../../contract/ranges';
+import { SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
 import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
   DEFAULT_PROTOCOL,
@@ -63,9 +72,6 @@ export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'no
 export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-
-const K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
-const SEED_RANGE: NumberRange = { min: 0, max: 4294967295, integer: true };
 
 type Json = Record<string, unknown>;
 
@@ -215,11 +221,6 @@ export function resolveProtocolParams(
   return { ...base, ...Object.fromEntries(given.map((key) => [key, checked[key]])) };
 }
 
-/** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
-export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
-/** A grid key of this form sweeps a parameter of the simulated dataset (MethodRunSpec.grid). */
-export const SIMULATOR_GRID_PREFIX = 'simulator.';
-
 /**
  * Checks a row's simulator overrides against the spec's simulated dataset; errors name
  * `<path>.<field>`. Returns the overrides as given (numbers only).
@@ -301,7 +302,7 @@ function validateEvaluation(value: unknown, path: string): EvaluationSpec {
     retrievalK:
       obj.retrievalK === undefined
         ? [...DEFAULT_EVALUATION.retrievalK]
-        : expectNumberList(obj.retrievalK, join(path, 'retrievalK'), K_RANGE),
+        : expectNumberList(obj.retrievalK, join(path, 'retrievalK'), EVALUATION_K_RANGE),
     corpus:
       obj.corpus === undefined
         ? DEFAULT_EVALUATION.corpus

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../../src-main/contract/api';
+import { EVALUATION_K_RANGE, SEED_RANGE, withinBounds } from '../../../src-main/contract/ranges';
 import {
   describeProgress,
   formatCell,
@@ -54,6 +55,24 @@ describe('parseNumberList', () => {
     });
     expect(parseNumberList('0', { min: 1 })).toEqual({ ok: false, error: '"0" is below the minimum 1.' });
     expect(parseNumberList(' , ')).toEqual({ ok: false, error: 'Enter at least one number.' });
+    expect(parseNumberList('5, 11', { max: 10 })).toEqual({
+      ok: false,
+      error: '"11" is above the maximum 10.',
+    });
+    expect(parseNumberList('0', { min: 0, minExclusive: true })).toEqual({
+      ok: false,
+      error: '"0" is not above 0.',
+    });
+  });
+
+  it("checks the seeds and cut-offs against the contract's ranges, as the spec validator does", () => {
+    for (const range of [SEED_RANGE, EVALUATION_K_RANGE]) {
+      for (const value of [range.min - 1, range.min, range.max, range.max + 1]) {
+        const expected = withinBounds(value, range);
+        expect(parseNumberList(`${value}`, range).ok, `${value}`).toBe(expected);
+      }
+      expect(parseNumberList(`${range.min + 0.5}`, range).ok).toBe(false);
+    }
   });
 });
 

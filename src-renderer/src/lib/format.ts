@@ -1,5 +1,6 @@
 /** Number and time formatting for the workbench (tables, status bar, progress). */
 import type { JobProgress, ResultCell } from '../../../src-main/contract/api';
+import { type NumberBounds, withinBounds } from '../../../src-main/contract/ranges';
 
 /**
  * A metric value with four decimals below 10 (recalls, NDCGs, AUCs: the papers print four) and
@@ -57,7 +58,10 @@ export type ParsedList = { ok: true; values: number[] } | { ok: false; error: st
  * Parses a comma- or space-separated list of numbers, e.g. the retrieval cut-offs `100, 200`.
  * With `integer`, every entry must be a whole number; with `min`, at least that.
  */
-export function parseNumberList(text: string, options: { integer?: boolean; min?: number } = {}): ParsedList {
+export function parseNumberList(
+  text: string,
+  options: NumberBounds & { integer?: boolean } = {},
+): ParsedList {
   const parts = text
     .split(/[\s,;]+/)
     .map((part) => part.trim())
@@ -69,8 +73,14 @@ export function parseNumberList(text: string, options: { integer?: boolean; min?
     if (!Number.isFinite(value)) return { ok: false, error: `"${part}" is not a number.` };
     if (options.integer && !Number.isInteger(value))
       return { ok: false, error: `"${part}" is not a whole number.` };
-    if (options.min !== undefined && value < options.min) {
-      return { ok: false, error: `"${part}" is below the minimum ${options.min}.` };
+    if (!withinBounds(value, options)) {
+      const { min, max, minExclusive } = options;
+      if (max !== undefined && value > max)
+        return { ok: false, error: `"${part}" is above the maximum ${max}.` };
+      return {
+        ok: false,
+        error: minExclusive ? `"${part}" is not above ${min}.` : `"${part}" is below the minimum ${min}.`,
+      };
     }
     values.push(value);
   }

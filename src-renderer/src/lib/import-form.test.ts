@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  IMPORT_EMBEDDING_DIM_RANGE,
+  IMPORT_FILTER_RANGES,
+  type NumberRange,
+  withinBounds,
+} from '../../../src-main/contract/ranges';
+import {
   assignFiles,
   buildImportRequest,
   describeImportFailure,
@@ -109,6 +115,41 @@ describe('buildImportRequest', () => {
         mapping: { user: 'user', item: 'item', label: 'score', itemFeatures: ['genre'], labelThreshold: 4 },
       },
     });
+  });
+});
+
+describe('the import form checks', () => {
+  it("accept exactly the filters and embedding dimension of the contract's ranges, as the main side", () => {
+    const probes = (range: NumberRange) => {
+      const nudge = range.integer ? 1 : 1e-3;
+      return [range.min - nudge, range.min, range.min + nudge, range.max, range.max + nudge];
+    };
+    const inputs = {
+      minUserInteractions: 'minUser',
+      minItemInteractions: 'minItem',
+      userSampleFraction: 'sample',
+      sampleSeed: 'seed',
+    } as const;
+    for (const [key, input] of Object.entries(inputs) as [
+      keyof typeof inputs,
+      (typeof inputs)[keyof typeof inputs],
+    ][]) {
+      const range = IMPORT_FILTER_RANGES[key];
+      for (const value of probes(range)) {
+        const form = emptyImportForm('tiktok');
+        form.files = { train: '/d/final_track2_train.txt' };
+        form[input] = String(value);
+        expect(buildImportRequest(form).ok, `${key} = ${value}`).toBe(withinBounds(value, range));
+      }
+    }
+    for (const value of probes(IMPORT_EMBEDDING_DIM_RANGE)) {
+      const form = emptyImportForm('wechat');
+      form.files = { userAction: '/w/user_action.csv', feedInfo: '/w/feed_info.csv' };
+      form.embeddingDim = String(value);
+      expect(buildImportRequest(form).ok, `embeddingDim = ${value}`).toBe(
+        withinBounds(value, IMPORT_EMBEDDING_DIM_RANGE),
+      );
+    }
   });
 });
 

@@ -10,6 +10,13 @@ import type {
   ImportFormat,
   PickFilesOptions,
 } from '../../../src-main/contract/api';
+import {
+  IMPORT_EMBEDDING_DIM_RANGE,
+  IMPORT_FILTER_RANGES,
+  type NumberRange,
+  boundsInterval,
+  withinBounds,
+} from '../../../src-main/contract/ranges';
 
 export interface FileRole {
   role: string;
@@ -272,8 +279,11 @@ function numberField(
   return problem ? { error: { field, error: `${label}: ${problem}` } } : { value };
 }
 
-const wholeAtLeast = (min: number) => (value: number) =>
-  Number.isInteger(value) && value >= min ? null : `must be a whole number >= ${min}.`;
+/** The check of a value the main side bounds by `range` (the contract's declaration). */
+const within = (range: NumberRange) => (value: number) => {
+  if (range.integer && !Number.isInteger(value)) return 'must be a whole number.';
+  return withinBounds(value, range) ? null : `must be in ${boundsInterval(range)}.`;
+};
 
 /** The import request the form describes, or the first problem with it. */
 export function buildImportRequest(form: ImportFormState): BuiltRequest {
@@ -297,17 +307,22 @@ export function buildImportRequest(form: ImportFormState): BuiltRequest {
 
   const filters: ImportFilters = {};
   const checks: [keyof ImportFilters, string, string, (value: number) => string | null][] = [
-    ['minUserInteractions', form.minUser, 'Minimum interactions per user', wholeAtLeast(0)],
-    ['minItemInteractions', form.minItem, 'Minimum interactions per item', wholeAtLeast(0)],
+    [
+      'minUserInteractions',
+      form.minUser,
+      'Minimum interactions per user',
+      within(IMPORT_FILTER_RANGES.minUserInteractions),
+    ],
+    [
+      'minItemInteractions',
+      form.minItem,
+      'Minimum interactions per item',
+      within(IMPORT_FILTER_RANGES.minItemInteractions),
+    ],
     ['timeFrom', form.timeFrom, 'From', () => null],
     ['timeTo', form.timeTo, 'To', () => null],
-    [
-      'userSampleFraction',
-      form.sample,
-      'User sample',
-      (v) => (v > 0 && v <= 1 ? null : 'must be in (0, 1].'),
-    ],
-    ['sampleSeed', form.seed, 'Sample seed', wholeAtLeast(0)],
+    ['userSampleFraction', form.sample, 'User sample', within(IMPORT_FILTER_RANGES.userSampleFraction)],
+    ['sampleSeed', form.seed, 'Sample seed', within(IMPORT_FILTER_RANGES.sampleSeed)],
   ];
   for (const [key, text, label, check] of checks) {
     const parsed = numberField(text, `filter-${key}`, label, check);
@@ -320,8 +335,11 @@ export function buildImportRequest(form: ImportFormState): BuiltRequest {
   if (Object.keys(filters).length) request.filters = filters;
 
   if (form.format === 'wechat') {
-    const dim = numberField(form.embeddingDim, 'embeddingDim', 'Embedding dimension', (v) =>
-      Number.isInteger(v) && v >= 0 && v <= 512 ? null : 'must be a whole number from 0 to 512.',
+    const dim = numberField(
+      form.embeddingDim,
+      'embeddingDim',
+      'Embedding dimension',
+      within(IMPORT_EMBEDDING_DIM_RANGE),
     );
     if (dim.error) return { ok: false, ...dim.error };
     if (dim.value !== undefined) request.embeddingDim = dim.value;

@@ -1,7 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { TRAINING_RANGES, boundsHint, withinBounds } from '../../../src-main/contract/ranges';
+import {
+  type NumberRange,
+  SIMULATOR_PARAM_RANGES,
+  TRAINING_RANGES,
+  boundsHint,
+  withinBounds,
+} from '../../../src-main/contract/ranges';
 import { parseNumberInput } from './number-input';
-import { TRAINING_FIELDS } from './spec';
+import { SIMULATOR_FIELDS, TRAINING_FIELDS } from './spec';
+
+/** Every field, at and around both ends of its range, agrees with the contract's bounds. */
+function expectChecksAgreeWithContract(fields: readonly { key: string; range: NumberRange }[]): void {
+  for (const { key, range } of fields) {
+    const nudge = range.integer ? 1 : 1e-3;
+    for (const value of [
+      range.min - nudge,
+      range.min,
+      range.min + nudge,
+      range.max - nudge,
+      range.max,
+      range.max + nudge,
+    ]) {
+      const expected = withinBounds(value, range) && (!range.integer || Number.isInteger(value));
+      expect(parseNumberInput(String(value), range).ok, `${key} = ${value}`).toBe(expected);
+    }
+  }
+}
 
 describe('parseNumberInput', () => {
   it('reads numbers and says what is wrong with the rest', () => {
@@ -34,20 +58,25 @@ describe('the training fields', () => {
     const accepts = (text: string) => lr !== undefined && parseNumberInput(text, lr.range).ok;
     expect(['1e-6', '0.01', '10'].map(accepts)).toEqual([true, true, true]);
     expect(['0', '-0.01', '10.001'].map(accepts)).toEqual([false, false, false]);
-    // Every field, at and around both ends of its range, agrees with the contract's bounds.
-    for (const { key, range } of TRAINING_FIELDS) {
-      const nudge = range.integer ? 1 : 1e-3;
-      for (const value of [
-        range.min - nudge,
-        range.min,
-        range.min + nudge,
-        range.max - nudge,
-        range.max,
-        range.max + nudge,
-      ]) {
-        const expected = withinBounds(value, range) && (!range.integer || Number.isInteger(value));
-        expect(parseNumberInput(String(value), range).ok, `${key} = ${value}`).toBe(expected);
-      }
-    }
+    expectChecksAgreeWithContract(TRAINING_FIELDS);
+  });
+});
+
+describe('the simulator fields', () => {
+  it('take their ranges from the contract, the declarations resolveSimulatorParams checks with', () => {
+    expect(SIMULATOR_FIELDS.map((field) => field.key).sort()).toEqual(
+      Object.keys(SIMULATOR_PARAM_RANGES).sort(),
+    );
+    for (const field of SIMULATOR_FIELDS) expect(field.range).toBe(SIMULATOR_PARAM_RANGES[field.key]);
+  });
+
+  it('hint at and accept what the server accepts', () => {
+    const hint = (key: string) => {
+      const field = SIMULATOR_FIELDS.find((candidate) => candidate.key === key);
+      return field && boundsHint(field.range);
+    };
+    expect(hint('users')).toBe('2 – 1000000');
+    expect(hint('exposureBias')).toBe('0 – 1');
+    expectChecksAgreeWithContract(SIMULATOR_FIELDS);
   });
 });

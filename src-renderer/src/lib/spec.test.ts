@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ExperimentSpec, MethodDescriptor } from '../../../src-main/contract/api';
+import type { ExperimentSpec, MethodDescriptor, ParamSpec } from '../../../src-main/contract/api';
+import { DEFAULT_SIMULATOR_PARAMS } from '../../../src-main/contract/ranges';
 import {
   defaultParams,
   fillMethodDefaults,
@@ -7,6 +8,7 @@ import {
   initialGridValues,
   protocolOfDraft,
   runCount,
+  simulatorGridParams,
   specsEqual,
   stableJson,
   switchProtocol,
@@ -171,5 +173,24 @@ describe('grid search helpers', () => {
     expect(toggleGridValue(choice, ['random'], 'random-walk')).toEqual(['random-walk', 'random']);
     expect(toggleGridValue(choice, ['random-walk', 'random'], 'random-walk')).toEqual(['random']);
     expect(toggleGridValue(flag, [false], true)).toEqual([true, false]);
+  });
+});
+
+describe('simulatorGridParams', () => {
+  it("starts each simulator sweep from the dataset's value, else the simulator's default", () => {
+    const params = simulatorGridParams({ users: 10 });
+    const byKey = new Map(params.map((param) => [param.key, param]));
+    expect(params.map((param) => param.key)).toEqual(
+      Object.keys(DEFAULT_SIMULATOR_PARAMS).map((key) => `simulator.${key}`),
+    );
+    expect(byKey.get('simulator.users')?.default).toBe(10);
+    // An empty field means the default (1500 users, 3000 items), not the range's minimum.
+    expect(byKey.get('simulator.items')?.default).toBe(DEFAULT_SIMULATOR_PARAMS.items);
+    const bias = byKey.get('simulator.exposureBias');
+    expect(bias?.kind === 'number' && bias.paperGrid).toEqual([0, 0.25, 0.5, 0.75, 1]);
+    expect(bias?.kind === 'number' && [bias.min, bias.max, bias.integer]).toEqual([0, 1, false]);
+    expect(initialGridValues(byKey.get('simulator.latentDim') as ParamSpec, undefined)).toEqual([
+      DEFAULT_SIMULATOR_PARAMS.latentDim,
+    ]);
   });
 });

@@ -12,7 +12,13 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../../src-main/contract/api';
-import { type NumberRange, TRAINING_RANGES } from '../../../src-main/contract/ranges';
+import { SIMULATOR_GRID_PREFIX } from '../../../src-main/contract/api';
+import {
+  DEFAULT_SIMULATOR_PARAMS,
+  type NumberRange,
+  SIMULATOR_PARAM_RANGES,
+  TRAINING_RANGES,
+} from '../../../src-main/contract/ranges';
 
 /** The defaults a method declares, one value per ParamSpec. */
 export function defaultParams(params: readonly ParamSpec[]): ParamValues {
@@ -137,101 +143,73 @@ export interface SimulatorField {
   key: keyof SimulatorParams;
   label: string;
   help: string;
-  min: number;
-  max: number;
+  /** What the main side accepts (the contract's declaration); the field's hint and check. */
+  range: NumberRange;
+  /** Spinner step of a fractional field (whole-number fields step by 1). */
   step: number;
-  integer: boolean;
 }
 
+const simulatorField = (
+  key: keyof SimulatorParams,
+  label: string,
+  help: string,
+  step = 1,
+): SimulatorField => ({ key, label, help, range: SIMULATOR_PARAM_RANGES[key], step });
+
 /**
- * The simulator's parameters as form fields (SimulatorParams in the contract). The ranges mirror
- * SIMULATOR_PARAM_RANGES in src-main/core/data/simulator.ts, which the renderer may not import;
- * the main side validates again (and checks the cross-field limits) on create.
+ * The simulator's parameters as form fields (SimulatorParams in the contract), in the editor's
+ * order. Each field checks its own range; the main side also checks the limits between them on
+ * create.
  */
 export const SIMULATOR_FIELDS: readonly SimulatorField[] = [
-  { key: 'users', label: 'Users', help: 'Simulated users.', min: 2, max: 1_000_000, step: 1, integer: true },
-  {
-    key: 'items',
-    label: 'Items',
-    help: 'Items in the corpus.',
-    min: 10,
-    max: 1_000_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'categories',
-    label: 'Categories',
-    help: 'Item categories.',
-    min: 1,
-    max: 10_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'latentDim',
-    label: 'Latent dim',
-    help: 'Dimension of the latent preference space.',
-    min: 1,
-    max: 256,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'multimodalDim',
-    label: 'Multimodal dim',
-    help: 'Dimension of the dense "multimodal" item vector.',
-    min: 0,
-    max: 1024,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'exposuresPerUser',
-    label: 'Exposures / user',
-    help: 'Exposed items per user (final list length times sessions); at most half the items.',
-    min: 5,
-    max: 100_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'candidatesPerRequest',
-    label: 'Candidates / request',
-    help: 'Candidates the logging retrieval policy returns per request.',
-    min: 1,
-    max: 1_000_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'exposedPerRequest',
-    label: 'Exposed / request',
-    help: 'Items the logging ranking policy exposes per request.',
-    min: 1,
-    max: 10_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    key: 'exposureBias',
-    label: 'Exposure bias',
-    help: '0 = uniform random exposure, 1 = the logging cascade exposes what it scores highest.',
-    min: 0,
-    max: 1,
-    step: 0.05,
-    integer: false,
-  },
-  {
-    key: 'seed',
-    label: 'Data seed',
-    help: 'Seed of the simulator.',
-    min: 0,
-    max: 4_294_967_295,
-    step: 1,
-    integer: true,
-  },
+  simulatorField('users', 'Users', 'Simulated users.'),
+  simulatorField('items', 'Items', 'Items in the corpus.'),
+  simulatorField('categories', 'Categories', 'Item categories.'),
+  simulatorField('latentDim', 'Latent dim', 'Dimension of the latent preference space.'),
+  simulatorField('multimodalDim', 'Multimodal dim', 'Dimension of the dense "multimodal" item vector.'),
+  simulatorField(
+    'exposuresPerUser',
+    'Exposures / user',
+    'Exposed items per user (final list length times sessions); at most half the items.',
+  ),
+  simulatorField(
+    'candidatesPerRequest',
+    'Candidates / request',
+    'Candidates the logging retrieval policy returns per request.',
+  ),
+  simulatorField(
+    'exposedPerRequest',
+    'Exposed / request',
+    'Items the logging ranking policy exposes per request.',
+  ),
+  simulatorField(
+    'exposureBias',
+    'Exposure bias',
+    '0 = uniform random exposure, 1 = the logging cascade exposes what it scores highest.',
+    0.05,
+  ),
+  simulatorField('seed', 'Data seed', 'Seed of the simulator.'),
 ];
+
+/**
+ * The simulator's parameters as grid parameters (`simulator.<key>`), each starting from the
+ * dataset's value or, where the form left it empty, the simulator's default; exposure bias, the
+ * bias the papers study, gets a suggested sweep.
+ */
+export function simulatorGridParams(simulator: Partial<SimulatorParams>): ParamSpec[] {
+  return SIMULATOR_FIELDS.map((field) => ({
+    kind: 'number',
+    key: `${SIMULATOR_GRID_PREFIX}${field.key}`,
+    label: `Data: ${field.label}`,
+    help: field.help,
+    default: simulator[field.key] ?? DEFAULT_SIMULATOR_PARAMS[field.key],
+    min: field.range.min,
+    max: field.range.max,
+    step: field.step,
+    integer: field.range.integer,
+    ...(field.key === 'exposureBias' ? { paperGrid: [0, 0.25, 0.5, 0.75, 1] } : {}),
+  }));
+}
 
 export const BACKEND_CHOICES: readonly { value: BackendChoice; label: string }[] = [
   { value: 'auto', label: 'Auto (fastest available)' },
