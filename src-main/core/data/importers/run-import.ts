@@ -24,7 +24,7 @@ import type {
 } from '../../../contract/api';
 import { ImportCancelledError, ImportError } from './errors';
 import { importGenericLog, previewLog } from './generic';
-import { readLines } from './line-reader';
+import { assertRegularFile, readLines } from './line-reader';
 import { writeProcessed, type ProcessedDataset } from './processed';
 import { profileDataset } from './profile';
 import { TIKTOK_COLUMNS, identifyTikTokFiles, importTikTok } from './tiktok';
@@ -143,7 +143,7 @@ async function fileSize(path: string): Promise<number> {
   } catch (error) {
     throw new ImportError(path, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (!info.isFile()) throw new ImportError(path, 'is not a file');
+  assertRegularFile(path, info);
   return info.size;
 }
 
