@@ -179,7 +179,7 @@ function checkText(
     const where = locate(buffer, start, start + nul, linesBefore);
     throw new ImportError(
       path,
-      `has a NUL byte at byte ${where.column} of the line (byte ${bufferOffset + start + nul} of the file): it looks like a binary file, not text`,
+      `has a NUL byte at byte ${where.column} of the line (file offset ${bufferOffset + start + nul}): it looks like a binary file, not text`,
       where.line,
     );
   }
@@ -190,7 +190,7 @@ function checkText(
   throw new ImportError(
     path,
     `is not valid UTF-8: byte 0x${buffer[bad].toString(16).padStart(2, '0')} at byte ${where.column} of the line ` +
-      `(byte ${bufferOffset + bad} of the file), after ${quoteContent(before)}; save the file as UTF-8`,
+      `(file offset ${bufferOffset + bad}), after ${quoteContent(before)}; save the file as UTF-8`,
     where.line,
   );
 }
