@@ -948,3 +948,44 @@ describe('cascade-lab import refuses malformed input and changes nothing', () =>
     });
   });
 });
+
+describe('cascade-lab import keeps valid input exactly', () => {
+  it('stores users 9007199254740993 and 9007199254740992 as two, and valid "café" spellings as three items', async () => {
+    const dir = join(root, 'exact');
+    writeCase(dir, {
+      'log.csv': lines(
+        'user,item,label',
+        '9007199254740993,café,1',
+        '9007199254740992,cafe\u0301,0',
+        '7,cafè,1',
+      ),
+    });
+    const lab = join(dir, 'lab');
+    const result = await runCli(lab, [
+      'csv',
+      join(dir, 'log.csv'),
+      '--user',
+      'user',
+      '--item',
+      'item',
+      '--label',
+      'label',
+      '--json',
+      join(dir, 'summary.json'),
+    ]);
+    expect(result.stderr).not.toMatch(/cascade-lab import:/);
+    expect(result.code).toBe(EXIT_OK);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
+      users: number;
+      items: number;
+      path: string;
+    };
+    expect(summary).toMatchObject({ users: 3, items: 3 });
+    const meta = JSON.parse(readFileSync(join(summary.path, 'meta.json'), 'utf8')) as {
+      userRawIds: unknown[];
+      itemRawIds: unknown[];
+    };
+    expect(meta.userRawIds).toEqual(['9007199254740993', '9007199254740992', 7]);
+    expect(meta.itemRawIds).toEqual(['café', 'cafe\u0301', 'cafè']);
+  });
+});
