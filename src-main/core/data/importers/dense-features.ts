@@ -3,7 +3,7 @@
  * to the items of the interactions by raw id.
  */
 import { readLines } from './line-reader';
-import { ImportError, quoteContent } from './errors';
+import { ImportError, InvalidValue, quoteContent } from './errors';
 import { fieldText, fitsFloat32, idFromValue } from './fields';
 import type { IdMap } from './columns';
 import type { DenseFeature, ImportReport } from './processed';
@@ -55,13 +55,15 @@ export async function readJsonLinesFeature(
       if (typeof record !== 'object' || record === null)
         throw new ImportError(spec.path, 'expected a JSON object', line);
       const object = record as Record<string, unknown>;
-      const fail = (column: string) => (problem: string) => {
-        throw new ImportError(spec.path, problem, line, column);
-      };
       const rawId = object.item_id;
       // A big id is text in the train file; here it may be a JSON string, or a number if safe.
-      const id =
-        typeof rawId === 'number' || typeof rawId === 'string' ? idFromValue(rawId, fail('item_id')) : null;
+      let id: number | string | null = null;
+      try {
+        id = typeof rawId === 'number' || typeof rawId === 'string' ? idFromValue(rawId) : null;
+      } catch (error) {
+        if (!(error instanceof InvalidValue)) throw error;
+        throw new ImportError(spec.path, error.problem, line, 'item_id');
+      }
       if (id === null || (typeof id === 'string' && !/^-?\d+$/.test(id))) {
         throw new ImportError(spec.path, 'missing or non-integer item id', line, 'item_id');
       }

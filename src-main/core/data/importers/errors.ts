@@ -27,6 +27,17 @@ export class ImportError extends Error {
   }
 }
 
+/**
+ * A value that cannot stand where it is, thrown by the value parsers; the importer that called
+ * them turns it into an ImportError naming the file, line and column, and quoting the value.
+ */
+export class InvalidValue extends Error {
+  constructor(readonly problem: string) {
+    super(problem);
+    this.name = 'InvalidValue';
+  }
+}
+
 /** Thrown when the caller's AbortSignal fires; nothing has been stored at that point. */
 export class ImportCancelledError extends Error {
   constructor() {

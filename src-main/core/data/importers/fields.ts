@@ -2,7 +2,7 @@
  * Byte-level field splitting and number parsing for delimited lines. Working on the bytes avoids a
  * string and an array per line; numbers are parsed digit by digit.
  */
-import { QUOTE_LIMIT, quoteContent } from './errors';
+import { InvalidValue, QUOTE_LIMIT, quoteContent } from './errors';
 
 /** Reusable field boundaries of one line. */
 export class FieldSpans {
@@ -123,25 +123,23 @@ export function canonicalIntegerText(text: string): string {
 /**
  * An id from a text field or a JSON value, kept exactly: integers as numbers while they are safe
  * (so "7" in a CSV and 7 in JSON name the same entity), larger ones as their text, other text as
- * it is (trimmed). null when missing (empty). `fail` is called with the problem of a value that
- * cannot be an id: a JSON object or array, or a JSON number that JSON.parse may have rounded.
+ * it is (trimmed). null when missing (empty). Throws InvalidValue for what cannot be an id: a
+ * JSON object or array, or a JSON number that JSON.parse may have rounded.
  */
-export function idFromValue(raw: unknown, fail: (problem: string) => never): number | string | null {
+export function idFromValue(raw: unknown): number | string | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw === 'number') {
     if (Number.isSafeInteger(raw)) return raw;
-    if (!Number.isFinite(raw)) return fail('the number is out of range');
+    if (!Number.isFinite(raw)) throw new InvalidValue('the number is out of range');
     if (Number.isInteger(raw)) {
-      return fail(
+      throw new InvalidValue(
         `${raw} is beyond 2^53 as a JSON number, so it may have been rounded; write the id as a string`,
       );
     }
     return String(raw);
   }
   if (typeof raw === 'boolean') return String(raw);
-  if (typeof raw !== 'string') {
-    return fail(`expected a single value, found a JSON ${Array.isArray(raw) ? 'array' : 'object'}`);
-  }
+  if (typeof raw !== 'string') throw new InvalidValue(notSingleValue(raw as object));
   const text = raw.trim();
   if (text === '') return null;
   if (!INTEGER_TEXT.test(text)) return text;
@@ -150,6 +148,11 @@ export function idFromValue(raw: unknown, fail: (problem: string) => never): num
 }
 
 const INTEGER_TEXT = /^-?\d+$/;
+
+/** Why a JSON object or array cannot stand where one value belongs. */
+export function notSingleValue(raw: object): string {
+  return `expected a single value, found a JSON ${Array.isArray(raw) ? 'array' : 'object'}`;
+}
 
 /** Whether an id from `parseIdBytes` is below zero. */
 export function isNegativeId(id: number | string): boolean {
