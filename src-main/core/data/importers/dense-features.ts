@@ -3,8 +3,8 @@
  * to the items of the interactions by raw id.
  */
 import { readLines } from './line-reader';
-import { ImportError } from './errors';
-import { fieldText } from './fields';
+import { ImportError, InvalidValue, quoteContent } from './errors';
+import { fieldText, fitsFloat32, idFromValue } from './fields';
 import type { IdMap } from './columns';
 import type { DenseFeature, ImportReport } from './processed';
 import { countInto } from './processed';
@@ -56,10 +56,18 @@ export async function readJsonLinesFeature(
         throw new ImportError(spec.path, 'expected a JSON object', line);
       const object = record as Record<string, unknown>;
       const rawId = object.item_id;
-      if (typeof rawId !== 'number' || !Number.isInteger(rawId)) {
+      // A big id is text in the train file; here it may be a JSON string, or a number if safe.
+      let id: number | string | null = null;
+      try {
+        id = typeof rawId === 'number' || typeof rawId === 'string' ? idFromValue(rawId) : null;
+      } catch (error) {
+        if (!(error instanceof InvalidValue)) throw error;
+        throw new ImportError(spec.path, error.problem, line, 'item_id');
+      }
+      if (id === null || (typeof id === 'string' && !/^-?\d+$/.test(id))) {
         throw new ImportError(spec.path, 'missing or non-integer item id', line, 'item_id');
       }
-      const item = items.lookup(rawId);
+      const item = items.lookup(id);
       if (item === undefined) {
         unknown++;
         return;
@@ -68,6 +76,16 @@ export async function readJsonLinesFeature(
       if (spec.kind === 'vector') {
         if (!Array.isArray(raw) || raw.some((v) => typeof v !== 'number')) {
           throw new ImportError(spec.path, 'expected an array of numbers', line, spec.key);
+        }
+        // JSON.parse reads 1e999 as Infinity; a float32 holds less than a double.
+        const outOfRange = (raw as number[]).findIndex((v) => !fitsFloat32(v));
+        if (outOfRange !== -1) {
+          throw new ImportError(
+            spec.path,
+            `number ${outOfRange + 1} is out of range (stored as a 32-bit float)`,
+            line,
+            spec.key,
+          );
         }
         if (dim === 0) {
           dim = raw.length;
@@ -85,8 +103,15 @@ export async function readJsonLinesFeature(
         const offset = item * dim;
         for (const [token, count] of Object.entries(raw as Record<string, unknown>)) {
           const bucket = hashToken(token) % dim;
-          const c = typeof count === 'number' ? count : 0;
-          values[offset + bucket] += c;
+          if (typeof count !== 'number' || !(count >= 0) || !fitsFloat32(count)) {
+            throw new ImportError(
+              spec.path,
+              `the count of token ${quoteContent(token)} is not a non-negative number`,
+              line,
+              spec.key,
+            );
+          }
+          values[offset + bucket] += count;
         }
         for (let d = 0; d < dim; d++) norm += values[offset + d] ** 2;
         norm = Math.sqrt(norm) || 1;

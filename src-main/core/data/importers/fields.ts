@@ -2,6 +2,7 @@
  * Byte-level field splitting and number parsing for delimited lines. Working on the bytes avoids a
  * string and an array per line; numbers are parsed digit by digit.
  */
+import { InvalidValue, QUOTE_LIMIT, quoteContent } from './errors';
 
 /** Reusable field boundaries of one line. */
 export class FieldSpans {
@@ -90,6 +91,88 @@ export function parseFloatBytes(bytes: Uint8Array, start: number, end: number): 
   }
   if (!hasDigit) return NaN;
   return Number(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'));
+}
+
+/**
+ * An integer id kept exactly: a number while it is a safe integer (the usual case, nothing
+ * allocated), else its decimal text (see `canonicalIntegerText`), so that ids beyond 2^53 never
+ * round into one another. null when the field is not an integer.
+ */
+export function parseIdBytes(bytes: Uint8Array, start: number, end: number): number | string | null {
+  const value = parseIntBytes(bytes, start, end);
+  if (Number.isNaN(value)) return null;
+  // Digit by digit, every partial value is at most the final one: a safe result is exact.
+  if (Number.isSafeInteger(value)) return value;
+  return canonicalIntegerText(
+    Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'),
+  );
+}
+
+/**
+ * The text of an integer too large to be a number exactly, in one spelling per value (no '+', no
+ * leading zeros), as "007" and "7" are one id when they are numbers. `text` is an optionally
+ * signed run of digits with surrounding white space.
+ */
+export function canonicalIntegerText(text: string): string {
+  const trimmed = text.trim();
+  const sign = trimmed.startsWith('-') ? '-' : '';
+  const digits = trimmed.replace(/^[+-]/, '').replace(/^0+(?=\d)/, '');
+  return sign + digits;
+}
+
+/**
+ * An id from a text field or a JSON value, kept exactly: integers as numbers while they are safe
+ * (so "7" in a CSV and 7 in JSON name the same entity), larger ones as their text, other text as
+ * it is (trimmed). null when missing (empty). Throws InvalidValue for what cannot be an id: a
+ * JSON object or array, or a JSON number that JSON.parse may have rounded.
+ */
+export function idFromValue(raw: unknown): number | string | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw === 'number') {
+    if (Number.isSafeInteger(raw)) return raw;
+    if (!Number.isFinite(raw)) throw new InvalidValue('the number is out of range');
+    if (Number.isInteger(raw)) {
+      throw new InvalidValue(
+        `${raw} is beyond 2^53 as a JSON number, so it may have been rounded; write the id as a string`,
+      );
+    }
+    return String(raw);
+  }
+  if (typeof raw === 'boolean') return String(raw);
+  if (typeof raw !== 'string') throw new InvalidValue(notSingleValue(raw as object));
+  const text = raw.trim();
+  if (text === '') return null;
+  if (!INTEGER_TEXT.test(text)) return text;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : canonicalIntegerText(text);
+}
+
+const INTEGER_TEXT = /^-?\d+$/;
+
+/** Why a JSON object or array cannot stand where one value belongs. */
+export function notSingleValue(raw: object): string {
+  return `expected a single value, found a JSON ${Array.isArray(raw) ? 'array' : 'object'}`;
+}
+
+/** Whether an id from `parseIdBytes` is below zero. */
+export function isNegativeId(id: number | string): boolean {
+  return typeof id === 'number' ? id < 0 : id.startsWith('-');
+}
+
+/** Whether `value` is finite as a float32 too (watch times and embeddings are stored as float32). */
+export function fitsFloat32(value: number): boolean {
+  return Number.isFinite(Math.fround(value));
+}
+
+/** An id from `parseIdBytes` as a message names it: digits only, so only its length needs a limit. */
+export function idText(id: number | string): string {
+  const text = String(id);
+  return text.length <= QUOTE_LIMIT ? text : quoteContent(text);
+}
+
+/** The field as an error message quotes it (short, control characters escaped). */
+export function quoteField(bytes: Uint8Array, start: number, end: number): string {
+  return quoteContent(fieldText(bytes, start, end));
 }
 
 /** The field as a string (UTF-8). */

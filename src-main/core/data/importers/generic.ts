@@ -8,8 +8,9 @@
  */
 import type { ColumnMapping } from '../../../contract/api';
 import { GrowableColumn, IdMap, EntityFeature } from './columns';
-import { ImportError } from './errors';
-import { fieldText, splitQuoted } from './fields';
+import { ImportError, InvalidValue, quoteContent } from './errors';
+import { fieldText, fitsFloat32, idFromValue, notSingleValue, splitQuoted } from './fields';
+import { resolveColumns } from './header';
 import { readLines } from './line-reader';
 import { countInto, emptyReport, finalizeImport, type ProcessedDataset } from './processed';
 import { progressFor, type ImportOptions } from './common';
@@ -111,15 +112,48 @@ export async function importGenericLog(
   const itemFeatures = (mapping.itemFeatures ?? []).map((name) => new EntityFeature(name));
   let format = options.format;
   let separator = options.separator;
-  let positions: Map<string, number> | null = null;
+  /** Column positions by name, once the header is read (csv / tsv). */
+  let positions: Record<string, number> | null = null;
+  let headerWidth = 0;
   let rowIndex = 0;
 
   const get = (fields: string[] | Record<string, unknown>, column: string): unknown => {
     if (Array.isArray(fields)) {
-      const p = positions?.get(column);
+      const p = positions?.[column];
       return p === undefined ? undefined : fields[p];
     }
     return fields[column];
+  };
+
+  /**
+   * The value of `column` in a row, or an error naming the line, the column and the value. One
+   * function for all rows: a closure per row costs more than the parsing at millions of rows.
+   */
+  const value = <T>(
+    fields: string[] | Record<string, unknown>,
+    line: number,
+    column: string,
+    parse: (raw: unknown, labelThreshold?: number) => T,
+  ): T => {
+    const raw = get(fields, column);
+    try {
+      return parse(raw, mapping.labelThreshold);
+    } catch (error) {
+      if (!(error instanceof InvalidValue)) throw error;
+      throw new ImportError(path, `${error.problem}: ${quoteValue(raw)}`, line, column);
+    }
+  };
+  const recordFeatures = (
+    features: EntityFeature[],
+    index: number,
+    fields: string[] | Record<string, unknown>,
+    line: number,
+  ): void => {
+    for (const feature of features) {
+      const v = value(fields, line, feature.name, idFromValue);
+      if (v === null) countInto(report.missingValues, feature.name);
+      feature.recordIfNew(index, v);
+    }
   };
 
   const result = await readLines(
@@ -136,8 +170,6 @@ export async function importGenericLog(
         const split = splitQuoted(text, separator);
         if (split.unterminatedQuote) throw new ImportError(path, 'a quoted field is not closed', line);
         if (!positions) {
-          const header = split.fields.map((c) => c.trim().replace(/^\uFEFF/, ''));
-          positions = new Map(header.map((name, index) => [name, index]));
           const wanted = [
             mapping.user,
             mapping.item,
@@ -147,65 +179,43 @@ export async function importGenericLog(
             ...(mapping.userFeatures ?? []),
             ...(mapping.itemFeatures ?? []),
           ].filter((c): c is string => c !== undefined);
-          for (const column of wanted) {
-            if (!positions.has(column)) {
-              throw new ImportError(
-                path,
-                `missing column "${column}"; the header has: ${header.join(', ')}`,
-                line,
-                column,
-              );
-            }
-          }
+          positions = resolveColumns(path, split.fields, wanted, [], line);
+          headerWidth = split.fields.length;
           return;
         }
-        if (split.fields.length !== positions.size) {
+        if (split.fields.length !== headerWidth) {
           const cut =
-            unterminated && split.fields.length < positions.size ? ' (the last line looks truncated)' : '';
+            unterminated && split.fields.length < headerWidth ? ' (the last line looks truncated)' : '';
           throw new ImportError(
             path,
-            `has ${split.fields.length} fields, the header has ${positions.size}${cut}`,
+            `has ${split.fields.length} fields, the header has ${headerWidth}${cut}`,
             line,
           );
         }
         fields = split.fields;
       }
       report.rowsRead++;
-      const rawUser = idValue(get(fields, mapping.user));
+      const rawUser = value(fields, line, mapping.user, idFromValue);
       if (rawUser === null) throw new ImportError(path, 'the user id is empty', line, mapping.user);
-      const rawItem = idValue(get(fields, mapping.item));
+      const rawItem = value(fields, line, mapping.item, idFromValue);
       if (rawItem === null) throw new ImportError(path, 'the item id is empty', line, mapping.item);
-      const y = labelValue(get(fields, mapping.label), mapping.labelThreshold);
+      const y = value(fields, line, mapping.label, labelValue);
       if (y === null) {
         countInto(report.rowsDropped, `label missing (${mapping.label})`);
         return;
       }
-      if (y === undefined) {
-        throw new ImportError(
-          path,
-          'the label must be 0/1 or true/false (or set a label threshold)',
-          line,
-          mapping.label,
-        );
-      }
-      let t = rowIndex;
-      if (mapping.timestamp) {
-        const parsed = timeValue(get(fields, mapping.timestamp));
-        if (parsed === null) throw new ImportError(path, 'not a number or a date', line, mapping.timestamp);
-        t = parsed;
-      }
+      const t = mapping.timestamp ? value(fields, line, mapping.timestamp, timeValue) : rowIndex;
       let w: number = y;
       if (mapping.weight) {
-        const raw = get(fields, mapping.weight);
-        const parsed = raw === '' || raw === undefined || raw === null ? NaN : Number(raw);
-        if (Number.isNaN(parsed)) countInto(report.missingValues, mapping.weight);
+        const parsed = value(fields, line, mapping.weight, weightValue);
+        if (parsed === null) countInto(report.missingValues, mapping.weight);
         else w = parsed;
       }
       rowIndex++;
       const u = users.intern(rawUser);
       const i = items.intern(rawItem);
-      userFeatures.forEach((f) => f.recordIfNew(u, optionalValue(report, f.name, get(fields, f.name))));
-      itemFeatures.forEach((f) => f.recordIfNew(i, optionalValue(report, f.name, get(fields, f.name))));
+      recordFeatures(userFeatures, u, fields, line);
+      recordFeatures(itemFeatures, i, fields, line);
       user.push(u);
       item.push(i);
       time.push(t);
@@ -236,42 +246,52 @@ export async function importGenericLog(
   );
 }
 
-function idValue(raw: unknown): number | string | null {
-  if (raw === undefined || raw === null) return null;
-  if (typeof raw === 'number') return raw;
-  const text = String(raw).trim();
-  if (text === '') return null;
-  // Numeric-looking ids stay numbers so "7" in a CSV and 7 in JSON name the same entity.
-  return /^-?\d+$/.test(text) ? Number(text) : text;
+/** A value as an error message quotes it: text as it is, JSON values as JSON. */
+function quoteValue(raw: unknown): string {
+  return quoteContent(typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw)));
 }
 
-/** 0 / 1, null for missing, undefined for a value that is not a label. */
-function labelValue(raw: unknown, threshold: number | undefined): 0 | 1 | null | undefined {
-  if (raw === undefined || raw === null || raw === '' || raw === -1 || raw === '-1') return null;
-  if (raw === true || raw === 'true' || raw === 'True') return 1;
-  if (raw === false || raw === 'false' || raw === 'False') return 0;
-  const value = Number(raw);
-  if (Number.isNaN(value)) return undefined;
+const LABEL_RULE = 'the label must be 0/1 or true/false (or set a label threshold)';
+
+/** 0 / 1, or null for a missing label (empty, or -1). */
+function labelValue(raw: unknown, threshold?: number): 0 | 1 | null {
+  if (typeof raw === 'object' && raw !== null) throw new InvalidValue(notSingleValue(raw));
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === undefined || text === null || text === '' || text === -1 || text === '-1') return null;
+  if (text === true || text === 'true' || text === 'True') return 1;
+  if (text === false || text === 'false' || text === 'False') return 0;
+  const value = Number(text);
+  if (Number.isNaN(value)) throw new InvalidValue(LABEL_RULE);
+  if (!Number.isFinite(value)) throw new InvalidValue('the label is out of range');
   if (threshold !== undefined) return value >= threshold ? 1 : 0;
   if (value === 0 || value === 1) return value;
-  return undefined;
+  throw new InvalidValue(LABEL_RULE);
 }
 
-function timeValue(raw: unknown): number | null {
-  if (typeof raw === 'number') return raw;
-  if (typeof raw !== 'string' || raw.trim() === '') return null;
+/** Seconds: a finite number, or an ISO date. */
+function timeValue(raw: unknown): number {
+  if (typeof raw === 'object' && raw !== null) throw new InvalidValue(notSingleValue(raw));
+  if (typeof raw !== 'number' && (typeof raw !== 'string' || raw.trim() === '')) {
+    throw new InvalidValue('not a number or a date');
+  }
   const asNumber = Number(raw);
-  if (!Number.isNaN(asNumber)) return asNumber;
-  const ms = Date.parse(raw);
-  return Number.isNaN(ms) ? null : ms / 1000;
+  if (Number.isFinite(asNumber)) return asNumber;
+  if (!Number.isNaN(asNumber)) throw new InvalidValue('the time is out of range');
+  const ms = Date.parse(raw as string);
+  if (Number.isNaN(ms)) throw new InvalidValue('not a number or a date');
+  return ms / 1000;
 }
 
-function optionalValue(
-  report: ReturnType<typeof emptyReport>,
-  column: string,
-  raw: unknown,
-): number | string | null {
-  const value = idValue(raw);
-  if (value === null) countInto(report.missingValues, column);
+/** A non-negative edge weight that a float32 holds, or null when missing (empty). */
+function weightValue(raw: unknown): number | null {
+  if (typeof raw === 'object' && raw !== null) throw new InvalidValue(notSingleValue(raw));
+  const text = typeof raw === 'string' ? raw.trim() : raw;
+  if (text === undefined || text === null || text === '') return null;
+  const value = typeof text === 'number' ? text : typeof text === 'string' ? Number(text) : NaN;
+  if (Number.isNaN(value)) throw new InvalidValue('the weight is not a number');
+  if (!fitsFloat32(value))
+    throw new InvalidValue('the weight is out of range (it is stored as a 32-bit float)');
+  if (value < 0)
+    throw new InvalidValue('the weight must not be negative (it weighs an edge of the random walk)');
   return value;
 }

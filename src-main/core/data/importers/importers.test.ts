@@ -298,3 +298,83 @@ describe('into the engine', () => {
     }
   });
 });
+
+describe('ids and text kept exactly', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cascade-import-exact-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  const file = async (name: string, content: string | Buffer) => {
+    const path = join(dir, name);
+    await writeFile(path, content);
+    return path;
+  };
+  // 2^53 + 1 and 2^53: one double, two users.
+  const ABOVE = '9007199254740993';
+  const AT = '9007199254740992';
+  const row = (uid: string, item: string) => `${uid}\t-1\t${item}\t4\t5\t0\t1\t0\t6\t7\t53000000\t10`;
+
+  it('TikTok: uids beyond 2^53 stay distinct, a 400-digit uid is kept, a BOM is skipped', async () => {
+    const long = '9'.repeat(400);
+    const train = await file(
+      'final_track2_train.txt',
+      `\ufeff${[row(ABOVE, '3'), row(AT, '3'), row(`00${ABOVE}`, '4'), row('7', AT), row(long, '3')].join('\n')}\n`,
+    );
+    const data = await importTikTok({ train });
+    expect(data.numUsers).toBe(4);
+    expect([...data.userRawIds].sort()).toEqual([7, AT, ABOVE, long].sort());
+    expect(data.itemRawIds).toContain(AT);
+    // Leading zeros name the same id, as they do for small ids.
+    expect(data.user.filter((u) => data.userRawIds[u] === ABOVE)).toHaveLength(2);
+  });
+
+  it('csv: ids beyond 2^53 stay distinct; valid "café" spellings are three items', async () => {
+    const nfc = 'café';
+    const nfd = 'cafe\u0301';
+    const grave = 'cafè';
+    const log = await file(
+      'log.csv',
+      ['user,item,label', `${ABOVE},${nfc},1`, `${AT},${nfd},0`, `7,${grave},1`, `"7",${nfc},1`].join('\n'),
+    );
+    const data = await importGenericLog(log, { mapping: { user: 'user', item: 'item', label: 'label' } });
+    expect(data.numUsers).toBe(3);
+    expect([...data.userRawIds].sort()).toEqual([7, AT, ABOVE].sort());
+    expect([...data.itemRawIds].sort()).toEqual([nfc, nfd, grave].sort());
+  });
+
+  it('JSON lines: big ids as strings stay distinct; 7 and "7" are one user', async () => {
+    const log = await file(
+      'log.jsonl',
+      [
+        { u: ABOVE, i: 1, y: 1 },
+        { u: AT, i: 1, y: 0 },
+        { u: 7, i: 2, y: 1 },
+        { u: '7', i: 2, y: 0 },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    );
+    const data = await importGenericLog(log, { mapping: { user: 'u', item: 'i', label: 'y' } });
+    expect([...data.userRawIds].sort()).toEqual([7, AT, ABOVE].sort());
+  });
+
+  it('WeChat: feed ids beyond 2^53 match between the two files exactly', async () => {
+    const feedInfo = await file(
+      'feed_info.csv',
+      `feedid,authorid,videoplayseconds\n${ABOVE},1,10\n${AT},2,20\n`,
+    );
+    const userAction = await file(
+      'user_action.csv',
+      `userid,feedid,date_,play\n1,${AT},1,25000\n2,${ABOVE},1,500\n`,
+    );
+    const data = await importWeChat({ userAction, feedInfo }, { embeddingDim: 0 });
+    expect([...data.itemRawIds].sort()).toEqual([AT, ABOVE].sort());
+    // The label uses each feed's own duration: 25 s of the 20 s feed finished it, 0.5 s of 10 s did not.
+    const labelOf = (feed: string) => data.label[data.item.findIndex((i) => data.itemRawIds[i] === feed)];
+    expect(labelOf(AT)).toBe(1);
+    expect(labelOf(ABOVE)).toBe(0);
+  });
+});

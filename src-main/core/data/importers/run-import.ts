@@ -24,7 +24,7 @@ import type {
 } from '../../../contract/api';
 import { ImportCancelledError, ImportError } from './errors';
 import { importGenericLog, previewLog } from './generic';
-import { readLines } from './line-reader';
+import { assertRegularFile, readLines } from './line-reader';
 import { writeProcessed, type ProcessedDataset } from './processed';
 import { profileDataset } from './profile';
 import { TIKTOK_COLUMNS, identifyTikTokFiles, importTikTok } from './tiktok';
@@ -34,7 +34,9 @@ import { identifyWeChatFiles, importWeChat } from './wechat';
  * Version of what an import produces (the processed layout and the importers' rules). Stored with
  * each dataset row; bump it when a change would turn the same files into different columns.
  */
-export const IMPORT_FORMAT_VERSION = 1;
+// 2: ids beyond 2^53 kept as text (1 rounded them), TikTok files with a byte order mark read, a
+//    blank csv label missing (1 read it as 0): datasets of version 1 are imported again, not reused.
+export const IMPORT_FORMAT_VERSION = 2;
 
 /** WeChat's default PCA dimension for the feed embeddings (the DAMCAR authors' code uses 64). */
 export const DEFAULT_WECHAT_EMBEDDING_DIM = 64;
@@ -143,7 +145,7 @@ async function fileSize(path: string): Promise<number> {
   } catch (error) {
     throw new ImportError(path, `cannot open the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  if (!info.isFile()) throw new ImportError(path, 'is not a file');
+  assertRegularFile(path, info);
   return info.size;
 }
 

@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { GrowableColumn, IdMap, EntityFeature } from './columns';
 import { readJsonLinesFeature } from './dense-features';
 import { ImportError } from './errors';
-import { FieldSpans, parseIntBytes } from './fields';
+import { FieldSpans, isNegativeId, parseIdBytes, parseIntBytes, quoteField } from './fields';
 import { readLines } from './line-reader';
 import {
   emptyReport,
@@ -42,17 +42,25 @@ const COL = Object.fromEntries(TIKTOK_COLUMNS.map((name, index) => [name, index]
   (typeof TIKTOK_COLUMNS)[number],
   number
 >;
-/** Columns where -1 (or empty) is an allowed missing value, counted in the report. */
+/**
+ * Columns where -1 (or empty) is an allowed missing value, counted in the report. Ids (`id`) are
+ * kept exactly whatever their size; the others (`int`) must be safe integers.
+ */
 const OPTIONAL = [
-  'user_city',
-  'author_id',
-  'item_city',
-  'channel',
-  'like',
-  'music_id',
-  'did',
-  'video_duration',
+  ['user_city', 'id'],
+  ['author_id', 'id'],
+  ['item_city', 'id'],
+  ['channel', 'id'],
+  ['like', 'int'],
+  ['music_id', 'id'],
+  ['did', 'id'],
+  ['video_duration', 'int'],
 ] as const;
+const OPTIONAL_POSITION = OPTIONAL.map(([name]) => COL[name]);
+const OPTIONAL_INDEX = Object.fromEntries(OPTIONAL.map(([name], k) => [name, k])) as Record<
+  (typeof OPTIONAL)[number][0],
+  number
+>;
 
 export interface TikTokFiles {
   train: string;
@@ -98,6 +106,8 @@ export async function importTikTok(
   const userCity = new EntityFeature('user_city');
   const itemFeatures = ['author_id', 'item_city', 'music_id'].map((name) => new EntityFeature(name));
   const missing = new Float64Array(OPTIONAL.length);
+  /** This row's optional values, null where missing (one array for all rows). */
+  const optionalValues: (number | string | null)[] = OPTIONAL.map(() => null);
   const spans = new FieldSpans(16);
   const path = files.train;
 
@@ -118,35 +128,87 @@ export async function importTikTok(
         const cut = unterminated && count < TIKTOK_COLUMNS.length ? ' (the last line looks truncated)' : '';
         throw new ImportError(path, `has ${count} columns, expected ${TIKTOK_COLUMNS.length}${cut}`, line);
       }
-      const value = (column: number) => parseIntBytes(bytes, spans.starts[column], spans.ends[column]);
-      const uid = value(COL.uid);
-      if (!(uid >= 0)) throw new ImportError(path, 'user id is not a non-negative integer', line, 'uid');
-      const itemId = value(COL.item_id);
-      if (!(itemId >= 0))
-        throw new ImportError(path, 'item id is not a non-negative integer', line, 'item_id');
-      const finish = value(COL.finish);
+      const { starts, ends } = spans;
+      const uid = parseIdBytes(bytes, starts[COL.uid], ends[COL.uid]);
+      if (uid === null || isNegativeId(uid)) {
+        throw new ImportError(
+          path,
+          `user id is not a non-negative integer: ${quoteField(bytes, starts[COL.uid], ends[COL.uid])}`,
+          line,
+          'uid',
+        );
+      }
+      const itemId = parseIdBytes(bytes, starts[COL.item_id], ends[COL.item_id]);
+      if (itemId === null || isNegativeId(itemId)) {
+        throw new ImportError(
+          path,
+          `item id is not a non-negative integer: ${quoteField(bytes, starts[COL.item_id], ends[COL.item_id])}`,
+          line,
+          'item_id',
+        );
+      }
+      const finish = parseIntBytes(bytes, starts[COL.finish], ends[COL.finish]);
       if (finish === -1) {
         countInto(report.rowsDropped, 'label missing (finish = -1)');
         return;
       }
-      if (finish !== 0 && finish !== 1)
-        throw new ImportError(path, 'finish must be 0, 1 or -1', line, 'finish');
-      const created = value(COL.creat_time);
-      if (Number.isNaN(created)) throw new ImportError(path, 'time is not an integer', line, 'creat_time');
+      if (finish !== 0 && finish !== 1) {
+        throw new ImportError(
+          path,
+          `finish must be 0, 1 or -1, not ${quoteField(bytes, starts[COL.finish], ends[COL.finish])}`,
+          line,
+          'finish',
+        );
+      }
+      const created = parseIntBytes(bytes, starts[COL.creat_time], ends[COL.creat_time]);
+      if (!Number.isSafeInteger(created)) {
+        const problem = Number.isNaN(created) ? 'time is not an integer' : 'time is out of range';
+        throw new ImportError(
+          path,
+          `${problem}: ${quoteField(bytes, starts[COL.creat_time], ends[COL.creat_time])}`,
+          line,
+          'creat_time',
+        );
+      }
       for (let k = 0; k < OPTIONAL.length; k++) {
-        const v = value(COL[OPTIONAL[k]]);
-        if (Number.isNaN(v) && spans.ends[COL[OPTIONAL[k]]] > spans.starts[COL[OPTIONAL[k]]]) {
-          throw new ImportError(path, 'not an integer', line, OPTIONAL[k]);
+        const start = starts[OPTIONAL_POSITION[k]];
+        const end = ends[OPTIONAL_POSITION[k]];
+        let v: number | string | null;
+        if (OPTIONAL[k][1] === 'id') {
+          v = parseIdBytes(bytes, start, end);
+        } else {
+          const n = parseIntBytes(bytes, start, end);
+          if (!Number.isNaN(n) && !Number.isSafeInteger(n)) {
+            throw new ImportError(
+              path,
+              `out of range: ${quoteField(bytes, start, end)}`,
+              line,
+              OPTIONAL[k][0],
+            );
+          }
+          v = Number.isNaN(n) ? null : n;
         }
-        if (v === -1 || Number.isNaN(v)) missing[k]++;
+        if (v === null && end > start) {
+          throw new ImportError(
+            path,
+            `not an integer: ${quoteField(bytes, start, end)}`,
+            line,
+            OPTIONAL[k][0],
+          );
+        }
+        if (v === -1 || v === null) {
+          missing[k]++;
+          optionalValues[k] = null;
+        } else {
+          optionalValues[k] = v;
+        }
       }
       const u = users.intern(uid);
       const i = items.intern(itemId);
-      const orMissing = (v: number) => (v === -1 || Number.isNaN(v) ? null : v);
-      userCity.recordIfNew(u, orMissing(value(COL.user_city)));
-      itemFeatures[0].recordIfNew(i, orMissing(value(COL.author_id)));
-      itemFeatures[1].recordIfNew(i, orMissing(value(COL.item_city)));
-      itemFeatures[2].recordIfNew(i, orMissing(value(COL.music_id)));
+      userCity.recordIfNew(u, optionalValues[OPTIONAL_INDEX.user_city]);
+      itemFeatures[0].recordIfNew(i, optionalValues[OPTIONAL_INDEX.author_id]);
+      itemFeatures[1].recordIfNew(i, optionalValues[OPTIONAL_INDEX.item_city]);
+      itemFeatures[2].recordIfNew(i, optionalValues[OPTIONAL_INDEX.music_id]);
       user.push(u);
       item.push(i);
       time.push(created);
@@ -157,7 +219,7 @@ export async function importTikTok(
   );
   if (result.lines === 0) throw new ImportError(path, 'the file is empty');
   if (user.length === 0) throw new ImportError(path, 'no row has a label (finish is -1 everywhere)');
-  OPTIONAL.forEach((column, k) => {
+  OPTIONAL.forEach(([column], k) => {
     if (missing[k]) countInto(report.missingValues, column, missing[k]);
   });
 

@@ -10,7 +10,17 @@
 import { basename } from 'node:path';
 import { CategoryEncoder, GrowableColumn, IdMap, EntityFeature } from './columns';
 import { ImportError } from './errors';
-import { FieldSpans, fieldText, parseFloatBytes, parseIntBytes } from './fields';
+import {
+  FieldSpans,
+  fieldText,
+  fitsFloat32,
+  idText,
+  isNegativeId,
+  parseFloatBytes,
+  parseIdBytes,
+  parseIntBytes,
+  quoteField,
+} from './fields';
 import { resolveColumns } from './header';
 import { readLines } from './line-reader';
 import { pcaReduce } from './pca';
@@ -95,19 +105,34 @@ async function readFeedInfo(
         throw new ImportError(path, `has ${count} columns, fewer than the header`, line);
       }
       const field = (c: number) => [spans.starts[c], spans.ends[c]] as const;
-      const feedId = parseIntBytes(bytes, ...field(columns.feedid));
-      if (!(feedId >= 0))
-        throw new ImportError(path, 'feed id is not a non-negative integer', line, 'feedid');
+      const feedId = parseIdBytes(bytes, ...field(columns.feedid));
+      if (feedId === null || isNegativeId(feedId)) {
+        throw new ImportError(
+          path,
+          `feed id is not a non-negative integer: ${quoteField(bytes, ...field(columns.feedid))}`,
+          line,
+          'feedid',
+        );
+      }
       const seconds = parseFloatBytes(bytes, ...field(columns.videoplayseconds));
-      if (!(seconds >= 0)) throw new ImportError(path, 'not a non-negative number', line, 'videoplayseconds');
+      if (!(seconds >= 0) || !fitsFloat32(seconds)) {
+        const problem = seconds >= 0 ? 'out of range' : 'not a non-negative number';
+        throw new ImportError(
+          path,
+          `${problem}: ${quoteField(bytes, ...field(columns.videoplayseconds))}`,
+          line,
+          'videoplayseconds',
+        );
+      }
       if (feeds.lookup(feedId) !== undefined)
-        throw new ImportError(path, `feed ${feedId} appears twice`, line, 'feedid');
+        throw new ImportError(path, `feed ${idText(feedId)} appears twice`, line, 'feedid');
       feeds.intern(feedId);
       duration.push(seconds);
-      const optionalInt = (c: number | undefined, name: string): number | null => {
+      // Categories, kept exactly like ids; a value that is not an integer counts as missing.
+      const optionalInt = (c: number | undefined, name: string): number | string | null => {
         if (c === undefined || c >= count) return null;
-        const v = parseIntBytes(bytes, spans.starts[c], spans.ends[c]);
-        if (Number.isNaN(v)) {
+        const v = parseIdBytes(bytes, spans.starts[c], spans.ends[c]);
+        if (v === null) {
           countInto(report.missingValues, name);
           return null;
         }
@@ -116,13 +141,13 @@ async function readFeedInfo(
       codes.author.push(encoders.author.encode(optionalInt(columns.authorid, 'authorid')));
       codes.song.push(encoders.song.encode(optionalInt(columns.bgm_song_id, 'bgm_song_id')));
       codes.singer.push(encoders.singer.encode(optionalInt(columns.bgm_singer_id, 'bgm_singer_id')));
-      let tag: number | null = null;
+      let tag: number | string | null = null;
       if (columns.manual_tag_list !== undefined && columns.manual_tag_list < count) {
         const [s, e] = field(columns.manual_tag_list);
         let stop = s;
         while (stop < e && bytes[stop] !== SEMICOLON) stop++;
-        tag = parseIntBytes(bytes, s, stop);
-        if (Number.isNaN(tag)) {
+        tag = parseIdBytes(bytes, s, stop);
+        if (tag === null) {
           countInto(report.missingValues, 'manual_tag_list');
           tag = null;
         }
@@ -200,29 +225,63 @@ export async function importWeChat(
         const cut = unterminated ? ' (the last line looks truncated)' : '';
         throw new ImportError(path, `has ${count} columns, fewer than the header${cut}`, line);
       }
-      const int = (c: number) => parseIntBytes(bytes, spans.starts[c], spans.ends[c]);
-      const uid = int(columns.userid);
-      if (!(uid >= 0)) throw new ImportError(path, 'user id is not a non-negative integer', line, 'userid');
-      const feedId = int(columns.feedid);
-      if (!(feedId >= 0))
-        throw new ImportError(path, 'feed id is not a non-negative integer', line, 'feedid');
+      const { starts, ends } = spans;
+      const uid = parseIdBytes(bytes, starts[columns.userid], ends[columns.userid]);
+      if (uid === null || isNegativeId(uid)) {
+        throw new ImportError(
+          path,
+          `user id is not a non-negative integer: ${quoteField(bytes, starts[columns.userid], ends[columns.userid])}`,
+          line,
+          'userid',
+        );
+      }
+      const feedId = parseIdBytes(bytes, starts[columns.feedid], ends[columns.feedid]);
+      if (feedId === null || isNegativeId(feedId)) {
+        throw new ImportError(
+          path,
+          `feed id is not a non-negative integer: ${quoteField(bytes, starts[columns.feedid], ends[columns.feedid])}`,
+          line,
+          'feedid',
+        );
+      }
       const feedRow = feedTable.feeds.lookup(feedId);
       if (feedRow === undefined) {
-        throw new ImportError(path, `feed ${feedId} is not in ${basename(files.feedInfo)}`, line, 'feedid');
+        throw new ImportError(
+          path,
+          `feed ${idText(feedId)} is not in ${basename(files.feedInfo)}`,
+          line,
+          'feedid',
+        );
       }
-      const day = int(columns.date_);
-      if (Number.isNaN(day)) throw new ImportError(path, 'not an integer day', line, 'date_');
-      const play = parseFloatBytes(bytes, spans.starts[columns.play], spans.ends[columns.play]);
-      if (!(play >= 0))
-        throw new ImportError(path, 'play is not a non-negative number of milliseconds', line, 'play');
+      const day = parseIntBytes(bytes, starts[columns.date_], ends[columns.date_]);
+      if (!Number.isSafeInteger(day)) {
+        const problem = Number.isNaN(day) ? 'not an integer day' : 'the day is out of range';
+        throw new ImportError(
+          path,
+          `${problem}: ${quoteField(bytes, starts[columns.date_], ends[columns.date_])}`,
+          line,
+          'date_',
+        );
+      }
+      const play = parseFloatBytes(bytes, starts[columns.play], ends[columns.play]);
+      // Stored as play / 1000 seconds in a float32.
+      if (!(play >= 0) || !fitsFloat32(play / 1000)) {
+        const problem =
+          play >= 0 ? 'play is out of range' : 'play is not a non-negative number of milliseconds';
+        throw new ImportError(
+          path,
+          `${problem}: ${quoteField(bytes, starts[columns.play], ends[columns.play])}`,
+          line,
+          'play',
+        );
+      }
       const u = users.intern(uid);
       const before = items.size;
       const i = items.intern(feedId);
       if (i === before) feedRowOfItem.push(feedRow);
-      let deviceValue: number | null = null;
+      let deviceValue: number | string | null = null;
       if (columns.device !== undefined && columns.device < count) {
-        const d = int(columns.device);
-        deviceValue = Number.isNaN(d) ? null : d;
+        deviceValue = parseIdBytes(bytes, starts[columns.device], ends[columns.device]);
         if (deviceValue === null) countInto(report.missingValues, 'device');
       }
       device.recordIfNew(u, deviceValue);
@@ -308,9 +367,15 @@ async function readFeedEmbeddings(
       rows++;
       const comma = bytes.indexOf(COMMA, start);
       if (comma === -1 || comma >= end) throw new ImportError(path, 'expected "feedid,feed_embedding"', line);
-      const feedId = parseIntBytes(bytes, start, comma);
-      if (!(feedId >= 0))
-        throw new ImportError(path, 'feed id is not a non-negative integer', line, 'feedid');
+      const feedId = parseIdBytes(bytes, start, comma);
+      if (feedId === null || isNegativeId(feedId)) {
+        throw new ImportError(
+          path,
+          `feed id is not a non-negative integer: ${quoteField(bytes, start, comma)}`,
+          line,
+          'feedid',
+        );
+      }
       const i = items.lookup(feedId);
       if (i === undefined) {
         unknown++;
@@ -323,8 +388,15 @@ async function readFeedEmbeddings(
           if (p > tokenStart) {
             if (d >= dim) throw new ImportError(path, `more than ${dim} numbers`, line, 'feed_embedding');
             const v = parseFloatBytes(bytes, tokenStart, p);
-            if (Number.isNaN(v))
-              throw new ImportError(path, 'not a number in the embedding', line, 'feed_embedding');
+            if (!fitsFloat32(v)) {
+              const problem = Number.isNaN(v) ? 'not a number' : 'out of range';
+              throw new ImportError(
+                path,
+                `${problem} in the embedding: ${quoteField(bytes, tokenStart, p)}`,
+                line,
+                'feed_embedding',
+              );
+            }
             values[i * dim + d++] = v;
           }
           tokenStart = p + 1;
