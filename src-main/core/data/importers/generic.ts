@@ -53,7 +53,7 @@ export async function previewLog(path: string, maxRows = 10, format?: LogFormat)
       format: 'jsonl',
       separator: '',
       columns,
-      rows: records.map((r) => columns.map((c) => (r[c] === undefined ? '' : String(r[c])))),
+      rows: records.map((r) => columns.map((c) => previewCell(r[c]))),
     };
   }
   const separator = detected === 'tsv' ? '\t' : detectSeparator(lines[0]);
@@ -63,6 +63,12 @@ export async function previewLog(path: string, maxRows = 10, format?: LogFormat)
     columns: splitQuoted(lines[0], separator).fields.map((c) => c.trim()),
     rows: lines.slice(1).map((line) => splitQuoted(line, separator).fields),
   };
+}
+
+/** A JSON value as the preview shows it: objects and arrays as the JSON the file holds (the import refuses them). */
+function previewCell(value: unknown): string {
+  if (value === undefined) return '';
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
 function detectFormat(firstLine: string): LogFormat {

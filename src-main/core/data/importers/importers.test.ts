@@ -165,6 +165,18 @@ describe('WeChat importer', () => {
 });
 
 describe('generic log importer', () => {
+  it('previews JSON lines with objects and arrays shown as their JSON, not "[object Object]"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'preview-'));
+    const path = join(dir, 'log.jsonl');
+    await writeFile(path, '{"u": {"id": 1}, "i": [1, 2], "y": 1}\n{"u": "b", "i": "x", "y": 0}\n');
+    const preview = await previewLog(path, 5);
+    expect(preview.rows).toEqual([
+      ['{"id":1}', '[1,2]', '1'],
+      ['b', 'x', '0'],
+    ]);
+    await rm(dir, { recursive: true });
+  });
+
   it('previews a CSV with quoted fields and maps columns', async () => {
     const path = join(fixtures, 'csv', 'log.csv');
     const preview = await previewLog(path, 5);
