@@ -747,6 +747,19 @@ const WECHAT_CASES: MalformedCase[] = [
   ),
   feedCase('feed twice', '1,12,20,,,', /feed 1 appears twice/, 'feedid'),
   feedCase('feedid not a number', 'x,12,20,,,', /feed id is not a non-negative integer: "x"/, 'feedid'),
+  feedCase('bgm_song_id is text', '3,12,20,abc,,', /the id is not an integer: "abc"/, 'bgm_song_id'),
+  feedCase(
+    'bgm_singer_id is a fraction',
+    '3,12,20,,1.5,',
+    /the id is not an integer: "1.5"/,
+    'bgm_singer_id',
+  ),
+  feedCase(
+    'bgm_song_id beyond 2^53 as a decimal',
+    '3,12,20,9007199254740993.0,,',
+    /beyond 2\^53 written as a decimal/,
+    'bgm_song_id',
+  ),
   feedCase('videoplayseconds 1e999', '3,12,1e999,,,', /out of range: "1e999"/, 'videoplayseconds'),
   feedCase('videoplayseconds negative', '3,12,-1,,,', /not a non-negative number: "-1"/, 'videoplayseconds'),
   {

@@ -109,6 +109,28 @@ export function parseIdBytes(bytes: Uint8Array, start: number, end: number): num
 }
 
 /**
+ * A category id (an author, song or singer of a feed) kept exactly: what `parseIdBytes` reads, and
+ * also an integer written as a decimal ("25252.0"), which is how pandas writes an integer column
+ * that has missing values, as WeChat's feed_info.csv and the DAMCAR fidelity generator do. null when
+ * missing (empty, or NaN as pandas may spell it). Throws InvalidValue for anything else (text, a
+ * fraction, a decimal beyond 2^53), which used to be counted as missing and silently drop the field.
+ */
+export function parseCategoryIdBytes(bytes: Uint8Array, start: number, end: number): number | string | null {
+  const id = parseIdBytes(bytes, start, end);
+  if (id !== null) return id;
+  const text = fieldText(bytes, start, end).trim();
+  if (text === '' || /^nan$/i.test(text)) return null;
+  const value = parseFloatBytes(bytes, start, end);
+  if (Number.isInteger(value) && !/[eE]/.test(text)) {
+    if (Number.isSafeInteger(value)) return value;
+    throw new InvalidValue(
+      'the id is beyond 2^53 written as a decimal, where it may be rounded; write it as digits',
+    );
+  }
+  throw new InvalidValue('the id is not an integer');
+}
+
+/**
  * The text of an integer too large to be a number exactly, in one spelling per value (no '+', no
  * leading zeros), as "007" and "7" are one id when they are numbers. `text` is an optionally
  * signed run of digits with surrounding white space.

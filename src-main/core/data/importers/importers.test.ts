@@ -389,4 +389,28 @@ describe('ids and text kept exactly', () => {
     expect(labelOf(AT)).toBe(1);
     expect(labelOf(ABOVE)).toBe(0);
   });
+
+  it('WeChat: song and singer ids written as decimals ("25252.0", as pandas writes them) are those integers', async () => {
+    const feedInfo = await file(
+      'feed_info.csv',
+      'feedid,authorid,videoplayseconds,bgm_song_id,bgm_singer_id\n1,1,10,25252.0,7.0\n2,2,20,25252,7\n3,3,30,,\n4,4,40,NaN,30.0\n',
+    );
+    const userAction = await file(
+      'user_action.csv',
+      'userid,feedid,date_,play\n1,1,1,25000\n1,2,1,500\n2,3,1,500\n2,4,1,500\n',
+    );
+    const data = await importWeChat({ userAction, feedInfo }, { embeddingDim: 0 });
+    const field = (name: string) => data.itemFeatures.find((f) => f.name === name);
+    const song = field('bgm_song_id');
+    const singer = field('bgm_singer_id');
+    const itemOf = (feed: number) => data.itemRawIds.indexOf(feed);
+    expect(song?.codes).toHaveLength(4);
+    expect(singer?.codes).toHaveLength(4);
+    // Feeds 1 and 2 share song 25252 and singer 7, however written; 3 and 4 have no song.
+    expect(song?.codes[itemOf(1)]).toBe(song?.codes[itemOf(2)]);
+    expect(singer?.codes[itemOf(1)]).toBe(singer?.codes[itemOf(2)]);
+    expect(singer?.codes[itemOf(4)]).not.toBe(singer?.codes[itemOf(1)]);
+    expect(data.report.missingValues.bgm_song_id).toBe(2);
+    expect(data.report.missingValues.bgm_singer_id).toBe(1);
+  });
 });

@@ -9,13 +9,14 @@
  */
 import { basename } from 'node:path';
 import { CategoryEncoder, GrowableColumn, IdMap, EntityFeature } from './columns';
-import { ImportError } from './errors';
+import { ImportError, InvalidValue } from './errors';
 import {
   FieldSpans,
   fieldText,
   fitsFloat32,
   idText,
   isNegativeId,
+  parseCategoryIdBytes,
   parseFloatBytes,
   parseIdBytes,
   parseIntBytes,
@@ -128,10 +129,16 @@ async function readFeedInfo(
         throw new ImportError(path, `feed ${idText(feedId)} appears twice`, line, 'feedid');
       feeds.intern(feedId);
       duration.push(seconds);
-      // Categories, kept exactly like ids; a value that is not an integer counts as missing.
+      // Categories, kept exactly like ids ("25252.0" is 25252); empty counts as missing.
       const optionalInt = (c: number | undefined, name: string): number | string | null => {
         if (c === undefined || c >= count) return null;
-        const v = parseIdBytes(bytes, spans.starts[c], spans.ends[c]);
+        let v: number | string | null;
+        try {
+          v = parseCategoryIdBytes(bytes, spans.starts[c], spans.ends[c]);
+        } catch (error) {
+          if (!(error instanceof InvalidValue)) throw error;
+          throw new ImportError(path, `${error.problem}: ${quoteField(bytes, ...field(c))}`, line, name);
+        }
         if (v === null) {
           countInto(report.missingValues, name);
           return null;
