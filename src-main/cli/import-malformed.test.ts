@@ -269,6 +269,9 @@ const CSV_CASES: MalformedCase[] = [
   csvCase('weight Infinity', 'u3,i3,1,1700000120,Infinity,drama', /the weight is out of range/, 'weight'),
   csvCase('weight -Infinity', 'u3,i3,1,1700000120,-Infinity,drama', /the weight is out of range/, 'weight'),
   csvCase('weight beyond float32', 'u3,i3,1,1700000120,1e39,drama', /the weight is out of range/, 'weight'),
+  csvCase('weight in hex', 'u3,i3,1,1700000120,0x10,drama', /the weight is not a number: "0x10"/, 'weight'),
+  csvCase('label in hex', 'u3,i3,0x1,1700000120,2,drama', LABEL_RULE, 'label'),
+  csvCase('time in binary', 'u3,i3,1,0b101,2,drama', /not a number or a date: "0b101"/, 'ts'),
   csvCase('weight NaN', 'u3,i3,1,1700000120,NaN,drama', /the weight is not a number: "NaN"/, 'weight'),
   csvCase(
     'weight not a number',

@@ -257,6 +257,16 @@ function quoteValue(raw: unknown): string {
   return quoteContent(typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? String(raw)));
 }
 
+/**
+ * A number written in decimal (or "Infinity", so that it is named out of range rather than not a
+ * number); NaN for anything else. `Number()` alone also reads hex, octal and binary ("0x10" is 16).
+ */
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$|^[+-]?Infinity$/;
+function decimalValue(raw: string | number | boolean): number {
+  if (typeof raw === 'number') return raw;
+  return typeof raw === 'string' && DECIMAL_TEXT.test(raw.trim()) ? Number(raw) : NaN;
+}
+
 const LABEL_RULE = 'the label must be 0/1 or true/false (or set a label threshold)';
 
 /** 0 / 1, or null for a missing label (empty, or -1). */
@@ -266,7 +276,7 @@ function labelValue(raw: unknown, threshold?: number): 0 | 1 | null {
   if (text === undefined || text === null || text === '' || text === -1 || text === '-1') return null;
   if (text === true || text === 'true' || text === 'True') return 1;
   if (text === false || text === 'false' || text === 'False') return 0;
-  const value = Number(text);
+  const value = decimalValue(text as string | number | boolean);
   if (Number.isNaN(value)) throw new InvalidValue(LABEL_RULE);
   if (!Number.isFinite(value)) throw new InvalidValue('the label is out of range');
   if (threshold !== undefined) return value >= threshold ? 1 : 0;
@@ -280,7 +290,7 @@ function timeValue(raw: unknown): number {
   if (typeof raw !== 'number' && (typeof raw !== 'string' || raw.trim() === '')) {
     throw new InvalidValue('not a number or a date');
   }
-  const asNumber = Number(raw);
+  const asNumber = decimalValue(raw);
   if (Number.isFinite(asNumber)) return asNumber;
   if (!Number.isNaN(asNumber)) throw new InvalidValue('the time is out of range');
   const ms = Date.parse(raw as string);
@@ -293,7 +303,7 @@ function weightValue(raw: unknown): number | null {
   if (typeof raw === 'object' && raw !== null) throw new InvalidValue(notSingleValue(raw));
   const text = typeof raw === 'string' ? raw.trim() : raw;
   if (text === undefined || text === null || text === '') return null;
-  const value = typeof text === 'number' ? text : typeof text === 'string' ? Number(text) : NaN;
+  const value = typeof text === 'number' || typeof text === 'string' ? decimalValue(text) : NaN;
   if (Number.isNaN(value)) throw new InvalidValue('the weight is not a number');
   if (!fitsFloat32(value))
     throw new InvalidValue('the weight is out of range (it is stored as a 32-bit float)');
