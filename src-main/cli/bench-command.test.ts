@@ -11,7 +11,7 @@ import {
   ratioLines,
   threadsUsed,
 } from './bench-command';
-import type { CliIo } from './io';
+import { captureIo } from './capture-io';
 import { main } from './main';
 
 let dir: string;
@@ -21,20 +21,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function captureIo(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
-      onInterrupt: () => () => undefined,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('bench argument parsing', () => {
   it('reads batch lists and seconds, rejecting anything else with the flag named', () => {

@@ -3,23 +3,9 @@
  * timed test: only what it counts is checked.
  */
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from './io';
+import { captureIo } from './capture-io';
 import { main } from './main';
 import { splitEvenly, verifyStoreBench, type StoredCounts, type WorkerReport } from './bench-store-command';
-
-function captureIo(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
-      onInterrupt: () => () => undefined,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 function report(process: number, runs: number, points: number, busyErrors = 0): WorkerReport {
   return {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
-import type { CliIo } from './io';
+import { captureIo } from './capture-io';
 import { main } from './main';
 import { SpecFileError, readBoundedText } from './spec-file';
 
@@ -17,18 +17,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function captureIo(): { io: CliIo; err: () => string } {
-  let err = '';
-  return {
-    io: {
-      stdout: { write: () => true },
-      stderr: { write: (text: string) => (err += text) },
-      onInterrupt: () => () => undefined,
-    },
-    err: () => err,
-  };
-}
 
 const SPEC = { name: 'n', dataset: { kind: 'simulated' }, methods: [{ id: 'bc' }] };
 

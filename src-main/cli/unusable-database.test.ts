@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION, openStore } from '../store/index';
-import type { CliIo } from './io';
+import { captureIo } from './capture-io';
 import { main } from './main';
 
 let dir: string;
@@ -19,20 +19,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function captureIo(): { io: CliIo; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (text: string) => (out += text) },
-      stderr: { write: (text: string) => (err += text) },
-      onInterrupt: () => () => undefined,
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** A Cascade Lab database whose data pages (all but the schema page) are overwritten. */
 function damagedDatabase(path: string): void {
