@@ -97,3 +97,23 @@ export function boundsHint(bounds: NumberBounds): string {
 export function boundsInterval(range: Pick<NumberRange, 'min' | 'max' | 'minExclusive'>): string {
   return `${range.minExclusive ? '(' : '['}${range.min}, ${range.max}]`;
 }
+
+/**
+ * Values at and around both ends of a range, each with whether the range admits it: the probes the
+ * tests on both sides of the contract use to show that a check keeps the declared range.
+ */
+export function rangeProbes(range: NumberRange): { value: number; admitted: boolean }[] {
+  const nudge = range.integer ? 1 : 1e-3;
+  const values = [
+    range.min - nudge,
+    range.min,
+    range.min + nudge,
+    range.max - nudge,
+    range.max,
+    range.max + nudge,
+  ];
+  return values.map((value) => ({
+    value,
+    admitted: withinBounds(value, range) && (!range.integer || Number.isInteger(value)),
+  }));
+}

@@ -7,6 +7,7 @@ import {
   SEED_RANGE,
   TRAINING_RANGES,
   boundsHint,
+  rangeProbes,
   withinBounds,
 } from '../../contract/ranges';
 import {
@@ -350,17 +351,8 @@ describe('training ranges', () => {
       keyof TrainingSpec,
       typeof TRAINING_RANGES.epochs,
     ][]) {
-      const nudge = range.integer ? 1 : 1e-3;
-      for (const value of [
-        range.min - nudge,
-        range.min,
-        range.min + nudge,
-        range.max - nudge,
-        range.max,
-        range.max + nudge,
-      ]) {
-        const expected = withinBounds(value, range) && (!range.integer || Number.isInteger(value));
-        expect(accepts({ [key]: value }), `${key} = ${value}`).toBe(expected);
+      for (const { value, admitted } of rangeProbes(range)) {
+        expect(accepts({ [key]: value }), `${key} = ${value}`).toBe(admitted);
       }
     }
   });
