@@ -2,7 +2,7 @@
  * Byte-level field splitting and number parsing for delimited lines. Working on the bytes avoids a
  * string and an array per line; numbers are parsed digit by digit.
  */
-import { InvalidValue, QUOTE_LIMIT, quoteContent } from './errors';
+import { ImportError, InvalidValue, QUOTE_LIMIT, quoteContent } from './errors';
 
 /** Reusable field boundaries of one line. */
 export class FieldSpans {
@@ -106,6 +106,32 @@ export function parseIdBytes(bytes: Uint8Array, start: number, end: number): num
   return canonicalIntegerText(
     Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'),
   );
+}
+
+/**
+ * A non-negative integer id (a user, item or feed) read exactly as `parseIdBytes` reads it; anything
+ * else is an ImportError naming the file, line and column and quoting the field. `what` names the
+ * id in the message ("user id"). Positional arguments: it runs once per id on every row.
+ */
+export function requireIdBytes(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  path: string,
+  line: number,
+  column: string,
+  what: string,
+): number | string {
+  const id = parseIdBytes(bytes, start, end);
+  if (id === null || isNegativeId(id)) {
+    throw new ImportError(
+      path,
+      `${what} is not a non-negative integer: ${quoteField(bytes, start, end)}`,
+      line,
+      column,
+    );
+  }
+  return id;
 }
 
 /**

@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { GrowableColumn, IdMap, EntityFeature } from './columns';
 import { readJsonLinesFeature } from './dense-features';
 import { ImportError } from './errors';
-import { FieldSpans, isNegativeId, parseIdBytes, parseIntBytes, quoteField } from './fields';
+import { FieldSpans, parseIdBytes, parseIntBytes, quoteField, requireIdBytes } from './fields';
 import { readLines } from './line-reader';
 import {
   emptyReport,
@@ -129,24 +129,16 @@ export async function importTikTok(
         throw new ImportError(path, `has ${count} columns, expected ${TIKTOK_COLUMNS.length}${cut}`, line);
       }
       const { starts, ends } = spans;
-      const uid = parseIdBytes(bytes, starts[COL.uid], ends[COL.uid]);
-      if (uid === null || isNegativeId(uid)) {
-        throw new ImportError(
-          path,
-          `user id is not a non-negative integer: ${quoteField(bytes, starts[COL.uid], ends[COL.uid])}`,
-          line,
-          'uid',
-        );
-      }
-      const itemId = parseIdBytes(bytes, starts[COL.item_id], ends[COL.item_id]);
-      if (itemId === null || isNegativeId(itemId)) {
-        throw new ImportError(
-          path,
-          `item id is not a non-negative integer: ${quoteField(bytes, starts[COL.item_id], ends[COL.item_id])}`,
-          line,
-          'item_id',
-        );
-      }
+      const uid = requireIdBytes(bytes, starts[COL.uid], ends[COL.uid], path, line, 'uid', 'user id');
+      const itemId = requireIdBytes(
+        bytes,
+        starts[COL.item_id],
+        ends[COL.item_id],
+        path,
+        line,
+        'item_id',
+        'item id',
+      );
       const finish = parseIntBytes(bytes, starts[COL.finish], ends[COL.finish]);
       if (finish === -1) {
         countInto(report.rowsDropped, 'label missing (finish = -1)');

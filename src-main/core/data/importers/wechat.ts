@@ -15,10 +15,10 @@ import {
   fieldText,
   fitsFloat32,
   idText,
-  isNegativeId,
   parseCategoryIdBytes,
   parseFloatBytes,
   parseIdBytes,
+  requireIdBytes,
   parseIntBytes,
   quoteField,
 } from './fields';
@@ -106,15 +106,7 @@ async function readFeedInfo(
         throw new ImportError(path, `has ${count} columns, fewer than the header`, line);
       }
       const field = (c: number) => [spans.starts[c], spans.ends[c]] as const;
-      const feedId = parseIdBytes(bytes, ...field(columns.feedid));
-      if (feedId === null || isNegativeId(feedId)) {
-        throw new ImportError(
-          path,
-          `feed id is not a non-negative integer: ${quoteField(bytes, ...field(columns.feedid))}`,
-          line,
-          'feedid',
-        );
-      }
+      const feedId = requireIdBytes(bytes, ...field(columns.feedid), path, line, 'feedid', 'feed id');
       const seconds = parseFloatBytes(bytes, ...field(columns.videoplayseconds));
       if (!(seconds >= 0) || !fitsFloat32(seconds)) {
         const problem = seconds >= 0 ? 'out of range' : 'not a non-negative number';
@@ -233,24 +225,24 @@ export async function importWeChat(
         throw new ImportError(path, `has ${count} columns, fewer than the header${cut}`, line);
       }
       const { starts, ends } = spans;
-      const uid = parseIdBytes(bytes, starts[columns.userid], ends[columns.userid]);
-      if (uid === null || isNegativeId(uid)) {
-        throw new ImportError(
-          path,
-          `user id is not a non-negative integer: ${quoteField(bytes, starts[columns.userid], ends[columns.userid])}`,
-          line,
-          'userid',
-        );
-      }
-      const feedId = parseIdBytes(bytes, starts[columns.feedid], ends[columns.feedid]);
-      if (feedId === null || isNegativeId(feedId)) {
-        throw new ImportError(
-          path,
-          `feed id is not a non-negative integer: ${quoteField(bytes, starts[columns.feedid], ends[columns.feedid])}`,
-          line,
-          'feedid',
-        );
-      }
+      const uid = requireIdBytes(
+        bytes,
+        starts[columns.userid],
+        ends[columns.userid],
+        path,
+        line,
+        'userid',
+        'user id',
+      );
+      const feedId = requireIdBytes(
+        bytes,
+        starts[columns.feedid],
+        ends[columns.feedid],
+        path,
+        line,
+        'feedid',
+        'feed id',
+      );
       const feedRow = feedTable.feeds.lookup(feedId);
       if (feedRow === undefined) {
         throw new ImportError(
@@ -374,15 +366,7 @@ async function readFeedEmbeddings(
       rows++;
       const comma = bytes.indexOf(COMMA, start);
       if (comma === -1 || comma >= end) throw new ImportError(path, 'expected "feedid,feed_embedding"', line);
-      const feedId = parseIdBytes(bytes, start, comma);
-      if (feedId === null || isNegativeId(feedId)) {
-        throw new ImportError(
-          path,
-          `feed id is not a non-negative integer: ${quoteField(bytes, start, comma)}`,
-          line,
-          'feedid',
-        );
-      }
+      const feedId = requireIdBytes(bytes, start, comma, path, line, 'feedid', 'feed id');
       const i = items.lookup(feedId);
       if (i === undefined) {
         unknown++;
