@@ -68,6 +68,12 @@ describe('validateRequest', () => {
     expect(() => validateRequest('experiments:list', [1])).toThrow(/expected an object, got an array/);
   });
 
+  it('says a required field is missing rather than "got undefined"', () => {
+    expect(() => validateRequest('datasets:preview', { path: '/data/log.csv' })).toThrow(
+      /format: expected one of .*, got nothing \(the field is missing\)/,
+    );
+  });
+
   it('checks ids', () => {
     for (const bad of [undefined, '3', 0, -1, 1.5, Number.NaN, null]) {
       expect(fieldOf(() => validateRequest('experiments:get', { experimentId: bad }))).toBe('experimentId');

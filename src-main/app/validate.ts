@@ -28,6 +28,7 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'markdown', 'late
 export const IMPORT_FORMATS: readonly ImportFormat[] = ['wechat', 'tiktok', 'csv'];
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
