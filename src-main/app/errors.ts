@@ -1,8 +1,7 @@
 /**
- * Errors the handlers throw. Transports map them by name (src-main/host/api-error.ts):
+ * Errors the handlers throw. Transports map them by name (src-main/app/transport-error.ts):
  * `ValidationError` (it names the field) is the caller's fault, `NotFoundError` a missing record.
  */
-import type { ApiErrorPayload } from '../contract/api';
 
 // A database file the app cannot use (store/unusable-database.ts): createLabApp throws it and the
 // transports print its one-line message instead of a stack trace.
@@ -24,10 +23,4 @@ export class NotFoundError extends Error {
     super(message);
     this.name = 'NotFoundError';
   }
-}
-
-/** The contract's error shape for any thrown value. */
-export function toApiErrorPayload(error: unknown): ApiErrorPayload {
-  const message = error instanceof Error ? error.message : String(error);
-  return error instanceof ValidationError && error.field ? { message, field: error.field } : { message };
 }

@@ -2,8 +2,8 @@
  * Messages between the main thread (imports.ts) and an import worker (import-worker.ts).
  * Plain data only: everything crosses postMessage by structured clone.
  */
-import type { DatasetImportRequest, ImportFailure } from '../contract/api';
-import type { ImportFingerprint, ImportOutcome, ImportStepProgress } from '../core/data/importers/run-import';
+import type { DatasetImportRequest, ImportFailure, ImportStepProgress } from '../contract/api';
+import type { ImportFingerprint, ImportOutcome } from '../core/data/importers/run-import';
 
 export type MainToImportWorker =
   /** Step 1: hash the files and options, so the main thread can tell whether it has the result. */

@@ -5,7 +5,7 @@
  * worker once it has the outcome.
  */
 import { parentPort } from 'node:worker_threads';
-import type { ImportStepProgress } from '../core/data/importers/run-import';
+import type { ImportStepProgress } from '../contract/api';
 import type { ImportWorkerToMain, MainToImportWorker } from './import-protocol';
 
 if (!parentPort) throw new Error('import-worker must run in a worker thread');

@@ -9,7 +9,8 @@ import {
   withinBounds,
 } from '../contract/ranges';
 import { defaultExperimentSpec } from '../core/experiments/spec';
-import { ValidationError, toApiErrorPayload } from './errors';
+import { ValidationError } from './errors';
+import { toTransportError } from './transport-error';
 import { validateRequest } from './validate';
 
 function fieldOf(run: () => unknown): string | undefined {
@@ -202,7 +203,7 @@ describe('validateRequest', () => {
       return null;
     })();
     expect(error?.message).toMatch(/^spec\.methods\[0\]\.id: .*no-such-method/);
-    expect(toApiErrorPayload(error)).toEqual({ message: error?.message, field: 'spec.methods[0].id' });
+    expect(toTransportError(error).payload).toEqual({ message: error?.message, field: 'spec.methods[0].id' });
   });
 
   it("enforces the contract's size limits on a spec's description and on the whole spec", () => {

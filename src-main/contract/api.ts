@@ -206,14 +206,23 @@ export interface FilePreview {
   bytes: number;
 }
 
-export interface ImportProgress {
-  importId: string;
-  /** hash: fingerprinting the files; read: parsing; write: storing the processed columns. */
-  phase: 'hash' | 'read' | 'write';
+/** How far an importer has read one of its files. */
+export interface FileReadProgress {
   file: string;
   bytesRead: number;
   totalBytes: number;
   rows: number;
+}
+
+/** An import's progress as its worker reports it: which step, in which file. */
+export interface ImportStepProgress extends FileReadProgress {
+  /** hash: fingerprinting the files; read: parsing; write: storing the processed columns. */
+  phase: 'hash' | 'read' | 'write';
+}
+
+/** An import's progress as the transports send it: the step's progress and whose import it is. */
+export interface ImportProgress extends ImportStepProgress {
+  importId: string;
 }
 
 export interface ImportFailure {
@@ -473,9 +482,8 @@ export interface AppInfo {
   databasePath: string;
 }
 
-export interface JobProgress {
-  runId: number;
-  experimentId: number;
+/** A job's progress as the engine reports it (core's JobEvent 'progress'). */
+export interface JobStepProgress {
   /**
    * 'ranking' is the ranking model's training (before the method's own 'train'); its epoch, step
    * and loss fields then describe the ranking model.
@@ -489,6 +497,12 @@ export interface JobProgress {
   samplesPerSecond: number | null;
   /** Overall fraction done in [0, 1]. */
   fraction: number;
+}
+
+/** A job's progress as the transports send it: the step's progress and whose run it is. */
+export interface JobProgress extends JobStepProgress {
+  runId: number;
+  experimentId: number;
 }
 
 export interface LogLine {

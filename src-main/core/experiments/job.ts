@@ -8,6 +8,7 @@
  */
 import type {
   BackendChoice,
+  JobStepProgress,
   ExperimentSpec,
   MethodRunSpec,
   ParamValues,
@@ -41,17 +42,7 @@ export interface JobRequest {
 
 export type JobEvent =
   | { type: 'backend'; backend: string; device: string; notes: string[] }
-  | {
-      type: 'progress';
-      phase: 'data' | 'ranking' | 'train' | 'eval' | 'done';
-      epoch: number;
-      epochs: number;
-      step: number;
-      stepsPerEpoch: number;
-      loss: number | null;
-      samplesPerSecond: number | null;
-      fraction: number;
-    }
+  | ({ type: 'progress' } & JobStepProgress)
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   /** A named scalar series point, e.g. a loss term per epoch, stored for training curves. */
   | { type: 'curve'; name: string; step: number; value: number }

@@ -236,16 +236,3 @@ export function hybridTrainingTerms(
     return { mpl, con, total };
   });
 }
-
-/**
- * Eq. 17: L_mpl + lambda3 * L_con as one scalar (see `hybridTrainingTerms` for the parameters).
- * @returns [] scalar
- */
-export function hybridTrainingLoss(
-  retrievalLogits: tf.Tensor1D,
-  mplTargets: tf.Tensor1D,
-  rankingScores: tf.Tensor1D,
-  lambda3: number,
-): tf.Scalar {
-  return tf.tidy(() => hybridTrainingTerms(retrievalLogits, mplTargets, rankingScores, lambda3).total);
-}

@@ -47,20 +47,6 @@ export function emaUpdateVariables(
 }
 
 /**
- * Eq. 9 on a plain parameter store, in place: teacher[k] <- alpha * teacher[k] + (1 - alpha) * student[k].
- * @param teacher [n] updated in place.
- * @param student [n]
- */
-export function emaUpdateArray(teacher: Float32Array, student: Float32Array, alpha: number): void {
-  checkAlpha(alpha);
-  if (teacher.length !== student.length) {
-    throw new Error(`${FILE}: teacher has ${teacher.length} values but student has ${student.length}`);
-  }
-  const beta = 1 - alpha;
-  for (let k = 0; k < teacher.length; k++) teacher[k] = alpha * teacher[k] + beta * student[k];
-}
-
-/**
  * Eq. 9 for a row-major [rows, dim] table whose student rows change only when the optimiser touches
  * them (sparse Adagrad on gathered rows). A row the student leaves unchanged for n steps moves as
  * teacher <- student + alpha^n * (teacher - student), which is the dense update applied n times with

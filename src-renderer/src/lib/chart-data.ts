@@ -6,22 +6,6 @@
  */
 import type { CurveSeries, ParamValue, ResultTable, RunHistogram } from '../../../src-main/contract/api';
 
-export interface MetricPoint {
-  label: string;
-  mean: number;
-  std: number;
-  /** Seeds behind the mean. */
-  n: number;
-}
-
-/** Row means (and stds) of one metric, in table order; rows without a value are left out. */
-export function metricPoints(table: ResultTable, metric: string): MetricPoint[] {
-  return table.rows.flatMap((row) => {
-    const cell = row.cells[metric];
-    return cell ? [{ label: row.label, mean: cell.mean, std: cell.std, n: cell.n }] : [];
-  });
-}
-
 /** One bar series per row: its mean (null where no run finished), std and seed count per metric. */
 export interface BarSeries {
   label: string;

@@ -1,18 +1,12 @@
 /** Options and progress shared by the importers. */
+import type { FileReadProgress } from '../../../contract/api';
 import type { ImportFilters } from './processed';
-
-export interface ImportProgress {
-  file: string;
-  bytesRead: number;
-  totalBytes: number;
-  rows: number;
-}
 
 export interface ImportOptions {
   name?: string;
   filters?: ImportFilters;
   signal?: AbortSignal;
-  onProgress?: (progress: ImportProgress) => void;
+  onProgress?: (progress: FileReadProgress) => void;
 }
 
 /** Builds the progress callback of `readLines` for one file. */

@@ -21,6 +21,7 @@ import type {
   ImportFailure,
   ImportFormat,
   ImportReport,
+  ImportStepProgress,
 } from '../../../contract/api';
 import { ImportCancelledError, ImportError } from './errors';
 import { importGenericLog, previewLog } from './generic';
@@ -45,14 +46,6 @@ export interface ImportSource {
   /** What the file is to its importer, e.g. `train`, `userAction`, `log`. */
   role: string;
   path: string;
-}
-
-export interface ImportStepProgress {
-  phase: 'hash' | 'read' | 'write';
-  file: string;
-  bytesRead: number;
-  totalBytes: number;
-  rows: number;
 }
 
 export interface ImportRunOptions {
