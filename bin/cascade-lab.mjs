@@ -40,18 +40,21 @@ function changedSince(dir, sinceMs) {
   return null;
 }
 
-/** Why the build cannot be used (a sentence), or null when it is complete and fresh. */
-function staleBuildReason() {
-  if (process.env.CASCADE_LAB_FROM_SOURCE === '1') return 'CASCADE_LAB_FROM_SOURCE=1';
+/**
+ * Why the sources must run instead of the build, or null when the build is complete and fresh.
+ * `stale` marks the case worth a word to whoever watches: a build exists but is older than an edit.
+ */
+function sourceRunReason() {
+  if (process.env.CASCADE_LAB_FROM_SOURCE === '1') return { why: 'CASCADE_LAB_FROM_SOURCE=1', stale: false };
   const startedAtMs = buildStartedAtMs();
-  if (startedAtMs === null) return 'there is no build in out/cli';
+  if (startedAtMs === null) return { why: 'there is no build in out/cli', stale: false };
   const changed =
     changedSince(join(root, 'src-main'), startedAtMs) ??
     (statSync(join(root, 'vite.cli.config.ts')).mtimeMs >= startedAtMs ? 'vite.cli.config.ts' : null);
-  return changed ? `${changed} changed after the build in out/cli` : null;
+  return changed ? { why: `${changed} changed after the build in out/cli`, stale: true } : null;
 }
 
-const reason = staleBuildReason();
+const reason = sourceRunReason();
 let main;
 if (reason === null) {
   ({ main } = await import('../out/cli/main.js'));
@@ -61,14 +64,16 @@ if (reason === null) {
     ({ register } = await import('tsx/esm/api'));
   } catch {
     process.stderr.write(
-      `cascade-lab: cannot start: ${reason}, and tsx (a development dependency) is not installed ` +
+      `cascade-lab: cannot start: ${reason.why}, and tsx (a development dependency) is not installed ` +
         'to run the sources. Run `npm run build:cli` in the cascade-lab folder.\n',
     );
     process.exit(1);
   }
   // Only where someone watches: scripts and tests get the sources' output unchanged.
-  if (process.stderr.isTTY && reason !== 'there is no build in out/cli') {
-    process.stderr.write(`cascade-lab: ${reason}; running the sources (npm run build:cli starts faster)\n`);
+  if (process.stderr.isTTY && reason.stale) {
+    process.stderr.write(
+      `cascade-lab: ${reason.why}; running the sources (npm run build:cli starts faster)\n`,
+    );
   }
   register();
   ({ main } = await import('../src-main/cli/main.ts'));
