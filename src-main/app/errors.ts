@@ -5,7 +5,7 @@
 
 // A database file the app cannot use (store/unusable-database.ts): createLabApp throws it and the
 // transports print its one-line message instead of a stack trace.
-export { UnusableDatabaseError } from '../store/index';
+export { UnusableDatabaseError } from '../store/unusable-database';
 
 export class ValidationError extends Error {
   /** Path of the offending field, e.g. `spec.methods[0].params.lr`. */

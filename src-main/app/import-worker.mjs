@@ -1,5 +1,6 @@
 // Development entry of the import worker: lets the worker thread load TypeScript through tsx.
-// Bundled builds (electron-vite) start out/main/import-worker.js instead; see imports.ts.
+// Bundled builds start out/main/import-worker.js (electron-vite) or out/cli/import-worker.js
+// (the CLI, vite.cli.config.ts) instead; see imports.ts.
 import { register } from 'tsx/esm/api';
 
 register();

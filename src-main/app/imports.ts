@@ -32,7 +32,7 @@ import type { ImportWorkerToMain, MainToImportWorker } from './import-protocol';
 import type { EventHub } from './types';
 
 /**
- * The worker's entry file: `import-worker.js` beside the bundle (electron-vite) or one folder up
+ * The worker's entry file: `import-worker.js` beside the bundle (out/main, out/cli) or one folder up
  * from a chunk, else the `.mjs` bootstrap that registers tsx (source runs: tsx, vitest).
  */
 export function resolveImportWorkerEntry(moduleUrl: string = import.meta.url): URL {

@@ -14,8 +14,8 @@ import { tensorflowEnvironment, threadsPerWorker } from '../core/tf/tensorflow-e
 import type { BackendProbe, MainToWorker, WorkerToMain } from './worker-protocol';
 
 /**
- * The worker's entry file. A bundled build (electron-vite) emits `training-worker.js` beside the
- * main bundle, or one folder up when this code lands in a chunk folder; from source (tsx, vitest)
+ * The worker's entry file. A bundled build (electron-vite's out/main, the CLI's out/cli) emits
+ * `training-worker.js` beside the main bundle, or one folder up when this code lands in a chunk folder; from source (tsx, vitest)
  * the `.mjs` bootstrap next to this file registers tsx and imports `training-worker.ts`.
  */
 export function resolveTrainingWorkerEntry(moduleUrl: string = import.meta.url): URL {

@@ -1,5 +1,6 @@
 // Development entry of the training worker: lets the worker thread load TypeScript through tsx.
-// Bundled builds (electron-vite) start out/main/training-worker.js instead; see jobs.ts.
+// Bundled builds start out/main/training-worker.js (electron-vite) or out/cli/training-worker.js
+// (the CLI, vite.cli.config.ts) instead; see jobs.ts.
 import { register } from 'tsx/esm/api';
 
 register();

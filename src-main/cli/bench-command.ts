@@ -20,13 +20,16 @@ import type { StepProfile } from '../core/bench/profile';
 import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
+import {
+  BACKENDS,
+  BENCH_HELP,
+  BENCH_PIPELINE_HELP,
+  PROFILE_STEPS,
+  STEP_MODELS,
+  WECHAT_SIZE,
+  type StepModel,
+} from './help';
 import { EXIT_OK, UsageError, type CliIo } from './io';
-
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
-
-/** The models whose training step the benchmark times, each with its PyTorch peer script. */
-export const STEP_MODELS = ['dssm', 'deepfm', 'hybrid'] as const;
-export type StepModel = (typeof STEP_MODELS)[number];
 
 /** The peer script of a model: the same workload in PyTorch. */
 export function peerScript(model: StepModel): string {
@@ -40,76 +43,6 @@ const STEP_MODEL_NAMES: Record<StepModel, string> = {
   deepfm: 'DeepFM',
   hybrid: 'DAMCAR hybrid',
 };
-
-/** DAMCAR's WeChat subset, roughly (the paper's Table 1). */
-export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_000 } as const;
-
-export const PROFILE_STEPS = 20;
-
-export const BENCH_HELP = `Usage: cascade-lab bench [--model dssm|deepfm|hybrid] [--backend B] [--batch 512,4096] [--seconds S]
-                        [--threads T] [--embeddings host|device] [--loss-every N] [--profile]
-                        [--json FILE] [--peer] [--peer-threads 1,2]
-
-Times the DSSM training step of the PyTorch peer (shared/bench/dssm_step_torch.py) on the same
-workload: user table 20,000 x 128, item table 40,000 x 128 (sparse Adagrad), towers
-128-300-200-100 with ReLU, BCE on random labels (30% positive), Adagrad lr 0.01, 3 warm-up
-steps, then S seconds per batch size. Prints one JSON line per batch size:
-  {"peer":"cascade-lab-<backend>","batch":B,"threads":T,"samples_per_s":X,...}
-
---model deepfm times the ranking model's step instead (core/bench/deepfm-step.ts: the DAMCAR
-authors' DeepFM, fields user/item/category of 32, dense 64, DNN 256-128); --model hybrid
-DAMCAR's hybrid training step (core/bench/hybrid-step.ts: the authors' DSSM, batch-normalised
-towers 300-300-128, cosine score, embedding L2 on every row, loss L_mpl + 0.3 L_con). Each has
-its peer in scripts/peers/<model>_step_torch.py.
-
-Options:
-  --model M          ${STEP_MODELS.join(', ')} (default: dssm)
-  --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
-  --batch LIST       Batch sizes, comma-separated (default: 512,4096)
-  --seconds S        Timed seconds per batch size (default: 10, as the peer)
-  --threads T        Compute threads, 1 to ${MAX_WASM_THREADS} (default: 1): wasm's XNNPACK threads (more than
-                     1 starts the threaded binary), tensorflow's intra-op threads
-  --embeddings P     host: tables in host memory, sparse Adagrad there, the rows' gradient read
-                     back every step (default); device: tables as tensors on the backend's
-                     device (gather, scatter-summed Adagrad), nothing read back but the loss
-                     (for GPUs; slower on a CPU backend, which updates the whole table)
-  --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
-  --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
-  --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
-                     seconds and threads, and print its lines and the ratios cascade-lab / torch.
-                     The peer is pip's PyTorch in Cascade Lab's Python environment
-                     (${'$'}CASCADE_LAB_PYTHON_ENV, else python-env in the data folder), installed
-                     there on first use; Debian's python3-torch only when pip fails, with its BLAS
-                     named on every line
-  --peer-threads L   Torch thread counts for --peer, comma-separated (default: T)
-  --peer-python PY   Use this interpreter's torch as the peer instead
-  --profile          Instead of timing: where a step's time goes, per batch size (${PROFILE_STEPS} steps): wall
-                     ms per step, kernel ms per step and the rest (JavaScript, bookkeeping, GC),
-                     kernels and host reads per step, and ms per kernel; one JSON line per batch
-                     size on stdout, a table on stderr
-  -h, --help         Show this help
-`;
-
-export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FILE] [--users N] [--items N] [--interactions N]
-                                 [--train-steps N] [--damcar] [--backend B]
-
-Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
-split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
-(one epoch, or --train-steps steps extrapolated to the epoch), tower vectors and retrieval
-evaluation, with the resident memory after each stage and the process's peak. Prints one JSON
-line per stage and a summary line.
-
-Options:
-  --users N          Users (default: ${WECHAT_SIZE.users})
-  --items N          Items (default: ${WECHAT_SIZE.items})
-  --interactions N   Exposures (default: ${WECHAT_SIZE.interactions})
-  --train-steps N    Time N training steps and extrapolate the epoch (default: the whole epoch)
-  --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
-                     (long: both train on the full training split)
-  --backend B        ${BACKENDS.join(', ')} (default: auto)
-  --json FILE        Also write the result as one JSON file
-  -h, --help         Show this help
-`;
 
 export function parseIntegerOption(value: string, flag: string, min: number, max: number): number {
   return integerOption(value, flag, min, max);

@@ -19,25 +19,8 @@ import { resolveSimulatorParams } from '../core/data/simulator';
 import { defaultExperimentSpec } from '../core/experiments/spec';
 import { openStore, type LabStore } from '../store/index';
 import { integerOption, parseCommandArgs as parse, stringOption } from './args';
+import { BENCH_STORE_HELP } from './help';
 import { EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
-
-export const BENCH_STORE_HELP = `Usage: cascade-lab bench-store [--processes N] [--runs N] [--points N] [--db FILE]
-                              [--busy-timeout MS]
-
-Starts N processes that write to one SQLite database at once through the store, as the app does:
-each creates its share of the runs, marks each running, adds its curve points one by one (as the
-training events arrive), and finishes it with metrics. Prints a summary on stderr and one JSON
-line on stdout: runs/s, points/s, the SQLITE_BUSY errors that surfaced, and the verification that
-every process's runs and points are in the database. Exit code 1 when anything was lost.
-
-Options:
-  --processes N      Writer processes (default: 4)
-  --runs N           Runs in all, split between the processes (default: 10000)
-  --points N         Curve points in all, split between the runs (default: 1000000)
-  --db FILE          Database to write (default: a temporary one, deleted afterwards)
-  --busy-timeout MS  How long a writer waits for the lock (default: the store's, 5000)
-  -h, --help         Show this help
-`;
 
 /** What one worker wrote; its counts are of the calls that returned without an error. */
 export interface WorkerReport {

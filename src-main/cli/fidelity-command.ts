@@ -20,38 +20,12 @@ import { defaultDatabasePath } from '../app/paths';
 import { DAMCAR_PROTOCOL } from '../core/protocols/damcar';
 import { integerOption, parseCommandArgs as parse, stringOption as text } from './args';
 import { importWithProgress } from './import-command';
+import { BENCH_FIDELITY_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 import { runExperimentWithProgress } from './run-experiment';
 import { renderTerminalTable } from './table';
 
 export const FIDELITY_METRICS = ['R@100', 'R@200', 'P@100', 'F@100', 'N@10', 'M@10', 'H@10', 'N@20'];
-
-export const BENCH_FIDELITY_HELP = `Usage: cascade-lab bench-fidelity <wechat-folder> --reference FILE [options]
-
-Fidelity against the DAMCAR authors' code on the same files: imports the WeChat-format folder
-(user_action.csv, feed_info.csv, feed_embeddings.csv), runs BC and DAMCAR with the testbed's
-defaults over the seeds with the authors' evaluation (DeepFM ranking, the test split's feeds as
-the corpus, K1 = 100, 200, K2 = K1 / 10), and prints mean ± std beside the authors' numbers from
-the reference JSON, their ratio, and the targets (BC R@100 and N@10 within 5% of the authors'
-mean; DAMCAR's mean inside their spread or better). scripts/fidelity/README.md says how the
-reference files were made; reference-wechat-default.json belongs to the default output of
-gen_wechat_like.py.
-
-Options:
-  --reference FILE       The authors' numbers (scripts/fidelity/reference-*.json)
-  --seeds LIST           Our seeds (default 1,2,3)
-  --methods LIST         bc, damcar or both (default bc,damcar)
-  --protocol-params JSON Testbed settings to try instead of the defaults, e.g.
-                         '{"retrievalScore":"dot"}' (cascade-lab methods damcar lists them)
-  --db FILE              SQLite database (default: ${defaultDatabasePath()})
-  --backend B            auto, tensorflow, webgpu, wasm, cpu (default auto)
-  --jobs N               Runs at once (default: one per core)
-  --json FILE            Also write {"rows","targets","runs"} as JSON
-  -h, --help             Show this help
-
-Exit codes: 0 every run finished (whether or not the targets are met), 1 a run failed or the
-import failed, 2 bad arguments or reference file, 130 interrupted.
-`;
 
 function list(value: string): string[] {
   return value

@@ -21,57 +21,10 @@ import type {
 import { createLabApp } from '../app/lab-app';
 import type { LabAppOptions, LocalLabApp } from '../app/types';
 import { defaultDatabasePath } from '../app/paths';
+import { BENCH_IMPORT_HELP, IMPORT_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 
 const FORMATS: readonly ImportFormat[] = ['wechat', 'tiktok', 'csv'];
-
-export const IMPORT_HELP = `Usage: cascade-lab import <wechat|tiktok|csv> <path...> [options]
-
-Imports a dataset once: ids remapped, features encoded, interactions in time order, stored as
-binary columns in <data dir>/datasets/<hash>/ with a row in the database. Importing unchanged
-files with the same options again is a no-op that returns the stored dataset.
-
-  wechat   user_action.csv feed_info.csv [feed_embeddings.csv]   (wechat_algo_data1/)
-  tiktok   final_track2_train.txt [track2_video_features.txt track2_audio_features.txt track2_title.txt]
-  csv      one CSV / TSV / JSON-lines log; map its columns with --user --item --label
-
-Options:
-  --db FILE                SQLite database (default: ${defaultDatabasePath()})
-  --name NAME              Dataset name (default: the dataset's usual name, or the csv file's)
-  --json FILE              Also write a summary: {"id","name","users","items","interactions","positives",...}
-Filters (the papers' subsets):
-  --min-user N             Keep users with >= N interactions (k-core, with --min-item)
-  --min-item N             Keep items with >= N interactions
-  --from T, --to T         Inclusive time range in the source's unit (WeChat: day 1-14; csv: an
-                           ISO date is also accepted)
-  --sample F               Keep a seeded random fraction F of the users, 0 < F <= 1
-  --seed S                 Seed of --sample (default 1)
-WeChat:
-  --embedding-dim N        PCA dimension of the 512-d feed embeddings (0 keeps 512; default 64)
-csv column mapping:
-  --user COL --item COL --label COL   Required columns
-  --time COL               Timestamp (number or ISO date; without it, file order)
-  --weight COL             Watch time or another edge weight (without it, the label)
-  --user-features a,b      Categorical user feature columns
-  --item-features c,d      Categorical item feature columns
-  --label-threshold X      label = (value >= X), for a numeric label column
-  -h, --help               Show this help
-
-Exit codes: 0 imported (or already stored), 1 the import failed (the message names the file,
-line and column), 2 bad arguments, 130 interrupted (Ctrl-C cancels the import).
-`;
-
-export const BENCH_IMPORT_HELP = `Usage: cascade-lab bench-import [--rows N] [--json FILE]
-
-Benchmark of the TikTok importer (not a test): generates a final_track2_train.txt of N rows in a
-temp folder, imports and stores it, and prints one JSON line with rows per second and peak RSS.
-Target: >= 300,000 rows/s with peak RSS under 1 GB at 10 million rows.
-
-Options:
-  --rows N       Rows to generate (default 10000000)
-  --json FILE    Also write the JSON to FILE
-  -h, --help     Show this help
-`;
 
 function finite(value: string, flag: string): number {
   const number = Number(value);

@@ -5,18 +5,8 @@
 import type { MethodDescriptor, ParamSpec, ProtocolDescriptor } from '../contract/api';
 import { listAllMethods, listProtocols } from '../core/protocols/registry';
 import { parseCommandArgs as parse } from './args';
+import { METHODS_HELP } from './help';
 import { EXIT_OK, UsageError, type CliIo } from './io';
-
-export const METHODS_HELP = `Usage: cascade-lab methods [PROTOCOL] [--json]
-
-Lists the papers' testbeds (protocols: damcar, rra, keep, ukdsl, cp2rec) with their settings, and
-each one's methods with their hyper-parameters: default, range or options, and the values the paper
-searched. A spec sets "protocol", "protocolParams" and per method "params" from these.
-
-Options:
-  --json       Print {"protocols":[...],"methods":[...]} instead of text
-  -h, --help   Show this help
-`;
 
 function describeParam(param: ParamSpec): string {
   switch (param.kind) {

@@ -3,26 +3,8 @@
  * registry, pip and a C++ toolchain (app/tensorflow-setup.ts, app/torch-peer.ts).
  */
 import { parseCommandArgs as parse, stringOption } from './args';
+import { SETUP_HELP } from './help';
 import { EXIT_OK, UsageError, type CliIo } from './io';
-
-export const SETUP_HELP = `Usage: cascade-lab setup tensorflow [--gpu] [--python PY]
-       cascade-lab setup torch [--python PY]
-
-tensorflow  Makes the native TensorFlow backend work without tfjs-node's download host: pip
-            installs tensorflow-cpu into Cascade Lab's Python environment, tfjs-node's binding
-            is built from source against that library (Linux; needs make and g++), and a fresh
-            Node process checks that it loads. Runs then pick it automatically (--backend auto).
-  --gpu     tfjs-node-gpu against TensorFlow's GPU build and its CUDA 12 libraries from pip
-            (tensorflow[and-cuda]), for NVIDIA GPUs
-torch       Installs pip's PyTorch into the same environment: the peer of \`cascade-lab bench --peer\`
-            (which also installs it on first use)
-
-Options:
-  --python PY  Interpreter that creates the environment (default: python3)
-  -h, --help   Show this help
-
-The environment is $CASCADE_LAB_PYTHON_ENV, else python-env in the data folder.
-`;
 
 export async function setupCommand(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(

@@ -33,6 +33,7 @@ import { DeviceEmbeddingTable } from '../tf/device-embedding';
 import { EmbeddingTable } from '../tf/embedding';
 import { sigmoidBce } from '../tf/losses';
 import '../tf/gradients';
+import { DEFAULT_LOSS_READ_INTERVAL } from './defaults';
 
 export interface DssmStepConfig {
   userRows: number;
@@ -65,7 +66,7 @@ export interface WorkloadOptions {
   lossReadInterval?: number;
 }
 
-export const DEFAULT_LOSS_READ_INTERVAL = 10;
+export { DEFAULT_LOSS_READ_INTERVAL } from './defaults';
 
 /** A model of a step benchmark with its random batches (DSSM here, DeepFM in deepfm-step.ts). */
 export interface StepWorkload {

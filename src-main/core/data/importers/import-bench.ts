@@ -61,9 +61,10 @@ export async function runImportBench(rows: number): Promise<ImportBenchResult> {
     const file = join(dir, 'final_track2_train.txt');
     const t0 = performance.now();
     // Generate in a child process so its garbage does not count in this process's peak RSS.
-    // tsx resolved from here, not from the working folder (the command may run anywhere).
-    const tsx = import.meta.resolve('tsx');
-    execFileSync(process.execPath, ['--import', tsx, import.meta.filename, file, String(rows)], {
+    // Built (out/cli/import-bench.js) this file runs as it is; from source it needs tsx, resolved
+    // from here, not from the working folder (the command may run anywhere).
+    const loader = import.meta.filename.endsWith('.ts') ? ['--import', import.meta.resolve('tsx')] : [];
+    execFileSync(process.execPath, [...loader, import.meta.filename, file, String(rows)], {
       stdio: 'inherit',
     });
     const t1 = performance.now();
@@ -86,7 +87,7 @@ export async function runImportBench(rows: number): Promise<ImportBenchResult> {
   }
 }
 
-// Child-process entry: `node --import tsx import-bench.ts <file> <rows>` writes the file.
+// Child-process entry: `node [--import tsx] import-bench.{ts,js} <file> <rows>` writes the file.
 if (process.argv[1] === import.meta.filename && process.argv.length === 4) {
   await generateTikTokFile(process.argv[2], Number(process.argv[3]));
 }
