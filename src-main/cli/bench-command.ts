@@ -3,12 +3,18 @@
  * `cascade-lab bench-pipeline` (wall time per stage of a WeChat-sized run). Both run in this
  * process, not in job workers: they measure the engine, not the pool.
  */
-import { integerOption, parseCommandArgs as parse, stringOption, type OptionValues } from './args';
+import {
+  backendOption,
+  integerOption,
+  parseCommandArgs as parse,
+  stringOption,
+  type OptionValues,
+} from './args';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { BackendChoice } from '../contract/api';
+import { BACKEND_CHOICES } from '../contract/api';
 import {
   DEFAULT_LOSS_READ_INTERVAL,
   type EmbeddingPlacement,
@@ -21,8 +27,6 @@ import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
 import { EXIT_OK, UsageError, type CliIo } from './io';
-
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 /** The models whose training step the benchmark times, each with its PyTorch peer script. */
 export const STEP_MODELS = ['dssm', 'deepfm', 'hybrid'] as const;
@@ -64,7 +68,7 @@ its peer in scripts/peers/<model>_step_torch.py.
 
 Options:
   --model M          ${STEP_MODELS.join(', ')} (default: dssm)
-  --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
+  --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto, the first that works)
   --batch LIST       Batch sizes, comma-separated (default: 512,4096)
   --seconds S        Timed seconds per batch size (default: 10, as the peer)
   --threads T        Compute threads, 1 to ${MAX_WASM_THREADS} (default: 1): wasm's XNNPACK threads (more than
@@ -106,7 +110,7 @@ Options:
   --train-steps N    Time N training steps and extrapolate the epoch (default: the whole epoch)
   --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
                      (long: both train on the full training split)
-  --backend B        ${BACKENDS.join(', ')} (default: auto)
+  --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto)
   --json FILE        Also write the result as one JSON file
   -h, --help         Show this help
 `;
@@ -127,13 +131,6 @@ export function parseSeconds(value: string): number {
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw new UsageError(`--seconds must be a number of seconds in (0, 3600], got ${JSON.stringify(value)}`);
   return seconds;
-}
-
-function backendOption(values: OptionValues): BackendChoice {
-  const backend = stringOption(values, 'backend') ?? 'auto';
-  if (!(BACKENDS as readonly string[]).includes(backend))
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
-  return backend as BackendChoice;
 }
 
 /** Threads the step really ran with: wasm says in its device line; the JavaScript backend has one. */
@@ -314,7 +311,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length)
     throw new UsageError(`bench takes no arguments, got ${positionals.join(' ')}\n\n${BENCH_HELP}`);
-  const backend = backendOption(values);
+  const backend = backendOption(values) ?? 'auto';
   const model = modelOption(values);
   const batchText = stringOption(values, 'batch');
   const batches = batchText === undefined ? [512, 4096] : parseIntegerList(batchText, '--batch', 1, 1 << 20);
@@ -452,7 +449,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   const interactions = integer('interactions', WECHAT_SIZE.interactions, users * 5, 50_000_000);
   const stepsText = stringOption(values, 'train-steps');
   const trainSteps = stepsText === undefined ? null : parseIntegerOption(stepsText, '--train-steps', 1, 1e9);
-  const backend = backendOption(values);
+  const backend = backendOption(values) ?? 'auto';
   const jsonFile = stringOption(values, 'json');
 
   const { initBackend } = await import('../core/tf/backend');

@@ -3,11 +3,11 @@
  * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled (or the database cannot be used),
  * 2 usage or validation error, 130 interrupted by Ctrl-C.
  */
-import { integerOption, parseCommandArgs as parse, stringOption } from './args';
+import { backendOption, integerOption, parseCommandArgs as parse, stringOption } from './args';
 import { writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BackendChoice, RunSummary } from '../contract/api';
+import { BACKEND_CHOICES, type RunSummary } from '../contract/api';
 import { UnusableDatabaseError, ValidationError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
@@ -30,8 +30,6 @@ import { benchImportCommand, importCommand } from './import-command';
 import { methodsCommand } from './methods-command';
 import { runExperimentWithProgress } from './run-experiment';
 import { SpecFileError, loadSpecFile } from './spec-file';
-
-const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 const MAIN_HELP = `Usage: cascade-lab <command> [options]
 
@@ -65,7 +63,7 @@ bar on stderr, prints the comparison table on stdout and stores everything in th
 Options:
   --db FILE        SQLite database (default: ${defaultDatabasePath()})
   --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
-  --backend B      Override the spec's backend: ${BACKENDS.join(', ')}
+  --backend B      Override the spec's backend: ${BACKEND_CHOICES.join(', ')}
   --jobs N         Runs at once (default: one per core)
   -h, --help       Show this help
 
@@ -194,15 +192,12 @@ async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError(`run takes exactly one spec file, got ${positionals.length}\n\n${RUN_HELP}`);
   }
-  const backend = stringOption(values, 'backend');
-  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
-  }
+  const backend = backendOption(values);
   const jobs = stringOption(values, 'jobs');
   const maxParallelJobs = jobs === undefined ? undefined : integerOption(jobs, '--jobs', 1);
   const specFile = positionals[0];
   const spec = loadSpecFile(specFile);
-  if (backend !== undefined) spec.backend = backend as BackendChoice;
+  if (backend !== undefined) spec.backend = backend;
   const jsonFile = stringOption(values, 'json');
 
   const app = await createLabApp({
