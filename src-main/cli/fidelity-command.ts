@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { BackendChoice, ExperimentSpec, ParamValues } from '../contract/api';
+import { BACKEND_CHOICES, type BackendChoice, type ExperimentSpec, type ParamValues } from '../contract/api';
 import {
   ReferenceFileError,
   compareWithReference,
@@ -44,7 +44,7 @@ Options:
   --protocol-params JSON Testbed settings to try instead of the defaults, e.g.
                          '{"retrievalScore":"dot"}' (cascade-lab methods damcar lists them)
   --db FILE              SQLite database (default: ${defaultDatabasePath()})
-  --backend B            auto, tensorflow, webgpu, wasm, cpu (default auto)
+  --backend B            ${BACKEND_CHOICES.join(', ')} (default auto)
   --jobs N               Runs at once (default: one per core)
   --json FILE            Also write {"rows","targets","runs"} as JSON
   -h, --help             Show this help
