@@ -2,7 +2,7 @@
  * The job pool: each run trains in its own worker thread (training-worker.ts), so the main thread
  * (the Electron UI process, the HTTP host, the CLI's progress bar) stays responsive. At most
  * `maxParallel` workers run at once; the rest wait in a FIFO queue. What a job's messages mean for
- * the store and the windows is the hooks' business (lab-app.ts); the pool only runs workers.
+ * the store and the windows is the hooks' business (services/jobs.ts); the pool only runs workers.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

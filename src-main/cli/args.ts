@@ -1,5 +1,6 @@
 /** Argument parsing shared by the CLI's commands: strict flags, usage errors that show the help. */
 import { parseArgs } from 'node:util';
+import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../contract/api';
 import { UsageError } from './io';
 
 export type OptionValues = Record<string, string | boolean | undefined>;
@@ -36,4 +37,13 @@ export function integerOption(value: string, flag: string, min = 0, max = Number
     throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return number;
+}
+
+/** The `--backend` flag: `auto` or a backend of the contract's list; undefined when absent. */
+export function backendOption(values: OptionValues): BackendChoice | undefined {
+  const backend = stringOption(values, 'backend');
+  if (backend === undefined || isBackendChoice(backend)) return backend;
+  throw new UsageError(
+    `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(backend)}`,
+  );
 }

@@ -3,12 +3,17 @@
  * `cascade-lab bench-pipeline` (wall time per stage of a WeChat-sized run). Both run in this
  * process, not in job workers: they measure the engine, not the pool.
  */
-import { integerOption, parseCommandArgs as parse, stringOption, type OptionValues } from './args';
+import {
+  backendOption,
+  integerOption,
+  parseCommandArgs as parse,
+  stringOption,
+  type OptionValues,
+} from './args';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { BackendChoice } from '../contract/api';
 import {
   DEFAULT_LOSS_READ_INTERVAL,
   type EmbeddingPlacement,
@@ -21,7 +26,6 @@ import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
 import {
-  BACKENDS,
   BENCH_HELP,
   BENCH_PIPELINE_HELP,
   PROFILE_STEPS,
@@ -60,13 +64,6 @@ export function parseSeconds(value: string): number {
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 3600)
     throw new UsageError(`--seconds must be a number of seconds in (0, 3600], got ${JSON.stringify(value)}`);
   return seconds;
-}
-
-function backendOption(values: OptionValues): BackendChoice {
-  const backend = stringOption(values, 'backend') ?? 'auto';
-  if (!(BACKENDS as readonly string[]).includes(backend))
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
-  return backend as BackendChoice;
 }
 
 /** Threads the step really ran with: wasm says in its device line; the JavaScript backend has one. */
@@ -247,7 +244,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length)
     throw new UsageError(`bench takes no arguments, got ${positionals.join(' ')}\n\n${BENCH_HELP}`);
-  const backend = backendOption(values);
+  const backend = backendOption(values) ?? 'auto';
   const model = modelOption(values);
   const batchText = stringOption(values, 'batch');
   const batches = batchText === undefined ? [512, 4096] : parseIntegerList(batchText, '--batch', 1, 1 << 20);
@@ -385,7 +382,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   const interactions = integer('interactions', WECHAT_SIZE.interactions, users * 5, 50_000_000);
   const stepsText = stringOption(values, 'train-steps');
   const trainSteps = stepsText === undefined ? null : parseIntegerOption(stepsText, '--train-steps', 1, 1e9);
-  const backend = backendOption(values);
+  const backend = backendOption(values) ?? 'auto';
   const jsonFile = stringOption(values, 'json');
 
   const { initBackend } = await import('../core/tf/backend');

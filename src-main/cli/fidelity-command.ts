@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { BackendChoice, ExperimentSpec, ParamValues } from '../contract/api';
+import { type BackendChoice, type ExperimentSpec, type ParamValues } from '../contract/api';
 import {
   ReferenceFileError,
   compareWithReference,
@@ -18,7 +18,7 @@ import {
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
 import { DAMCAR_PROTOCOL } from '../core/protocols/damcar';
-import { integerOption, parseCommandArgs as parse, stringOption as text } from './args';
+import { backendOption, integerOption, parseCommandArgs as parse, stringOption as text } from './args';
 import { importWithProgress } from './import-command';
 import { BENCH_FIDELITY_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
@@ -109,11 +109,7 @@ export async function benchFidelityCommand(args: string[], io: CliIo): Promise<n
   for (const method of methods)
     if (method !== 'bc' && method !== 'damcar')
       throw new UsageError(`--methods takes bc and/or damcar, got ${JSON.stringify(method)}`);
-  const backend = (text(values, 'backend') ?? 'auto') as BackendChoice;
-  if (!['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'].includes(backend))
-    throw new UsageError(
-      `--backend must be one of auto, tensorflow, webgpu, wasm, cpu, got ${JSON.stringify(backend)}`,
-    );
+  const backend = backendOption(values) ?? 'auto';
   const jobs = text(values, 'jobs');
   const protocolParams = protocolParamsOption(text(values, 'protocol-params'));
 

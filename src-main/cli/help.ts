@@ -4,12 +4,10 @@
  * implementation (the protocols, tfjs, the store): main.ts loads a command only to run it.
  * Nothing heavy may be imported here: only node built-ins and constant-only modules.
  */
-import type { BackendChoice } from '../contract/api';
+import { BACKEND_CHOICES } from '../contract/api';
 import { defaultDatabasePath } from '../app/paths';
 import { DEFAULT_LOSS_READ_INTERVAL } from '../core/bench/defaults';
 import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
-
-export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export const MAIN_HELP = `Usage: cascade-lab <command> [options]
 
@@ -43,7 +41,7 @@ bar on stderr, prints the comparison table on stdout and stores everything in th
 Options:
   --db FILE        SQLite database (default: ${defaultDatabasePath()})
   --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
-  --backend B      Override the spec's backend: ${BACKENDS.join(', ')}
+  --backend B      Override the spec's backend: ${BACKEND_CHOICES.join(', ')}
   --jobs N         Runs at once (default: one per core)
   -h, --help       Show this help
 
@@ -123,7 +121,7 @@ its peer in scripts/peers/<model>_step_torch.py.
 
 Options:
   --model M          ${STEP_MODELS.join(', ')} (default: dssm)
-  --backend B        ${BACKENDS.join(', ')} (default: auto, the first that works)
+  --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto, the first that works)
   --batch LIST       Batch sizes, comma-separated (default: 512,4096)
   --seconds S        Timed seconds per batch size (default: 10, as the peer)
   --threads T        Compute threads, 1 to ${MAX_WASM_THREADS} (default: 1): wasm's XNNPACK threads (more than
@@ -165,7 +163,7 @@ Options:
   --train-steps N    Time N training steps and extrapolate the epoch (default: the whole epoch)
   --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
                      (long: both train on the full training split)
-  --backend B        ${BACKENDS.join(', ')} (default: auto)
+  --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto)
   --json FILE        Also write the result as one JSON file
   -h, --help         Show this help
 `;
@@ -236,7 +234,7 @@ Options:
   --protocol-params JSON Testbed settings to try instead of the defaults, e.g.
                          '{"retrievalScore":"dot"}' (cascade-lab methods damcar lists them)
   --db FILE              SQLite database (default: ${defaultDatabasePath()})
-  --backend B            auto, tensorflow, webgpu, wasm, cpu (default auto)
+  --backend B            ${BACKEND_CHOICES.join(', ')} (default auto)
   --jobs N               Runs at once (default: one per core)
   --json FILE            Also write {"rows","targets","runs"} as JSON
   -h, --help             Show this help

@@ -4,12 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BackendChoice, RunSummary } from '../contract/api';
+import type { RunSummary } from '../contract/api';
 import { ValidationError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
-import { integerOption, parseCommandArgs as parse, stringOption } from './args';
-import { BACKENDS, RUN_HELP } from './help';
+import { backendOption, integerOption, parseCommandArgs as parse, stringOption } from './args';
+import { RUN_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 import { runExperimentWithProgress } from './run-experiment';
 import { SpecFileError, loadSpecFile } from './spec-file';
@@ -67,15 +67,12 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError(`run takes exactly one spec file, got ${positionals.length}\n\n${RUN_HELP}`);
   }
-  const backend = stringOption(values, 'backend');
-  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
-    throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got ${JSON.stringify(backend)}`);
-  }
+  const backend = backendOption(values);
   const jobs = stringOption(values, 'jobs');
   const maxParallelJobs = jobs === undefined ? undefined : integerOption(jobs, '--jobs', 1);
   const specFile = positionals[0];
   const spec = loadSpecFile(specFile);
-  if (backend !== undefined) spec.backend = backend as BackendChoice;
+  if (backend !== undefined) spec.backend = backend;
   const jsonFile = stringOption(values, 'json');
 
   const app = await createLabApp({

@@ -299,8 +299,19 @@ export interface DatasetDetails {
 
 export type RankingModelName = 'deepfm' | 'dcn' | 'none';
 
-export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/**
+ * The tfjs backends, fastest first: the one list of their names. `auto` tries them in this order
+ * (core/tf/backend.ts); the CLI's options, spec validation and the editor's choices derive from it.
+ */
+export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = BackendName | 'auto';
+/** What a spec or a `--backend` option may say: `auto`, then each backend. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
+
+export function isBackendChoice(value: string): value is BackendChoice {
+  return (BACKEND_CHOICES as readonly string[]).includes(value);
+}
 
 export interface MethodRunSpec {
   /** Method id from the registry (`methods:list`). */

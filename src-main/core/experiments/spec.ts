@@ -8,7 +8,6 @@
  */
 import { MAX_GRID_ROWS, expandGrid, gridSize, type GridRow } from './grid';
 import type {
-  BackendChoice,
   DatasetSource,
   EvaluationSpec,
   ExperimentSpec,
@@ -23,7 +22,7 @@ import type {
   TrainingSpec,
 } from '../../contract/api';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS, MAX_SPEC_NAME_CHARS } from '../../contract/limits';
-import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
+import { BACKEND_CHOICES, PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
 import {
   DEFAULT_SIMULATOR_PARAMS,
   EVALUATION_K_RANGE,
@@ -71,7 +70,6 @@ export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'no
 /** DeepFM, the ranking model of DAMCAR's Table 2. */
 export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 type Json = Record<string, unknown>;
 

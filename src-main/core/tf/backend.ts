@@ -10,11 +10,9 @@
  * one in the order, with a one-line note saying why.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendChoice, BackendName } from '../../contract/api';
+import { BACKEND_NAMES, type BackendChoice, type BackendName } from '../../contract/api';
 import { registerGradients } from './gradients';
 import { tensorflowEnvironment } from './tensorflow-env';
-
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInit {
   backend: BackendName;
@@ -36,22 +34,22 @@ function reason(error: unknown): string {
 
 /**
  * Pure selection logic: tries the requested backend (for `auto`, the first in the order) and
- * falls back along BACKEND_ORDER after it. Throws when nothing from there on works.
+ * falls back along BACKEND_NAMES after it. Throws when nothing from there on works.
  */
 export async function chooseBackend(choice: BackendChoice, loaders: BackendLoaders): Promise<BackendInit> {
-  const start = choice === 'auto' ? 0 : BACKEND_ORDER.indexOf(choice);
+  const start = choice === 'auto' ? 0 : BACKEND_NAMES.indexOf(choice);
   if (start < 0)
     throw new Error(
-      `Unknown backend "${String(choice)}"; expected auto or one of ${BACKEND_ORDER.join(', ')}.`,
+      `Unknown backend "${String(choice)}"; expected auto or one of ${BACKEND_NAMES.join(', ')}.`,
     );
   const notes: string[] = [];
-  for (let k = start; k < BACKEND_ORDER.length; k++) {
-    const name = BACKEND_ORDER[k];
+  for (let k = start; k < BACKEND_NAMES.length; k++) {
+    const name = BACKEND_NAMES[k];
     try {
       const device = await loaders[name]();
       return { backend: name, device, notes };
     } catch (error) {
-      const next = BACKEND_ORDER[k + 1];
+      const next = BACKEND_NAMES[k + 1];
       notes.push(`${name} unavailable (${reason(error)})${next ? `; trying ${next}` : ''}.`);
     }
   }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ExperimentSpec, MethodDescriptor, ParamSpec } from '../../../src-main/contract/api';
+import {
+  BACKEND_CHOICES,
+  type ExperimentSpec,
+  type MethodDescriptor,
+  type ParamSpec,
+} from '../../../src-main/contract/api';
 import { DEFAULT_SIMULATOR_PARAMS } from '../../../src-main/contract/ranges';
 import {
+  AUTO_BACKEND_ORDER_TEXT,
+  BACKEND_OPTIONS,
   defaultParams,
   fillMethodDefaults,
   gridRowCount,
@@ -192,5 +199,13 @@ describe('simulatorGridParams', () => {
     expect(initialGridValues(byKey.get('simulator.latentDim') as ParamSpec, undefined)).toEqual([
       DEFAULT_SIMULATOR_PARAMS.latentDim,
     ]);
+  });
+});
+
+describe('backend choices', () => {
+  it("offers the contract's backends in its order, each labelled", () => {
+    expect(BACKEND_OPTIONS.map((option) => option.value)).toEqual(BACKEND_CHOICES);
+    expect(BACKEND_OPTIONS[0]).toEqual({ value: 'auto', label: 'Auto (fastest available)' });
+    expect(AUTO_BACKEND_ORDER_TEXT).toBe('TensorFlow (native), WebGPU, WebAssembly, CPU (plain JS)');
   });
 });

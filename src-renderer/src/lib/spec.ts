@@ -12,7 +12,7 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../../src-main/contract/api';
-import { SIMULATOR_GRID_PREFIX } from '../../../src-main/contract/api';
+import { BACKEND_CHOICES, BACKEND_NAMES, SIMULATOR_GRID_PREFIX } from '../../../src-main/contract/api';
 import {
   DEFAULT_SIMULATOR_PARAMS,
   type NumberRange,
@@ -211,13 +211,22 @@ export function simulatorGridParams(simulator: Partial<SimulatorParams>): ParamS
   }));
 }
 
-export const BACKEND_CHOICES: readonly { value: BackendChoice; label: string }[] = [
-  { value: 'auto', label: 'Auto (fastest available)' },
-  { value: 'tensorflow', label: 'TensorFlow (native)' },
-  { value: 'webgpu', label: 'WebGPU' },
-  { value: 'wasm', label: 'WebAssembly' },
-  { value: 'cpu', label: 'CPU (plain JS)' },
-];
+/** Keyed by the contract's names: a backend added there does not compile until it has a label. */
+export const BACKEND_LABELS: Record<BackendChoice, string> = {
+  auto: 'Auto (fastest available)',
+  tensorflow: 'TensorFlow (native)',
+  webgpu: 'WebGPU',
+  wasm: 'WebAssembly',
+  cpu: 'CPU (plain JS)',
+};
+
+/** The editor's backend select, in the contract's order (auto, then fastest first). */
+export const BACKEND_OPTIONS: readonly { value: BackendChoice; label: string }[] = BACKEND_CHOICES.map(
+  (value) => ({ value, label: BACKEND_LABELS[value] }),
+);
+
+/** The backends `auto` tries, in its order, as the settings page names them. */
+export const AUTO_BACKEND_ORDER_TEXT = BACKEND_NAMES.map((name) => BACKEND_LABELS[name]).join(', ');
 
 /** The protocol an editor draft follows ('damcar' when the spec predates protocols). */
 export function protocolOfDraft(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolId {

@@ -1,0 +1,44 @@
+/**
+ * What the services share: the store, the event hub, the data folder, the log, and whether the
+ * app is closing. createLabApp builds one context and hands it to each service; the helpers below
+ * are the few record lookups and events more than one service needs, declared once here.
+ */
+import type { LogLine, RunStatus } from '../../contract/api';
+import { listAllMethods } from '../../core/protocols/registry';
+import type { ExperimentRecord, LabStore, RunRecord } from '../../store/index';
+import { NotFoundError } from '../errors';
+import type { EventHub } from '../types';
+
+export interface ServiceContext {
+  store: LabStore;
+  events: EventHub;
+  dataDir: string;
+  /** Sends a `job:log` line to the windows; runId null for lines about the app itself. */
+  log(level: LogLine['level'], runId: number | null, message: string): void;
+  /** True from the moment close() is called: no new runs or imports start after that. */
+  isClosing(): boolean;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function experimentOrThrow(store: LabStore, experimentId: number): ExperimentRecord {
+  const experiment = store.experiments.get(experimentId);
+  if (!experiment) throw new NotFoundError(`experiment ${experimentId} does not exist`);
+  return experiment;
+}
+
+/** Display name of every registered method, by id (read per call: the registry may change). */
+export function methodNames(): Record<string, string> {
+  return Object.fromEntries(listAllMethods().map((method) => [method.id, method.name]));
+}
+
+export function emitRunStatus(
+  events: EventHub,
+  run: Pick<RunRecord, 'id' | 'experimentId'>,
+  status: RunStatus,
+  error: string | null,
+): void {
+  events.emit('run:status', { runId: run.id, experimentId: run.experimentId, status, error });
+}
