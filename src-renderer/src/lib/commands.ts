@@ -1,5 +1,7 @@
 /** The command palette's commands (Ctrl/Cmd+Shift+P) and their keyboard shortcuts. */
 import type { ExportFormat } from '../../../src-main/contract/api';
+import { pluralize } from './format';
+import { rankByMatch } from './palette-ranking';
 import { isActive, workbench } from './workbench.svelte';
 
 export interface Command {
@@ -7,6 +9,8 @@ export interface Command {
   title: string;
   category: string;
   keybinding?: string;
+  /** Shown after the title but not matched, e.g. a spec's `15 runs`. */
+  detail?: string;
   /** Why the command cannot run now, or null when it can. */
   disabledReason: () => string | null;
   run: () => void | Promise<void>;
@@ -158,7 +162,8 @@ export function allCommands(): Command[] {
     ...commands,
     ...workbench.bundledSpecs.map((bundled): Command => ({
       id: `experiment.open-spec.${bundled.file}`,
-      title: `Open spec: ${bundled.spec.name} (${bundled.runs} runs)`,
+      title: `Open spec: ${bundled.spec.name}`,
+      detail: pluralize(bundled.runs, 'run'),
       category: 'Experiment',
       disabledReason: () => null,
       run: () => workbench.openBundledSpec(bundled.file),
@@ -166,20 +171,9 @@ export function allCommands(): Command[] {
   ];
 }
 
-/** Ranks commands for the palette: every word of the query must appear in the title or category. */
+/** Ranks commands for the palette (see palette-ranking.ts): exact, prefix, word-prefix, contains. */
 export function filterCommands(query: string, list: readonly Command[] = allCommands()): Command[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return [...list];
-  return list
-    .map((command) => {
-      const haystack = `${command.category}: ${command.title}`.toLowerCase();
-      if (!words.every((word) => haystack.includes(word))) return null;
-      const score = command.title.toLowerCase().startsWith(words[0]) ? 0 : 1;
-      return { command, score };
-    })
-    .filter((entry): entry is { command: Command; score: number } => entry !== null)
-    .sort((a, b) => a.score - b.score)
-    .map((entry) => entry.command);
+  return rankByMatch(query, list, (command) => ({ label: command.title, category: command.category }));
 }
 
 /** Runs the command bound to a key press, if any; returns whether one ran. */

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type { JobProgress } from '../../../src-main/contract/api';
+import type { JobProgress, RunStatus } from '../../../src-main/contract/api';
 import { EVALUATION_K_RANGE, SEED_RANGE, withinBounds } from '../../../src-main/contract/ranges';
 import {
+  describeExperimentProgress,
   describeProgress,
   formatCell,
   formatDuration,
   formatMetric,
   formatRate,
   parseNumberList,
+  pluralize,
 } from './format';
 
 describe('formatMetric', () => {
@@ -94,5 +96,69 @@ describe('describeProgress', () => {
     expect(describeProgress({ ...base, phase: 'ranking', epoch: 1 })).toBe('ranking model 1/3');
     expect(describeProgress({ ...base, phase: 'eval' })).toBe('eval');
     expect(describeProgress({ ...base, phase: 'data' })).toBe('data');
+  });
+});
+
+describe('pluralize', () => {
+  it('uses the singular for exactly one and the plural otherwise', () => {
+    expect(pluralize(1, 'run')).toBe('1 run');
+    expect(pluralize(0, 'run')).toBe('0 runs');
+    expect(pluralize(15, 'run')).toBe('15 runs');
+    expect(pluralize(2, 'entry', 'entries')).toBe('2 entries');
+    expect(pluralize(1, 'entry', 'entries')).toBe('1 entry');
+  });
+});
+
+describe('describeExperimentProgress', () => {
+  const runsWith = (status: RunStatus, n: number): { status: RunStatus }[] =>
+    Array.from({ length: n }, () => ({ status }));
+
+  it('shows a cancelled experiment as cancelled with only its finished share filled', () => {
+    expect(describeExperimentProgress(runsWith('cancelled', 15))).toEqual({
+      state: 'cancelled',
+      fraction: 0,
+      text: 'cancelled: 0 of 15 runs finished',
+    });
+    const partly = describeExperimentProgress([...runsWith('finished', 3), ...runsWith('cancelled', 12)]);
+    expect(partly).toEqual({ state: 'cancelled', fraction: 0.2, text: 'cancelled: 3 of 15 runs finished' });
+  });
+
+  it('shows a failed experiment as failed, naming both counts when runs ended both ways', () => {
+    expect(describeExperimentProgress([...runsWith('finished', 1), ...runsWith('failed', 1)])).toEqual({
+      state: 'failed',
+      fraction: 0.5,
+      text: 'failed: 1 of 2 runs finished',
+    });
+    const mixed = describeExperimentProgress([
+      ...runsWith('finished', 2),
+      ...runsWith('failed', 1),
+      ...runsWith('cancelled', 1),
+    ]);
+    expect(mixed).toEqual({
+      state: 'failed',
+      fraction: 0.5,
+      text: 'failed: 2 of 4 runs finished (1 failed, 1 cancelled)',
+    });
+  });
+
+  it('fills the bar when every run finished, with a singular for one run', () => {
+    expect(describeExperimentProgress(runsWith('finished', 4))).toEqual({
+      state: 'finished',
+      fraction: 1,
+      text: '4 of 4 runs finished',
+    });
+    expect(describeExperimentProgress(runsWith('finished', 1)).text).toBe('1 of 1 run finished');
+  });
+
+  it("counts ended runs and the active runs' progress while some are active", () => {
+    const progress = describeExperimentProgress([
+      { status: 'finished' },
+      { status: 'cancelled' },
+      { status: 'running', fraction: 0.5 },
+      { status: 'queued' },
+    ]);
+    expect(progress.state).toBe('running');
+    expect(progress.fraction).toBeCloseTo(2.5 / 4);
+    expect(progress.text).toBe('1 of 4 runs finished, 2 active, 1 cancelled');
   });
 });

@@ -1,6 +1,11 @@
 /** Number and time formatting for the workbench (tables, status bar, progress). */
-import type { JobProgress, ResultCell } from '../../../src-main/contract/api';
+import type { JobProgress, ResultCell, RunStatus } from '../../../src-main/contract/api';
 import { type NumberBounds, withinBounds } from '../../../src-main/contract/ranges';
+
+/** A count with its noun: `1 run`, `0 runs`, `15 runs`; `plural` for nouns not ending in -s. */
+export function pluralize(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
 
 /**
  * A metric value with four decimals below 10 (recalls, NDCGs, AUCs: the papers print four) and
@@ -101,4 +106,48 @@ export function isTrainingPhase(phase: JobProgress['phase']): boolean {
 export function describeProgress(progress: JobProgress): string {
   const label = phaseLabel(progress.phase);
   return isTrainingPhase(progress.phase) ? `${label} ${progress.epoch}/${progress.epochs}` : label;
+}
+
+/** running: some run is queued or running; otherwise how the experiment's runs ended. */
+export type ExperimentProgressState = 'running' | 'finished' | 'failed' | 'cancelled';
+
+export interface ExperimentProgress {
+  state: ExperimentProgressState;
+  /** The bar's filled share, 0..1. */
+  fraction: number;
+  /** e.g. `3 of 15 runs finished, 2 active` or `cancelled: 0 of 15 runs finished`. */
+  text: string;
+}
+
+/**
+ * An experiment's progress over its runs. While runs are active the bar counts ended runs and the
+ * active runs' own progress; once none is, it shows the finished share, so a cancelled or failed
+ * experiment does not read as complete.
+ */
+export function describeExperimentProgress(
+  runs: readonly { status: RunStatus; fraction?: number }[],
+): ExperimentProgress {
+  const count = (status: RunStatus): number => runs.filter((run) => run.status === status).length;
+  const finished = count('finished');
+  const failed = count('failed');
+  const cancelled = count('cancelled');
+  const active = runs.length - finished - failed - cancelled;
+  const total = Math.max(runs.length, 1);
+  const summary = `${finished} of ${pluralize(runs.length, 'run')} finished`;
+  if (active > 0) {
+    let done = finished + failed + cancelled;
+    for (const run of runs) {
+      if (run.status === 'queued' || run.status === 'running') done += run.fraction ?? 0;
+    }
+    const extras = [`${active} active`];
+    if (failed > 0) extras.push(`${failed} failed`);
+    if (cancelled > 0) extras.push(`${cancelled} cancelled`);
+    return { state: 'running', fraction: done / total, text: `${summary}, ${extras.join(', ')}` };
+  }
+  const fraction = runs.length === 0 ? 0 : finished / total;
+  if (failed === 0 && cancelled === 0) return { state: 'finished', fraction, text: summary };
+  const state = failed > 0 ? 'failed' : 'cancelled';
+  // Name both counts only when the runs ended both ways; one way is in the prefix already.
+  const both = failed > 0 && cancelled > 0 ? ` (${failed} failed, ${cancelled} cancelled)` : '';
+  return { state, fraction, text: `${state}: ${summary}${both}` };
 }

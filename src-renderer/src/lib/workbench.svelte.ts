@@ -21,6 +21,7 @@ import type {
 } from '../../../src-main/contract/api';
 import { api } from './api';
 import { describeError } from './errors';
+import { pluralize } from './format';
 import { fillMethodDefaults, specsEqual } from './spec';
 
 export type ViewId = 'explorer' | 'experiments' | 'runs' | 'settings';
@@ -388,10 +389,7 @@ class Workbench {
   async runExperiment(experimentId: number): Promise<void> {
     try {
       const { runIds } = await api.invoke('experiments:run', { experimentId });
-      this.notify(
-        'info',
-        `Queued ${runIds.length} run${runIds.length === 1 ? '' : 's'} of experiment #${experimentId}.`,
-      );
+      this.notify('info', `Queued ${pluralize(runIds.length, 'run')} of experiment #${experimentId}.`);
       this.panelOpen = true;
       await this.refreshLists();
       this.openResults(experimentId);
@@ -410,10 +408,7 @@ class Workbench {
       let cancelled = 0;
       for (const id of experimentIds)
         cancelled += (await api.invoke('runs:cancel', { experimentId: id })).cancelled;
-      this.notify(
-        'info',
-        cancelled > 0 ? `Cancelled ${cancelled} run${cancelled === 1 ? '' : 's'}.` : 'No runs to cancel.',
-      );
+      this.notify('info', cancelled > 0 ? `Cancelled ${pluralize(cancelled, 'run')}.` : 'No runs to cancel.');
       this.scheduleRefresh();
     } catch (error) {
       this.notify('error', describeError(error).message);

@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import { CommandPalettePage } from './command-palette-page';
 import { DatasetViewPage } from './dataset-view-page';
 import { ExperimentEditorPage } from './experiment-editor-page';
 import { ImportWizardPage } from './import-wizard-page';
@@ -20,6 +21,12 @@ export class WorkbenchPage {
   async ready(): Promise<void> {
     await expect(this.page.getByTestId('workbench')).toBeVisible();
     await expect(this.statusBackend).toBeVisible();
+  }
+
+  async openPalette(): Promise<CommandPalettePage> {
+    const palette = new CommandPalettePage(this.page);
+    await palette.open();
+    return palette;
   }
 
   async runCommand(title: string): Promise<void> {
