@@ -34,6 +34,7 @@ const TABLE: ResultTable = {
       },
     },
   ],
+  warnings: [],
 };
 
 describe('tableToCsv', () => {

@@ -177,6 +177,59 @@ describe('createLabApp', () => {
     expect(table.rows.map((row) => row.params['simulator.users'])).toEqual([120, 150]);
   });
 
+  it('warns beside the results of a row whose corpus K covers and of a run whose loss rose', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const spec: ExperimentSpec = {
+      ...(await tinySpec(app)),
+      ranking: { model: 'none' },
+      evaluation: { retrievalK: [100], corpus: 'all' },
+      // The first row simulates 80 items, fewer than K = 100; the second the spec's 300.
+      methods: [{ id: 'bc', grid: { 'simulator.items': [80, 300] } }],
+    };
+    const experiment = await app.handlers['experiments:create']({ spec });
+    await app.handlers['experiments:run']({ experimentId: experiment.id });
+    await app.waitForExperiment(experiment.id);
+    const runs = await app.handlers['runs:list']({ experimentId: experiment.id });
+    expect(runs.map((run) => [run.label, run.status])).toEqual([
+      ['BC (items=80)', 'finished'],
+      ['BC (items=300)', 'finished'],
+    ]);
+    // What the warning says: with K at or above the corpus, recall is 1.
+    expect(runs[0].metrics).toMatchObject({ 'R@100': 1, 'GT-R@100': 1 });
+    const oneSeed =
+      'One seed (1): each cell is a single run with no standard deviation, so differences between rows ' +
+      'may be seed noise; run 2 or more seeds.';
+    const smallCorpus = ['R@100', 'GT-R@100'].map((metric) => ({
+      row: 0,
+      metric,
+      message: `K = 100 is at or above the 80 items retrieval searched, so ${metric} is 1 by construction: every relevant item is retrieved.`,
+    }));
+    const before = await app.handlers['results:table']({ experimentId: experiment.id });
+    expect(before.warnings).toEqual([{ message: oneSeed }, ...smallCorpus]);
+
+    // A second epoch whose loss rose, written into the store as a worker would have.
+    await app.close();
+    app = null;
+    const store = openStore(join(dir, 'cascade-lab.db'));
+    const second = runs[1];
+    const [first] = store.runs.curves(second.id).filter((point) => point.name === 'train/bce');
+    store.runs.addCurvePoint(second.id, 'train/bce', 2, (first.value ?? 0) * 3);
+    store.close();
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const after = await app.handlers['results:table']({ experimentId: experiment.id });
+    expect(after.warnings).toEqual([
+      { message: oneSeed },
+      ...smallCorpus,
+      {
+        row: 1,
+        runId: second.id,
+        message: expect.stringMatching(
+          /^Seed 1: the training loss train\/bce rose from \d\.\d{4} \(epoch 1\) to \d\.\d{4} \(epoch 2\), so training did not converge\.$/,
+        ),
+      },
+    ]);
+  });
+
   it('cancels a running run', async () => {
     app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
     const spec = await tinySpec(app, 200);

@@ -87,6 +87,7 @@ describe('buildResultTable', () => {
       methodNames: NAMES,
       datasetName: 'x',
       protocolCaption: protocolCaption(spec),
+      corpusItems: [],
     });
     expect(table.protocol).toBe('cp2rec');
     expect(
@@ -98,6 +99,7 @@ describe('buildResultTable', () => {
         methodNames: NAMES,
         datasetName: 'x',
         protocolCaption: 'AUC on the test.',
+        corpusItems: [],
       }).caption,
     ).toMatch(/AUC on the test; bold/);
     expect(table.rows.map((row) => row.params['protocolParams.confounding'])).toEqual([0, 2]);
@@ -106,13 +108,29 @@ describe('buildResultTable', () => {
 
   it('averages the latest finished run per method and seed, rows in spec order', () => {
     const runs: TableRun[] = [
-      { id: 1, methodIndex: 0, seed: 1, status: 'finished', metrics: { 'R@100': 0.1, GT: 0.5 } },
-      { id: 2, methodIndex: 0, seed: 2, status: 'finished', metrics: { 'R@100': 0.3, GT: 0.7 } },
-      { id: 3, methodIndex: 1, seed: 1, status: 'finished', metrics: { 'R@100': 0.9, GT: 0.1 } },
+      { id: 1, methodIndex: 0, seed: 1, status: 'finished', metrics: { 'R@100': 0.1, GT: 0.5 }, curves: [] },
+      { id: 2, methodIndex: 0, seed: 2, status: 'finished', metrics: { 'R@100': 0.3, GT: 0.7 }, curves: [] },
+      // Run 3's loss rose, but run 7 replaced it: its curves warn of nothing.
+      {
+        id: 3,
+        methodIndex: 1,
+        seed: 1,
+        status: 'finished',
+        metrics: { 'R@100': 0.9, GT: 0.1 },
+        curves: [
+          {
+            name: 'train/bce',
+            points: [
+              { step: 1, value: 0.5 },
+              { step: 2, value: 2 },
+            ],
+          },
+        ],
+      },
       // A later re-run of (damcar, seed 1) replaces run 3.
-      { id: 7, methodIndex: 1, seed: 1, status: 'finished', metrics: { 'R@100': 0.4, GT: 0.2 } },
-      { id: 4, methodIndex: 1, seed: 2, status: 'failed', metrics: {} },
-      { id: 5, methodIndex: 2, seed: 1, status: 'cancelled', metrics: {} },
+      { id: 7, methodIndex: 1, seed: 1, status: 'finished', metrics: { 'R@100': 0.4, GT: 0.2 }, curves: [] },
+      { id: 4, methodIndex: 1, seed: 2, status: 'failed', metrics: {}, curves: [] },
+      { id: 5, methodIndex: 2, seed: 1, status: 'cancelled', metrics: {}, curves: [] },
     ];
     const table = buildResultTable({
       experimentId: 9,
@@ -122,6 +140,7 @@ describe('buildResultTable', () => {
       methodNames: NAMES,
       datasetName: 'Simulator (1500 users, 3000 items, seed 7)',
       protocolCaption: protocolCaption(SPEC),
+      corpusItems: [],
     });
     expect(table.rows.map((r) => r.label)).toEqual(['BC', 'DAMCAR (ours)', 'KD']);
     expect(table.rows.map((r) => r.method)).toEqual(['bc', 'damcar', 'kd']);
@@ -142,6 +161,14 @@ describe('buildResultTable', () => {
     expect(table.caption).toContain('2 seeds (1, 2)');
     expect(table.caption).toContain('whole item corpus');
     expect(table.caption).toContain('3 of 6 runs finished');
+    // The warnings read the runs behind the cells (app/result-warnings.test.ts tests each case).
+    expect(table.warnings).toEqual([
+      {
+        row: 1,
+        message:
+          'Only 1 of 2 seeds finished for this row: its cells are a single run with no standard deviation.',
+      },
+    ]);
   });
 
   it('says when retrieval searched only the test items', () => {
@@ -154,6 +181,7 @@ describe('buildResultTable', () => {
       methodNames: NAMES,
       datasetName: 'd',
       protocolCaption: protocolCaption(spec),
+      corpusItems: [],
     });
     expect(table.caption).toContain('only the items of the test split');
     expect(table.caption).toContain('one seed (4)');
@@ -168,6 +196,7 @@ describe('buildResultTable', () => {
       methodNames: NAMES,
       datasetName: 'd',
       protocolCaption: protocolCaption(SPEC),
+      corpusItems: [],
     });
     expect(table.caption).toContain(
       "retrieval: the authors' code's DSSM (4-d embeddings, towers 300-300-128 with batch norm (running statistics after epoch 1), ReLU output, " +
@@ -192,6 +221,7 @@ describe('buildResultTable', () => {
       methodNames: NAMES,
       datasetName: 'd',
       protocolCaption: protocolCaption(paper),
+      corpusItems: [],
     }).caption;
     expect(caption).toContain(
       "retrieval: the paper's DSSM reading (4-d embeddings, towers 300-200-100, linear output, inner-product score",

@@ -4,6 +4,7 @@
  * over seeds, the best value of a column ranked 1 (bold) and the second best 2 (underlined).
  */
 import type {
+  CurveSeries,
   ExperimentSpec,
   MetricColumn,
   ParamValues,
@@ -14,6 +15,7 @@ import type {
 } from '../contract/api';
 import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../contract/api';
 import { resolveMethodParams } from '../core/experiments/spec';
+import { resultWarnings } from './result-warnings';
 
 export interface TableRun {
   id: number;
@@ -21,6 +23,8 @@ export interface TableRun {
   seed: number;
   status: RunStatus;
   metrics: Record<string, number>;
+  /** Per-epoch curves (losses, validation AUC), read for the table's warnings. */
+  curves: CurveSeries[];
 }
 
 export interface ResultTableInput {
@@ -33,6 +37,8 @@ export interface ResultTableInput {
   datasetName: string;
   /** The protocol's sentence on what was measured how (core/experiments/spec.ts protocolCaption). */
   protocolCaption: string;
+  /** Per row, the items of the dataset it trained on (null when unknown); see ResultWarningInput. */
+  corpusItems: (number | null)[];
 }
 
 /** Mean and sample standard deviation (n - 1 in the denominator; 0 for a single value). */
@@ -148,5 +154,12 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
     caption: `${parts.join('; ')}.`,
     columns,
     rows,
+    warnings: resultWarnings({
+      seeds: spec.seeds,
+      evaluation: spec.evaluation,
+      rows,
+      runs: [...latest.values()],
+      corpusItems: input.corpusItems,
+    }),
   };
 }

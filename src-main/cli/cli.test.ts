@@ -73,6 +73,11 @@ describe('cascade-lab run', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('CLI tiny');
     expect(result.stdout).toMatch(/\| BC +\| +\d\.\d{4} +\| +\d\.\d{4} +\|/);
+    // One seed: the warning is printed under the table, not only logged.
+    expect(result.stdout).toContain(
+      '\nWarnings:\n⚠ One seed (1): each cell is a single run with no standard deviation, so differences ' +
+        'between rows may be seed noise; run 2 or more seeds.\n',
+    );
     const json = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as {
       runs: {
         method: string;

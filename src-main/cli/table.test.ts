@@ -18,6 +18,7 @@ const TABLE: ResultTable = {
     },
     { label: 'TL', method: 'tl', params: {}, cells: { 'R@100': null } },
   ],
+  warnings: [],
 };
 
 describe('renderTerminalTable', () => {
@@ -38,5 +39,32 @@ describe('renderTerminalTable', () => {
     const lines = renderTerminalTable(TABLE, true).split('\n');
     expect(lines[4]).toBe('| BC                     | \x1b[1m0.5000 ± 0.0100\x1b[0m |');
     expect(lines[5]).toBe('| Knowledge distillation |          \x1b[4m0.2500\x1b[0m |');
+  });
+
+  it('lists the warnings under the caption, naming the row and column each concerns', () => {
+    const text = renderTerminalTable(
+      {
+        ...TABLE,
+        warnings: [
+          { message: 'One seed (1): no spread.' },
+          { metric: 'R@100', message: 'K covers the corpus.' },
+          { row: 1, runId: 4, message: 'Seed 1: the loss rose.' },
+          { row: 0, metric: 'R@100', message: 'K covers this row.' },
+        ],
+      },
+      false,
+    );
+    expect(text.split('\n').slice(8)).toEqual([
+      'Dataset: Simulator.',
+      '',
+      'Warnings:',
+      '⚠ One seed (1): no spread.',
+      '⚠ R@100: K covers the corpus.',
+      '⚠ Knowledge distillation: Seed 1: the loss rose.',
+      '⚠ BC, R@100: K covers this row.',
+      '',
+    ]);
+    // A healthy table prints no warnings heading.
+    expect(renderTerminalTable(TABLE, false)).not.toContain('Warnings');
   });
 });

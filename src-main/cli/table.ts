@@ -1,8 +1,9 @@
 /**
  * The comparison table as the terminal shows it: a Markdown table with padded columns, best cells
- * bold and second best underlined (ANSI on a terminal, `**x**` and `<u>x</u>` otherwise).
+ * bold and second best underlined (ANSI on a terminal, `**x**` and `<u>x</u>` otherwise), then the
+ * caption and the table's warnings, each naming the row and column it concerns.
  */
-import type { ResultCell, ResultTable } from '../contract/api';
+import type { ResultCell, ResultTable, ResultWarning } from '../contract/api';
 import { formatCell } from '../app/export';
 
 function mark(cell: ResultCell | null, ansi: boolean): { text: string; width: number } {
@@ -15,6 +16,15 @@ function mark(cell: ResultCell | null, ansi: boolean): { text: string; width: nu
   }
   const text = cell.rank === 1 ? `**${plain}**` : `<u>${plain}</u>`;
   return { text, width: text.length };
+}
+
+/** `⚠ <row>, <column>: <message>`, naming only what the warning concerns. */
+function warningLine(table: ResultTable, warning: ResultWarning): string {
+  const where = [
+    ...(warning.row !== undefined ? [table.rows[warning.row]?.label ?? `row ${warning.row + 1}`] : []),
+    ...(warning.metric !== undefined ? [warning.metric] : []),
+  ];
+  return `⚠ ${where.length ? `${where.join(', ')}: ` : ''}${warning.message}`;
 }
 
 export function renderTerminalTable(table: ResultTable, ansi: boolean): string {
@@ -30,5 +40,18 @@ export function renderTerminalTable(table: ResultTable, ansi: boolean): string {
   const render = (cells: { text: string; width: number }[]): string =>
     `| ${cells.map((cell, i) => (i === 0 ? cell.text + ' '.repeat(widths[i] - cell.width) : ' '.repeat(widths[i] - cell.width) + cell.text)).join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`;
-  return [`${table.title}`, '', render(header), rule, ...body.map(render), '', table.caption, ''].join('\n');
+  const warnings = table.warnings.length
+    ? ['', 'Warnings:', ...table.warnings.map((warning) => warningLine(table, warning))]
+    : [];
+  return [
+    `${table.title}`,
+    '',
+    render(header),
+    rule,
+    ...body.map(render),
+    '',
+    table.caption,
+    ...warnings,
+    '',
+  ].join('\n');
 }

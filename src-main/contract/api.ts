@@ -462,6 +462,20 @@ export interface ResultRow {
   cells: Record<string, ResultCell | null>;
 }
 
+/**
+ * Why a number of the table is not meaningful (app/result-warnings.ts), shown beside the row or
+ * column it concerns.
+ */
+export interface ResultWarning {
+  /** Index into `rows` of the row it concerns; absent when it concerns every row. */
+  row?: number;
+  /** Key of the column it concerns; absent when it concerns every column. */
+  metric?: string;
+  /** The run it was read from, when one run's curves are the cause. */
+  runId?: number;
+  message: string;
+}
+
 export interface ResultTable {
   experimentId: number;
   /** The paper testbed the experiment follows (its figures and captions differ). */
@@ -471,6 +485,7 @@ export interface ResultTable {
   caption: string;
   columns: MetricColumn[];
   rows: ResultRow[];
+  warnings: ResultWarning[];
 }
 
 export type ExportFormat = 'csv' | 'markdown' | 'latex';

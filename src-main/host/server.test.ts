@@ -122,6 +122,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       caption: 'c',
       columns: [],
       rows: [],
+      warnings: [],
     }),
     'results:export': async () => ({ filename: 'r.csv', mimeType: 'text/csv', content: 'a,b\n' }),
   };

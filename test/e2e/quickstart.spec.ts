@@ -35,6 +35,13 @@ test('quickstart: create, run, read the results table and export it as Markdown'
   const headers = await results.metricHeaders();
   expect(headers.length).toBe(cells.length);
   await expect(results.caption).not.toBeEmpty();
+  // One seed: the view says beside the table that its cells have no spread (the ranking model of
+  // a one-epoch run may add its own warning, so only this one is asserted).
+  await expect(results.warnings.first()).toBeVisible();
+  expect(await results.warningTexts()).toContain(
+    'One seed (1): each cell is a single run with no standard deviation, so differences between rows ' +
+      'may be seed noise; run 2 or more seeds.',
+  );
 
   // The live log and the status bar saw the run.
   await expect(shell.log.locator('.line').first()).toBeVisible();

@@ -163,6 +163,16 @@ export function createExperimentService(
       datasetName ??= simulatedDatasetName(simulatorParams(spec));
     }
     const columns: MetricColumn[] = experimentColumns(spec, hasGroundTruth);
+    // The items each row's dataset holds: a row with its own simulator parameters simulates its own.
+    const { dataset } = spec;
+    const datasetItems: (number | null)[] = spec.methods.map((method) =>
+      dataset.kind === 'stored'
+        ? (store.datasets.get(dataset.datasetId)?.stats.items ?? null)
+        : simulatorParams({
+            ...spec,
+            dataset: { kind: 'simulated', params: { ...dataset.params, ...method.simulator } },
+          }).items,
+    );
     return buildResultTable({
       experimentId,
       spec,
@@ -172,11 +182,13 @@ export function createExperimentService(
         seed: run.seed,
         status: run.status,
         metrics: run.metrics,
+        curves: run.status === 'finished' ? curves(run.id) : [],
       })),
       columns,
       methodNames: methodNames(),
       datasetName,
       protocolCaption: protocolCaption(spec),
+      corpusItems: datasetItems,
     });
   }
 

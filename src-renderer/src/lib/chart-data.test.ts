@@ -30,7 +30,7 @@ function row(label: string, method: string, params: ParamValues, r: number, n = 
 }
 
 function table(rows: ResultRow[], columns = COLUMNS): ResultTable {
-  return { experimentId: 1, protocol: 'damcar', title: 't', caption: '', columns, rows };
+  return { experimentId: 1, protocol: 'damcar', title: 't', caption: '', columns, rows, warnings: [] };
 }
 
 const DAMCAR = { radius: 25, walks: 50, alpha: 0.99, useEma: true, targetDomain: 'random-walk' };

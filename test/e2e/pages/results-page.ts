@@ -7,12 +7,21 @@ export class ResultsPage {
   readonly table: Locator;
   readonly rows: Locator;
   readonly caption: Locator;
+  /** Every warning the view shows: the table's and columns' above the table, rows' under their row. */
+  readonly warnings: Locator;
 
   constructor(readonly page: Page) {
     this.root = page.getByTestId('results-view');
     this.table = page.getByTestId('results-table');
     this.rows = page.getByTestId('results-row');
     this.caption = page.getByTestId('results-caption');
+    this.warnings = page.getByTestId('results-warning');
+  }
+
+  /** The warnings' texts as shown (the column named first where one is concerned), in view order. */
+  async warningTexts(): Promise<string[]> {
+    const texts = await this.warnings.locator('.message').allTextContents();
+    return texts.map((text) => text.replace(/\s+/g, ' ').trim());
   }
 
   row(method: string): Locator {
