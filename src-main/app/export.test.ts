@@ -99,3 +99,39 @@ describe('exportTable', () => {
     expect(exportTable(TABLE, 'latex').filename).toBe('bias-study-results.tex');
   });
 });
+
+describe('warnings in the exports', () => {
+  const WARNED: ResultTable = {
+    ...TABLE,
+    warnings: [
+      { metric: 'R@200', message: 'K = 200 is at or above the 118 items retrieval searched.' },
+      { row: 0, message: 'Only 1 of 2 seeds finished for this row.' },
+    ],
+  };
+
+  it('keeps them where each format shows them without breaking the table', () => {
+    const csv = tableToCsv(WARNED).split('\n');
+    expect(csv.slice(1, 3)).toEqual([
+      '# Warning: R@200: K = 200 is at or above the 118 items retrieval searched.',
+      '# Warning: BC: Only 1 of 2 seeds finished for this row.',
+    ]);
+    expect(csv[3]).toMatch(/^label,method,/);
+
+    const md = tableToMarkdown(WARNED);
+    expect(md).toContain('\n> Warning: R@200: K = 200 is at or above the 118 items retrieval searched.');
+    expect(md).toContain('\n> Warning: BC: Only 1 of 2 seeds finished for this row.');
+
+    const tex = tableToLatex(WARNED).split('\n');
+    expect(tex.slice(0, 3)).toEqual([
+      '% Warning: R@200: K = 200 is at or above the 118 items retrieval searched.',
+      '% Warning: BC: Only 1 of 2 seeds finished for this row.',
+      '\\begin{table}[t]',
+    ]);
+  });
+
+  it('adds nothing when there are none', () => {
+    expect(tableToCsv(TABLE)).not.toContain('Warning');
+    expect(tableToMarkdown(TABLE)).not.toContain('Warning');
+    expect(tableToLatex(TABLE)).not.toContain('Warning');
+  });
+});

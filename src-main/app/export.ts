@@ -3,6 +3,7 @@
  * the same text.
  */
 import type { ExportFormat, ResultCell, ResultTable } from '../contract/api';
+import { warningText } from './result-warnings';
 
 /** Digits after the point in Markdown and LaTeX cells (CSV keeps full precision). */
 export const DISPLAY_DIGITS = 4;
@@ -27,6 +28,7 @@ export function tableToCsv(table: ResultTable): string {
     header.push(`${column.key} mean`, `${column.key} std`, `${column.key} n`);
   const lines = [
     `# ${`${table.title}. ${table.caption}`.replace(/[\r\n]+/g, ' ')}`,
+    ...warningLines(table).map((line) => `# Warning: ${line}`),
     header.map(csvField).join(','),
   ];
   for (const row of table.rows) {
@@ -38,6 +40,11 @@ export function tableToCsv(table: ResultTable): string {
     lines.push(fields.map(csvField).join(','));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The table's warnings, one line each, for the exports (the same text the CLI prints). */
+function warningLines(table: ResultTable): string[] {
+  return table.warnings.map((warning) => warningText(table, warning).replace(/[\r\n]+/g, ' '));
 }
 
 function markdownText(text: string): string {
@@ -63,7 +70,8 @@ export function tableToMarkdown(table: ResultTable): string {
         `| ${[markdownText(row.label), ...table.columns.map((column) => markdownCell(row.cells[column.key]))].join(' | ')} |`,
     ),
   ];
-  return `${lines.join('\n')}\n\nTable: ${markdownText(table.title)}. ${markdownText(table.caption)}\n`;
+  const warnings = warningLines(table).map((line) => `\n> Warning: ${markdownText(line)}`);
+  return `${lines.join('\n')}\n\nTable: ${markdownText(table.title)}. ${markdownText(table.caption)}\n${warnings.join('\n')}${warnings.length ? '\n' : ''}`;
 }
 
 const LATEX_SPECIALS: Record<string, string> = {
@@ -116,6 +124,8 @@ function columnGroups(table: ResultTable): { group: string; start: number; span:
 /** A booktabs table (needs \usepackage{booktabs}); group headers span their columns. */
 export function tableToLatex(table: ResultTable): string {
   const lines = [
+    // Comments: the source shows them to whoever pastes the table; the typeset paper does not.
+    ...warningLines(table).map((line) => `% Warning: ${line}`),
     '\\begin{table}[t]',
     '  \\centering',
     `  \\caption{${latexText(table.title)}. ${latexText(table.caption)}}`,

@@ -3,7 +3,7 @@
  * run's log: a recall cut-off that covers the whole corpus, a ranking model no better than chance,
  * a training loss that rose, and a cell without a spread over seeds.
  */
-import type { CurveSeries, EvaluationSpec, ResultRow, ResultWarning } from '../contract/api';
+import type { CurveSeries, EvaluationSpec, ResultRow, ResultTable, ResultWarning } from '../contract/api';
 
 /** What the warnings read of one run behind a row: the latest finished run of a (row, seed). */
 export interface WarningRun {
@@ -165,4 +165,13 @@ export function resultWarnings(input: ResultWarningInput): ResultWarning[] {
     .filter((warning) => warning.row !== undefined)
     .sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
   return [...tableWide, ...rowWise];
+}
+
+/** A warning as one line of text, led by the row and column it concerns: "BC, R@200: K = …". */
+export function warningText(table: ResultTable, warning: ResultWarning): string {
+  const where = [
+    ...(warning.row !== undefined ? [table.rows[warning.row]?.label ?? `row ${warning.row + 1}`] : []),
+    ...(warning.metric !== undefined ? [warning.metric] : []),
+  ];
+  return `${where.length ? `${where.join(', ')}: ` : ''}${warning.message}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { ResultCell, ResultTable, ResultWarning } from '../contract/api';
 import { formatCell } from '../app/export';
+import { warningText } from '../app/result-warnings';
 
 function mark(cell: ResultCell | null, ansi: boolean): { text: string; width: number } {
   if (!cell) return { text: '–', width: 1 };
@@ -20,11 +21,7 @@ function mark(cell: ResultCell | null, ansi: boolean): { text: string; width: nu
 
 /** `⚠ <row>, <column>: <message>`, naming only what the warning concerns. */
 function warningLine(table: ResultTable, warning: ResultWarning): string {
-  const where = [
-    ...(warning.row !== undefined ? [table.rows[warning.row]?.label ?? `row ${warning.row + 1}`] : []),
-    ...(warning.metric !== undefined ? [warning.metric] : []),
-  ];
-  return `⚠ ${where.length ? `${where.join(', ')}: ` : ''}${warning.message}`;
+  return `⚠ ${warningText(table, warning)}`;
 }
 
 export function renderTerminalTable(table: ResultTable, ansi: boolean): string {

@@ -55,6 +55,8 @@ test('quickstart: create, run, read the results table and export it as Markdown'
   const rowLine = saved.content.split('\n').find((line) => /^\|\s*BC\b/.test(line));
   expect(rowLine, `no BC row in:\n${saved.content}`).toBeDefined();
   expect(saved.content).toContain(headers[0]);
+  // The one-seed warning travels with the exported table.
+  expect(saved.content).toMatch(/\n> Warning: One seed \(1\)/);
 
   // Strict CSP, no console errors.
   expect(workbench.consoleErrors).toEqual([]);
