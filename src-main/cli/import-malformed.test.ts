@@ -136,8 +136,14 @@ const GZIP = gzipSync(Buffer.from(lines(...CSV_ROWS)));
  * The cases
  * -------------------------------------------------------------------------------------------- */
 
-/** A csv case: the header and two valid rows, then `row` as line 4 (or the whole file given). */
-function csvCase(
+/**
+ * A case whose file is `valid` (header and valid rows) with `row` appended: the bad line is the
+ * one after them. The other files of the importer's defaults stay as they are.
+ */
+function appendedRowCase(
+  importer: Importer,
+  file: string,
+  valid: readonly string[],
   name: string,
   row: string,
   message: RegExp,
@@ -146,22 +152,27 @@ function csvCase(
 ): MalformedCase {
   return {
     name,
-    importer: 'csv',
-    files: { 'log.csv': lines(...CSV_ROWS, row) },
+    importer,
+    files: { [file]: lines(...valid, row) },
     message,
-    at: { file: 'log.csv', line: 4, column },
+    at: { file, line: valid.length + 1, column },
     ...extra,
   };
 }
 
+/** A csv case: the header and two valid rows, then `row` as line 4. */
+function csvCase(
+  name: string,
+  row: string,
+  message: RegExp,
+  column?: string,
+  extra: Partial<MalformedCase> = {},
+): MalformedCase {
+  return appendedRowCase('csv', 'log.csv', CSV_ROWS, name, row, message, column, extra);
+}
+
 function jsonCase(name: string, row: string, message: RegExp, column?: string): MalformedCase {
-  return {
-    name,
-    importer: 'jsonl',
-    files: { 'log.jsonl': lines(...JSON_ROWS, row) },
-    message,
-    at: { file: 'log.jsonl', line: 3, column },
-  };
+  return appendedRowCase('jsonl', 'log.jsonl', JSON_ROWS, name, row, message, column);
 }
 
 function tiktokCase(
@@ -180,23 +191,11 @@ function tiktokCase(
 }
 
 function actionCase(name: string, row: string, message: RegExp, column?: string): MalformedCase {
-  return {
-    name,
-    importer: 'wechat',
-    files: { [ACTION]: lines(...ACTIONS, row) },
-    message,
-    at: { file: ACTION, line: 4, column },
-  };
+  return appendedRowCase('wechat', ACTION, ACTIONS, name, row, message, column);
 }
 
 function feedCase(name: string, row: string, message: RegExp, column?: string): MalformedCase {
-  return {
-    name,
-    importer: 'wechat',
-    files: { [FEED]: lines(...FEEDS, row) },
-    message,
-    at: { file: FEED, line: 4, column },
-  };
+  return appendedRowCase('wechat', FEED, FEEDS, name, row, message, column);
 }
 
 const LABEL_RULE = /the label must be 0\/1 or true\/false/;

@@ -1,6 +1,6 @@
 /**
  * How the renderer bundle is served, shared by both transports (the Electron window's app://
- * protocol and the browser host) and by the dev server's config. No imports: any side may use it.
+ * protocol and the browser host) and by the dev server's config. No imports, so every side may use it.
  *
  * The renderer is a static bundle: scripts and styles come from the app itself only, it talks to
  * its own origin only (HTTP + server-sent events in the browser, IPC in Electron), and loads
