@@ -43,6 +43,14 @@ test('quickstart: create, run, read the results table and export it as Markdown'
       'may be seed noise; run 2 or more seeds.',
   );
 
+  // In a narrow window the wide table scrolls sideways under a Method column that stays put.
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: 1024, height: 640 });
+  const pinned = await results.methodCellOffsetScrolledRight('bc');
+  expect(pinned.overflow).toBe(true);
+  expect(Math.abs(pinned.offset)).toBeLessThanOrEqual(1.5);
+  if (viewport) await page.setViewportSize(viewport);
+
   // The live log and the status bar saw the run.
   await expect(shell.log.locator('.line').first()).toBeVisible();
   await expect(shell.statusRuns).toHaveAttribute('title', /1 finished/);

@@ -1,23 +1,23 @@
 /** The command palette's commands (Ctrl/Cmd+Shift+P) and their keyboard shortcuts. */
 import type { ExportFormat } from '../../../src-main/contract/api';
 import { pluralize } from './format';
+import { matchesKeybinding, type Keybinding } from './keybindings';
 import { rankByMatch } from './palette-ranking';
+import { THEME_LABELS, THEME_PREFERENCES, theme } from './theme.svelte';
 import { isActive, workbench } from './workbench.svelte';
 
 export interface Command {
   id: string;
   title: string;
   category: string;
-  keybinding?: string;
+  /** Key presses that run it; the first is the one shown. */
+  keybindings?: readonly Keybinding[];
   /** Shown after the title but not matched, e.g. a spec's `15 runs`. */
   detail?: string;
   /** Why the command cannot run now, or null when it can. */
   disabledReason: () => string | null;
   run: () => void | Promise<void>;
 }
-
-const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
-export const modKey = isMac ? '⌘' : 'Ctrl';
 
 function needExperiment(): string | null {
   return workbench.activeExperimentId === null ? 'Create an experiment first.' : null;
@@ -36,12 +36,35 @@ function exportCommand(format: ExportFormat, label: string): Command {
   };
 }
 
+/** Opens the command palette; the welcome page names it. */
+export const PALETTE_KEYBINDING: Keybinding = { key: 'p', mod: true, shift: true };
+
+function themeCommand(preference: (typeof THEME_PREFERENCES)[number]): Command {
+  return {
+    id: `theme.${preference}`,
+    title: `Color theme: ${THEME_LABELS[preference]}`,
+    category: 'Preferences',
+    disabledReason: () => (theme.preference === preference ? 'This is the theme now.' : null),
+    run: () => theme.set(preference),
+  };
+}
+
 export const commands: readonly Command[] = [
+  {
+    id: 'view.palette',
+    title: 'Show all commands',
+    category: 'View',
+    keybindings: [PALETTE_KEYBINDING, { key: 'F1' }],
+    disabledReason: () => null,
+    run: () => {
+      workbench.paletteOpen = !workbench.paletteOpen;
+    },
+  },
   {
     id: 'experiment.new',
     title: 'New experiment',
     category: 'Experiment',
-    keybinding: `${modKey}+Alt+N`,
+    keybindings: [{ key: 'n', mod: true, alt: true }],
     disabledReason: () => null,
     run: () => workbench.newExperiment(),
   },
@@ -49,7 +72,7 @@ export const commands: readonly Command[] = [
     id: 'experiment.run',
     title: 'Run experiment',
     category: 'Experiment',
-    keybinding: 'F5',
+    keybindings: [{ key: 'F5' }],
     disabledReason: () => (workbench.activeTab?.kind === 'editor' ? null : needExperiment()),
     run: () => {
       const tab = workbench.activeTab;
@@ -62,7 +85,7 @@ export const commands: readonly Command[] = [
     id: 'runs.cancel',
     title: 'Cancel runs',
     category: 'Runs',
-    keybinding: 'Shift+F5',
+    keybindings: [{ key: 'F5', shift: true }],
     disabledReason: () =>
       workbench.runs.some((run) => isActive(run.status)) ? null : 'No run is queued or running.',
     run: () => {
@@ -96,7 +119,7 @@ export const commands: readonly Command[] = [
     id: 'view.explorer',
     title: 'Show Explorer',
     category: 'View',
-    keybinding: `${modKey}+Shift+E`,
+    keybindings: [{ key: 'e', mod: true, shift: true }],
     disabledReason: () => null,
     run: () => {
       workbench.view = 'explorer';
@@ -117,7 +140,7 @@ export const commands: readonly Command[] = [
     id: 'view.sidebar',
     title: 'Toggle side bar',
     category: 'View',
-    keybinding: `${modKey}+B`,
+    keybindings: [{ key: 'b', mod: true }],
     disabledReason: () => null,
     run: () => {
       workbench.sidebarOpen = !workbench.sidebarOpen;
@@ -127,7 +150,7 @@ export const commands: readonly Command[] = [
     id: 'view.panel',
     title: 'Toggle panel (log and progress)',
     category: 'View',
-    keybinding: `${modKey}+J`,
+    keybindings: [{ key: 'j', mod: true }],
     disabledReason: () => null,
     run: () => {
       workbench.panelOpen = !workbench.panelOpen;
@@ -147,6 +170,7 @@ export const commands: readonly Command[] = [
     disabledReason: () => (workbench.logs.length > 0 ? null : 'The log is empty.'),
     run: () => workbench.clearLog(),
   },
+  ...THEME_PREFERENCES.map(themeCommand),
   {
     id: 'lists.refresh',
     title: 'Refresh experiments and runs',
@@ -176,27 +200,11 @@ export function filterCommands(query: string, list: readonly Command[] = allComm
   return rankByMatch(query, list, (command) => ({ label: command.title, category: command.category }));
 }
 
-/** Runs the command bound to a key press, if any; returns whether one ran. */
+/** Runs the command bound to a key press, if any and enabled; returns whether one ran. */
 export function runKeybinding(event: KeyboardEvent): boolean {
-  const mod = isMac ? event.metaKey : event.ctrlKey;
-  const key = event.key.toLowerCase();
-  let id: string | null = null;
-  if (mod && event.shiftKey && key === 'p') {
-    workbench.paletteOpen = !workbench.paletteOpen;
-    return true;
-  }
-  if (event.key === 'F1') {
-    workbench.paletteOpen = true;
-    return true;
-  }
-  if (mod && event.altKey && key === 'n') id = 'experiment.new';
-  else if (mod && event.shiftKey && key === 'e') id = 'view.explorer';
-  else if (mod && !event.shiftKey && key === 'b') id = 'view.sidebar';
-  else if (mod && !event.shiftKey && key === 'j') id = 'view.panel';
-  else if (event.key === 'F5' && event.shiftKey) id = 'runs.cancel';
-  else if (event.key === 'F5') id = 'experiment.run';
-  if (id === null) return false;
-  const command = commands.find((candidate) => candidate.id === id);
+  const command = commands.find((candidate) =>
+    (candidate.keybindings ?? []).some((binding) => matchesKeybinding(binding, event)),
+  );
   if (!command || command.disabledReason() !== null) return false;
   void command.run();
   return true;

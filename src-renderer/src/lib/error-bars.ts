@@ -8,7 +8,7 @@ import type { Plugin } from 'chart.js';
  * `errors()[datasetIndex][dataIndex]` is the std to draw around that value (null: none, e.g. a
  * single seed). Read at every draw, so the chart can be updated in place.
  */
-export function errorBarsPlugin(errors: () => (number | null)[][], color = '#e8e8e8'): Plugin {
+export function errorBarsPlugin(errors: () => (number | null)[][], color: string): Plugin {
   return {
     id: 'errorBars',
     afterDatasetsDraw(chart) {

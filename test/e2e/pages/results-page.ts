@@ -28,6 +28,25 @@ export class ResultsPage {
     return this.page.locator(`[data-testid="results-row"][data-method="${method}"]`);
   }
 
+  /**
+   * Scrolls the table all the way right and returns how far the row's Method cell then sits from
+   * the table's left edge (0 while the column stays pinned), and whether the table overflowed.
+   */
+  async methodCellOffsetScrolledRight(method: string): Promise<{ overflow: boolean; offset: number }> {
+    const wrap = this.table.locator('xpath=..');
+    const overflow = await wrap.evaluate((el) => {
+      const scrolls = el.scrollWidth > el.clientWidth;
+      el.scrollLeft = el.scrollWidth;
+      return scrolls;
+    });
+    const [wrapBox, cellBox] = await Promise.all([
+      wrap.boundingBox(),
+      this.row(method).locator('th.method-col').boundingBox(),
+    ]);
+    if (!wrapBox || !cellBox) throw new Error(`The ${method} row's Method cell is not shown.`);
+    return { overflow, offset: cellBox.x - wrapBox.x };
+  }
+
   /** Metric header names, in table order. */
   async metricHeaders(): Promise<string[]> {
     const texts = await this.table.locator('th.metric').allTextContents();

@@ -10,11 +10,45 @@ export class WorkbenchPage {
   readonly statusBackend: Locator;
   readonly statusRuns: Locator;
   readonly log: Locator;
+  /** The tab strip above the editor, its tabs, and the pane that shows the active one. */
+  readonly tabStrip: Locator;
+  readonly tabs: Locator;
+  readonly editorContent: Locator;
+  /** The bottom panel's slot and the sash above it. */
+  readonly panel: Locator;
+  readonly panelSash: Locator;
 
   constructor(readonly page: Page) {
     this.statusBackend = page.getByTestId('status-backend');
     this.statusRuns = page.getByTestId('status-runs');
     this.log = page.getByTestId('log');
+    this.tabStrip = page.getByTestId('editor-tabs');
+    this.tabs = this.tabStrip.getByRole('tab');
+    this.editorContent = page.getByTestId('editor-content');
+    this.panel = page.getByTestId('panel-slot');
+    this.panelSash = page.getByTestId('panel-sash');
+  }
+
+  /** The theme the workbench shows now (<html data-theme>). */
+  async shownTheme(): Promise<string | undefined> {
+    return this.page.evaluate(() => document.documentElement.dataset.theme);
+  }
+
+  /** Chooses a colour theme in the settings view. */
+  async chooseThemeInSettings(label: 'Follow the system' | 'Dark' | 'Light'): Promise<void> {
+    await this.page.getByTestId('activity-settings').click();
+    await this.page.getByTestId('settings-theme').selectOption({ label });
+  }
+
+  /** The tab whose title is `title`. */
+  tab(title: string): Locator {
+    return this.tabs.filter({ has: this.page.locator('.tab-title', { hasText: title }) });
+  }
+
+  async panelHeight(): Promise<number> {
+    const box = await this.panel.boundingBox();
+    if (!box) throw new Error('The panel is not shown.');
+    return box.height;
   }
 
   /** Waits until the workbench has loaded what the main side reports (app:info). */
