@@ -658,8 +658,11 @@ export interface ApiErrorPayload {
 export interface CascadeApi {
   invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-  /** Saves text to a file the user picks (Electron: save dialog; browser: a download). */
-  saveText(filename: string, mimeType: string, content: string): Promise<void>;
+  /**
+   * Saves text (exported tables, SVG) or bytes (PNG) to a file the user picks (Electron: save
+   * dialog; browser: a download).
+   */
+  saveFile(filename: string, mimeType: string, content: string | Uint8Array): Promise<void>;
   /**
    * Lets the user pick files to import with the native open dialog. Resolves with the chosen
    * paths ([] when cancelled), or null where the transport has no dialog (the browser host:

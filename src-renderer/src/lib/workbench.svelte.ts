@@ -427,7 +427,7 @@ class Workbench {
   async exportResults(experimentId: number, format: ExportFormat): Promise<void> {
     try {
       const file = await api.invoke('results:export', { experimentId, format });
-      await api.saveText(file.filename, file.mimeType, file.content);
+      await api.saveFile(file.filename, file.mimeType, file.content);
       this.notify('info', `Exported ${file.filename}.`);
     } catch (error) {
       this.notify('error', describeError(error).message);
