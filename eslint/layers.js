@@ -57,7 +57,12 @@ export const LAYERS = {
   [HOST]: { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
   // `cascade-lab serve` starts the browser host: the one import between transports.
   'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP, HOST], packages: [], node: true },
-  'src-renderer': { mayImport: [CONTRACT], packages: ['svelte', 'chart.js'], node: false },
+  // chartjs-chart-pcp: parallel coordinates; svgcanvas: charts exported as SVG (lib/chart-export.ts).
+  'src-renderer': {
+    mayImport: [CONTRACT],
+    packages: ['svelte', 'chart.js', 'chartjs-chart-pcp', 'svgcanvas'],
+    node: false,
+  },
 };
 
 /**

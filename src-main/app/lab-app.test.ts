@@ -177,6 +177,39 @@ describe('createLabApp', () => {
     expect(table.rows.map((row) => row.params['simulator.users'])).toEqual([120, 150]);
   });
 
+  it('compares runs of two experiments side by side, paired by seed against a chosen baseline', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const base: ExperimentSpec = { ...(await tinySpec(app)), ranking: { model: 'none' }, seeds: [1, 2, 3] };
+    const first = await app.handlers['experiments:create']({ spec: { ...base, name: 'lr 0.05' } });
+    const second = await app.handlers['experiments:create']({
+      spec: { ...base, name: 'lr 0.2', seeds: [2, 3], training: { ...base.training, learningRate: 0.2 } },
+    });
+    for (const experiment of [first, second]) {
+      await app.handlers['experiments:run']({ experimentId: experiment.id });
+      await app.waitForExperiment(experiment.id);
+    }
+    const runs = await app.handlers['runs:list']({});
+    expect(runs.every((run) => run.status === 'finished')).toBe(true);
+    const table = await app.handlers['runs:compare']({
+      runIds: runs.map((run) => run.id),
+      baselineKey: `${second.id}:0`,
+    });
+    expect(table.rows.map((row) => [row.experimentName, row.seeds])).toEqual([
+      ['lr 0.05', [1, 2, 3]],
+      ['lr 0.2', [2, 3]],
+    ]);
+    expect(table.baselineKey).toBe(`${second.id}:0`);
+    // The first experiment is tested on the two seeds both ran.
+    const recall = table.columns.find((column) => column.key.startsWith('R@'))?.key ?? '';
+    const versus = table.rows[0].cells[recall]?.versusBaseline;
+    expect(versus?.pairs).toBe(2);
+    expect(versus?.p).toBeGreaterThanOrEqual(0);
+    expect(versus?.p).toBeLessThanOrEqual(1);
+    expect(table.params.find((param) => param.key === 'training.learningRate')?.differs).toBe(true);
+    expect(table.params.find((param) => param.key === 'training.epochs')?.differs).toBe(false);
+    await expect(app.handlers['runs:compare']({ runIds: [9999] })).rejects.toThrow(/run 9999 does not exist/);
+  });
+
   it('warns beside the results of a row whose corpus K covers and of a run whose loss rose', async () => {
     app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
     const spec: ExperimentSpec = {

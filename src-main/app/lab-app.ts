@@ -12,6 +12,7 @@ import { openStore, unusableDatabaseError, type LabStore } from '../store/index'
 import { createEventHub } from './events';
 import { databasePathIn, defaultDataDir } from './paths';
 import type { ServiceContext } from './services/context';
+import { createComparisonService } from './services/comparisons';
 import { createDatasetService } from './services/datasets';
 import { createExperimentService } from './services/experiments';
 import { createExportService } from './services/exports';
@@ -88,6 +89,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
   const jobs = createJobService(context, { ...options, preferredBackend });
   const experiments = createExperimentService(context, { ...options, jobs, preferredBackend });
   const exports = createExportService(experiments);
+  const comparisons = createComparisonService(context);
   const info = createInfoService({ ...options, jobs, dataDir, databasePath });
 
   const handlers = validatingHandlers({
@@ -111,6 +113,7 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'runs:histograms': ({ experimentId }) => experiments.histograms(experimentId),
     'runs:cancel': (request) => experiments.cancel(request),
     'results:table': ({ experimentId }) => experiments.resultTable(experimentId),
+    'runs:compare': (request) => comparisons.compare(request),
     'results:export': ({ experimentId, format }) => exports.exportResults(experimentId, format),
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, type Channel } from '../contract/api';
-import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
+import { MAX_COMPARED_RUNS, MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
 import {
   IMPORT_EMBEDDING_DIM_RANGE,
   IMPORT_FILTER_RANGES,
@@ -44,6 +44,7 @@ const VALID: { [C in Channel]: unknown } = {
   'runs:curves': { runId: 3 },
   'runs:histograms': { experimentId: 1 },
   'results:table': { experimentId: 4 },
+  'runs:compare': { runIds: [1, 2, 3], baselineKey: '1:0' },
   'results:export': { experimentId: 5, format: 'latex' },
 };
 
@@ -101,6 +102,17 @@ describe('validateRequest', () => {
     expect(fieldOf(() => validateRequest('runs:cancel', { runId: 1, experimentId: 'a' }))).toBe(
       'experimentId',
     );
+  });
+
+  it('checks the runs to compare and the baseline row key', () => {
+    expect(validateRequest('runs:compare', { runIds: [4, 5] })).toEqual({ runIds: [4, 5] });
+    expect(fieldOf(() => validateRequest('runs:compare', { runIds: 4 }))).toBe('runIds');
+    expect(fieldOf(() => validateRequest('runs:compare', { runIds: [4, 'x'] }))).toBe('runIds[1]');
+    expect(fieldOf(() => validateRequest('runs:compare', { runIds: [4], baselineKey: 'bc' }))).toBe(
+      'baselineKey',
+    );
+    const tooMany = Array.from({ length: MAX_COMPARED_RUNS + 1 }, (_, k) => k + 1);
+    expect(fieldOf(() => validateRequest('runs:compare', { runIds: tooMany }))).toBe('runIds');
   });
 
   it('checks the export format', () => {

@@ -22,6 +22,7 @@ import {
   withinBounds,
 } from '../contract/ranges';
 import { SpecError, validateSpec } from '../core/experiments/spec';
+import { MAX_COMPARED_RUNS } from '../contract/limits';
 import { ValidationError } from './errors';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'markdown', 'latex'];
@@ -315,6 +316,23 @@ const VALIDATORS: Validators = {
   'results:table': (payload) => {
     const p = expectObject(payload, ['experimentId']);
     return { experimentId: expectId(p.experimentId, 'experimentId') };
+  },
+  'runs:compare': (payload) => {
+    const p = expectObject(payload, ['runIds', 'baselineKey']);
+    if (!Array.isArray(p.runIds))
+      throw new ValidationError('runIds', `must be a list of run ids, got ${describe(p.runIds)}`);
+    if (p.runIds.length > MAX_COMPARED_RUNS) {
+      throw new ValidationError('runIds', `at most ${MAX_COMPARED_RUNS} runs, got ${p.runIds.length}`);
+    }
+    const runIds = p.runIds.map((id, index) => expectId(id, `runIds[${index}]`));
+    if (p.baselineKey === undefined) return { runIds };
+    if (typeof p.baselineKey !== 'string' || !/^\d+:\d+$/.test(p.baselineKey)) {
+      throw new ValidationError(
+        'baselineKey',
+        `must be "<experimentId>:<methodIndex>", got ${describe(p.baselineKey)}`,
+      );
+    }
+    return { runIds, baselineKey: p.baselineKey };
   },
   'results:export': (payload) => {
     const p = expectObject(payload, ['experimentId', 'format']);

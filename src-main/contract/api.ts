@@ -5,6 +5,7 @@
  * the browser host over HTTP + server-sent events) import this module. Channels are named
  * `domain:verb`. Payloads are validated on the main side (src-main/app/validate.ts).
  */
+import type { ComparisonRequest, ComparisonTable } from './comparison';
 
 /* ----------------------------------------------------------------------------------------------
  * Hyper-parameters and method declarations (generated forms come from these)
@@ -586,6 +587,11 @@ export interface ApiChannels {
   'runs:histograms': { request: { experimentId: number }; response: RunHistogram[] };
   'runs:cancel': { request: { runId?: number; experimentId?: number }; response: { cancelled: number } };
   'results:table': { request: { experimentId: number }; response: ResultTable };
+  /**
+   * Any runs side by side, from any experiments: rows per (experiment, method row), the parameters
+   * that differ, and a paired t-test of each cell against the baseline row over shared seeds.
+   */
+  'runs:compare': { request: ComparisonRequest; response: ComparisonTable };
   'results:export': {
     request: { experimentId: number; format: ExportFormat };
     response: { filename: string; mimeType: string; content: string };
@@ -652,8 +658,11 @@ export interface ApiErrorPayload {
 export interface CascadeApi {
   invoke<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ResponseOf<C>>;
   on<E extends EventName>(event: E, listener: (payload: ApiEvents[E]) => void): () => void;
-  /** Saves text to a file the user picks (Electron: save dialog; browser: a download). */
-  saveText(filename: string, mimeType: string, content: string): Promise<void>;
+  /**
+   * Saves text (exported tables, SVG) or bytes (PNG) to a file the user picks (Electron: save
+   * dialog; browser: a download).
+   */
+  saveFile(filename: string, mimeType: string, content: string | Uint8Array): Promise<void>;
   /**
    * Lets the user pick files to import with the native open dialog. Resolves with the chosen
    * paths ([] when cancelled), or null where the transport has no dialog (the browser host:
@@ -691,6 +700,7 @@ const CHANNEL_SET: Record<Channel, true> = {
   'runs:histograms': true,
   'runs:cancel': true,
   'results:table': true,
+  'runs:compare': true,
   'results:export': true,
 };
 

@@ -19,3 +19,6 @@ export const MAX_SPEC_BYTES = 2 * 1024 * 1024;
  * small envelope, so a spec of the largest size always fits.
  */
 export const MAX_REQUEST_BYTES = MAX_SPEC_BYTES + 64 * 1024;
+
+/** Runs in one `runs:compare` request: every run of the largest bundled grid (125) several times over. */
+export const MAX_COMPARED_RUNS = 2000;

@@ -10,19 +10,20 @@ import type { ApiErrorPayload } from '../contract/api';
 export type IpcEnvelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorPayload };
 
 /**
- * Saves text where the user picks, through the native save dialog. Not part of the API contract
+ * Saves text or bytes where the user picks, through the native save dialog. Not part of the API contract
  * (the browser transport downloads instead); it lives beside it in the same `domain:verb` style.
  */
-export const SAVE_TEXT_CHANNEL = 'files:save';
+export const SAVE_FILE_CHANNEL = 'files:save';
 
-export interface SaveTextRequest {
+export interface SaveFileRequest {
   filename: string;
   mimeType: string;
-  content: string;
+  /** Text is written as UTF-8; bytes (an exported PNG) as they are. */
+  content: string | Uint8Array;
 }
 
 /** Whether the user saved the file (false when they cancelled the dialog). */
-export interface SaveTextResponse {
+export interface SaveFileResponse {
   saved: boolean;
   path: string | null;
 }

@@ -11,10 +11,10 @@ import { CHANNELS, EVENTS, type ApiEvents, type EventName } from '../contract/ap
 import type { ApiHandlers, LabApp } from '../app/types';
 import {
   OPEN_FILES_CHANNEL,
-  SAVE_TEXT_CHANNEL,
+  SAVE_FILE_CHANNEL,
   type IpcEnvelope,
   type OpenFilesResponse,
-  type SaveTextResponse,
+  type SaveFileResponse,
 } from './ipc';
 import { APP_ENTRY_URL, APP_ORIGIN, APP_SCHEME, APP_SCHEME_PRIVILEGES } from './app-protocol';
 
@@ -200,7 +200,7 @@ describe('Electron main', () => {
 
   it('registers every contract channel and the save and open channels, nothing else', () => {
     expect([...electron.handlers.keys()].sort()).toEqual(
-      [...CHANNELS, SAVE_TEXT_CHANNEL, OPEN_FILES_CHANNEL].sort(),
+      [...CHANNELS, SAVE_FILE_CHANNEL, OPEN_FILES_CHANNEL].sort(),
     );
   });
 
@@ -261,7 +261,7 @@ describe('Electron main', () => {
       { url: 'app://elsewhere/index.html' },
       null,
     ]) {
-      for (const channel of ['app:info', SAVE_TEXT_CHANNEL, OPEN_FILES_CHANNEL]) {
+      for (const channel of ['app:info', SAVE_FILE_CHANNEL, OPEN_FILES_CHANNEL]) {
         const answer = (await handler(channel)({ senderFrame, sender: {} }, {})) as IpcEnvelope<unknown>;
         expect(answer, `${channel} from ${senderFrame?.url}`).toEqual({
           ok: false,
@@ -278,22 +278,31 @@ describe('Electron main', () => {
     expect(electron.sent).toContainEqual({ channel: 'job:log', payload: log });
   });
 
-  it('saves text where the dialog says, and reports a cancelled dialog', async () => {
+  it('saves text or bytes where the dialog says, and reports a cancelled dialog', async () => {
     const target = join(dir, 'results.md');
     electron.saveDialog.result = { canceled: false, filePath: target };
-    const saved = (await handler(SAVE_TEXT_CHANNEL)(appFrame, {
+    const saved = (await handler(SAVE_FILE_CHANNEL)(appFrame, {
       filename: 'results.md',
       mimeType: 'text/markdown',
       content: '| BC |',
-    })) as IpcEnvelope<SaveTextResponse>;
+    })) as IpcEnvelope<SaveFileResponse>;
     expect(saved).toEqual({ ok: true, value: { saved: true, path: target } });
     expect(await readFile(target, 'utf8')).toBe('| BC |');
 
     electron.saveDialog.result = { canceled: true, filePath: undefined };
     expect(
-      await handler(SAVE_TEXT_CHANNEL)(appFrame, { filename: 'a.csv', mimeType: 'text/csv', content: '' }),
+      await handler(SAVE_FILE_CHANNEL)(appFrame, { filename: 'a.csv', mimeType: 'text/csv', content: '' }),
     ).toEqual({ ok: true, value: { saved: false, path: null } });
-    const bad = (await handler(SAVE_TEXT_CHANNEL)(appFrame, { filename: 3 })) as IpcEnvelope<unknown>;
+    // Bytes (an exported PNG) are written as they are.
+    electron.saveDialog.result = { canceled: false, filePath: join(dir, 'chart.png') };
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]);
+    await handler(SAVE_FILE_CHANNEL)(appFrame, {
+      filename: 'chart.png',
+      mimeType: 'image/png',
+      content: png,
+    });
+    expect(new Uint8Array(await readFile(join(dir, 'chart.png')))).toEqual(png);
+    const bad = (await handler(SAVE_FILE_CHANNEL)(appFrame, { filename: 3 })) as IpcEnvelope<unknown>;
     expect(bad.ok).toBe(false);
   });
 

@@ -32,11 +32,11 @@ import { toTransportError } from '../app/transport-error';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, serveBundleRequest } from './app-protocol';
 import {
   OPEN_FILES_CHANNEL,
-  SAVE_TEXT_CHANNEL,
+  SAVE_FILE_CHANNEL,
   type IpcEnvelope,
   type OpenFilesResponse,
-  type SaveTextRequest,
-  type SaveTextResponse,
+  type SaveFileRequest,
+  type SaveFileResponse,
 } from './ipc';
 import { isAllowedExternalUrl, isAllowedRequestUrl, isWorkbenchUrl } from './url-policy';
 
@@ -115,16 +115,20 @@ function registerIpc(lab: LabApp): void {
   }
 
   ipcMain.handle(
-    SAVE_TEXT_CHANNEL,
-    async (event, request: unknown): Promise<IpcEnvelope<SaveTextResponse>> => {
+    SAVE_FILE_CHANNEL,
+    async (event, request: unknown): Promise<IpcEnvelope<SaveFileResponse>> => {
       if (!fromAppFrame(event)) return { ok: false, error: { message: 'Refused: not the workbench.' } };
-      const { filename, mimeType, content } = (request ?? {}) as Partial<SaveTextRequest>;
-      if (typeof filename !== 'string' || typeof content !== 'string' || typeof mimeType !== 'string') {
-        return { ok: false, error: { message: 'files:save needs filename, mimeType and content strings.' } };
+      const { filename, mimeType, content } = (request ?? {}) as Partial<SaveFileRequest>;
+      const isContent = typeof content === 'string' || content instanceof Uint8Array;
+      if (typeof filename !== 'string' || !isContent || typeof mimeType !== 'string') {
+        return {
+          ok: false,
+          error: { message: 'files:save needs filename and mimeType strings and content as text or bytes.' },
+        };
       }
       const extension = filename.includes('.') ? filename.slice(filename.lastIndexOf('.') + 1) : '';
       const options: SaveDialogOptions = {
-        title: 'Save results',
+        title: 'Save',
         defaultPath: join(app.getPath('downloads'), basename(filename)),
         filters: extension
           ? [
@@ -139,7 +143,9 @@ function registerIpc(lab: LabApp): void {
         : await dialog.showSaveDialog(options);
       if (choice.canceled || !choice.filePath) return { ok: true, value: { saved: false, path: null } };
       try {
-        await writeFile(choice.filePath, content, 'utf8');
+        await (typeof content === 'string'
+          ? writeFile(choice.filePath, content, 'utf8')
+          : writeFile(choice.filePath, content));
       } catch (error) {
         return {
           ok: false,

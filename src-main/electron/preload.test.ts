@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CascadeApi } from '../contract/api';
-import { OPEN_FILES_CHANNEL, SAVE_TEXT_CHANNEL } from './ipc';
+import { OPEN_FILES_CHANNEL, SAVE_FILE_CHANNEL } from './ipc';
 
 const fake = vi.hoisted(() => {
   const exposed = new Map<string, unknown>();
@@ -41,9 +41,9 @@ beforeAll(async () => {
 });
 
 describe('preload', () => {
-  it('exposes one object, api, with invoke, on, saveText and pickFiles only', () => {
+  it('exposes one object, api, with invoke, on, saveFile and pickFiles only', () => {
     expect([...fake.exposed.keys()]).toEqual(['api']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pickFiles', 'saveText']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pickFiles', 'saveFile']);
   });
 
   it('unwraps a successful envelope', async () => {
@@ -82,10 +82,10 @@ describe('preload', () => {
     expect(fake.listeners.get('run:status')?.size).toBe(0);
   });
 
-  it('sends saveText over the save channel', async () => {
-    await api.saveText('r.csv', 'text/csv', 'a,b');
+  it('sends saveFile over the save channel', async () => {
+    await api.saveFile('r.csv', 'text/csv', 'a,b');
     expect(fake.invoked.at(-1)).toEqual({
-      channel: SAVE_TEXT_CHANNEL,
+      channel: SAVE_FILE_CHANNEL,
       request: { filename: 'r.csv', mimeType: 'text/csv', content: 'a,b' },
     });
   });

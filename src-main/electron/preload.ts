@@ -19,10 +19,10 @@ import {
 } from '../contract/api';
 import {
   OPEN_FILES_CHANNEL,
-  SAVE_TEXT_CHANNEL,
+  SAVE_FILE_CHANNEL,
   type IpcEnvelope,
   type OpenFilesResponse,
-  type SaveTextRequest,
+  type SaveFileRequest,
 } from './ipc';
 
 /**
@@ -52,9 +52,9 @@ const api: CascadeApi = {
       ipcRenderer.removeListener(event, forward);
     };
   },
-  async saveText(filename: string, mimeType: string, content: string): Promise<void> {
-    const request: SaveTextRequest = { filename, mimeType, content };
-    await call(SAVE_TEXT_CHANNEL, request);
+  async saveFile(filename: string, mimeType: string, content: string | Uint8Array): Promise<void> {
+    const request: SaveFileRequest = { filename, mimeType, content };
+    await call(SAVE_FILE_CHANNEL, request);
   },
   async pickFiles(options: PickFilesOptions): Promise<string[]> {
     const { paths } = await call<OpenFilesResponse>(OPEN_FILES_CHANNEL, options);

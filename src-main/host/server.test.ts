@@ -124,6 +124,14 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       rows: [],
       warnings: [],
     }),
+    'runs:compare': async () => ({
+      rows: [],
+      columns: [],
+      params: [],
+      baselineKey: null,
+      alpha: 0.05,
+      caption: 'No runs chosen.',
+    }),
     'results:export': async () => ({ filename: 'r.csv', mimeType: 'text/csv', content: 'a,b\n' }),
   };
   return {

@@ -3,7 +3,7 @@
  * app is closing. createLabApp builds one context and hands it to each service; the helpers below
  * are the few record lookups and events more than one service needs, declared once here.
  */
-import type { LogLine, RunStatus } from '../../contract/api';
+import type { ExperimentSpec, LogLine, RunStatus } from '../../contract/api';
 import { listAllMethods } from '../../core/protocols/registry';
 import type { ExperimentRecord, LabStore, RunRecord } from '../../store/index';
 import { NotFoundError } from '../errors';
@@ -27,6 +27,12 @@ export function experimentOrThrow(store: LabStore, experimentId: number): Experi
   const experiment = store.experiments.get(experimentId);
   if (!experiment) throw new NotFoundError(`experiment ${experimentId} does not exist`);
   return experiment;
+}
+
+/** Whether the experiment's data carries ground truth: simulated, or a stored dataset that has it. */
+export function hasGroundTruth(store: LabStore, spec: ExperimentSpec): boolean {
+  if (spec.dataset.kind === 'simulated') return true;
+  return store.datasets.get(spec.dataset.datasetId)?.hasGroundTruth ?? false;
 }
 
 /** Display name of every registered method, by id (read per call: the registry may change). */

@@ -29,7 +29,13 @@ import { NotFoundError, ValidationError } from '../errors';
 import { decodeHistogramArtifact } from '../histogram-artifact';
 import { buildResultTable, rowLabel } from '../results';
 import { validateExperimentSpec } from '../validate';
-import { emitRunStatus, experimentOrThrow, methodNames, type ServiceContext } from './context';
+import {
+  emitRunStatus,
+  experimentOrThrow,
+  hasGroundTruth,
+  methodNames,
+  type ServiceContext,
+} from './context';
 import type { JobService } from './jobs';
 import { simulatedDatasetName } from './simulated-data';
 
@@ -148,7 +154,6 @@ export function createExperimentService(
     const experiment = experimentOrThrow(store, experimentId);
     const spec = experiment.spec;
     const runs = store.runs.list({ experimentId });
-    let hasGroundTruth = spec.dataset.kind === 'simulated';
     // Rows that set their own testbed settings (a sweep) build different datasets: say so.
     const names = [...new Set(runs.flatMap((run) => (run.datasetName ? [run.datasetName] : [])))];
     let datasetName: string | null =
@@ -157,12 +162,11 @@ export function createExperimentService(
         : (names[0] ?? null);
     if (spec.dataset.kind === 'stored') {
       const dataset = store.datasets.get(spec.dataset.datasetId);
-      hasGroundTruth = dataset?.hasGroundTruth ?? false;
       datasetName ??= dataset?.name ?? `dataset ${spec.dataset.datasetId} (missing)`;
     } else {
       datasetName ??= simulatedDatasetName(simulatorParams(spec));
     }
-    const columns: MetricColumn[] = experimentColumns(spec, hasGroundTruth);
+    const columns: MetricColumn[] = experimentColumns(spec, hasGroundTruth(store, spec));
     // The items each row's dataset holds: a row with its own simulator parameters simulates its own.
     const { dataset } = spec;
     const datasetItems: (number | null)[] = spec.methods.map((method) =>

@@ -11,7 +11,7 @@ describe('wrapPreloadApi', () => {
     const bridge: CascadeApi = {
       invoke: () => Promise.reject({ message: 'must not be empty', field: 'spec.name' }),
       on: () => () => undefined,
-      saveText: async () => undefined,
+      saveFile: async () => undefined,
       pickFiles: async () => [],
     };
     const error = await wrapPreloadApi(bridge)
@@ -30,7 +30,7 @@ describe('wrapPreloadApi', () => {
         seen.push(`on ${event}`);
         return () => seen.push(`off ${event}`);
       },
-      saveText: async (filename) => {
+      saveFile: async (filename) => {
         seen.push(`save ${filename}`);
       },
       pickFiles: async (options) => {
@@ -41,7 +41,7 @@ describe('wrapPreloadApi', () => {
     const api = wrapPreloadApi(bridge);
     await expect(api.invoke('runs:cancel', {})).resolves.toEqual({ cancelled: 1 });
     api.on('job:log', () => undefined)();
-    await api.saveText('r.md', 'text/markdown', '');
+    await api.saveFile('r.md', 'text/markdown', '');
     await expect(api.pickFiles({ title: 'Log', multiple: false })).resolves.toEqual(['/d/log.csv']);
     expect(seen).toEqual(['on job:log', 'off job:log', 'save r.md', 'pick Log']);
   });

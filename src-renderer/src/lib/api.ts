@@ -26,7 +26,7 @@ export function wrapPreloadApi(bridge: CascadeApi): CascadeApi {
         throw isErrorPayload(error) && !(error instanceof Error) ? new ApiError(error) : error;
       }),
     on: (event, listener) => bridge.on(event, listener),
-    saveText: (filename, mimeType, content) => bridge.saveText(filename, mimeType, content),
+    saveFile: (filename, mimeType, content) => bridge.saveFile(filename, mimeType, content),
     pickFiles: (options) => bridge.pickFiles(options),
   };
 }

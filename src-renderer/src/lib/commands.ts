@@ -172,6 +172,13 @@ export const commands: readonly Command[] = [
   },
   ...THEME_PREFERENCES.map(themeCommand),
   {
+    id: 'runs.compare',
+    title: 'Compare selected runs',
+    category: 'Runs',
+    disabledReason: () => (workbench.selectedRunIds.length > 0 ? null : 'Tick runs in the Runs view first.'),
+    run: () => workbench.openComparison(workbench.selectedRunIds),
+  },
+  {
     id: 'lists.refresh',
     title: 'Refresh experiments and runs',
     category: 'View',

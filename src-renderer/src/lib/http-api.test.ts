@@ -106,10 +106,10 @@ describe('createHttpApi', () => {
     expect(FakeEventSource.opened).toHaveLength(2);
   });
 
-  it('hands saveText to the download function', async () => {
-    const saved: string[][] = [];
+  it('hands saveFile to the download function', async () => {
+    const saved: (string | Uint8Array)[][] = [];
     const api = createHttpApi({ baseUrl: 'http://h', download: (...args) => saved.push(args) });
-    await api.saveText('r.md', 'text/markdown', '| a |');
+    await api.saveFile('r.md', 'text/markdown', '| a |');
     expect(saved).toEqual([['r.md', 'text/markdown', '| a |']]);
   });
 

@@ -27,12 +27,14 @@ export interface HttpApiOptions {
   fetch?: FetchLike;
   openEventSource?: (url: string) => EventSourceLike;
   /** Saves a file; the default downloads it through an `<a download>` element. */
-  download?: (filename: string, mimeType: string, content: string) => void;
+  download?: (filename: string, mimeType: string, content: string | Uint8Array) => void;
 }
 
-/** Downloads text as a file: the browser's equivalent of a save dialog. */
-export function downloadText(filename: string, mimeType: string, content: string): void {
-  const url = URL.createObjectURL(new Blob([content], { type: mimeType }));
+/** Downloads text or bytes as a file: the browser's equivalent of a save dialog. */
+export function downloadFile(filename: string, mimeType: string, content: string | Uint8Array): void {
+  // A copy typed on a plain ArrayBuffer, as Blob's parts are (a view may sit on a shared buffer).
+  const part = typeof content === 'string' ? content : new Uint8Array(content);
+  const url = URL.createObjectURL(new Blob([part], { type: mimeType }));
   const link = document.createElement('a');
   link.href = url;
   link.download = filename;
@@ -48,7 +50,7 @@ export function createHttpApi(options: HttpApiOptions): CascadeApi {
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const openEventSource = options.openEventSource ?? ((url: string) => new EventSource(url));
-  const download = options.download ?? downloadText;
+  const download = options.download ?? downloadFile;
 
   let source: EventSourceLike | null = null;
   let subscriptions = 0;
@@ -102,7 +104,7 @@ export function createHttpApi(options: HttpApiOptions): CascadeApi {
       };
     },
 
-    async saveText(filename: string, mimeType: string, content: string): Promise<void> {
+    async saveFile(filename: string, mimeType: string, content: string | Uint8Array): Promise<void> {
       download(filename, mimeType, content);
     },
 

@@ -32,7 +32,8 @@ export type Tab =
   | { id: string; kind: 'results'; title: string; experimentId: number }
   | { id: string; kind: 'run'; title: string; runId: number }
   | { id: string; kind: 'dataset'; title: string; datasetId: number }
-  | { id: string; kind: 'import'; title: string };
+  | { id: string; kind: 'import'; title: string }
+  | { id: string; kind: 'compare'; title: string; runIds: number[] };
 
 export interface Notice {
   id: number;
@@ -329,6 +330,27 @@ class Workbench {
     this.openTab({ id: 'import', kind: 'import', title: 'Import dataset' });
   }
 
+  /** Runs ticked in the Runs view for a comparison. */
+  selectedRunIds = $state<number[]>([]);
+
+  toggleRunSelection(runId: number): void {
+    this.selectedRunIds = this.selectedRunIds.includes(runId)
+      ? this.selectedRunIds.filter((id) => id !== runId)
+      : [...this.selectedRunIds, runId];
+  }
+
+  /** Opens (or re-aims) the one comparison tab on these runs, from any experiments. */
+  openComparison(runIds: readonly number[]): void {
+    const ids = [...new Set(runIds)].sort((a, b) => a - b);
+    const existing = this.tabs.find((tab) => tab.kind === 'compare');
+    if (existing && existing.kind === 'compare') {
+      existing.runIds = ids;
+      this.activeTabId = existing.id;
+      return;
+    }
+    this.openTab({ id: 'compare', kind: 'compare', title: 'Compare runs', runIds: ids });
+  }
+
   openRun(runId: number): void {
     const run = this.runs.find((candidate) => candidate.id === runId);
     const title = run ? `Run #${runId} ${run.label}` : `Run #${runId}`;
@@ -427,7 +449,7 @@ class Workbench {
   async exportResults(experimentId: number, format: ExportFormat): Promise<void> {
     try {
       const file = await api.invoke('results:export', { experimentId, format });
-      await api.saveText(file.filename, file.mimeType, file.content);
+      await api.saveFile(file.filename, file.mimeType, file.content);
       this.notify('info', `Exported ${file.filename}.`);
     } catch (error) {
       this.notify('error', describeError(error).message);

@@ -33,6 +33,22 @@ export class ExperimentEditorPage {
     await this.page.getByTestId('training-dim').fill(String(dim));
   }
 
+  async setLearningRate(rate: number): Promise<void> {
+    await this.page.getByTestId('training-lr').fill(String(rate));
+  }
+
+  /** The seeds list, e.g. [1, 2, 3]. */
+  async setSeeds(seeds: number[]): Promise<void> {
+    const input = this.page.getByTestId('seeds');
+    await input.fill(seeds.join(', '));
+    await expect(input).toHaveValue(seeds.join(', '));
+  }
+
+  /** DAMCAR's ranking stage: `deepfm`, `dcn` or `none` (retrieval metrics only). */
+  async setRankingModel(model: 'deepfm' | 'dcn' | 'none'): Promise<void> {
+    await this.page.getByTestId('ranking-model').selectOption(model);
+  }
+
   /** Switches the paper testbed (protocol), e.g. `ukdsl`. */
   async setProtocol(protocol: string): Promise<void> {
     await this.page.getByTestId('experiment-protocol').selectOption(protocol);
