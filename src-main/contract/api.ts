@@ -284,9 +284,22 @@ export interface ImportReport {
   warnings: string[];
 }
 
+/** How the dataset view words an imported dataset: its own label, modalities and time unit. */
+export interface DatasetVocabulary {
+  /** The word for a positive interaction in counts, e.g. `finished` (TikTok, WeChat) or `positive`. */
+  positiveWord: string;
+  /** What y = 1 means here, e.g. `watch_pct ≥ 0.8 (column of the imported log)`. */
+  labelMeaning: string;
+  /** The item feature modalities present, spelled out (`visual, acoustic, textual`); [] when none. */
+  modalities: string[];
+  /** The time range in the source's own terms: dates for Unix times, days for WeChat's day index. */
+  timeRange: string;
+}
+
 export interface DatasetDetails {
   dataset: DatasetSummary;
   profile: DatasetProfile;
+  vocabulary: DatasetVocabulary;
   report: ImportReport;
   /** The imported files with their sizes in bytes. */
   files: { path: string; bytes: number }[];

@@ -53,8 +53,12 @@ test('import the TikTok fixture through the wizard and open its dataset view', a
   await expect(view.users).toHaveText(String(expected.users));
   await expect(view.items).toHaveText(String(expected.items));
   await expect(view.interactions).toHaveText(String(expected.interactions));
-  await expect(view.modalities).toHaveText('–');
+  // No feature files: no modality column, rather than a TikTok-shaped "V, A, T" or a dash.
+  await expect(view.modalities).toHaveCount(0);
   await expect(view.labelRate).toContainText('%');
+  await expect(view.labelRate).toContainText('finished');
+  await expect(view.labelMeaning).toHaveText(/^finish = 1: the user watched the video to its end/);
+  await expect(view.timeRange).not.toBeEmpty();
   await expect(view.dropped).toContainText('label missing (finish = -1)');
   await expect(view.missing).toContainText('user_city');
   await expect(view.coverage).toContainText('author_id');

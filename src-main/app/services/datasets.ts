@@ -22,6 +22,7 @@ import { NotFoundError, ValidationError } from '../errors';
 import { ImportManager, datasetsDir } from '../imports';
 import { sweepPartialImports } from '../partial-sweep';
 import { messageOf, type ServiceContext } from './context';
+import { datasetVocabulary } from '../dataset-vocabulary';
 
 export interface DatasetService {
   list(): DatasetSummary[];
@@ -86,18 +87,23 @@ export async function createDatasetService(
     if (!existsSync(join(path, PROFILE_FILE))) {
       // Processed by a build that wrote no profile: compute it from the columns.
       const processed = await readProcessed(path);
+      const dataset = toDatasetSummary(record);
+      const profile = profileDataset(processed);
       return {
-        dataset: toDatasetSummary(record),
-        profile: profileDataset(processed),
+        dataset,
+        profile,
+        vocabulary: datasetVocabulary(dataset, profile),
         report: processed.report,
         files: [],
         path,
       };
     }
     const stored = await readStoredProfile(path);
+    const dataset = toDatasetSummary(record);
     return {
-      dataset: toDatasetSummary(record),
+      dataset,
       profile: stored.profile,
+      vocabulary: datasetVocabulary(dataset, stored.profile),
       report: stored.report,
       files: stored.files,
       path,

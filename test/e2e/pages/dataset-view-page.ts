@@ -9,6 +9,9 @@ export class DatasetViewPage {
   readonly interactions: Locator;
   readonly modalities: Locator;
   readonly labelRate: Locator;
+  /** What y = 1 means for this dataset, and its time range, in the source's own terms. */
+  readonly labelMeaning: Locator;
+  readonly timeRange: Locator;
   readonly perUserChart: Locator;
   readonly perItemChart: Locator;
   readonly coverage: Locator;
@@ -24,6 +27,8 @@ export class DatasetViewPage {
     this.interactions = page.getByTestId('dataset-interactions');
     this.modalities = page.getByTestId('dataset-modalities');
     this.labelRate = page.getByTestId('dataset-label-rate');
+    this.labelMeaning = page.getByTestId('dataset-label-meaning');
+    this.timeRange = page.getByTestId('dataset-time-range');
     this.perUserChart = page.getByTestId('chart-per-user');
     this.perItemChart = page.getByTestId('chart-per-item');
     this.coverage = page.getByTestId('dataset-coverage');
