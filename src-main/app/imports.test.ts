@@ -131,14 +131,20 @@ describe('dataset import through the app', () => {
     const table = await app.handlers['results:table']({ experimentId: experiment.id });
     expect(table.caption).toContain(dataset?.name);
 
-    // Deleting the dataset removes its row and its folder; the run keeps its metrics.
+    // A dataset a stored run used cannot be deleted, even once the run is archived: the run's
+    // metrics came from it. Deleting the experiment (and so its runs) frees it.
+    await app.handlers['runs:archive']({ runIds: [run.id], archived: true });
+    await expect(app.handlers['datasets:delete']({ datasetId: dataset?.id ?? 0 })).rejects.toThrow(
+      /is used by 1 run\(s\) of 1 experiment\(s\) .*delete those runs or experiments first/,
+    );
+    expect(existsSync(details.path)).toBe(true);
+    await expect(app.handlers['experiments:delete']({ experimentId: experiment.id })).resolves.toEqual({
+      deletedRuns: 1,
+    });
     await expect(app.handlers['datasets:delete']({ datasetId: dataset?.id ?? 0 })).resolves.toEqual({
       deleted: true,
     });
     expect(existsSync(details.path)).toBe(false);
-    expect((await app.handlers['runs:list']({ experimentId: experiment.id }))[0].metrics).toEqual(
-      run.metrics,
-    );
   });
 
   it('leaves the database and the data dir as they were when a file is bad', async () => {

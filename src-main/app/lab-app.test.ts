@@ -263,6 +263,45 @@ describe('createLabApp', () => {
     ]);
   });
 
+  it('tags, notes, archives and deletes runs and experiments, never while a run is active', async () => {
+    app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
+    const spec: ExperimentSpec = { ...(await tinySpec(app)), ranking: { model: 'none' }, seeds: [1, 2] };
+    const experiment = await app.handlers['experiments:create']({ spec });
+    await app.handlers['experiments:run']({ experimentId: experiment.id });
+    await app.waitForExperiment(experiment.id);
+    const [first, second] = await app.handlers['runs:list']({ experimentId: experiment.id });
+
+    const tagged = await app.handlers['runs:annotate']({
+      runId: first.id,
+      tags: [' lr ', 'LR', 'kept'],
+      note: 'ok',
+    });
+    expect(tagged).toMatchObject({ tags: ['lr', 'kept'], note: 'ok', archived: false, protocol: 'damcar' });
+    await app.handlers['experiments:annotate']({ experimentId: experiment.id, tags: ['paper'] });
+    await expect(app.handlers['runs:archive']({ runIds: [second.id], archived: true })).resolves.toEqual({
+      changed: 1,
+    });
+    const listed = await app.handlers['runs:list']({ experimentId: experiment.id });
+    expect(listed.map((run) => run.archived)).toEqual([false, true]);
+    expect((await app.handlers['experiments:get']({ experimentId: experiment.id })).tags).toEqual(['paper']);
+
+    await expect(app.handlers['runs:delete']({ runIds: [second.id] })).resolves.toEqual({ deleted: 1 });
+    await expect(app.handlers['runs:annotate']({ runId: second.id, note: 'gone' })).rejects.toThrow(
+      /run \d+ does not exist/,
+    );
+
+    // A queued run blocks deleting its experiment; once it has ended, the experiment goes.
+    await app.handlers['experiments:run']({ experimentId: experiment.id });
+    await expect(app.handlers['experiments:delete']({ experimentId: experiment.id })).rejects.toThrow(
+      /queued or running run\(s\).*cancel them first/,
+    );
+    await app.waitForExperiment(experiment.id);
+    await expect(app.handlers['experiments:delete']({ experimentId: experiment.id })).resolves.toEqual({
+      deletedRuns: 3,
+    });
+    expect(await app.handlers['runs:list']({})).toEqual([]);
+  });
+
   it('cancels a running run', async () => {
     app = await createLabApp({ dataDir: dir, transport: 'cli', maxParallelJobs: 1 });
     const spec = await tinySpec(app, 200);

@@ -112,6 +112,14 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'runs:curves': ({ runId }) => experiments.curves(runId),
     'runs:histograms': ({ experimentId }) => experiments.histograms(experimentId),
     'runs:cancel': (request) => experiments.cancel(request),
+    'runs:annotate': ({ runId, ...change }) => experiments.annotateRun(runId, change),
+    'runs:archive': ({ runIds, archived }) => experiments.archiveRuns(runIds, archived),
+    'runs:delete': ({ runIds }) => experiments.deleteRuns(runIds),
+    'experiments:annotate': ({ experimentId, ...change }) =>
+      experiments.annotateExperiment(experimentId, change),
+    'experiments:archive': ({ experimentId, archived }) =>
+      experiments.archiveExperiment(experimentId, archived),
+    'experiments:delete': ({ experimentId }) => experiments.deleteExperiment(experimentId),
     'results:table': ({ experimentId }) => experiments.resultTable(experimentId),
     'runs:compare': (request) => comparisons.compare(request),
     'results:export': ({ experimentId, format }) => exports.exportResults(experimentId, format),

@@ -45,6 +45,12 @@ const VALID: { [C in Channel]: unknown } = {
   'runs:histograms': { experimentId: 1 },
   'results:table': { experimentId: 4 },
   'runs:compare': { runIds: [1, 2, 3], baselineKey: '1:0' },
+  'runs:annotate': { runId: 1, tags: ['baseline'], note: 'first try' },
+  'runs:archive': { runIds: [1, 2], archived: true },
+  'runs:delete': { runIds: [3] },
+  'experiments:annotate': { experimentId: 1, note: '' },
+  'experiments:archive': { experimentId: 1, archived: false },
+  'experiments:delete': { experimentId: 2 },
   'results:export': { experimentId: 5, format: 'latex' },
 };
 

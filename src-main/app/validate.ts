@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import type {
+  AnnotationChange,
   Channel,
   ColumnMapping,
   DatasetImportRequest,
@@ -64,6 +65,41 @@ function expectId(value: unknown, field: string): number {
 
 function optionalId(value: unknown, field: string): number | undefined {
   return value === undefined ? undefined : expectId(value, field);
+}
+
+function expectBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean')
+    throw new ValidationError(field, `must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** A list of run ids, at most MAX_COMPARED_RUNS of them. */
+function expectIds(value: unknown, field: string): number[] {
+  if (!Array.isArray(value))
+    throw new ValidationError(field, `must be a list of ids, got ${describe(value)}`);
+  if (value.length > MAX_COMPARED_RUNS) {
+    throw new ValidationError(field, `at most ${MAX_COMPARED_RUNS} ids, got ${value.length}`);
+  }
+  return value.map((id, index) => expectId(id, `${field}[${index}]`));
+}
+
+function expectAnnotation(p: Record<string, unknown>): AnnotationChange {
+  const change: AnnotationChange = {};
+  if (p.tags !== undefined) {
+    if (!Array.isArray(p.tags))
+      throw new ValidationError('tags', `must be a list of words, got ${describe(p.tags)}`);
+    change.tags = p.tags.map((tag, index) => {
+      if (typeof tag !== 'string')
+        throw new ValidationError(`tags[${index}]`, `must be text, got ${describe(tag)}`);
+      return tag;
+    });
+  }
+  if (p.note !== undefined) {
+    if (typeof p.note !== 'string')
+      throw new ValidationError('note', `must be text, got ${describe(p.note)}`);
+    change.note = p.note;
+  }
+  return change;
 }
 
 function empty(payload: unknown): Record<string, never> {
@@ -314,6 +350,33 @@ const VALIDATORS: Validators = {
     };
   },
   'results:table': (payload) => {
+    const p = expectObject(payload, ['experimentId']);
+    return { experimentId: expectId(p.experimentId, 'experimentId') };
+  },
+  'runs:annotate': (payload) => {
+    const p = expectObject(payload, ['runId', 'tags', 'note']);
+    return { runId: expectId(p.runId, 'runId'), ...expectAnnotation(p) };
+  },
+  'runs:archive': (payload) => {
+    const p = expectObject(payload, ['runIds', 'archived']);
+    return { runIds: expectIds(p.runIds, 'runIds'), archived: expectBoolean(p.archived, 'archived') };
+  },
+  'runs:delete': (payload) => {
+    const p = expectObject(payload, ['runIds']);
+    return { runIds: expectIds(p.runIds, 'runIds') };
+  },
+  'experiments:annotate': (payload) => {
+    const p = expectObject(payload, ['experimentId', 'tags', 'note']);
+    return { experimentId: expectId(p.experimentId, 'experimentId'), ...expectAnnotation(p) };
+  },
+  'experiments:archive': (payload) => {
+    const p = expectObject(payload, ['experimentId', 'archived']);
+    return {
+      experimentId: expectId(p.experimentId, 'experimentId'),
+      archived: expectBoolean(p.archived, 'archived'),
+    };
+  },
+  'experiments:delete': (payload) => {
     const p = expectObject(payload, ['experimentId']);
     return { experimentId: expectId(p.experimentId, 'experimentId') };
   },

@@ -413,12 +413,26 @@ export interface ExperimentSummary {
   createdAt: string;
   spec: ExperimentSpec;
   runCounts: Record<RunStatus, number>;
+  /** What the analyst wrote on it: distinct tags and a free-text note. */
+  tags: string[];
+  note: string;
+  /** Archived experiments are hidden from the default lists; nothing of them is deleted. */
+  archived: boolean;
+}
+
+/** What `runs:annotate` and `experiments:annotate` change; a field left out stays as it is. */
+export interface AnnotationChange {
+  /** Replaces the tags: each trimmed, empty ones dropped, duplicates kept once. */
+  tags?: string[];
+  note?: string;
 }
 
 export interface RunSummary {
   id: number;
   experimentId: number;
   experimentName: string;
+  /** The paper testbed the run's experiment follows. */
+  protocol: ProtocolId;
   method: string;
   methodName: string;
   label: string;
@@ -436,6 +450,9 @@ export interface RunSummary {
   timings: Record<string, number>;
   error: string | null;
   metrics: Record<string, number>;
+  tags: string[];
+  note: string;
+  archived: boolean;
 }
 
 /* ----------------------------------------------------------------------------------------------
@@ -599,6 +616,22 @@ export interface ApiChannels {
    */
   'runs:histograms': { request: { experimentId: number }; response: RunHistogram[] };
   'runs:cancel': { request: { runId?: number; experimentId?: number }; response: { cancelled: number } };
+  /** Replaces a run's tags and/or note (a field left out stays). */
+  'runs:annotate': { request: { runId: number } & AnnotationChange; response: RunSummary };
+  /** Hides runs from the default lists (archived: true) or brings them back; deletes nothing. */
+  'runs:archive': { request: { runIds: number[]; archived: boolean }; response: { changed: number } };
+  /** Deletes ended runs with their metrics and curves; refused while one is queued or running. */
+  'runs:delete': { request: { runIds: number[] }; response: { deleted: number } };
+  'experiments:annotate': {
+    request: { experimentId: number } & AnnotationChange;
+    response: ExperimentSummary;
+  };
+  'experiments:archive': {
+    request: { experimentId: number; archived: boolean };
+    response: ExperimentSummary;
+  };
+  /** Deletes an experiment and its runs (never a dataset); refused while a run is queued or running. */
+  'experiments:delete': { request: { experimentId: number }; response: { deletedRuns: number } };
   'results:table': { request: { experimentId: number }; response: ResultTable };
   /**
    * Any runs side by side, from any experiments: rows per (experiment, method row), the parameters
@@ -712,6 +745,12 @@ const CHANNEL_SET: Record<Channel, true> = {
   'runs:curves': true,
   'runs:histograms': true,
   'runs:cancel': true,
+  'runs:annotate': true,
+  'runs:archive': true,
+  'runs:delete': true,
+  'experiments:annotate': true,
+  'experiments:archive': true,
+  'experiments:delete': true,
   'results:table': true,
   'runs:compare': true,
   'results:export': true,

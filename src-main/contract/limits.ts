@@ -20,5 +20,12 @@ export const MAX_SPEC_BYTES = 2 * 1024 * 1024;
  */
 export const MAX_REQUEST_BYTES = MAX_SPEC_BYTES + 64 * 1024;
 
+/** Tags on one run or experiment, and characters of one tag. */
+export const MAX_TAGS = 20;
+export const MAX_TAG_CHARS = 40;
+
+/** Characters of a note on a run or an experiment. */
+export const MAX_NOTE_CHARS = 4096;
+
 /** Runs in one `runs:compare` request: every run of the largest bundled grid (125) several times over. */
 export const MAX_COMPARED_RUNS = 2000;

@@ -53,6 +53,9 @@ function summary(id: number, spec: ExperimentSpec): ExperimentSummary {
     createdAt: '2025-01-01T00:00:00.000Z',
     spec,
     runCounts: { queued: 0, running: 0, finished: 0, failed: 0, cancelled: 0 },
+    tags: [],
+    note: '',
+    archived: false,
   };
 }
 
@@ -132,6 +135,14 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       alpha: 0.05,
       caption: 'No runs chosen.',
     }),
+    'runs:annotate': async () => {
+      throw new FakeValidationError('not in this fake', 'runId');
+    },
+    'runs:archive': async () => ({ changed: 0 }),
+    'runs:delete': async () => ({ deleted: 0 }),
+    'experiments:annotate': async (request) => summary(request.experimentId, template),
+    'experiments:archive': async (request) => summary(request.experimentId, template),
+    'experiments:delete': async () => ({ deletedRuns: 0 }),
     'results:export': async () => ({ filename: 'r.csv', mimeType: 'text/csv', content: 'a,b\n' }),
   };
   return {
@@ -261,10 +272,10 @@ describe('startHost', () => {
   });
 
   it('answers an unknown channel with 404 and lists the real ones', async () => {
-    const response = await post('experiments:delete', {});
+    const response = await post('experiments:rename', {});
     expect(response.status).toBe(404);
     const body = (await response.json()) as { message: string };
-    expect(body.message).toContain('Unknown channel "experiments:delete"');
+    expect(body.message).toContain('Unknown channel "experiments:rename"');
     expect(body.message).toContain('results:export');
   });
 

@@ -122,6 +122,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN owner_start_ticks INTEGER;
   PRAGMA application_id = ${APPLICATION_ID};
   `,
+  // 3: what analysts write on runs and experiments (tags, a note) and archiving, which hides an
+  // experiment or run from the default lists without deleting anything.
+  `
+  -- JSON: a list of distinct tags, each trimmed, at most MAX_TAGS of MAX_TAG_CHARS (contract/limits.ts).
+  ALTER TABLE experiments ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';
+  ALTER TABLE experiments ADD COLUMN archived_at TEXT;
+  ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+  ALTER TABLE runs ADD COLUMN archived_at TEXT;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -9,6 +9,7 @@
 import type { ParamValues, RunStatus } from '../contract/api';
 import type { JobRequest } from '../core/experiments/job';
 import { nowIso, parseJsonColumn, type Db } from './database';
+import type { Annotation } from './experiments';
 import { isProcessAlive, processStartTicks } from './process-identity';
 
 export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'failed', 'cancelled'];
@@ -52,6 +53,9 @@ export interface RunRecord {
   startedAt: string | null;
   finishedAt: string | null;
   metrics: Record<string, number>;
+  tags: string[];
+  note: string;
+  archivedAt: string | null;
 }
 
 export interface NewRun {
@@ -101,6 +105,9 @@ interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   metrics: string | null;
+  tags: string;
+  note: string;
+  archived_at: string | null;
 }
 
 const SELECT_RUNS = `
@@ -136,6 +143,9 @@ function toRecord(row: RunRow): RunRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     metrics: parseJsonColumn(row.metrics, `${where}, metrics`, {}),
+    tags: parseJsonColumn(row.tags, `${where}, tags`, []),
+    note: row.note,
+    archivedAt: row.archived_at,
   };
 }
 
@@ -185,6 +195,11 @@ export function createRunRepository(db: Db, owner: RunOwner) {
   const markEnded = db.prepare(
     `UPDATE runs SET status = ?, error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')`,
   );
+  const setTags = db.prepare('UPDATE runs SET tags = ? WHERE id = ?');
+  const setNote = db.prepare('UPDATE runs SET note = ? WHERE id = ?');
+  const setArchived = db.prepare('UPDATE runs SET archived_at = ? WHERE id = ?');
+  // Metrics, curves and artifact rows go with it (ON DELETE CASCADE).
+  const deleteById = db.prepare("DELETE FROM runs WHERE id = ? AND status NOT IN ('queued', 'running')");
   const countByStatus = db.prepare<[number], { status: RunStatus; n: number }>(
     'SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY status',
   );
@@ -242,6 +257,20 @@ export function createRunRepository(db: Db, owner: RunOwner) {
   );
 
   return {
+    annotate: db.transaction((id: number, annotation: Annotation): RunRecord | undefined => {
+      if (annotation.tags !== undefined) setTags.run(JSON.stringify(annotation.tags), id);
+      if (annotation.note !== undefined) setNote.run(annotation.note, id);
+      return get(id);
+    }),
+    /** Archives (or brings back) runs, all or none; returns how many exist. */
+    setArchived: db.transaction((ids: readonly number[], archived: boolean): number => {
+      const at = archived ? nowIso() : null;
+      return ids.reduce((n, id) => n + setArchived.run(at, id).changes, 0);
+    }),
+    /** Deletes ended runs, all or none; queued or running ones are kept. Returns how many went. */
+    remove: db.transaction((ids: readonly number[]): number =>
+      ids.reduce((n, id) => n + deleteById.run(id).changes, 0),
+    ),
     /** Inserts queued runs owned by this process, all or none. */
     createMany: (runs: NewRun[]): RunRecord[] => createMany.immediate(runs),
     create: (run: NewRun): RunRecord => createMany.immediate([run])[0],

@@ -211,6 +211,41 @@ describe('repositories', () => {
     expect(store.runs.get(run.id)).toMatchObject({ status: 'failed', error: 'loss became NaN at epoch 1' });
   });
 
+  it('keeps tags, notes and archiving on runs and experiments, and deletes ended runs only', () => {
+    const experiment = store.experiments.create(SPEC);
+    expect(experiment).toMatchObject({ tags: [], note: '', archivedAt: null });
+    const [ended, active] = store.runs.createMany([newRun(experiment.id, 1), newRun(experiment.id, 2)]);
+    store.runs.cancel(ended.id, 'user');
+    expect(store.runs.annotate(ended.id, { tags: ['baseline', 'lr sweep'] })).toMatchObject({
+      tags: ['baseline', 'lr sweep'],
+      note: '',
+    });
+    // A field left out stays as it was.
+    expect(store.runs.annotate(ended.id, { note: 'diverged at epoch 2' })).toMatchObject({
+      tags: ['baseline', 'lr sweep'],
+      note: 'diverged at epoch 2',
+    });
+    expect(store.experiments.annotate(experiment.id, { tags: ['paper'], note: 'Table 2' })).toMatchObject({
+      tags: ['paper'],
+      note: 'Table 2',
+    });
+    expect(store.runs.setArchived([ended.id, 999], true)).toBe(1);
+    expect(store.runs.get(ended.id)?.archivedAt).not.toBeNull();
+    expect(store.runs.setArchived([ended.id], false)).toBe(1);
+    expect(store.runs.get(ended.id)?.archivedAt).toBeNull();
+    expect(store.experiments.setArchived(experiment.id, true)?.archivedAt).not.toBeNull();
+
+    // The queued run stays; the ended one goes with its metrics and curves.
+    store.runs.addCurvePoint(ended.id, 'loss', 1, 0.5);
+    expect(store.runs.remove([ended.id, active.id])).toBe(1);
+    expect(store.runs.get(ended.id)).toBeUndefined();
+    expect(store.runs.curves(ended.id)).toEqual([]);
+    expect(store.runs.get(active.id)?.status).toBe('queued');
+    // Deleting the experiment takes its remaining runs along.
+    expect(store.experiments.remove(experiment.id)).toBe(true);
+    expect(store.runs.get(active.id)).toBeUndefined();
+  });
+
   it('filters runs by experiment and status', () => {
     const a = store.experiments.create(SPEC);
     const b = store.experiments.create({ ...SPEC, name: 'other' });

@@ -33,7 +33,7 @@ export interface DatasetService {
   cancelImport(importId: string): { cancelled: boolean };
   /** Profile and import report of an imported dataset. */
   details(datasetId: number): Promise<DatasetDetails>;
-  /** Removes the row, then the files; refused while queued or running runs use the dataset. */
+  /** Removes the row, then the files; refused while any stored run uses the dataset. */
   remove(datasetId: number): Promise<{ deleted: boolean }>;
   /** Cancels the imports under way and waits for their workers. */
   close(): Promise<void>;
@@ -113,13 +113,16 @@ export async function createDatasetService(
   async function remove(datasetId: number): Promise<{ deleted: boolean }> {
     const record = store.datasets.get(datasetId);
     if (!record) throw new NotFoundError(`dataset ${datasetId} does not exist`);
-    const running = store.runs
-      .list({ statuses: ['queued', 'running'] })
-      .filter((run) => run.datasetId === datasetId);
-    if (running.length) {
+    // Any stored run, not only an active one: its metrics came from this data, and deleting the
+    // data would leave them unreproducible. Archiving a run keeps it, so it still counts.
+    const users = store.runs.list().filter((run) => run.datasetId === datasetId);
+    if (users.length) {
+      const experiments = [...new Set(users.map((run) => run.experimentName))];
       throw new ValidationError(
         'datasetId',
-        `dataset ${datasetId} is used by ${running.length} queued or running run(s); cancel them first`,
+        `dataset ${datasetId} (${record.name}) is used by ${users.length} run(s) of ${experiments.length} ` +
+          `experiment(s) (${experiments.slice(0, 3).join(', ')}${experiments.length > 3 ? ', …' : ''}); ` +
+          'delete those runs or experiments first',
       );
     }
     const deleted = store.datasets.remove(datasetId);

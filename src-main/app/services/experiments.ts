@@ -4,6 +4,7 @@
  * their curves and histograms, the results table, and waiting for an experiment to end.
  */
 import type {
+  AnnotationChange,
   BackendChoice,
   BundledSpec,
   CurveSeries,
@@ -17,6 +18,7 @@ import type {
 } from '../../contract/api';
 import { SimulatorParamError, resolveSimulatorParams } from '../../core/data/simulator';
 import type { JobDataset } from '../../core/experiments/job';
+import { DEFAULT_PROTOCOL } from '../../core/protocols/registry';
 import {
   defaultExperimentSpec,
   experimentColumns,
@@ -26,6 +28,7 @@ import {
 import type { ExperimentRecord, NewRun, RunRecord } from '../../store/index';
 import { DEFAULT_EXPERIMENTS_DIR, readBundledSpecs } from '../bundled-specs';
 import { NotFoundError, ValidationError } from '../errors';
+import { normalizeAnnotation } from '../annotations';
 import { decodeHistogramArtifact } from '../histogram-artifact';
 import { buildResultTable, rowLabel } from '../results';
 import { validateExperimentSpec } from '../validate';
@@ -55,6 +58,16 @@ export interface ExperimentService {
   histograms(experimentId: number): RunHistogram[];
   /** Cancels one run, or every queued or running run of this process in an experiment. */
   cancel(request: { runId?: number; experimentId?: number }): { cancelled: number };
+  /** Replaces a run's tags and/or note. */
+  annotateRun(runId: number, change: AnnotationChange): RunSummary;
+  annotateExperiment(experimentId: number, change: AnnotationChange): ExperimentSummary;
+  /** Hides runs from (or brings them back to) the default lists; deletes nothing. */
+  archiveRuns(runIds: readonly number[], archived: boolean): { changed: number };
+  archiveExperiment(experimentId: number, archived: boolean): ExperimentSummary;
+  /** Deletes ended runs with their metrics and curves; refused while one of them is queued or running. */
+  deleteRuns(runIds: readonly number[]): { deleted: number };
+  /** Deletes an experiment and all its runs; refused while one is queued or running. Datasets stay. */
+  deleteExperiment(experimentId: number): { deletedRuns: number };
   resultTable(experimentId: number): ResultTable;
   /** Resolves when every run of the experiment has ended, or the app has closed. */
   waitForExperiment(experimentId: number): Promise<void>;
@@ -84,6 +97,9 @@ export function createExperimentService(
       createdAt: record.createdAt,
       spec: record.spec,
       runCounts: store.runs.countsByStatus(record.id),
+      tags: record.tags,
+      note: record.note,
+      archived: record.archivedAt !== null,
     };
   }
 
@@ -98,6 +114,7 @@ export function createExperimentService(
       id: run.id,
       experimentId: run.experimentId,
       experimentName: run.experimentName,
+      protocol: run.config.spec?.protocol ?? DEFAULT_PROTOCOL,
       method: run.method,
       methodName: names[run.method] ?? run.method,
       label: run.label,
@@ -114,7 +131,27 @@ export function createExperimentService(
       timings: run.timings,
       error: run.error,
       metrics: run.metrics,
+      tags: run.tags,
+      note: run.note,
+      archived: run.archivedAt !== null,
     };
+  }
+
+  function runOrThrow(runId: number): RunRecord {
+    const run = store.runs.get(runId);
+    if (!run) throw new NotFoundError(`run ${runId} does not exist`);
+    return run;
+  }
+
+  /** Refuses to delete what is queued or running: cancel first, then delete. */
+  function assertEnded(runs: readonly RunRecord[], what: string): void {
+    const active = runs.filter((run) => run.status === 'queued' || run.status === 'running');
+    if (active.length) {
+      throw new ValidationError(
+        'runIds',
+        `${what} has ${active.length} queued or running run(s) (${active.map((run) => `#${run.id}`).join(', ')}); cancel them first`,
+      );
+    }
   }
 
   /** The spec's simulator parameters completed; a bad one is named by its path in the spec. */
@@ -194,6 +231,48 @@ export function createExperimentService(
       protocolCaption: protocolCaption(spec),
       corpusItems: datasetItems,
     });
+  }
+
+  function annotateRun(runId: number, change: AnnotationChange): RunSummary {
+    runOrThrow(runId);
+    const updated = store.runs.annotate(runId, normalizeAnnotation(change)) as RunRecord;
+    return runSummary(updated, methodNames());
+  }
+
+  function annotateExperiment(experimentId: number, change: AnnotationChange): ExperimentSummary {
+    experimentOrThrow(store, experimentId);
+    return summary(store.experiments.annotate(experimentId, normalizeAnnotation(change)) as ExperimentRecord);
+  }
+
+  function archiveRuns(runIds: readonly number[], archived: boolean): { changed: number } {
+    for (const runId of runIds) runOrThrow(runId);
+    return { changed: store.runs.setArchived(runIds, archived) };
+  }
+
+  function archiveExperiment(experimentId: number, archived: boolean): ExperimentSummary {
+    experimentOrThrow(store, experimentId);
+    return summary(store.experiments.setArchived(experimentId, archived) as ExperimentRecord);
+  }
+
+  function deleteRuns(runIds: readonly number[]): { deleted: number } {
+    const runs = runIds.map(runOrThrow);
+    assertEnded(runs, runs.length === 1 ? `run ${runs[0].id}` : 'the selection');
+    const deleted = store.runs.remove(runIds);
+    log('info', null, `Deleted ${deleted} run(s): ${runIds.map((id) => `#${id}`).join(', ')}.`);
+    return { deleted };
+  }
+
+  function deleteExperiment(experimentId: number): { deletedRuns: number } {
+    const experiment = experimentOrThrow(store, experimentId);
+    const runs = store.runs.list({ experimentId });
+    assertEnded(runs, `experiment ${experimentId} (${experiment.name})`);
+    store.experiments.remove(experimentId);
+    log(
+      'info',
+      null,
+      `Deleted experiment ${experimentId} (${experiment.name}) and its ${runs.length} run(s).`,
+    );
+    return { deletedRuns: runs.length };
   }
 
   function run(experimentId: number): { runIds: number[] } {
@@ -354,6 +433,12 @@ export function createExperimentService(
   }
 
   return {
+    annotateRun,
+    annotateExperiment,
+    archiveRuns,
+    archiveExperiment,
+    deleteRuns,
+    deleteExperiment,
     list: () => store.experiments.list().map(summary),
     get: (experimentId) => summary(experimentOrThrow(store, experimentId)),
     template: () => defaultExperimentSpec(),

@@ -4,6 +4,7 @@
  * by every component; all API traffic goes through `api`.
  */
 import type {
+  AnnotationChange,
   AppInfo,
   DatasetSource,
   DatasetSummary,
@@ -435,6 +436,87 @@ class Workbench {
     } catch (error) {
       this.notify('error', describeError(error).message);
     }
+  }
+
+  /* ------------------------------------------------------------------------------------------
+   * Tags, notes, archiving and deleting
+   * ---------------------------------------------------------------------------------------- */
+
+  /** Runs `change` and refreshes the lists; a failure becomes a notice. Returns whether it worked. */
+  private async curate(change: () => Promise<unknown>, done?: string): Promise<boolean> {
+    try {
+      await change();
+      await this.refreshLists();
+      if (done) this.notify('info', done);
+      return true;
+    } catch (error) {
+      this.notify('error', describeError(error).message);
+      return false;
+    }
+  }
+
+  annotateRun(runId: number, change: AnnotationChange): Promise<boolean> {
+    return this.curate(() => api.invoke('runs:annotate', { runId, ...change }));
+  }
+
+  annotateExperiment(experimentId: number, change: AnnotationChange): Promise<boolean> {
+    return this.curate(() => api.invoke('experiments:annotate', { experimentId, ...change }));
+  }
+
+  /** Archiving also unticks the runs: a tick on a run the list no longer shows would be a trap. */
+  async archiveRuns(runIds: readonly number[], archived: boolean): Promise<boolean> {
+    const what = pluralize(runIds.length, 'run');
+    const done = await this.curate(
+      () => api.invoke('runs:archive', { runIds: [...runIds], archived }),
+      archived ? `Archived ${what}: hidden unless "Show archived" is on.` : `Restored ${what}.`,
+    );
+    if (done && archived) this.selectedRunIds = this.selectedRunIds.filter((id) => !runIds.includes(id));
+    return done;
+  }
+
+  archiveExperiment(experimentId: number, archived: boolean): Promise<boolean> {
+    return this.curate(
+      () => api.invoke('experiments:archive', { experimentId, archived }),
+      archived ? 'Archived the experiment: hidden unless "Show archived" is on.' : 'Restored the experiment.',
+    );
+  }
+
+  /** Deletes ended runs after the user confirms; their tabs close. */
+  async deleteRuns(runIds: readonly number[]): Promise<boolean> {
+    const what = pluralize(runIds.length, 'run');
+    if (!confirm(`Delete ${what} with their metrics and curves? This cannot be undone. Datasets are kept.`)) {
+      return false;
+    }
+    const deleted = await this.curate(
+      () => api.invoke('runs:delete', { runIds: [...runIds] }),
+      `Deleted ${what}.`,
+    );
+    if (deleted) {
+      for (const runId of runIds) this.closeTab(`run-${runId}`);
+      this.selectedRunIds = this.selectedRunIds.filter((id) => !runIds.includes(id));
+    }
+    return deleted;
+  }
+
+  /** Deletes an experiment and its runs after the user confirms; its tabs close. */
+  async deleteExperiment(experimentId: number): Promise<boolean> {
+    const experiment = this.experiments.find((candidate) => candidate.id === experimentId);
+    const runs = this.runs.filter((run) => run.experimentId === experimentId).length;
+    const name = experiment ? `"${experiment.name}"` : `experiment #${experimentId}`;
+    if (
+      !confirm(`Delete ${name} and its ${pluralize(runs, 'run')}? This cannot be undone. Datasets are kept.`)
+    ) {
+      return false;
+    }
+    const deleted = await this.curate(
+      () => api.invoke('experiments:delete', { experimentId }),
+      `Deleted ${name} and its ${pluralize(runs, 'run')}.`,
+    );
+    if (deleted) {
+      this.closeTab(`editor-${experimentId}`);
+      this.closeTab(`results-${experimentId}`);
+    }
+    return deleted;
   }
 
   async cancelRun(runId: number): Promise<void> {
