@@ -33,10 +33,10 @@ test('tag, note, search, archive and delete runs and experiments', async ({ work
 
   // Tags and a note on the older run, from its details tab.
   await page.getByTestId(`runs-item-${older}`).locator('button.main').click();
-  await page.getByTestId('run-tags').fill('baseline, lr sweep, Baseline');
-  await page.getByTestId('run-note').fill('loss flat after epoch 1');
+  await page.getByTestId('run-notes-tags').fill('baseline, lr sweep, Baseline');
+  await page.getByTestId('run-notes-note').fill('loss flat after epoch 1');
   await page.getByTestId('run-notes-save').click();
-  await expect(page.getByTestId('run-tags')).toHaveValue('baseline, lr sweep');
+  await expect(page.getByTestId('run-notes-tags')).toHaveValue('baseline, lr sweep');
   await expect(page.getByTestId('run-notes-save')).toBeDisabled();
   await expect(runs.root.getByTestId('run-tag')).toHaveText(['baseline', 'lr sweep']);
 
@@ -73,8 +73,18 @@ test('tag, note, search, archive and delete runs and experiments', async ({ work
   await expect.poll(() => runs.ids()).toEqual([newer]);
   await expect(page.getByTestId(`tab-run-${older}`)).toHaveCount(0);
 
-  // Experiments: search, archive, then delete with its remaining run.
+  // The experiment's own tags and note, from its results tab; then searchable by tag.
   await page.getByTestId('activity-experiments').click();
+  await page.locator('[data-testid^="experiment-card-"]').first().hover();
+  await page.locator('[data-testid^="experiment-card-"] [aria-label="Results"]').first().click();
+  await page.getByTestId('experiment-notes-tags').fill('paper table');
+  await page.getByTestId('experiment-notes-note').fill('first pass');
+  await page.getByTestId('experiment-notes-save').click();
+  await expect(page.getByTestId('experiment-notes-save')).toBeDisabled();
+  await page.getByTestId('experiments-search').fill('tag:paper');
+  await expect(page.locator('[data-testid^="experiment-card-"]')).toHaveCount(1);
+
+  // Experiments (the view is still open): search, archive, then delete with its remaining run.
   const search = page.getByTestId('experiments-search');
   await search.fill('find');
   const card = page.locator('[data-testid^="experiment-card-"]');
