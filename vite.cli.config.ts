@@ -61,7 +61,7 @@ export default defineConfig({
         'training-worker': resolve(root, 'src-main/app/training-worker.ts'),
         'import-worker': resolve(root, 'src-main/app/import-worker.ts'),
         // bench-import starts this file in a child process to generate its input (import-bench.ts).
-        'import-bench': resolve(root, 'src-main/core/data/importers/import-bench.ts'),
+        'import-bench': resolve(root, 'src-main/core/node/importers/import-bench.ts'),
       },
       external: isPackageImport,
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

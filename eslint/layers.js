@@ -18,6 +18,7 @@ const root = resolve(import.meta.dirname, '..');
 
 const CONTRACT = 'src-main/contract';
 const CORE = 'src-main/core';
+const CORE_NODE = 'src-main/core/node';
 const STORE = 'src-main/store';
 const APP = 'src-main/app';
 const HOST = 'src-main/host';
@@ -33,19 +34,10 @@ const HOST = 'src-main/host';
 /** @type {Record<string, Layer>} */
 export const LAYERS = {
   [CONTRACT]: { mayImport: [], packages: [], node: false },
-  // The engine runs wherever tfjs does. Reading dataset files, caching trained models on disk and
-  // locating TensorFlow's native and wasm binaries are what keeps a few of its parts Node-only:
-  // they are named here rather than moved, so the engine's folders keep following the pipeline.
-  [CORE]: {
-    mayImport: [CONTRACT],
-    packages: ['@tensorflow/*'],
-    node: [
-      'src-main/core/data/importers', // reads dataset files, writes processed columns
-      'src-main/core/models/ranking-cache.ts', // trained ranking models cached on disk
-      'src-main/core/tf/backend.ts', // finds and loads tfjs-node / wasm from node_modules
-      'src-main/core/tf/wasm-threads.ts', // patches and caches the wasm backend's worker script
-    ],
-  },
+  // The engine runs wherever tfjs does. What only Node can do (reading and writing dataset files,
+  // the trained-model cache on disk, finding TensorFlow's native and wasm binaries in
+  // node_modules) lives in one folder, core/node; nowhere else in the engine imports Node.
+  [CORE]: { mayImport: [CONTRACT], packages: ['@tensorflow/*'], node: [CORE_NODE] },
   [STORE]: { mayImport: [CONTRACT, CORE], packages: ['better-sqlite3'], node: true },
   // tsx: the worker entry points (.mjs) compile the TypeScript workers on the fly.
   [APP]: { mayImport: [CONTRACT, CORE, STORE], packages: ['@tensorflow/*', 'tsx'], node: true },
@@ -122,7 +114,7 @@ export function layerViolation(file, specifier) {
       layer.node === true || (Array.isArray(layer.node) && layer.node.some((p) => isUnder(file, p)));
     if (allowed) return undefined;
     return Array.isArray(layer.node)
-      ? `Node built-ins (${bare}) in ${from} belong only in its Node-only parts: ${layer.node.join(', ')} (eslint/layers.js).`
+      ? `Node built-ins (${bare}) in ${from} belong only under ${layer.node.join(', ')} (eslint/layers.js).`
       : `${from} runs without Node: no ${bare} (eslint/layers.js).`;
   }
   const name = packageName(bare);

@@ -7,7 +7,7 @@
 import { BACKEND_CHOICES } from '../contract/api';
 import { defaultDatabasePath } from '../app/paths';
 import { DEFAULT_LOSS_READ_INTERVAL } from '../core/bench/defaults';
-import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
+import { MAX_WASM_THREADS } from '../core/tf/threads';
 
 export const MAIN_HELP = `Usage: cascade-lab <command> [options]
 

@@ -7,7 +7,7 @@
  * cannot load. So tf.grads / tf.valueAndGrads would fail with "gradient function not found".
  * Here each gradient is written with public tf ops and registered once; a kernel that already
  * has a gradient is left alone, except that loading @tensorflow/tfjs-node (which brings the full
- * set) registers ours again over it (tf/backend.ts).
+ * set) registers ours again over it (core/node/tf-backends.ts).
  *
  * Importing this module registers them (side effect); `registerGradients()` is idempotent.
  * Every entry is checked against central finite differences in gradients.test.ts.
