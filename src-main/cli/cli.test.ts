@@ -204,7 +204,7 @@ describe('cascade-lab serve', () => {
 });
 
 describe('cascade-lab bench-fidelity', () => {
-  const WECHAT = join(ROOT, 'src-main', 'core', 'data', 'importers', 'fixtures', 'wechat');
+  const WECHAT = join(ROOT, 'src-main', 'core', 'node', 'importers', 'fixtures', 'wechat');
   const reference = {
     code: { repository: 'ljy2222/DAMCAR', commit: '1407beebbb73a2ebea4440a444c62c3f8147fa50' },
     runs: [
