@@ -8,8 +8,8 @@
  *
  * The contract is a leaf: plain types and constants every side agrees on, including the renderer,
  * which reaches the main side only through it. The transports are siblings: each exposes the app
- * in its own way and none knows the others, except that the command line's `serve` launches the
- * browser host (one direction: the host never imports the command line).
+ * in its own way and none imports another (`cascade-lab serve` is the browser host's own entry,
+ * which bin/cascade-lab.mjs starts beside the command line's).
  */
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -21,7 +21,6 @@ const CORE = 'src-main/core';
 const CORE_NODE = 'src-main/core/node';
 const STORE = 'src-main/store';
 const APP = 'src-main/app';
-const HOST = 'src-main/host';
 
 /**
  * @typedef {object} Layer
@@ -46,9 +45,8 @@ export const LAYERS = {
     packages: ['electron', '@electron/fuses'],
     node: true,
   },
-  [HOST]: { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
-  // `cascade-lab serve` starts the browser host: the one import between transports.
-  'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP, HOST], packages: [], node: true },
+  'src-main/host': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
+  'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
   'src-renderer': { mayImport: [CONTRACT], packages: ['svelte', 'chart.js'], node: false },
 };
 

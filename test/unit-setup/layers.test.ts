@@ -41,6 +41,16 @@ describe('the layer table', () => {
       "export const probe = () => import('../electron/ipc');\n",
     );
     expect(errors).toEqual([expect.stringContaining('not src-main/electron')]);
+    // The command line does not start the host either: bin/cascade-lab.mjs does, for `serve`.
+    const serve = await layerErrors(
+      'src-main/cli/main.ts',
+      "export const probe = () => import('../host/server');\n",
+    );
+    expect(serve).toEqual([
+      expect.stringContaining(
+        'src-main/cli may import src-main/contract, src-main/core, src-main/store, src-main/app, not src-main/host',
+      ),
+    ]);
   });
 
   it('keeps the core below the store', async () => {
