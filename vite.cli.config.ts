@@ -1,7 +1,7 @@
 /**
- * The command line and its worker threads as plain JavaScript in out/cli, so that `cascade-lab`
- * starts without compiling TypeScript (tsx) on every run: `npm run build:cli`, which `npm install`
- * runs through the `prepare` script. bin/cascade-lab.mjs runs this build only while it is newer
+ * The command line, the browser host (`cascade-lab serve`) and their worker threads as plain
+ * JavaScript in out/cli, so that `cascade-lab` starts without compiling TypeScript (tsx) on every
+ * run: `npm run build:cli`, which `npm install` runs through the `prepare` script. bin/cascade-lab.mjs runs this build only while it is newer
  * than every source file (out/cli/build-stamp.json), else the sources through tsx.
  *
  * Every file lands directly in out/cli, chunks included: the sources find their neighbours by
@@ -57,11 +57,13 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         main: resolve(root, 'src-main/cli/main.ts'),
+        // `cascade-lab serve`: the browser host's own entry, which bin/cascade-lab.mjs starts.
+        host: resolve(root, 'src-main/host/main.ts'),
         // Started by the job pool in worker threads (jobs.ts, imports.ts find them beside the chunks).
         'training-worker': resolve(root, 'src-main/app/training-worker.ts'),
         'import-worker': resolve(root, 'src-main/app/import-worker.ts'),
         // bench-import starts this file in a child process to generate its input (import-bench.ts).
-        'import-bench': resolve(root, 'src-main/core/data/importers/import-bench.ts'),
+        'import-bench': resolve(root, 'src-main/core/node/importers/import-bench.ts'),
       },
       external: isPackageImport,
       output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },

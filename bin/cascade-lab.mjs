@@ -7,18 +7,27 @@
 //    about a second slower to start, but never stale. A stale build is never run: after an edit,
 //    the sources are, until the next `npm run build:cli`.
 // Set CASCADE_LAB_FROM_SOURCE=1 to run the sources even when the build is fresh.
+// Two entry points share that build: `serve` is the browser host's (src-main/host/main.ts, built as
+// out/cli/host.js), every other command the command line's (src-main/cli/main.ts, out/cli/main.js).
+// The transports do not import each other (eslint/layers.js), so this file picks one.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const buildDir = join(root, 'out', 'cli');
+
+const argv = process.argv.slice(2);
+const entryPoint =
+  argv[0] === 'serve'
+    ? { built: 'host.js', source: 'src-main/host/main.ts', args: argv.slice(1) }
+    : { built: 'main.js', source: 'src-main/cli/main.ts', args: argv };
 
 /** When the build in out/cli started reading the sources, or null when there is no complete build. */
 function buildStartedAtMs() {
   try {
     const stamp = JSON.parse(readFileSync(join(buildDir, 'build-stamp.json'), 'utf8'));
-    return typeof stamp.startedAtMs === 'number' && existsSync(join(buildDir, 'main.js'))
+    return typeof stamp.startedAtMs === 'number' && existsSync(join(buildDir, entryPoint.built))
       ? stamp.startedAtMs
       : null;
   } catch {
@@ -57,7 +66,7 @@ function sourceRunReason() {
 const reason = sourceRunReason();
 let main;
 if (reason === null) {
-  ({ main } = await import('../out/cli/main.js'));
+  ({ main } = await import(pathToFileURL(join(buildDir, entryPoint.built)).href));
 } else {
   let register;
   try {
@@ -76,9 +85,9 @@ if (reason === null) {
     );
   }
   register();
-  ({ main } = await import('../src-main/cli/main.ts'));
+  ({ main } = await import(pathToFileURL(join(root, entryPoint.source)).href));
 }
-const code = await main(process.argv.slice(2));
+const code = await main(entryPoint.args);
 process.exitCode = code;
 // Everything is closed by now; should a stray handle keep the loop alive, do not hang the shell.
 setTimeout(() => process.exit(code), 2000).unref();

@@ -8,8 +8,8 @@
  *
  * The contract is a leaf: plain types and constants every side agrees on, including the renderer,
  * which reaches the main side only through it. The transports are siblings: each exposes the app
- * in its own way and none knows the others, except that the command line's `serve` launches the
- * browser host (one direction: the host never imports the command line).
+ * in its own way and none imports another (`cascade-lab serve` is the browser host's own entry,
+ * which bin/cascade-lab.mjs starts beside the command line's).
  */
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -18,9 +18,9 @@ const root = resolve(import.meta.dirname, '..');
 
 const CONTRACT = 'src-main/contract';
 const CORE = 'src-main/core';
+const CORE_NODE = 'src-main/core/node';
 const STORE = 'src-main/store';
 const APP = 'src-main/app';
-const HOST = 'src-main/host';
 
 /**
  * @typedef {object} Layer
@@ -33,19 +33,10 @@ const HOST = 'src-main/host';
 /** @type {Record<string, Layer>} */
 export const LAYERS = {
   [CONTRACT]: { mayImport: [], packages: [], node: false },
-  // The engine runs wherever tfjs does. Reading dataset files, caching trained models on disk and
-  // locating TensorFlow's native and wasm binaries are what keeps a few of its parts Node-only:
-  // they are named here rather than moved, so the engine's folders keep following the pipeline.
-  [CORE]: {
-    mayImport: [CONTRACT],
-    packages: ['@tensorflow/*'],
-    node: [
-      'src-main/core/data/importers', // reads dataset files, writes processed columns
-      'src-main/core/models/ranking-cache.ts', // trained ranking models cached on disk
-      'src-main/core/tf/backend.ts', // finds and loads tfjs-node / wasm from node_modules
-      'src-main/core/tf/wasm-threads.ts', // patches and caches the wasm backend's worker script
-    ],
-  },
+  // The engine runs wherever tfjs does. What only Node can do (reading and writing dataset files,
+  // the trained-model cache on disk, finding TensorFlow's native and wasm binaries in
+  // node_modules) lives in one folder, core/node; nowhere else in the engine imports Node.
+  [CORE]: { mayImport: [CONTRACT], packages: ['@tensorflow/*'], node: [CORE_NODE] },
   [STORE]: { mayImport: [CONTRACT, CORE], packages: ['better-sqlite3'], node: true },
   // tsx: the worker entry points (.mjs) compile the TypeScript workers on the fly.
   [APP]: { mayImport: [CONTRACT, CORE, STORE], packages: ['@tensorflow/*', 'tsx'], node: true },
@@ -54,9 +45,8 @@ export const LAYERS = {
     packages: ['electron', '@electron/fuses'],
     node: true,
   },
-  [HOST]: { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
-  // `cascade-lab serve` starts the browser host: the one import between transports.
-  'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP, HOST], packages: [], node: true },
+  'src-main/host': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
+  'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
   // chartjs-chart-pcp: parallel coordinates; svgcanvas: charts exported as SVG (lib/chart-export.ts).
   'src-renderer': {
     mayImport: [CONTRACT],
@@ -127,7 +117,7 @@ export function layerViolation(file, specifier) {
       layer.node === true || (Array.isArray(layer.node) && layer.node.some((p) => isUnder(file, p)));
     if (allowed) return undefined;
     return Array.isArray(layer.node)
-      ? `Node built-ins (${bare}) in ${from} belong only in its Node-only parts: ${layer.node.join(', ')} (eslint/layers.js).`
+      ? `Node built-ins (${bare}) in ${from} belong only under ${layer.node.join(', ')} (eslint/layers.js).`
       : `${from} runs without Node: no ${bare} (eslint/layers.js).`;
   }
   const name = packageName(bare);

@@ -3,7 +3,7 @@
  * Plain data only: everything crosses postMessage by structured clone.
  */
 import type { DatasetImportRequest, ImportFailure, ImportStepProgress } from '../contract/api';
-import type { ImportFingerprint, ImportOutcome } from '../core/data/importers/run-import';
+import type { ImportFingerprint, ImportOutcome } from '../core/node/importers/run-import';
 
 export type MainToImportWorker =
   /** Step 1: hash the files and options, so the main thread can tell whether it has the result. */

@@ -31,9 +31,9 @@ function progress(step: ImportStepProgress): void {
 
 async function handle(message: Exclude<MainToImportWorker, { type: 'abort' }>): Promise<void> {
   // Loaded here, not at the top, so a module that fails to load is reported as the import's error.
-  const { ImportCancelledError } = await import('../core/data/importers/errors');
+  const { ImportCancelledError } = await import('../core/node/importers/errors');
   const { describeImportFailure, fingerprintImport, runImport } =
-    await import('../core/data/importers/run-import');
+    await import('../core/node/importers/run-import');
   const options = { signal: abort.signal, onProgress: progress };
   try {
     if (message.type === 'fingerprint') {

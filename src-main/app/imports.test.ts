@@ -10,7 +10,7 @@ import type { DatasetImportRequest, ImportDone, ImportProgress } from '../contra
 import { createLabApp } from './lab-app';
 import type { LocalLabApp } from './types';
 
-const FIXTURES = join(import.meta.dirname, '..', 'core', 'data', 'importers', 'fixtures');
+const FIXTURES = join(import.meta.dirname, '..', 'core', 'node', 'importers', 'fixtures');
 const tiktok = (name: string) => join(FIXTURES, 'tiktok', name);
 
 let dir: string;

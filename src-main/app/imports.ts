@@ -19,14 +19,14 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DatasetImportRequest, ImportDone, ImportFailure } from '../contract/api';
-import { PARTIAL_SUFFIX } from '../core/data/importers/processed';
+import { PARTIAL_SUFFIX } from '../core/node/importers/processed';
 import {
   IMPORT_FORMAT_VERSION,
   canonicalImportOptions,
   defaultImportName,
   type ImportFingerprint,
   type ImportOutcome,
-} from '../core/data/importers/run-import';
+} from '../core/node/importers/run-import';
 import { toDatasetSummary, type DatasetRecord, type LabStore } from '../store/index';
 import type { ImportWorkerToMain, MainToImportWorker } from './import-protocol';
 import type { EventHub } from './types';

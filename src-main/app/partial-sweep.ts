@@ -7,7 +7,7 @@
  */
 import { lstat, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PARTIAL_SUFFIX } from '../core/data/importers/processed';
+import { PARTIAL_SUFFIX } from '../core/node/importers/processed';
 import { isProcessAlive, processStartedAtMs, thisProcessStartedAtMs } from '../store/index';
 
 /**

@@ -18,7 +18,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:f
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TENSORFLOW_PACKAGES, type TensorflowPackageName, nativeBindingState } from '../core/tf/backend';
+import {
+  TENSORFLOW_PACKAGES,
+  type TensorflowPackageName,
+  nativeBindingState,
+} from '../core/node/tf-backends';
 import { type LogLine, ensurePythonPackages, pythonModuleDir, runLogged } from './python-env';
 
 export interface TensorflowSetupOptions {

@@ -24,7 +24,7 @@ import type { StageResult } from '../core/bench/pipeline';
 import type { StepProfile } from '../core/bench/profile';
 import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
-import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
+import { MAX_WASM_THREADS } from '../core/tf/threads';
 import {
   BENCH_HELP,
   BENCH_PIPELINE_HELP,

@@ -7,8 +7,12 @@
 import { BACKEND_CHOICES } from '../contract/api';
 import { defaultDatabasePath } from '../app/paths';
 import { DEFAULT_LOSS_READ_INTERVAL } from '../core/bench/defaults';
-import { MAX_WASM_THREADS } from '../core/tf/wasm-threads';
+import { MAX_WASM_THREADS } from '../core/tf/threads';
 
+/**
+ * `serve` is listed with the commands but is the browser host's entry (src-main/host/main.ts, which
+ * has its help), started by bin/cascade-lab.mjs.
+ */
 export const MAIN_HELP = `Usage: cascade-lab <command> [options]
 
 A workbench for studying bias in cascade recommender systems.
@@ -57,40 +61,6 @@ Options:
   --db FILE          SQLite database (default: ${defaultDatabasePath()})
   --experiment ID    Only the runs of this experiment
   -h, --help         Show this help
-`;
-
-/** The serve command's flags: parsed from this table and listed from it in SERVE_HELP. */
-export const SERVE_OPTIONS: Record<string, { type: 'string' | 'boolean'; value?: string; help: string }> = {
-  port: { type: 'string', value: 'N', help: 'Port (default: 0, a free one)' },
-  host: {
-    type: 'string',
-    value: 'H',
-    help: 'Interface to bind (default: 127.0.0.1; others need --allow-remote)',
-  },
-  'allow-remote': {
-    type: 'boolean',
-    help: 'Allow a --host that other machines can reach (the token still applies)',
-  },
-  db: { type: 'string', value: 'FILE', help: `SQLite database (default: ${defaultDatabasePath()})` },
-  static: { type: 'string', value: 'DIR', help: 'Folder with the built workbench (default: out/renderer)' },
-};
-
-const serveFlags = Object.entries(SERVE_OPTIONS).map(([name, { value, help }]) => ({
-  flag: value === undefined ? `--${name}` : `--${name} ${value}`,
-  help,
-}));
-const serveOptionLines = [...serveFlags, { flag: '-h, --help', help: 'Show this help' }]
-  .map(({ flag, help }) => `  ${flag.padEnd(17)}${help}`)
-  .join('\n');
-
-export const SERVE_HELP = `Usage: cascade-lab serve ${serveFlags.map(({ flag }) => `[${flag}]`).join(' ')}
-
-Serves the workbench and its API over HTTP for a browser on this machine, and prints the URL to
-open. The URL carries this start's access token (?token=…), which every request needs: the
-browser keeps it in a cookie; scripts send "Authorization: Bearer <token>". Stop it with Ctrl-C.
-
-Options:
-${serveOptionLines}
 `;
 
 /** The models whose training step `bench` times, each with its PyTorch peer script. */

@@ -13,7 +13,7 @@ import { UsageError } from './io';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'cascade-lab.mjs');
-const FIXTURES = join(ROOT, 'src-main', 'core', 'data', 'importers', 'fixtures');
+const FIXTURES = join(ROOT, 'src-main', 'core', 'node', 'importers', 'fixtures');
 
 let dir: string;
 beforeAll(() => {

@@ -344,7 +344,7 @@ export async function benchImportCommand(args: string[], io: CliIo): Promise<num
     );
   const rowsText = text(values, 'rows');
   const rows = rowsText === undefined ? 10_000_000 : integer(rowsText, '--rows', 1);
-  const { runImportBench } = await import('../core/data/importers/import-bench');
+  const { runImportBench } = await import('../core/node/importers/import-bench');
   const result = await runImportBench(rows);
   const line = JSON.stringify(result);
   io.stdout.write(`${line}\n`);

@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TIKTOK_COLUMNS } from '../core/data/importers/tiktok';
+import { TIKTOK_COLUMNS } from '../core/node/importers/tiktok';
 import { importCommand } from './import-command';
 import { EXIT_OK, EXIT_RUN_FAILED, type CliIo } from './io';
 

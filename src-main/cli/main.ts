@@ -1,7 +1,9 @@
 /**
- * The `cascade-lab` command line: run an experiment spec, list stored runs, or serve the workbench
- * to a browser. Exit codes: 0 ok, 1 a run failed or was cancelled (or the database cannot be used),
- * 2 usage or validation error, 130 interrupted by Ctrl-C.
+ * The `cascade-lab` command line: run an experiment spec, list stored runs, import and benchmark.
+ * `cascade-lab serve` is not here: it is the browser host's own entry (src-main/host/main.ts),
+ * which bin/cascade-lab.mjs starts, since transports do not import each other.
+ * Exit codes: 0 ok, 1 a run failed or was cancelled (or the database cannot be used), 2 usage or
+ * validation error, 130 interrupted by Ctrl-C.
  *
  * Each command's implementation is imported only when that command runs: most pull in the
  * protocols, tfjs or the store, which take about a second to load, and `--help` needs none of them
@@ -19,7 +21,6 @@ import {
   MAIN_HELP,
   METHODS_HELP,
   RUN_HELP,
-  SERVE_HELP,
   SETUP_HELP,
 } from './help';
 import { EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
@@ -37,7 +38,6 @@ const COMMANDS: Record<string, CommandEntry> = {
   run: { help: RUN_HELP, load: async () => (await import('./run-command')).runCommand },
   list: { help: LIST_HELP, load: async () => (await import('./list-command')).listCommand },
   methods: { help: METHODS_HELP, load: async () => (await import('./methods-command')).methodsCommand },
-  serve: { help: SERVE_HELP, load: async () => (await import('./serve-command')).serveCommand },
   import: { help: IMPORT_HELP, load: async () => (await import('./import-command')).importCommand },
   'bench-import': {
     help: BENCH_IMPORT_HELP,

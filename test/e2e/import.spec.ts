@@ -4,7 +4,7 @@ import { expect, test } from './fixtures';
 import { ExperimentEditorPage } from './pages/experiment-editor-page';
 import { WorkbenchPage } from './pages/workbench-page';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'src-main', 'core', 'data', 'importers', 'fixtures');
+const FIXTURES = join(import.meta.dirname, '..', '..', 'src-main', 'core', 'node', 'importers', 'fixtures');
 const TRAIN = join(FIXTURES, 'tiktok', 'final_track2_train.txt');
 
 /** What the fixture holds, counted independently of the importer (finish = -1 rows have no label). */

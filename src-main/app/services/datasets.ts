@@ -13,10 +13,10 @@ import type {
   FilePreview,
   ImportFormat,
 } from '../../contract/api';
-import { ImportError } from '../../core/data/importers/errors';
-import { readProcessed } from '../../core/data/importers/processed';
-import { profileDataset } from '../../core/data/importers/profile';
-import { PROFILE_FILE, previewImportFile, readStoredProfile } from '../../core/data/importers/run-import';
+import { ImportError } from '../../core/node/importers/errors';
+import { readProcessed } from '../../core/node/importers/processed';
+import { profileDataset } from '../../core/node/importers/profile';
+import { PROFILE_FILE, previewImportFile, readStoredProfile } from '../../core/node/importers/run-import';
 import { toDatasetSummary } from '../../store/index';
 import { NotFoundError, ValidationError } from '../errors';
 import { ImportManager, datasetsDir } from '../imports';

@@ -94,7 +94,7 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
       started.set(runId, run);
       emitRunStatus(events, run, 'running', null);
       log('info', runId, `Run ${runId} started: ${run.label}, seed ${run.seed}.`);
-      // Trained ranking models are shared through the data folder's cache (models/ranking-cache.ts).
+      // Trained ranking models are shared through the data folder's cache (core/node/ranking-cache.ts).
       return { ...run.config, runId, cacheDir: join(dataDir, 'cache') };
     },
     event(runId: number, event: JobEvent): void {

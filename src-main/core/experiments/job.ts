@@ -34,7 +34,7 @@ export interface JobRequest {
   dataset: JobDataset;
   backend: BackendChoice;
   /**
-   * Folder of the trained-ranking-model cache (models/ranking-cache.ts), shared by the workers
+   * Folder of the trained-ranking-model cache (node/ranking-cache.ts), shared by the workers
    * and processes of one data folder; without it every job trains its ranking model.
    */
   cacheDir?: string;

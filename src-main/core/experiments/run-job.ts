@@ -16,8 +16,8 @@
 import type { RankingModelName } from '../../contract/api';
 import type { CascadeDataset, TrainingData, UserItemLists } from '../data/dataset';
 import { datasetStats, groupItemsByUser, trainingView } from '../data/dataset';
-import { readProcessedSync } from '../data/importers/processed';
-import { toCascadeDataset } from '../data/importers/to-cascade';
+import { readProcessedSync } from '../node/importers/processed';
+import { toCascadeDataset } from '../node/importers/to-cascade';
 import { simulateCascade } from '../data/simulator';
 import type { DataSplit } from '../data/split';
 import { splitByGlobalTime, splitByUserTime } from '../data/split';
@@ -27,7 +27,7 @@ import type { MethodContext, RankingScorer } from '../methods/types';
 import { rankingCutoff } from '../metrics/columns';
 import { rankingMetrics } from '../metrics/ranking';
 import { type RetrievedLists, evaluateRetrievalAsync } from '../metrics/retrieval';
-import { readCachedRanking, writeCachedRanking } from '../models/ranking-cache';
+import { readCachedRanking, writeCachedRanking } from '../node/ranking-cache';
 import {
   type RankingKind,
   type TrainedRankingModel,
@@ -55,7 +55,7 @@ let cached: { key: string; dataset: CascadeDataset } | null = null;
 
 /**
  * Builds the job's dataset: simulated data is regenerated from its parameters (deterministic),
- * stored data is read from its processed columns (data/importers/processed.ts). The last one is
+ * stored data is read from its processed columns (node/importers/processed.ts). The last one is
  * kept, so a worker running several seeds of one experiment builds it once.
  */
 export function materializeDataset(source: JobDataset): CascadeDataset {

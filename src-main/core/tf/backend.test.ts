@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BackendName } from '../../contract/api';
+import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
 import {
   type BackendLoaders,
   type VulkanProbe,
-  TENSORFLOW_PACKAGES,
   chooseBackend,
   initBackend,
-  nativeBindingState,
   vulkanLoaderFound,
 } from './backend';
 
@@ -96,16 +93,6 @@ describe('initBackend', () => {
     const cpu = await initBackend('cpu');
     expect(cpu).toEqual({ backend: 'cpu', device: 'JavaScript (CPU)', notes: [] });
     expect(tf.getBackend()).toBe('cpu');
-  });
-});
-
-describe('nativeBindingState', () => {
-  it('says absent for a package that is not installed, and finds the binding file of a built one', async () => {
-    for (const { name } of TENSORFLOW_PACKAGES) {
-      const state = await nativeBindingState(name);
-      if (state.state === 'built') expect(existsSync(state.bindingPath)).toBe(true);
-      if (state.state !== 'absent') expect(existsSync(join(state.packageDir, 'package.json'))).toBe(true);
-    }
   });
 });
 

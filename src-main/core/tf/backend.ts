@@ -8,11 +8,13 @@
  * and usually absent, so they are loaded by dynamic import of a module name held in a variable:
  * neither tsc nor a bundler tries to resolve them. A backend that fails hands over to the next
  * one in the order, with a one-line note saying why.
+ *
+ * What needs Node (finding the native packages in node_modules, probing for Dawn's Vulkan
+ * loader, starting wasm's thread pool in worker threads) lives in core/node and is imported
+ * only when that backend is tried in Node.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BACKEND_NAMES, type BackendChoice, type BackendName } from '../../contract/api';
-import { registerGradients } from './gradients';
-import { tensorflowEnvironment } from './tensorflow-env';
 
 export interface BackendInit {
   backend: BackendName;
@@ -26,7 +28,8 @@ export interface BackendInit {
 export type BackendLoader = () => Promise<string>;
 export type BackendLoaders = Record<BackendName, BackendLoader>;
 
-function reason(error: unknown): string {
+/** The first line of an error's message: notes are one line each. */
+export function reason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   // Notes are one line: keep the first line of multi-line loader errors.
   return message.split('\n')[0].trim() || 'unknown error';
@@ -59,7 +62,7 @@ export async function chooseBackend(choice: BackendChoice, loaders: BackendLoade
 type LooseModule = Record<string, unknown>;
 
 /** Dynamic import of a package that may be absent; the name in a variable keeps tsc and bundlers out. */
-async function importOptional(name: string): Promise<LooseModule> {
+export async function importOptional(name: string): Promise<LooseModule> {
   const specifier = name;
   try {
     return (await import(/* @vite-ignore */ specifier)) as LooseModule;
@@ -74,82 +77,13 @@ async function importOptional(name: string): Promise<LooseModule> {
   }
 }
 
-async function activate(name: BackendName): Promise<void> {
+/** Switches tfjs to the registered backend `name` and waits until it is ready. */
+export async function activate(name: BackendName): Promise<void> {
   if (!tf.findBackendFactory(name)) throw new Error(`the ${name} backend is not registered`);
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
   await tf.ready();
   if (tf.getBackend() !== name) throw new Error(`tf.getBackend() is ${tf.getBackend()}, not ${name}`);
-}
-
-/** The native TensorFlow packages, GPU build first; each is used only when its binding is built. */
-export const TENSORFLOW_PACKAGES = [
-  { name: '@tensorflow/tfjs-node-gpu', device: 'TensorFlow native (GPU build)' },
-  { name: '@tensorflow/tfjs-node', device: 'TensorFlow native (CPU)' },
-] as const;
-
-export type TensorflowPackageName = (typeof TENSORFLOW_PACKAGES)[number]['name'];
-
-/** Where a tfjs-node package stands in this install. */
-export type NativeBindingState =
-  | { state: 'absent' }
-  | { state: 'unbuilt'; packageDir: string }
-  | { state: 'built'; packageDir: string; bindingPath: string };
-
-/**
- * Whether `pkg` is installed and its native binding (`lib/napi-v<N>/tfjs_binding.node`) exists.
- * Checked before importing: importing a tfjs-node package registers its kernels first and loads
- * the binding after, so an unbuilt package would leave 155 "kernel already registered" lines
- * behind when the next package registers the same kernels.
- */
-export async function nativeBindingState(pkg: TensorflowPackageName): Promise<NativeBindingState> {
-  const { createRequire } = await import('node:module');
-  const { existsSync, readdirSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
-  let packageDir: string;
-  try {
-    packageDir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
-  } catch {
-    return { state: 'absent' };
-  }
-  const lib = join(packageDir, 'lib');
-  const builds = existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('napi-v')) : [];
-  for (const build of builds.sort().reverse()) {
-    const bindingPath = join(lib, build, 'tfjs_binding.node');
-    if (existsSync(bindingPath)) return { state: 'built', packageDir, bindingPath };
-  }
-  return { state: 'unbuilt', packageDir };
-}
-
-export const TENSORFLOW_SETUP_HINT = 'run `cascade-lab setup tensorflow` to build it';
-
-async function loadTensorflow(options: BackendOptions): Promise<string> {
-  const failures: string[] = [];
-  for (const { name, device } of TENSORFLOW_PACKAGES) {
-    const binding = await nativeBindingState(name);
-    if (binding.state === 'absent') continue;
-    if (binding.state === 'unbuilt') {
-      failures.push(`${name} is installed without its native binding`);
-      continue;
-    }
-    // Read by the library when it loads: in the main thread's environment, which workers share.
-    // A worker's process.env is a copy that the library never sees, so the pool sets it first.
-    Object.assign(process.env, tensorflowEnvironment(process.env, options.threads));
-    try {
-      await importOptional(name);
-      // tfjs-node brings @tensorflow/tfjs, whose gradients replaced ours when it loaded.
-      registerGradients(true);
-      await activate('tensorflow');
-      const version = (tf.backend() as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
-      return typeof version === 'string' ? `${device}, TensorFlow ${version}` : device;
-    } catch (error) {
-      const why = reason(error);
-      // One package is imported at most: a second would register the same kernels again.
-      throw new Error(why.startsWith(name) ? why : `${name}: ${why}`);
-    }
-  }
-  if (failures.length === 0) failures.push('no TensorFlow native binding is installed');
-  throw new Error(`${failures.join('; ')}; ${TENSORFLOW_SETUP_HINT}`);
 }
 
 interface GpuAdapterLike {
@@ -175,7 +109,7 @@ export interface VulkanProbe {
   linkerCache: () => string | null;
 }
 
-const VULKAN_LOADER = 'libvulkan.so.1';
+export const VULKAN_LOADER = 'libvulkan.so.1';
 const STANDARD_LIBRARY_DIRS = [
   '/lib',
   '/usr/lib',
@@ -200,28 +134,13 @@ export function vulkanLoaderFound(probe: VulkanProbe): boolean {
   return probe.linkerCache()?.includes(VULKAN_LOADER) ?? false;
 }
 
-async function nodeVulkanProbe(): Promise<VulkanProbe> {
-  const fs = await import('node:fs');
-  return {
-    platform: process.platform,
-    libraryPath: process.env.LD_LIBRARY_PATH,
-    exists: (path) => fs.existsSync(path),
-    linkerCache: () => {
-      try {
-        return fs.readFileSync('/etc/ld.so.cache', 'latin1');
-      } catch {
-        return null;
-      }
-    },
-  };
-}
-
 async function loadWebgpu(): Promise<string> {
   const globalScope = globalThis as { navigator?: { gpu?: unknown } };
   if (!globalScope.navigator?.gpu) {
     const dawn = await importOptional('webgpu');
     // Importing is silent; Dawn's search for adapters is where a missing loader gets noisy.
-    if (!vulkanLoaderFound(await nodeVulkanProbe()))
+    const { nodeVulkanProbe } = await import('../node/tf-backends');
+    if (!vulkanLoaderFound(nodeVulkanProbe()))
       throw new Error(`Dawn needs the Vulkan loader (${VULKAN_LOADER}), which is not installed`);
     const create = dawn.create;
     if (typeof create !== 'function') throw new Error('the webgpu package has no create()');
@@ -250,7 +169,7 @@ export interface BackendOptions {
   wasmDir?: string;
   /**
    * Compute threads. wasm: XNNPACK threads (default 1); more than 1 starts the threaded SIMD
-   * binary through tf/wasm-threads.ts. tensorflow: TensorFlow's intra-op threads (default: its
+   * binary through core/node/wasm-threads.ts. tensorflow: TensorFlow's intra-op threads (default: its
    * own, all cores), unless TF_NUM_INTRAOP_THREADS is set. Fixed once the backend has started in
    * a process (or worker); jobs already run one worker per core, so keep 1 there.
    */
@@ -274,7 +193,7 @@ async function loadWasm(options: BackendOptions): Promise<string> {
     if (isNode) {
       let restore: (() => void) | null = null;
       try {
-        const { prepareNodeWasmThreads, unrefPthreadWorkers } = await import('./wasm-threads');
+        const { prepareNodeWasmThreads, unrefPthreadWorkers } = await import('../node/wasm-threads');
         restore = prepareNodeWasmThreads(requested, wasm, tf.env());
         await activate('wasm');
         unrefPthreadWorkers(tf.backend());
@@ -308,7 +227,7 @@ async function loadCpu(): Promise<string> {
 /** The real loaders for this process. */
 export function defaultBackendLoaders(options: BackendOptions = {}): BackendLoaders {
   return {
-    tensorflow: () => loadTensorflow(options),
+    tensorflow: async () => (await import('../node/tf-backends')).loadTensorflow(options),
     webgpu: loadWebgpu,
     wasm: () => loadWasm(options),
     cpu: loadCpu,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENSORFLOW_PACKAGES, initBackend, nativeBindingState } from './backend';
+import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
+import { initBackend } from './backend';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm, batchNormTraining } from './batch-norm';
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random';
+import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
 import { initBackend } from './backend';
 import { GRADIENT_KERNELS } from './gradients';
 
@@ -68,6 +69,21 @@ function checkGradients(
       ).toBeLessThan(tolerance * (1 + Math.abs(numeric)));
     }
   });
+}
+
+/** Every transpose combination of a matrix product, and a batched one. */
+function checkMatrixProducts(): void {
+  for (const [ta, tb] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
+    const a = spread(ta ? [3, 2] : [2, 3], 18);
+    const b = spread(tb ? [4, 3] : [3, 4], 19);
+    checkGradients((x, y) => tf.matMul(x, y, ta, tb), [a, b]);
+  }
+  checkGradients((x, y) => tf.matMul(x, y), [spread([2, 2, 3], 20), spread([2, 3, 2], 21)]);
 }
 
 beforeAll(async () => {
@@ -181,17 +197,7 @@ describe('registered gradients', () => {
   });
 
   it('matrix products in every transpose combination and batched', () => {
-    for (const [ta, tb] of [
-      [false, false],
-      [false, true],
-      [true, false],
-      [true, true],
-    ] as const) {
-      const a = spread(ta ? [3, 2] : [2, 3], 18);
-      const b = spread(tb ? [4, 3] : [3, 4], 19);
-      checkGradients((x, y) => tf.matMul(x, y, ta, tb), [a, b]);
-    }
-    checkGradients((x, y) => tf.matMul(x, y), [spread([2, 2, 3], 20), spread([2, 3, 2], 21)]);
+    checkMatrixProducts();
     // Fused matmul (customGrad inside tfjs) with bias and relu, as the towers use it.
     checkGradients(
       (x, w, bias) => tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: 'relu' }),
@@ -218,5 +224,29 @@ describe('GatherV2 gradient on wasm', () => {
     } finally {
       await initBackend('cpu');
     }
+  });
+});
+
+const nativeBuilt = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)))).some(
+  (s) => s.state === 'built',
+);
+const nativeRequired = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
+const backendsWithOtherForms =
+  nativeBuilt || nativeRequired ? (['wasm', 'tensorflow'] as const) : (['wasm'] as const);
+
+// Relu's mask and the matrix products' transposes take another form on these backends than on
+// the JavaScript one above (kernel-choice.ts): step and explicit transposes on wasm, sign and the
+// matmul kernel's transpose flags on native TensorFlow.
+describe.each(backendsWithOtherForms)('the backend-chosen forms on %s', (backend) => {
+  beforeAll(async () => {
+    expect((await initBackend(backend)).backend).toBe(backend);
+  });
+  afterAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('relu and matrix products in every transpose combination', () => {
+    checkGradients((t) => tf.relu(t), [spread([2, 3], 8)]);
+    checkMatrixProducts();
   });
 });

@@ -1,19 +1,34 @@
 /**
- * Gradient functions for the kernels the engine differentiates through.
+ * Gradient functions for the kernels the engine differentiates through, written with public tf
+ * ops. Importing this module registers them (side effect; `registerGradients()` is idempotent);
+ * each is checked against central finite differences in gradients.test.ts.
  *
- * Why this file exists: @tensorflow/tfjs-core registers no gradients by itself. The union
- * package @tensorflow/tfjs does (via tfjs-core's dist/register_all_gradients), but the engine
- * depends on tfjs-core only, and those ES-module files use extension-less imports that Node
- * cannot load. So tf.grads / tf.valueAndGrads would fail with "gradient function not found".
- * Here each gradient is written with public tf ops and registered once; a kernel that already
- * has a gradient is left alone, except that loading @tensorflow/tfjs-node (which brings the full
- * set) registers ours again over it (tf/backend.ts).
+ * Why ours: @tensorflow/tfjs-core registers no gradients. The union package @tensorflow/tfjs does,
+ * and its Node bundle (dist/tf.node.js, CommonJS) loads in Node and fills tfjs-core's registry
+ * (tfjs-core's own dist/register_all_gradients is ES modules with extension-less imports, which
+ * Node cannot load). Measured against it with tfjs 4.22.0 on this 2-core machine (CPU time, the
+ * two registrations alternating in one process, medians of 9 paired rounds, load 6 to 9):
+ *  - Where it differs, it is wrong, missing or slower: SquaredDifference's gradient ignores
+ *    broadcasting (the wrong shape for b); GatherV2's needs UnsortedSegmentSum, which wasm lacks;
+ *    the comparisons and logical ops (Greater, Less, LessEqual, Equal, NotEqual, LogicalAnd,
+ *    LogicalOr, LogicalNot) have none; Relu's masks with step, five kernels on native TensorFlow
+ *    (the hybrid bench step at batch 4096: 1.52x the CPU time of ours, a relu gradient 2.1x);
+ *    BatchMatMul's uses the transpose flags, which wasm runs slowly (1.7x to 6.4x the CPU time
+ *    for [512, 200] x [200, 300]).
+ *  - With ours kept for those, its functions for the other kernels train the dssm, deepfm and
+ *    hybrid bench steps at ours' speed (0.95x to 1.03x, batch 512 and 4096, wasm and native
+ *    TensorFlow), but loading the package costs every process and worker thread (a worker per
+ *    run) 0.16 s of CPU and 17 MB (tfjs-core and wasm alone: 0.19 s), and it brings
+ *    tfjs-layers, -converter, -data and -backend-webgl as a required dependency (about 220 MB).
+ * So ours stay, all of them: about 300 lines of one-line gradients against a start-up cost on
+ * every run. Where a backend runs the same arithmetic faster in another form (Relu's mask, the
+ * matrix products' transposes) the choice is made per backend in kernel-choice.ts.
  *
- * Importing this module registers them (side effect); `registerGradients()` is idempotent.
- * Every entry is checked against central finite differences in gradients.test.ts.
+ * A kernel that already has a gradient is left alone, except that @tensorflow/tfjs-node loads
+ * the union package, whose set replaces ours: core/node/tf-backends.ts registers ours again.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { reluMask } from './kernel-choice';
+import { matMulTransposed, reluMask } from './kernel-choice';
 
 type Grads = Record<string, () => tf.Tensor>;
 
@@ -58,15 +73,6 @@ function keepDims(dy: tf.Tensor, inputShape: number[], axes: number[]): tf.Tenso
     dy,
     inputShape.map((d, i) => (axes.includes(i) ? 1 : d)),
   );
-}
-
-/** Transpose of the last two axes, as an explicit op. */
-export function swapLast(t: tf.Tensor): tf.Tensor {
-  const perm = t.shape.map((_, i) => i);
-  const r = t.rank;
-  perm[r - 2] = r - 1;
-  perm[r - 1] = r - 2;
-  return tf.transpose(t, perm);
 }
 
 const float = (t: tf.Tensor): tf.Tensor => (t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
@@ -207,7 +213,8 @@ const GRADIENTS: tf.GradConfig[] = [
   unary('Rsqrt', (dy, x) => tf.mul(dy, tf.mul(tf.pow(x, -1.5), -0.5))),
   unary('Square', (dy, x) => tf.mul(dy, tf.mul(x, 2))),
   unary('Reciprocal', (dy, x) => tf.neg(tf.div(dy, tf.square(x)))),
-  unary('Relu', (dy, x) => tf.mul(dy, reluMask(tf.relu(x)))),
+  // From the saved output: relu'(x) = [relu(x) > 0], one kernel (kernel-choice.ts), no relu recomputed.
+  unaryFromOutput('Relu', (dy, y) => tf.mul(dy, reluMask(y))),
   unary('Relu6', (dy, x) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32'))),
   unaryFromOutput('Sigmoid', (dy, y) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
   unaryFromOutput('Tanh', (dy, y) => tf.mul(dy, tf.sub(1, tf.square(y)))),
@@ -458,9 +465,8 @@ const GRADIENTS: tf.GradConfig[] = [
     },
   },
 
-  // Matrix product (rank 2, or batched with broadcasting batch dimensions). The transposes are
-  // explicit ops: on the wasm backend a matMul with a transpose flag is about 10x slower than
-  // transposing first (measured: 18 ms vs 1.8 ms for [512, 200] x [300, 200]^T).
+  // Matrix product (rank 2, or batched with broadcasting batch dimensions), each product in the
+  // form this backend runs faster (kernel-choice.ts): y = op(a) op(b), with op a transpose or not.
   {
     kernelName: 'BatchMatMul',
     inputsToSave: ['a', 'b'],
@@ -469,22 +475,14 @@ const GRADIENTS: tf.GradConfig[] = [
       const g = single(dy);
       const ta = boolAttr(attrs, 'transposeA');
       const tb = boolAttr(attrs, 'transposeB');
-      let da: () => tf.Tensor;
-      let db: () => tf.Tensor;
-      if (!ta && !tb) {
-        da = () => tf.matMul(g, swapLast(b));
-        db = () => tf.matMul(swapLast(a), g);
-      } else if (!ta && tb) {
-        da = () => tf.matMul(g, b);
-        db = () => tf.matMul(swapLast(g), a);
-      } else if (ta && !tb) {
-        da = () => tf.matMul(b, swapLast(g));
-        db = () => tf.matMul(a, g);
-      } else {
-        da = () => swapLast(tf.matMul(g, b));
-        db = () => swapLast(tf.matMul(a, g));
-      }
-      return { a: () => reduceTo(da(), a.shape), b: () => reduceTo(db(), b.shape) };
+      // dA = g op(b)^T, transposed when a entered transposed; dB = op(a)^T g, likewise. Lazy: tfjs
+      // asks only for the inputs on the path to the gradient's variables.
+      return {
+        a: () =>
+          reduceTo(ta ? matMulTransposed(b, g, tb, true) : matMulTransposed(g, b, false, !tb), a.shape),
+        b: () =>
+          reduceTo(tb ? matMulTransposed(g, a, true, ta) : matMulTransposed(a, g, !ta, false), b.shape),
+      };
     },
   },
 

@@ -3,7 +3,7 @@
  * the item category, and the dense item features are standardised and concatenated into the
  * "multimodal" vector the item tower reads.
  */
-import { createCascadeDataset, type CascadeDataset } from '../dataset';
+import { createCascadeDataset, type CascadeDataset } from '../../data/dataset';
 import type { ProcessedDataset } from './processed';
 
 /**

@@ -22,9 +22,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
-
-/** The most threads the binary's pool holds. */
-export const MAX_WASM_THREADS = 8;
+import { MAX_WASM_THREADS } from '../tf/threads';
 
 const PACKAGE = '@tensorflow/tfjs-backend-wasm';
 /** Where the worker loads the Emscripten module from a Blob; replaced by a load by path. */

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { initBackend } from './backend';
-import { MAX_WASM_THREADS, prepareNodeWasmThreads, unrefPthreadWorkers } from './wasm-threads';
+import { initBackend } from '../tf/backend';
+import { MAX_WASM_THREADS } from '../tf/threads';
+import { prepareNodeWasmThreads, unrefPthreadWorkers } from './wasm-threads';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -65,7 +66,7 @@ describe('initBackend with wasm threads (this file runs in a process of its own)
   it('lets the process exit once the work is done (the pool workers do not hold it)', () => {
     const script = [
       `import * as tf from ${JSON.stringify(import.meta.resolve('@tensorflow/tfjs-core'))};`,
-      `import { initBackend } from ${JSON.stringify(new URL('./backend.ts', import.meta.url).href)};`,
+      `import { initBackend } from ${JSON.stringify(new URL('../tf/backend.ts', import.meta.url).href)};`,
       "const r = await initBackend('wasm', { threads: 2 });",
       'tf.matMul(tf.ones([64, 64]), tf.ones([64, 64])).dataSync();',
       'console.log(r.device);',

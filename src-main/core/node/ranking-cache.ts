@@ -24,7 +24,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import type { JobEvent } from '../experiments/job';
-import type { RankingKind } from './ranking-model';
+import type { RankingKind } from '../models/ranking-model';
 
 /** Bump when the ranking models' architecture or training changes: old files stop matching. */
 export const RANKING_CACHE_VERSION = 1;

@@ -13,7 +13,7 @@ import {
   readCachedRanking,
   writeCachedRanking,
 } from './ranking-cache';
-import { restoreRankingModel, trainRankingModel } from './ranking-model';
+import { restoreRankingModel, trainRankingModel } from '../models/ranking-model';
 
 beforeAll(async () => {
   await initBackend('wasm');
