@@ -6,12 +6,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SimulatorParams } from '../../contract/api';
 import { resolveSimulatorParams } from '../data/simulator';
 import type { UserItemLists } from '../data/dataset';
-import { bcMethod } from '../methods/bc';
-import type { MethodContext, RankingScorer } from '../methods/types';
+import { bcMethod } from '../protocols/damcar/method-bc';
+import type { MethodContext, RankingScorer } from '../protocols/damcar/methods';
 import { rankingMetrics } from '../metrics/ranking';
 import { JobCancelledError, type JobEvent, type JobRequest } from './job';
 import { clearRankingCache, evaluateRankingStage, runJob } from './run-job';
-import { PAPER_RETRIEVAL_PARAMS } from '../protocols/damcar';
+import { PAPER_RETRIEVAL_PARAMS } from '../protocols/damcar/settings';
 import { defaultExperimentSpec } from './spec';
 
 const TINY: SimulatorParams = resolveSimulatorParams({

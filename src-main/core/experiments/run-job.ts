@@ -22,8 +22,8 @@ import { simulateCascade } from '../data/simulator';
 import type { DataSplit } from '../data/split';
 import { splitByGlobalTime, splitByUserTime } from '../data/split';
 import { throwIfCancelled } from '../methods/loop';
-import { getMethod } from '../methods/registry';
-import type { MethodContext, RankingScorer } from '../methods/types';
+import { getMethod } from '../protocols/damcar/methods';
+import type { MethodContext, RankingScorer } from '../protocols/damcar/methods';
 import { rankingCutoff } from '../metrics/columns';
 import { rankingMetrics } from '../metrics/ranking';
 import { type RetrievedLists, evaluateRetrievalAsync } from '../metrics/retrieval';
@@ -39,7 +39,7 @@ import {
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import type { JobDataset, JobEvent, JobRequest, JobResult } from './job';
-import { rankingNetworkReading, retrievalArchitecture } from '../protocols/damcar';
+import { rankingNetworkReading, retrievalArchitecture } from '../protocols/damcar/settings';
 import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
 import { protocolOf, rankingModelOf, resolveParamValues, resolveProtocolParams } from './spec';
 

@@ -47,7 +47,7 @@ import {
   damcarReadingCaption,
   rankingNetworkReading,
   retrievalCaption,
-} from '../protocols/damcar';
+} from '../protocols/damcar/settings';
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */

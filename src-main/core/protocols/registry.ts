@@ -3,9 +3,9 @@
  * (core/methods) run in the built-in 'damcar' cascade; the others come with their protocol module.
  */
 import type { MethodDescriptor, ProtocolDescriptor, ProtocolId } from '../../contract/api';
-import { listMethods } from '../methods/registry';
+import { listMethods } from './damcar/methods';
 import { cp2recProtocol } from './cp2rec/index';
-import { DAMCAR_PROTOCOL } from './damcar';
+import { DAMCAR_PROTOCOL } from './damcar/settings';
 import { keepProtocol } from './keep/index';
 import { rraProtocol } from './rra/index';
 import type { ProtocolModule } from './types';

@@ -17,7 +17,7 @@
  * neither; 0.5 is the usual cut of a calibrated probability.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor } from '../../contract/api';
+import type { MethodDescriptor } from '../../../contract/api';
 import {
   ParamReader,
   ScalarStash,
@@ -32,9 +32,9 @@ import {
   requireRanking,
   retrievalVectors,
   validationCurve,
-} from './common';
-import { runEpochs } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+} from './method-common';
+import { runEpochs } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 import { UNEXPOSED_RATIO_PARAM, unexposedPool } from './unexposed';
 
 export const MUDA_DESCRIPTOR: MethodDescriptor = {

@@ -13,8 +13,8 @@
  * (Adagrad) and embedding size come from the experiment's training settings.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor } from '../../contract/api';
-import { sigmoidBce } from '../tf/losses';
+import type { MethodDescriptor } from '../../../contract/api';
+import { sigmoidBce } from '../../tf/losses';
 import {
   ParamReader,
   createDssm,
@@ -25,9 +25,9 @@ import {
   requireRanking,
   retrievalVectors,
   validationCurve,
-} from './common';
-import { runEpochs } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+} from './method-common';
+import { runEpochs } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 
 export const KD_DESCRIPTOR: MethodDescriptor = {
   id: 'kd',

@@ -1,34 +1,16 @@
 /**
- * Test support for the method modules (imported by *.test.ts only): a tiny simulated cascade, a
- * method context around it, and a fake ranking model.
+ * Test support for the DAMCAR testbed's methods (imported by *.test.ts only): a method context
+ * around a tiny simulated cascade (../test-support.ts), and a fake ranking model.
  */
-import type { ParamValues, SimulatorParams, TrainingSpec } from '../../contract/api';
-import { type CascadeDataset, trainingView } from '../data/dataset';
-import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
-import { splitByUserTime } from '../data/split';
-import type { JobEvent } from '../experiments/job';
-import { type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
-import { createRng } from '../random';
-import type { MethodContext, RankingScorer } from './types';
+import type { ParamValues, TrainingSpec } from '../../../contract/api';
+import { type CascadeDataset, trainingView } from '../../data/dataset';
+import { splitByUserTime } from '../../data/split';
+import type { JobEvent } from '../../experiments/job';
+import { type DssmArchitecture, PAPER_DSSM } from '../../models/dssm';
+import { createRng } from '../../random';
+import type { MethodContext, RankingScorer } from './methods';
 
-/** Simulator settings of a small cascade log: 60 users, 120 items, 16 exposures each. */
-export const TINY_SIMULATOR: Partial<SimulatorParams> = {
-  users: 60,
-  items: 120,
-  categories: 6,
-  latentDim: 4,
-  multimodalDim: 5,
-  exposuresPerUser: 16,
-  candidatesPerRequest: 30,
-  exposedPerRequest: 4,
-  exposureBias: 0.9,
-  seed: 3,
-};
-
-/** The small cascade log of TINY_SIMULATOR, with another seed if given. */
-export function tinyDataset(seed = 3): CascadeDataset {
-  return simulateCascade(resolveSimulatorParams({ ...TINY_SIMULATOR, seed }));
-}
+export { TINY_SIMULATOR, tinyDataset } from '../test-support';
 
 export const TINY_TRAINING: TrainingSpec = { epochs: 2, batchSize: 64, learningRate: 0.01, embeddingDim: 8 };
 

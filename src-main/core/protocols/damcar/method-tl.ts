@@ -19,8 +19,8 @@
  * neither.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor } from '../../contract/api';
-import { sigmoidBce } from '../tf/losses';
+import type { MethodDescriptor } from '../../../contract/api';
+import { sigmoidBce } from '../../tf/losses';
 import {
   ParamReader,
   createDssm,
@@ -33,9 +33,9 @@ import {
   retrievalVectors,
   stageContext,
   validationCurve,
-} from './common';
-import { runEpochs, throwIfCancelled } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+} from './method-common';
+import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 import { UNEXPOSED_RATIO_PARAM, unexposedPool } from './unexposed';
 
 export const TL_DESCRIPTOR: MethodDescriptor = {

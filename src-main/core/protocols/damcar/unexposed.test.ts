@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCascadeDataset } from '../data/dataset';
+import { createCascadeDataset } from '../../data/dataset';
 import { methodContext, tinyDataset } from './test-support';
 import {
   TARGET_DOMAIN_DEFAULTS,

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../random';
-import { initBackend } from '../tf/backend';
-import type { AdversaryMode } from './adversary';
-import { eq11Total } from './damcar-losses';
-import { type StageOneBatch, DamcarLabelGenerator } from './damcar-model';
+import { createRng } from '../../random';
+import { initBackend } from '../../tf/backend';
+import type { AdversaryMode } from './model-adversary';
+import { eq11Total } from './losses';
+import { type StageOneBatch, DamcarLabelGenerator } from './model';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,14 +1,24 @@
 /**
- * What a training method is to the engine: a declaration (shown by the workbench and the CLI,
- * and used to generate its parameter form) and a `train` function that turns the training data
- * into user and item vectors for retrieval.
+ * The methods of DAMCAR's cascade testbed, in the order of its Table 2 (BC, KD, TL, AR, MUDA,
+ * DAMCAR; method-<id>.ts each), and what such a method is to the testbed: a declaration (shown by
+ * the workbench and the CLI, and used to generate its parameter form) and a `train` function that
+ * turns the training data into user and item vectors for retrieval (train.ts evaluates them).
  */
-import type { MethodDescriptor, ParamValues, TrainingSpec } from '../../contract/api';
-import type { TrainingData } from '../data/dataset';
-import type { DataSplit } from '../data/split';
-import type { JobEvent } from '../experiments/job';
-import type { DssmArchitecture } from '../models/dssm';
-import type { Rng } from '../random';
+import type { MethodDescriptor, ParamValues, TrainingSpec } from '../../../contract/api';
+import type { TrainingData } from '../../data/dataset';
+import type { DataSplit } from '../../data/split';
+import type { JobEvent } from '../../experiments/job';
+import type { DssmArchitecture } from '../../models/dssm';
+import type { RankingScorer } from '../../models/ranking-model';
+import type { Rng } from '../../random';
+import { arMethod } from './method-ar';
+import { bcMethod } from './method-bc';
+import { damcarMethod } from './method-damcar';
+import { kdMethod } from './method-kd';
+import { mudaMethod } from './method-muda';
+import { tlMethod } from './method-tl';
+
+export type { RankingScorer };
 
 export interface MethodContext {
   /** The dataset without ground truth: training never sees it. */
@@ -17,7 +27,7 @@ export interface MethodContext {
   training: TrainingSpec;
   /**
    * The DSSM every retrieval method of the testbed trains (the testbed's `retrieval*` settings,
-   * protocols/damcar.ts), so that all methods of a table share one retrieval model.
+   * settings.ts), so that all methods of a table share one retrieval model.
    */
   retrieval: DssmArchitecture;
   /** Every declared parameter, defaults filled in and validated. */
@@ -39,19 +49,6 @@ export interface MethodContext {
   ranking: RankingScorer | null;
 }
 
-/** A trained ranking model as methods and the cascade evaluation see it. */
-export interface RankingScorer {
-  /** 'DeepFM' or 'DCN'. */
-  name: string;
-  /**
-   * Predicted probability that each (user, item) pair is finished.
-   * @param users [n] user indices
-   * @param items [n] item indices
-   * @returns [n] probabilities in (0, 1)
-   */
-  score(users: Int32Array, items: Int32Array): Promise<Float32Array>;
-}
-
 /** What evaluation needs from a trained retrieval model: one vector per user and per item. */
 export interface TrainedRetrieval {
   dim: number;
@@ -64,4 +61,14 @@ export interface TrainedRetrieval {
 export interface MethodModule {
   descriptor: MethodDescriptor;
   train(ctx: MethodContext): Promise<TrainedRetrieval>;
+}
+
+const METHODS: readonly MethodModule[] = [bcMethod, kdMethod, tlMethod, arMethod, mudaMethod, damcarMethod];
+
+export function listMethods(): MethodDescriptor[] {
+  return METHODS.map((m) => m.descriptor);
+}
+
+export function getMethod(id: string): MethodModule | undefined {
+  return METHODS.find((m) => m.descriptor.id === id);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MethodDescriptor } from '../../contract/api';
+import type { MethodDescriptor } from '../../../contract/api';
 import {
   retrievalCollapse,
   retrievalNearCollapse,
@@ -9,7 +9,7 @@ import {
   rankingScores,
   requireRanking,
   stageContext,
-} from './common';
+} from './method-common';
 import { methodContext, tinyDataset } from './test-support';
 
 const DESCRIPTOR: MethodDescriptor = {

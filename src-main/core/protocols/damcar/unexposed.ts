@@ -17,7 +17,7 @@
  * Each draws from its own fork of the run's random generator (fixed stream numbers below), so
  * the samples depend only on the run's seed and data, not on what a method trained before.
  */
-import type { NumberParamSpec } from '../../contract/api';
+import type { NumberParamSpec } from '../../../contract/api';
 import {
   type TargetDomain,
   type VisitComparison,
@@ -26,9 +26,9 @@ import {
   countsFromOffsets,
   generateTargetDomain,
   sampleUniformUnexposed,
-} from '../graph/random-walk';
-import type { PairSamples } from './common';
-import type { MethodContext } from './types';
+} from '../../graph/random-walk';
+import type { PairSamples } from './method-common';
+import type { MethodContext } from './methods';
 
 /** Random streams (forks of ctx.rng) of the samplers. */
 export const TARGET_DOMAIN_STREAM = 7001;

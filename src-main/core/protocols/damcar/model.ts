@@ -1,7 +1,7 @@
 /**
  * DAMCAR's label generator (Chen et al., ACM MM 2024, Section 4.2, Eq. 4-11, Algorithm 1 lines
  * 1-8): the network that learns exposure-independent pseudo-labels by adversarial domain
- * adaptation with an EMA teacher. The retrieval model is trained afterwards (damcar.ts).
+ * adaptation with an EMA teacher. The retrieval model is trained afterwards (method-damcar.ts).
  *
  * Architecture (Section 5.1.5):
  *   input  x = [e_user; e_item; e_category; item dense vector]  (own embedding tables, embeddingDim each)
@@ -10,7 +10,7 @@
  *   Phi    label generator, one dense layer + sigmoid             yhat^s = Phi(g(z^s)), yhat^t = Phi(z^t)  (Eq. 5)
  *   Psi    domain classifier, one dense layer + sigmoid           dhat^s = Psi(g(z^s)), dhat^t = Psi(z^t)  (Eq. 7)
  * Source samples pass through g, target samples do not, as Eq. 5 and 7 write it. Phi and Psi
- * output logits here; the losses (damcar-losses.ts) apply the sigmoid in their stable forms.
+ * output logits here; the losses (losses.ts) apply the sigmoid in their stable forms.
  *
  * One training step on a batch of S_T = S_exp u S_sam (Algorithm 1 lines 3-6):
  *   - the EMA teacher (E_tea with its own embedding tables, Phi_tea) gives y_tea^t = sigmoid(Phi_tea(E_tea(x^t)))
@@ -18,7 +18,7 @@
  *   - L_ce (Eq. 6), L_sup (Eq. 10), L_dom (Eq. 8) are computed and
  *     `grlObjective` = L_ce + lambda1 L_sup + lambda2 L_dom is minimised with gradient reversal in
  *     front of Psi: Psi descends lambda2 * L_dom while E and g descend Eq. 11,
- *     L_total = L_ce + lambda1 L_sup - lambda2 L_dom. Two forms (adversary.ts):
+ *     L_total = L_ce + lambda1 L_sup - lambda2 L_dom. Two forms (model-adversary.ts):
  *       'unbounded' is Eq. 11 literally, one GRL (tf/grl.ts). The encoder's objective is unbounded
  *       below (it can make Psi's logits arbitrarily wrong by growing its ReLU features), and with
  *       Adagrad at lr 0.01 on the default simulator it diverges within ten steps (L_dom ~ 1e3,
@@ -35,13 +35,18 @@
  * The teacher starts as a copy of the student.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ItemCatalogue } from '../data/dataset';
-import type { Rng } from '../random';
-import { DenseAdagrad, Mlp } from '../tf/dense';
-import { LazyRowEma, emaUpdateVariables } from '../tf/ema';
-import { EmbeddingTable } from '../tf/embedding';
-import { ADVERSARY_MODES, type AdversaryMode, adversarialDomainLoss, boundedDomainLoss } from './adversary';
-import '../tf/gradients';
+import type { ItemCatalogue } from '../../data/dataset';
+import type { Rng } from '../../random';
+import { DenseAdagrad, Mlp } from '../../tf/dense';
+import { LazyRowEma, emaUpdateVariables } from '../../tf/ema';
+import { EmbeddingTable } from '../../tf/embedding';
+import {
+  ADVERSARY_MODES,
+  type AdversaryMode,
+  adversarialDomainLoss,
+  boundedDomainLoss,
+} from './model-adversary';
+import '../../tf/gradients';
 import {
   type StageOneTerms,
   type StageOneWeights,
@@ -49,12 +54,12 @@ import {
   grlObjective,
   labelLoss,
   teacherSupervisionLoss,
-} from './damcar-losses';
+} from './losses';
 
 export const ENCODER_UNITS: readonly number[] = [300, 200, 100];
 export const TRANSFORM_UNITS: readonly number[] = [128, 100];
 
-const FILE = 'src-main/core/methods/damcar-model.ts';
+const FILE = 'src-main/core/protocols/damcar/model.ts';
 
 export interface LabelGeneratorOptions extends Omit<ItemCatalogue, 'numUsers'> {
   numUsers: number;

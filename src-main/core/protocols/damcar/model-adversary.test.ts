@@ -1,16 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../random';
-import { initBackend } from '../tf/backend';
-import { Mlp } from '../tf/dense';
+import { createRng } from '../../random';
+import { initBackend } from '../../tf/backend';
+import { Mlp } from '../../tf/dense';
 import {
   type AdversaryMode,
   adversarialDomainLoss,
   boundedDomainLoss,
   reversalCoefficient,
   stopGradient,
-} from './adversary';
-import { domainLoss } from './damcar-losses';
+} from './model-adversary';
+import { domainLoss } from './losses';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -15,11 +15,11 @@
  *   theirs). The ranking network (`rankingNetwork`) likewise defaults to the authors' DeepFM: with
  *   ours, BC's N@10 on the second dataset was 0.58x theirs, with theirs 1.12x (R@100 unchanged).
  */
-import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../contract/api';
-import { listMethods } from '../methods/registry';
-import { booleanParam, choiceParam, numberParam } from '../methods/param-spec';
-import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
-import type { RankingNetworkReading } from '../models/ranking-model';
+import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../../contract/api';
+import { listMethods } from './methods';
+import { booleanParam, choiceParam, numberParam } from '../../methods/param-spec';
+import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../../models/dssm';
+import type { RankingNetworkReading } from '../../models/ranking-model';
 
 const unitsKey = (units: readonly number[]) => units.join('-');
 

@@ -35,7 +35,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-const FILE = 'src-main/core/methods/damcar-losses.ts';
+const FILE = 'src-main/core/protocols/damcar/losses.ts';
 
 function checkSameLength(a: tf.Tensor, b: tf.Tensor, what: string): void {
   if (a.rank !== 1 || b.rank !== 1 || a.shape[0] !== b.shape[0]) {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ParamValues } from '../../contract/api';
-import type { CascadeDataset } from '../data/dataset';
-import { initBackend } from '../tf/backend';
-import { type DamcarHooks, type HybridData, DAMCAR_DESCRIPTOR, trainDamcar } from './damcar';
+import type { ParamValues } from '../../../contract/api';
+import type { CascadeDataset } from '../../data/dataset';
+import { initBackend } from '../../tf/backend';
+import { type DamcarHooks, type HybridData, DAMCAR_DESCRIPTOR, trainDamcar } from './method-damcar';
 import { curve, fakeRanking, methodContext, tinyDataset } from './test-support';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import '../tf/gradients';
+import '../../tf/gradients';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gradientReversal } from '../tf/grl';
+import { gradientReversal } from '../../tf/grl';
 import {
   domainLoss,
   eq11Total,
@@ -12,7 +12,7 @@ import {
   meanBceWithLogits,
   modifiedPseudoLabels,
   teacherSupervisionLoss,
-} from './damcar-losses';
+} from './losses';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -131,7 +131,7 @@ describe('Eq. 12 modified pseudo-labels', () => {
   it('rejects a non-binary label on an exposed sample and mismatched lengths', () => {
     expect(() =>
       modifiedPseudoLabels(Float32Array.from([0.5]), Uint8Array.from([1]), Float32Array.from([0.5])),
-    ).toThrow(/damcar-losses\.ts: labels\[0\] = 0\.5/);
+    ).toThrow(/damcar\/losses\.ts: labels\[0\] = 0\.5/);
     expect(() =>
       modifiedPseudoLabels(Float32Array.from([0.5]), Uint8Array.from([1, 0]), new Float32Array(1)),
     ).toThrow(/equal length/);

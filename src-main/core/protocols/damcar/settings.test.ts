@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUTHORS_DSSM, PAPER_DSSM } from '../models/dssm';
+import { AUTHORS_DSSM, PAPER_DSSM } from '../../models/dssm';
 import {
   DAMCAR_PROTOCOL,
   PAPER_RETRIEVAL_PARAMS,
@@ -9,7 +9,7 @@ import {
   rankingNetworkReading,
   retrievalArchitecture,
   retrievalCaption,
-} from './damcar';
+} from './settings';
 
 describe("DAMCAR testbed's retrieval settings", () => {
   it("declares one setting per DssmArchitecture field; the defaults are the authors' code", () => {

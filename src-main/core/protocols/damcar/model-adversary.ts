@@ -1,5 +1,5 @@
 /**
- * The adversary shared by DAMCAR's label generator (damcar-model.ts) and the AR baseline (ar.ts):
+ * The adversary shared by DAMCAR's label generator (model.ts) and the AR baseline (method-ar.ts):
  * a domain classifier Psi minimises the domain loss (DAMCAR Eq. 8) while the feature extractor
  * maximises it through gradient reversal (tf/grl.ts).
  *
@@ -32,13 +32,13 @@
  *              paper's aim), L_ce falling 0.59 -> 0.52; R@100 0.0899 +- 0.0001
  * against the authors' code's 0.1008 +- 0.0159 (10 seeds, 0.0741-0.1241). Only 'bounded' is
  * stable over seeds and reaches the paper's stated end state; 'ramped' scores higher on average
- * but swings as much as theirs. The damcar-model tests pin the literal form's divergence.
+ * but swings as much as theirs. The model.ts tests pin the literal form's divergence.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ChoiceParamSpec } from '../../contract/api';
-import { type Mlp, denseLayer } from '../tf/dense';
-import { gradientReversal } from '../tf/grl';
-import { domainLoss } from './damcar-losses';
+import type { ChoiceParamSpec } from '../../../contract/api';
+import { type Mlp, denseLayer } from '../../tf/dense';
+import { gradientReversal } from '../../tf/grl';
+import { domainLoss } from './losses';
 
 /** How the feature extractor opposes the domain classifier (see the file comment). */
 export type AdversaryMode = 'bounded' | 'unbounded' | 'ramped';

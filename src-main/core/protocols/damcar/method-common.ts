@@ -4,12 +4,12 @@
  * "target-domain predictions" histogram (DAMCAR, ACM MM 2024, Figure 5).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor, ParamSpec } from '../../contract/api';
-import { type DssmModel, DssmModel as Dssm } from '../models/dssm';
-import type { Rng } from '../random';
-import type { MethodContext, RankingScorer, TrainedRetrieval } from './types';
+import type { MethodDescriptor, ParamSpec } from '../../../contract/api';
+import { type DssmModel, DssmModel as Dssm } from '../../models/dssm';
+import type { Rng } from '../../random';
+import type { MethodContext, RankingScorer, TrainedRetrieval } from './methods';
 import { type TargetDomainParams, TARGET_DOMAIN_DEFAULTS, targetDomainPairs } from './unexposed';
-import { catalogueOf } from '../data/dataset';
+import { catalogueOf } from '../../data/dataset';
 
 /** (user, item) pairs, optionally with a target per pair. */
 export interface PairSamples {

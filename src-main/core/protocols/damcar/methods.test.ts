@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CascadeDataset } from '../data/dataset';
-import { initBackend } from '../tf/backend';
-import { TARGET_HISTOGRAM_NAME } from './common';
-import { getMethod, listMethods } from './registry';
+import type { CascadeDataset } from '../../data/dataset';
+import { initBackend } from '../../tf/backend';
+import { TARGET_HISTOGRAM_NAME } from './method-common';
+import { getMethod, listMethods } from './methods';
 import { curve, methodContext, tinyDataset } from './test-support';
 import { TARGET_DOMAIN_DEFAULTS, targetDomainPairs } from './unexposed';
 
@@ -154,4 +154,18 @@ describe('the registered retrieval methods', () => {
       }
     });
   }
+});
+
+describe('method registry', () => {
+  it('lists BC with a complete descriptor and finds it by id', () => {
+    const methods = listMethods();
+    expect(methods.map((m) => m.id)).toContain('bc');
+    const bc = getMethod('bc');
+    expect(bc?.descriptor).toMatchObject({ id: 'bc', name: 'BC', stage: 'retrieval' });
+    expect(bc?.descriptor.paper).toMatch(/DAMCAR/);
+    expect(bc?.descriptor.params).toEqual([]);
+    expect(getMethod('nope')).toBeUndefined();
+    // Ids are unique.
+    expect(new Set(methods.map((m) => m.id)).size).toBe(methods.length);
+  });
 });

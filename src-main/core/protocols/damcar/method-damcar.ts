@@ -8,15 +8,15 @@
  *    written; 'gt' = strictly more) as the mean visited exposed item: S_sam. "w/o TDG"
  *    (`targetDomain: 'random'`, Section 5.3) draws the same number per user uniformly from the
  *    user's unexposed items instead.
- * 2. Robust pseudo-label generation (Section 4.2, Eq. 4-11, damcar-model.ts): a label generator
+ * 2. Robust pseudo-label generation (Section 4.2, Eq. 4-11, model.ts): a label generator
  *    (encoder E 300-200-100, g 128-100, label head Phi and domain classifier Psi) trained on
  *    S_T = S_exp u S_sam for `training.epochs` epochs with L_ce (Eq. 6), the EMA teacher's
  *    supervision L_sup (Eq. 9-10) and the adversarial L_dom through a gradient reversal layer
  *    (Eq. 7-8), total Eq. 11: L_ce + lambda1 L_sup - lambda2 L_dom. "w/o EMA" (`useEma: false`)
  *    has no teacher and no L_sup. `adversary`: 'unbounded' is Eq. 11 literally, which diverges
  *    under Adagrad on the simulator; 'bounded' (default) lets the encoder push the domain
- *    classifier to chance but not beyond (damcar-model.ts); 'ramped' scales the reversed gradient
- *    by DANN's schedule (adversary.ts). `targetLabelPath`: the target samples' final pseudo-labels
+ *    classifier to chance but not beyond (model.ts); 'ramped' scales the reversed gradient
+ *    by DANN's schedule (model-adversary.ts). `targetLabelPath`: the target samples' final pseudo-labels
  *    are Phi(g(z^t)) as the authors' code labels every sample ('through-g', default) or Phi(z^t)
  *    as Eq. 5 writes it ('direct').
  * 3. Modified pseudo-labels (Eq. 12, Algorithm 1 line 9): y_mpl = 1 on exposed positives, the
@@ -33,8 +33,8 @@
  * The 'target-domain predictions' histogram (Figure 5) is taken on the random-walk S_sam.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor } from '../../contract/api';
-import type { RadiusUnit, VisitComparison } from '../graph/random-walk';
+import type { MethodDescriptor } from '../../../contract/api';
+import type { RadiusUnit, VisitComparison } from '../../graph/random-walk';
 import {
   type PairSamples,
   ParamReader,
@@ -51,14 +51,14 @@ import {
   retrievalVectors,
   stageContext,
   validationCurve,
-} from './common';
-import { hybridTrainingTerms, modifiedPseudoLabels } from './damcar-losses';
-import { ADVERSARY_PARAM, type AdversaryMode } from './adversary';
-import { DamcarLabelGenerator } from './damcar-model';
-import { runEpochs, throwIfCancelled } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+} from './method-common';
+import { hybridTrainingTerms, modifiedPseudoLabels } from './losses';
+import { ADVERSARY_PARAM, type AdversaryMode } from './model-adversary';
+import { DamcarLabelGenerator } from './model';
+import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 import { TARGET_DOMAIN_DEFAULTS, csrToPairs, randomTargetDomainPairs, targetDomain } from './unexposed';
-import { catalogueOf } from '../data/dataset';
+import { catalogueOf } from '../../data/dataset';
 
 const TABLE4_LAMBDA1 = [0.5, 0.6, 0.7, 0.8, 0.9];
 const TABLE4_LAMBDA2_3 = [0.1, 0.2, 0.3, 0.4, 0.5];

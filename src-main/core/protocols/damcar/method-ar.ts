@@ -14,7 +14,7 @@
  *   L_dom = -mean_{S_exp} log D([u_vec; i_vec]) - mean_{S_unexp} log(1 - D([u_vec; i_vec]))
  *   towers minimise  L_bce - lambda * L_dom,   D minimises L_dom
  * Both in one pass: gradient reversal between the towers' output and D, and the minimised
- * objective L_bce + lambda * L_dom. As in DAMCAR (adversary.ts), 'unbounded' is the plain reversal
+ * objective L_bce + lambda * L_dom. As in DAMCAR (model-adversary.ts), 'unbounded' is the plain reversal
  * (the towers maximise L_dom without limit; on the simulator this diverges: L_bce ~ 8 in epoch 1),
  * 'bounded' (default) lets the towers push D only to chance on each sample.
  *
@@ -22,8 +22,8 @@
  * the same term, lambda2), `adversary` (default 'bounded'), `unexposedRatio` (default 1).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor } from '../../contract/api';
-import { DenseAdagrad, Mlp } from '../tf/dense';
+import type { MethodDescriptor } from '../../../contract/api';
+import { DenseAdagrad, Mlp } from '../../tf/dense';
 import {
   ParamReader,
   ScalarStash,
@@ -36,11 +36,11 @@ import {
   range,
   retrievalVectors,
   validationCurve,
-} from './common';
-import { ADVERSARY_PARAM, type AdversaryMode, adversarialDomainLoss } from './adversary';
-import { meanBceWithLogits } from './damcar-losses';
-import { runEpochs } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+} from './method-common';
+import { ADVERSARY_PARAM, type AdversaryMode, adversarialDomainLoss } from './model-adversary';
+import { meanBceWithLogits } from './losses';
+import { runEpochs } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 import { UNEXPOSED_RATIO_PARAM, unexposedPool } from './unexposed';
 
 export const AR_DESCRIPTOR: MethodDescriptor = {

@@ -1,14 +1,14 @@
 /** What distinguishes KD, TL, AR and MUDA (the shared checks are in methods.test.ts). */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CascadeDataset } from '../data/dataset';
-import type { RankingScorer } from './types';
-import { initBackend } from '../tf/backend';
-import { arMethod } from './ar';
-import { bcMethod } from './bc';
-import { kdMethod } from './kd';
-import { mudaMethod } from './muda';
+import type { CascadeDataset } from '../../data/dataset';
+import type { RankingScorer } from './methods';
+import { initBackend } from '../../tf/backend';
+import { arMethod } from './method-ar';
+import { bcMethod } from './method-bc';
+import { kdMethod } from './method-kd';
+import { mudaMethod } from './method-muda';
 import { curve, fakeRanking, methodContext, tinyDataset } from './test-support';
-import { tlMethod } from './tl';
+import { tlMethod } from './method-tl';
 import { unexposedPool } from './unexposed';
 
 beforeAll(async () => {

@@ -11,10 +11,10 @@
  * Hyper-parameters: none of its own; epochs, batch size, learning rate (Adagrad) and embedding
  * size come from the experiment's training settings, the retrieval model from the testbed's.
  */
-import type { MethodDescriptor } from '../../contract/api';
-import { createDssm, emitTargetDomainHistogram, retrievalVectors, validationCurve } from './common';
-import { runEpochs } from './loop';
-import type { MethodContext, MethodModule, TrainedRetrieval } from './types';
+import type { MethodDescriptor } from '../../../contract/api';
+import { createDssm, emitTargetDomainHistogram, retrievalVectors, validationCurve } from './method-common';
+import { runEpochs } from '../../methods/loop';
+import type { MethodContext, MethodModule, TrainedRetrieval } from './methods';
 
 export const BC_DESCRIPTOR: MethodDescriptor = {
   id: 'bc',
