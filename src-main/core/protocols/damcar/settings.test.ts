@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUTHORS_DSSM, PAPER_DSSM } from '../../models/dssm';
+import { DAMCAR_PROTOCOL } from './index';
 import {
-  DAMCAR_PROTOCOL,
   PAPER_RETRIEVAL_PARAMS,
   RANKING_NETWORK_PARAM,
   RETRIEVAL_PARAMS,

@@ -1,7 +1,7 @@
 /**
- * DAMCAR's two-stage cascade testbed (DAMCAR, ACM MM 2024, section 5.1) as a protocol
- * descriptor. Its jobs run through experiments/run-job.ts itself (data, shared ranking model,
- * method, retrieval and ranking evaluation), and its methods live in core/methods.
+ * The settings of DAMCAR's two-stage cascade testbed (DAMCAR, ACM MM 2024, section 5.1): the
+ * spec's ranking stage (`ranking.model`) and the testbed's own settings (`protocolParams`), with
+ * the captions that name them.
  *
  * Its settings declare the DSSM retrieval model every method of the testbed trains
  * (models/dssm.ts). Where each default comes from:
@@ -15,11 +15,19 @@
  *   theirs). The ranking network (`rankingNetwork`) likewise defaults to the authors' DeepFM: with
  *   ours, BC's N@10 on the second dataset was 0.58x theirs, with theirs 1.12x (R@100 unchanged).
  */
-import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../../contract/api';
-import { listMethods } from './methods';
+import type { ExperimentSpec, ParamSpec, ParamValues, RankingModelName } from '../../../contract/api';
 import { booleanParam, choiceParam, numberParam } from '../../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../../models/dssm';
 import type { RankingNetworkReading } from '../../models/ranking-model';
+
+export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'none'];
+/** DeepFM, the ranking model of DAMCAR's Table 2. */
+export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
+
+/** The spec's ranking model; a spec stored before the ranking stage existed gets the default. */
+export function rankingModelOf(spec: Pick<ExperimentSpec, 'ranking'>): RankingModelName {
+  return spec.ranking?.model ?? DEFAULT_RANKING_MODEL;
+}
 
 const unitsKey = (units: readonly number[]) => units.join('-');
 
@@ -202,22 +210,6 @@ export const PAPER_RETRIEVAL_PARAMS: ParamValues = Object.fromEntries(
     ];
   }),
 );
-
-export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
-  id: 'damcar',
-  name: 'DAMCAR two-stage cascade',
-  paper: 'DAMCAR (ACM MM 2024)',
-  summary:
-    'DSSM retrieval trained on the exposure log (per-user 6:2:2 time split), DeepFM or DCN ranking ' +
-    'trained once per seed on exposed data; R/P/F@K1 by exact top-K1 over the corpus, then the ranking ' +
-    'model re-ranks each top-K1 list for N/M/H@K2 (K2 = K1 / 10); ground truth on simulated data.',
-  params: [...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM],
-  methods: listMethods().map((m) => m.id),
-  // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01; embeddings 32 as the
-  // authors' code (config.py EMBED_DIMENSIONS; the paper says 128).
-  training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
-  evaluationSettings: ['retrievalK', 'corpus', 'split'],
-};
 
 /** How one setting reads in a caption, and where the value comes from. */
 function settingPhrase(arch: DssmArchitecture): string {
