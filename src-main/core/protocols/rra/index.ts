@@ -4,7 +4,7 @@
  * Job: data (impression log with request-level candidate sets, data.ts; last day = test) ->
  * production ranking model (trained once per dataset and seed in a worker, cached as scores:
  * it fixes the ranking order NKTD compares with, and is the pre-trained teacher of offline
- * distillation) -> the method's training (train.ts, plan from methods.ts) -> evaluation on the
+ * distillation) -> the method's training (model-trainer.ts, plan from methods.ts) -> evaluation on the
  * test day (metrics.ts): Recall@K, WRecall@K and NKTD@N as the paper defines them, plus
  * ground-truth recall on simulated data.
  *
@@ -41,7 +41,7 @@ import {
   RraTrainer,
   type TrainingPlan,
   dwmScale,
-} from './train';
+} from './model-trainer';
 
 const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day)';
 const PAPER_GROUP_STORED = 'Exposure log (test day)';

@@ -11,7 +11,13 @@ import { initBackend } from '../../tf/backend';
 import { TINY_SIMULATOR } from '../test-support';
 import { type RraLog, simulateRraLog, splitRequests } from './data';
 import { resolveRraSettings } from './settings';
-import { type LossSwitches, NO_LOSSES, RraTrainer, type TrainingPlan, interactiveFeature } from './train';
+import {
+  type LossSwitches,
+  NO_LOSSES,
+  RraTrainer,
+  type TrainingPlan,
+  interactiveFeature,
+} from './model-trainer';
 
 beforeAll(async () => {
   await initBackend('wasm');
