@@ -7,7 +7,7 @@ import type { MethodDescriptor, ProtocolDescriptor, ProtocolId } from '../../con
 import { cp2recProtocol } from './cp2rec/index';
 import { damcarProtocol } from './damcar/index';
 import { keepProtocol } from './keep/index';
-import { rraProtocol } from './rra/train';
+import { rraProtocol } from './rra/index';
 import type { ProtocolModule } from './types';
 import { ukdslProtocol } from './ukdsl/index';
 

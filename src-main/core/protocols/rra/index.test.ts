@@ -11,7 +11,7 @@ import { resolveSimulatorParams, simulateCascade } from '../../data/simulator';
 import { JobCancelledError } from '../../experiments/job';
 import { initBackend } from '../../tf/backend';
 import { TINY_SIMULATOR, protocolTestContext } from '../test-support';
-import { rraProtocol } from './train';
+import { rraProtocol } from './index';
 
 beforeAll(async () => {
   await initBackend('wasm');

@@ -1,5 +1,5 @@
 /**
- * RRA (KDD 2023) testbed: retrieval and ranking alignment for unfamiliar recommendation.
+ * One job of RRA's testbed (KDD 2023, retrieval and ranking alignment).
  *
  * Job: data (impression log with request-level candidate sets, data.ts; last day = test) ->
  * production ranking model (trained once per dataset and seed in a worker, cached as scores:
@@ -14,26 +14,15 @@
  * bottom, ProdModel-like MMoE + product features whatever the retrieval architecture, Eq. 1-2 on
  * the training impressions), ordering by rankingWCtr * s_ctr + (1 - rankingWCtr) * s_dwm.
  */
-import type { ExperimentSpec, MetricColumn, SimulatorParams } from '../../../contract/api';
-import { trainingView } from '../../data/dataset';
-import { resolveSimulatorParams } from '../../data/simulator';
 import { runEpochs, throwIfCancelled } from '../../methods/loop';
 import { createRng } from '../../random';
-import type { ProtocolJobContext, ProtocolModule } from '../types';
-import {
-  type RraLog,
-  type RraSplit,
-  type RraTruth,
-  describeLog,
-  logFromExposures,
-  simulateRraLog,
-  splitRequests,
-} from './data';
+import type { ProtocolJobContext } from '../types';
+import { type RraData, type RraLog, buildRraData, describeLog } from './data';
 import { fuseUserEmbeddings } from './losses';
-import { RRA_METHODS, RRA_METHOD_IDS, planOf } from './methods';
-import { addRecall, expectedRecall, newRecallAccumulator, nktd, recallOf } from './metrics';
+import { RRA_METHODS, planOf } from './methods';
+import { addRecall, expectedRecall, metricKeys, newRecallAccumulator, nktd, recallOf } from './metrics';
 import { impressionLogQ } from './negatives';
-import { RRA_PROTOCOL_PARAMS, type RraSettings, resolveRraSettings } from './settings';
+import { type RraSettings, resolveRraSettings } from './settings';
 import {
   LOSS_CURVE_NAMES,
   LOSS_TERMS,
@@ -43,62 +32,13 @@ import {
   dwmScale,
 } from './model-trainer';
 
-const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day)';
-const PAPER_GROUP_STORED = 'Exposure log (test day)';
-const GROUND_TRUTH_GROUP = 'Ground truth';
 /** Streams of the job seed: the production ranking model, the method's model, its shuffling and sampling. */
 const PRODUCTION_STREAM = 0x50524f44;
 const MODEL_STREAM = 1;
 const SHUFFLE_STREAM = 2;
 const SAMPLING_STREAM = 3;
-/** Seed of the candidates sampled for stored logs (fixed: the same sets for every method and seed). */
-const STORED_CANDIDATE_SEED = 0x52524143;
 /** Share of the training progress given to the production ranking model when it is trained. */
 const PRODUCTION_PROGRESS_SHARE = 0.3;
-
-export function metricKeys(settings: Pick<RraSettings, 'recallK' | 'nktdN'>): {
-  recall: string;
-  wRecall: string;
-  nktd: string;
-  gtRecall: string;
-  gtWRecall: string;
-} {
-  return {
-    recall: `Recall@${settings.recallK}`,
-    wRecall: `WRecall@${settings.recallK}`,
-    nktd: `NKTD@${settings.nktdN}`,
-    gtRecall: `GT-Recall@${settings.recallK}`,
-    gtWRecall: `GT-WRecall@${settings.recallK}`,
-  };
-}
-
-interface RraData {
-  log: RraLog;
-  split: RraSplit;
-  truth: RraTruth | null;
-}
-
-let dataCache: { key: string; data: RraData } | null = null;
-
-/** The job's log, split and (simulated) truth; the last one is kept per worker. */
-export function buildRraData(ctx: ProtocolJobContext, settings: RraSettings): RraData {
-  const source = ctx.request.dataset;
-  const dayLength = ctx.request.spec.evaluation.dayLength ?? 86_400;
-  const key = JSON.stringify({ source, settings, dayLength });
-  if (dataCache && dataCache.key === key) return dataCache.data;
-  let data: RraData;
-  if (source.kind === 'simulated') {
-    const sim: SimulatorParams = resolveSimulatorParams(source.params);
-    const { log, truth } = simulateRraLog(ctx.materializeDataset(), sim, settings);
-    data = { log, split: splitRequests(log), truth };
-  } else {
-    const dataset = trainingView(ctx.materializeDataset());
-    const log = logFromExposures(dataset, settings, dayLength, createRng(STORED_CANDIDATE_SEED));
-    data = { log, split: splitRequests(log), truth: null };
-  }
-  dataCache = { key, data };
-  return data;
-}
 
 /** What the production ranking model leaves behind (plain arrays: no tensors outlive a job). */
 interface ProductionRanking {
@@ -336,7 +276,7 @@ async function evaluate(
   return out;
 }
 
-async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
+export async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
   const settings = resolveRraSettings(ctx.protocolParams);
   const methodId = ctx.request.method.id;
   const { plan, needsTeacher, wServe } = planOf(methodId, ctx.params);
@@ -402,53 +342,3 @@ async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string, number
     trainer?.dispose();
   }
 }
-
-export const rraProtocol: ProtocolModule = {
-  descriptor: {
-    id: 'rra',
-    name: 'RRA retrieval-ranking alignment',
-    paper: 'RRA (KDD 2023)',
-    summary:
-      'Impression log of a long-video "For You" collection with request-level candidate sets, clicks and ' +
-      'discovery-induced watching minutes (DWM); the last day is the test set. Retrieval models (with or ' +
-      'without a synchronously trained ranking model) are scored by Recall@K and DWM-weighted WRecall@K of the ' +
-      "test clicks within each request's candidate set, and by NKTD@N against the production ranking order. " +
-      'A training batch is a number of requests; the bundled specs use 128 requests, Adagrad lr 0.15, 5 epochs.',
-    params: RRA_PROTOCOL_PARAMS,
-    methods: RRA_METHOD_IDS,
-    // The settings of experiments/rra-*.json.
-    training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
-    evaluationSettings: [],
-  },
-  methods: RRA_METHODS,
-  columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
-    const settings = resolveRraSettings(spec.protocolParams ?? {});
-    const keys = metricKeys(settings);
-    const group = spec.dataset.kind === 'simulated' ? PAPER_GROUP_SIMULATED : PAPER_GROUP_STORED;
-    const columns: MetricColumn[] = [
-      { key: keys.recall, group, higherIsBetter: true },
-      { key: keys.wRecall, group, higherIsBetter: true },
-      { key: keys.nktd, group, higherIsBetter: false },
-    ];
-    if (hasGroundTruth) {
-      columns.push(
-        { key: keys.gtRecall, group: GROUND_TRUTH_GROUP, higherIsBetter: true },
-        { key: keys.gtWRecall, group: GROUND_TRUTH_GROUP, higherIsBetter: true },
-      );
-    }
-    return columns;
-  },
-  caption(spec: ExperimentSpec): string {
-    const settings = resolveRraSettings(spec.protocolParams ?? {});
-    const k = settings.recallK;
-    return (
-      `Recall@${k} and WRecall@${k} (DWM-weighted) of the test day's clicks within each request's ` +
-      `${settings.candidates}-show candidate set, NKTD@${settings.nktdN} (lower = retrieval order closer to ` +
-      `the production ranking), ${settings.architecture === 'prod' ? `ProdModel-like architecture (MMoE, ${settings.experts} experts)` : 'BaseModel architecture (MLP)'}; ` +
-      (spec.dataset.kind === 'simulated'
-        ? 'simulated long-video impression log; GT columns: expected share of would-be clicks (and DWM) kept'
-        : 'impressions derived from the stored exposure log (requests = user-days)')
-    );
-  },
-  runJob: runRraJob,
-};
