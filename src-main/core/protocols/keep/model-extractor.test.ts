@@ -3,7 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { type KeepData, TASKS, type Task } from './data';
-import { type ExtractorArchitecture, HEAD_UNITS, KnowledgeExtractor, PretrainSampler } from './extractor';
+import {
+  type ExtractorArchitecture,
+  HEAD_UNITS,
+  KnowledgeExtractor,
+  PretrainSampler,
+} from './model-extractor';
 import { range } from './features';
 import { rocAuc } from '../../metrics/auc';
 import { tinyKeepData } from './test-support';

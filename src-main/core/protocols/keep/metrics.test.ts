@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedAuc, gauc, groundTruthGauc } from './gauc';
+import { expectedAuc, gauc, groundTruthGauc } from './metrics';
 import { rocAuc } from '../../metrics/auc';
 
 describe('GAUC (KEEP Eq. 7)', () => {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import type { KeepData } from './data';
-import { DOWNSTREAM_UNITS, DownstreamModel } from './downstream';
+import { DOWNSTREAM_UNITS, DownstreamModel } from './model-downstream';
 import { range } from './features';
 import { tinyKeepData } from './test-support';
 

@@ -37,10 +37,10 @@ import {
   keepDataParams,
   simulateKeepData,
 } from './data';
-import { DownstreamModel } from './downstream';
-import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './extractor';
+import { DownstreamModel } from './model-downstream';
+import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './model-extractor';
 import { range } from './features';
-import { gauc, groundTruthGauc } from './gauc';
+import { gauc, groundTruthGauc } from './metrics';
 import { rocAuc } from '../../metrics/auc';
 import {
   CachedKnowledge,
