@@ -5,7 +5,7 @@
  * What it builds: a two-stage ranking funnel (funnel.ts) where an early stage picks a
  * consideration set per request and a later stage picks the impressions among it; impressions are
  * labelled, the rest of the consideration set is not (the simulator keeps its true click
- * probability for evaluation). Methods (methods.ts, jobs.ts): section 3.2's calibration
+ * probability for evaluation). Methods (methods.ts, train.ts): section 3.2's calibration
  * simulation (Figure 2), the impression-only early-stage baseline and UKDSL's semi-supervised
  * cross-stage distillation (Table 1), semi-supervised feature selection with each combination
  * rule (Table 2), and distillation from a foundation model with dependent / auxiliary tasks
@@ -18,7 +18,7 @@
  */
 import type { ParamSpec } from '../../../contract/api';
 import type { ProtocolModule } from '../types';
-import { runUkdslJob, ukdslCaption, ukdslColumns } from './jobs';
+import { runUkdslJob, ukdslCaption, ukdslColumns } from './train';
 import { PAPER, UKDSL_METHODS } from './methods';
 
 const PROTOCOL_PARAMS: ParamSpec[] = [
