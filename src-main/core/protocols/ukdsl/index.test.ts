@@ -11,7 +11,9 @@ import { tinyDataset } from '../test-support';
 import { initBackend } from '../../tf/backend';
 import { protocolTestContext } from '../test-support';
 import { funnelParamsOf, simulateFunnel } from './funnel';
-import { M, clearUkdslCaches, runOnFunnel } from './train';
+import { clearUkdslCaches } from './cache';
+import { M } from './metrics';
+import { runOnFunnel } from './train';
 import { ukdslProtocol } from './index';
 
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /**
- * UKDSL's jobs: data, the models of each method family, and evaluation on impression and
- * consideration data (UKDSL (Meta), sections 3-4).
+ * One UKDSL job: the job's funnel (data.ts), the models of each method family, and evaluation on
+ * impression and consideration data (UKDSL (Meta), sections 3-4).
  *
  * Models (fixed sizes, scaled down for CPU; the paper's production models are far larger):
  *   early-stage student  MLP 32-16 on the early-stage fields          (Tables 1-2 student)
@@ -32,8 +32,7 @@
  *   rows are weighted by their inverse sampling rate by default.
  * - Model evaluation runs inside the 'train' timing (predictions are taken as each model finishes).
  */
-import type { ExperimentSpec, MetricColumn, ParamValues, SimulatorParams } from '../../../contract/api';
-import { resolveSimulatorParams } from '../../data/simulator';
+import type { ParamValues } from '../../../contract/api';
 import { throwIfCancelled } from '../../methods/loop';
 import type { Rng } from '../../random';
 import type { ProtocolJobContext } from '../types';
@@ -44,12 +43,12 @@ import {
   SPLIT_TRAIN,
   SPLIT_VALID,
   fieldsOfStages,
-  funnelFromExposureLog,
-  funnelParamsOf,
   rowsWhere,
-  simulateFunnel,
 } from './funnel';
+import { cached } from './cache';
+import { dataKeyOf, funnelOf } from './data';
 import {
+  M,
   type FeatureCombination,
   calibration,
   combineFeatureImportance,
@@ -64,124 +63,6 @@ export const STUDENT_HIDDEN = [32, 16];
 export const LATER_STAGE_HIDDEN = [128, 64];
 export const FOUNDATION_HIDDEN = [256, 128];
 export const IMPORTANCE_HIDDEN = [16];
-
-/* Metric keys (the result table's columns). */
-export const M = {
-  calImp: 'Cal IMP',
-  calCdTeacher: 'Cal CD (teacher)',
-  calCdTruth: 'Cal CD (truth)',
-  neImp: 'NE IMP',
-  neCdTeacher: 'NE CD (teacher)',
-  neCdTruth: 'NE CD (truth)',
-  dNeImp: 'ΔNE IMP %',
-  dNeCdTeacher: 'ΔNE CD (teacher) %',
-  dNeCdTruth: 'ΔNE CD (truth) %',
-  aucImp: 'AUC IMP',
-  aucCdTruth: 'AUC CD (truth)',
-  features: 'Features kept',
-  simCross: 'M1/M2 on S1 (Eq. 2)',
-  simFirst: 'M1 on S1',
-  simFirstExpected: 'M1 on S1 (Eq. 1)',
-  simSecond: 'M2 on S1',
-  simSecondOwn: 'M2 on S2',
-  simReturn: 'Return / optimal',
-} as const;
-
-const TRAINING_METHODS = new Set(['ukdsl-baseline', 'ukdsl', 'ukdsl-ssfs', 'ukdsl-sslfm']);
-
-/** The result table's columns, grouped as the paper's tables (calibration, NE, NE change), AUC beside them. */
-export function ukdslColumns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
-  const ids = new Set(spec.methods.map((m) => m.id));
-  const columns: MetricColumn[] = [];
-  if (ids.has('ukdsl-sim')) {
-    const group = 'Section 3.2 calibration (simulation)';
-    for (const key of [M.simCross, M.simFirst, M.simFirstExpected, M.simSecond, M.simSecondOwn])
-      columns.push({ key, group, higherIsBetter: false });
-    columns.push({ key: M.simReturn, group, higherIsBetter: true });
-  }
-  if ([...ids].some((id) => TRAINING_METHODS.has(id))) {
-    const calibrationGroup = 'Model calibration (pred / reference)';
-    columns.push({ key: M.calImp, group: calibrationGroup, higherIsBetter: false, target: 1 });
-    columns.push({ key: M.calCdTeacher, group: calibrationGroup, higherIsBetter: false, target: 1 });
-    if (hasGroundTruth)
-      columns.push({ key: M.calCdTruth, group: calibrationGroup, higherIsBetter: false, target: 1 });
-    const changeGroup = 'NE relative change vs reference (%)';
-    columns.push({ key: M.dNeImp, group: changeGroup, higherIsBetter: false });
-    columns.push({ key: M.dNeCdTeacher, group: changeGroup, higherIsBetter: false });
-    if (hasGroundTruth) columns.push({ key: M.dNeCdTruth, group: changeGroup, higherIsBetter: false });
-    const neGroup = 'Normalized entropy';
-    columns.push({ key: M.neImp, group: neGroup, higherIsBetter: false });
-    columns.push({ key: M.neCdTeacher, group: neGroup, higherIsBetter: false });
-    if (hasGroundTruth) columns.push({ key: M.neCdTruth, group: neGroup, higherIsBetter: false });
-    columns.push({ key: M.aucImp, group: 'AUC', higherIsBetter: true });
-    if (hasGroundTruth) columns.push({ key: M.aucCdTruth, group: 'AUC', higherIsBetter: true });
-    if (ids.has('ukdsl-ssfs'))
-      columns.push({ key: M.features, group: 'Feature selection', higherIsBetter: false });
-  }
-  return columns;
-}
-
-export function ukdslCaption(spec: ExperimentSpec): string {
-  const training = [...new Set(spec.methods.map((m) => m.id))].some((id) => TRAINING_METHODS.has(id));
-  const parts: string[] = [];
-  if (spec.methods.some((m) => m.id === 'ukdsl-sim'))
-    parts.push('Section 3.2 simulation: calibration ratios (1 = calibrated; above 1 over-calibrated)');
-  if (training)
-    parts.push(
-      'Test requests of the funnel: IMP = impressions against their labels; CD = unlabelled consideration rows ' +
-        "against the method's teacher (later stage; foundation model for SSLFM) and, on simulated data, the true " +
-        'click probability; calibration = mean prediction / mean reference (1 is best; "lower is better" marks ' +
-        'assume over-calibration); ΔNE % against the family reference trained with the same seed (Table 1: ' +
-        'Baseline, Table 2: IMP importance only, Table 3: no tasks)',
-    );
-  return parts.join('. ');
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* Worker-local caches (plain arrays only, never tensors).                                     */
-
-const CACHE_LIMIT = 12;
-const cache = new Map<string, Promise<unknown>>();
-
-async function cached<T>(key: string, compute: () => Promise<T>): Promise<T> {
-  const hit = cache.get(key);
-  if (hit) return hit as Promise<T>;
-  const promise = compute();
-  cache.set(key, promise);
-  if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  try {
-    return await promise;
-  } catch (error) {
-    cache.delete(key);
-    throw error;
-  }
-}
-
-/** Empties the caches (tests use it to measure a job from scratch). */
-export function clearUkdslCaches(): void {
-  cache.clear();
-}
-
-/* ------------------------------------------------------------------------------------------ */
-
-function dataKeyOf(ctx: ProtocolJobContext): string {
-  const ds = ctx.request.dataset;
-  const source = ds.kind === 'simulated' ? { sim: ds.params } : { stored: ds.datasetId, path: ds.path };
-  return JSON.stringify({ source, protocol: ctx.protocolParams });
-}
-
-/** The funnel of the job's dataset (simulated or from a stored exposure log), cached per worker. */
-export function funnelOf(ctx: ProtocolJobContext): Promise<Funnel> {
-  return cached(`funnel ${dataKeyOf(ctx)}`, () => {
-    const params = funnelParamsOf(ctx.protocolParams);
-    const ds = ctx.request.dataset;
-    if (ds.kind === 'simulated') {
-      const sim: SimulatorParams = resolveSimulatorParams(ds.params);
-      return Promise.resolve(simulateFunnel(sim, params));
-    }
-    return Promise.resolve(funnelFromExposureLog(ctx.materializeDataset(), params));
-  });
-}
 
 interface Shared {
   ctx: ProtocolJobContext;
