@@ -4,7 +4,7 @@
  * one line in PROTOCOL_MODULES.
  */
 import type { MethodDescriptor, ProtocolDescriptor, ProtocolId } from '../../contract/api';
-import { cp2recProtocol } from './cp2rec/train';
+import { cp2recProtocol } from './cp2rec/index';
 import { damcarProtocol } from './damcar/index';
 import { keepProtocol } from './keep/index';
 import { rraProtocol } from './rra/index';

@@ -5,7 +5,7 @@ import { JobCancelledError } from '../../experiments/job';
 import { tinyDataset } from '../test-support';
 import { initBackend } from '../../tf/backend';
 import { protocolTestContext } from '../test-support';
-import { BIAS_GROUP_BIASED, UNBIASED_GROUP, cp2recProtocol } from './train';
+import { BIAS_GROUP_BIASED, UNBIASED_GROUP, cp2recProtocol } from './index';
 
 beforeAll(async () => {
   await initBackend('wasm');

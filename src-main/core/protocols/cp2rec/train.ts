@@ -1,18 +1,10 @@
 /**
- * CP2Rec (ACM MM 2023) testbed: CTR prediction on a log whose confounders (item popularity, video
- * duration, list position) drive both exposure and the observed label, with the confounders'
- * expert proxy features observable (data.ts). Methods (methods.ts): Base, IPS, Proxy-as-feature,
- * PAL and CP2Rec with its switches. Evaluation: AUC / NDCG@K / Recall@K on the biased test
- * (held-out log) and, on simulated data, on an unbiased test (randomised exposure from the ground
- * truth), plus the popularity bias of the top-K lists (metrics.ts).
- *
- * Why a ranking (CTR) model and not retrieval: the paper is about CTR prediction (its title), the
- * confounders act on the click/finish label of an exposure (position exists only for an exposure in
- * a list), and the debiasing is measured by how a scored candidate list is ordered.
+ * One CP2Rec job: the confounded log (data.ts), the method's training (methods.ts, model.ts,
+ * losses.ts) and its evaluation on the biased and unbiased tests (metrics.ts).
  */
-import type { ExperimentSpec, MetricColumn, ParamValues } from '../../../contract/api';
+import type { ParamValues } from '../../../contract/api';
 import { throwIfCancelled, runEpochs } from '../../methods/loop';
-import type { ProtocolJobContext, ProtocolModule } from '../types';
+import type { ProtocolJobContext } from '../types';
 import {
   type Cp2recData,
   type Cp2recRows,
@@ -22,57 +14,15 @@ import {
   simulateConfoundedLog,
 } from './data';
 import { inversePropensityWeights } from './losses';
-import { CP2REC_METHODS, CP2REC_METHOD_IDS, type MethodConfig, methodConfig } from './methods';
-import { groupByUser, headItems, listAccuracy, popularityBias, popularityPercentile } from './metrics';
+import { type MethodConfig, methodConfig } from './methods';
+import { groupByUser, headItems, ksOf, listAccuracy, popularityBias, popularityPercentile } from './metrics';
 import { rocAuc } from '../../metrics/auc';
 import { DebiasCtrModel } from './model';
 import { catalogueOf } from '../../data/dataset';
 
-export const BIASED_GROUP = 'Biased test (held-out log)';
-export const UNBIASED_GROUP = 'Unbiased test (randomised exposure)';
-export const BIAS_GROUP_UNBIASED = 'Popularity bias of top-K (unbiased-test lists)';
-export const BIAS_GROUP_BIASED = 'Popularity bias of top-K (biased-test lists)';
-
-const DEFAULT_K = [10];
-
 function numberOf(values: ParamValues, key: string, fallback: number): number {
   const v = values[key];
   return typeof v === 'number' ? v : fallback;
-}
-
-function ksOf(spec: Pick<ExperimentSpec, 'evaluation'>): number[] {
-  const ks = spec.evaluation?.retrievalK;
-  return ks && ks.length > 0 ? ks : DEFAULT_K;
-}
-
-function columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
-  const ks = ksOf(spec);
-  const out: MetricColumn[] = [];
-  const push = (key: string, group: string, higherIsBetter = true) =>
-    out.push({ key, group, higherIsBetter });
-  push('B-AUC', BIASED_GROUP);
-  for (const k of ks) push(`B-NDCG@${k}`, BIASED_GROUP);
-  for (const k of ks) push(`B-Recall@${k}`, BIASED_GROUP);
-  if (hasGroundTruth) {
-    push('U-AUC', UNBIASED_GROUP);
-    for (const k of ks) push(`U-NDCG@${k}`, UNBIASED_GROUP);
-    for (const k of ks) push(`U-Recall@${k}`, UNBIASED_GROUP);
-  }
-  const biasGroup = hasGroundTruth ? BIAS_GROUP_UNBIASED : BIAS_GROUP_BIASED;
-  for (const k of ks) push(`PopPct@${k}`, biasGroup, false);
-  for (const k of ks) push(`Head@${k}`, biasGroup, false);
-  return out;
-}
-
-function caption(spec: ExperimentSpec): string {
-  const ks = ksOf(spec).join(', ');
-  const labels =
-    spec.protocolParams?.unbiasedLabels === 'behaviour' ? 'logged behaviour' : 'de-confounded interest';
-  return (
-    `AUC, NDCG@K and Recall@K (K = ${ks}) per user on the biased test (last 20% of each user's log) and, on ` +
-    `simulated data, on the unbiased test (randomly exposed items, ${labels} labels); popularity bias ` +
-    `(PopPct, Head share) of each user's top-K, lower = less popularity amplification`
-  );
 }
 
 function buildData(ctx: ProtocolJobContext): Cp2recData {
@@ -236,7 +186,7 @@ async function evaluate(
   return metrics;
 }
 
-async function runJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
+export async function runCp2recJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
   const config = methodConfig(ctx.request.method.id, ctx.params);
   const data = await ctx.timed('data', () => buildData(ctx));
   const positives = countPositives(data.train) + countPositives(data.biasedTest);
@@ -270,72 +220,3 @@ async function runJob(ctx: ProtocolJobContext): Promise<Record<string, number>> 
     trained.model.dispose();
   }
 }
-
-export const cp2recProtocol: ProtocolModule = {
-  descriptor: {
-    id: 'cp2rec',
-    name: 'CP2Rec confounding-proxy debiasing',
-    paper: 'CP2Rec (ACM MM 2023)',
-    summary:
-      'CTR prediction on a log whose confounders (item popularity, video duration, list position) drive both ' +
-      'exposure and label, with their expert proxy features observable. Methods are trained on the log and ' +
-      'evaluated on a held-out biased test and, on simulated data, an unbiased randomised-exposure test from the ' +
-      'ground truth, with the popularity bias of their top-K lists. Stored logs: proxies from the log, biased test only.',
-    params: [
-      {
-        kind: 'number',
-        key: 'confounding',
-        label: 'Confounding strength gamma',
-        help: "Scales the confounders' effects on exposure and on the logged label (0 = none). Simulated data.",
-        default: 1,
-        min: 0,
-        max: 3,
-        step: 0.1,
-        integer: false,
-      },
-      {
-        kind: 'choice',
-        key: 'unbiasedLabels',
-        label: 'Unbiased-test labels',
-        help:
-          'interest: de-confounded labels (conformity, duration and position effects removed); behaviour: the ' +
-          'logged behaviour under randomised exposure and position. Simulated data.',
-        default: 'interest',
-        options: [
-          { value: 'interest', label: 'De-confounded interest' },
-          { value: 'behaviour', label: 'Logged behaviour, randomised exposure' },
-        ],
-      },
-      {
-        kind: 'number',
-        key: 'unbiasedItemsPerUser',
-        label: 'Unbiased-test items per user',
-        help: 'Randomly drawn never-exposed items per user in the unbiased test.',
-        default: 50,
-        min: 5,
-        max: 1000,
-        step: 1,
-        integer: true,
-      },
-      {
-        kind: 'number',
-        key: 'headShare',
-        label: 'Head share',
-        help: 'Share of items (most exposed in training) that count as the head for Head@K.',
-        default: 0.2,
-        min: 0.01,
-        max: 0.5,
-        step: 0.01,
-        integer: false,
-      },
-    ],
-    methods: CP2REC_METHOD_IDS,
-    // The settings of experiments/cp2rec-*.json.
-    training: { epochs: 3, batchSize: 256, learningRate: 0.05, embeddingDim: 16 },
-    evaluationSettings: ['retrievalK'],
-  },
-  methods: CP2REC_METHODS,
-  columns,
-  caption,
-  runJob,
-};
