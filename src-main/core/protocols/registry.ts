@@ -3,7 +3,12 @@
  * index.ts exporting its ProtocolModule (types.ts lists the files each folder has); adding one is
  * one line in PROTOCOL_MODULES.
  */
-import type { MethodDescriptor, ProtocolDescriptor, ProtocolId } from '../../contract/api';
+import {
+  DEFAULT_PROTOCOL,
+  type MethodDescriptor,
+  type ProtocolDescriptor,
+  type ProtocolId,
+} from '../../contract/api';
 import { cp2recProtocol } from './cp2rec/index';
 import { damcarProtocol } from './damcar/index';
 import { keepProtocol } from './keep/index';
@@ -22,7 +27,7 @@ const PROTOCOL_MODULES: readonly ProtocolModule[] = [
 
 export const PROTOCOL_IDS: readonly ProtocolId[] = PROTOCOL_MODULES.map((p) => p.descriptor.id);
 
-export const DEFAULT_PROTOCOL: ProtocolId = 'damcar';
+export { DEFAULT_PROTOCOL };
 
 export function listProtocols(): ProtocolDescriptor[] {
   return PROTOCOL_MODULES.map((p) => p.descriptor);

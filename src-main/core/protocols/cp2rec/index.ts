@@ -68,6 +68,7 @@ export const cp2recProtocol: ProtocolModule = {
     // The settings of experiments/cp2rec-*.json.
     training: { epochs: 3, batchSize: 256, learningRate: 0.05, embeddingDim: 16 },
     evaluationSettings: ['retrievalK'],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: CP2REC_METHODS,
   columns,

@@ -7,7 +7,7 @@
 import type { ExperimentSpec, MetricColumn, ParamValues, ProtocolDescriptor } from '../../../contract/api';
 import type { ProtocolModule, SpecProblem } from '../types';
 import { getMethod, listMethods } from './methods';
-import { describeMetricColumns, rankingCutoff } from './metrics';
+import { RANKING_GROUP, describeMetricColumns, rankingCutoff } from './metrics';
 import {
   RANKING_NETWORK_PARAM,
   RETRIEVAL_PARAMS,
@@ -32,6 +32,15 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   // authors' code (config.py EMBED_DIMENSIONS; the paper says 128).
   training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
   evaluationSettings: ['retrievalK', 'corpus', 'split'],
+  presentation: {
+    cutoffs: { label: 'Retrieval K', help: 'Cut-offs K₁, e.g. 100, 200 (paper).' },
+    rankingStage: true,
+    modelNote: 'Retrieval model: two-tower DSSM, as in the papers.',
+    figures: { comparison: "DAMCAR's Figure 3 ablation", sensitivity: 'Figure 4', predictions: 'Figure 5' },
+    // Figures 3 and 4 plot N@10, M@10, H@10; Figure 5 sets BC against DAMCAR.
+    chartGroup: RANKING_GROUP,
+    pairedMethods: ['bc', 'damcar'],
+  },
 };
 
 /** Shares of a job's progress: the ranking model's training, when there is one, is a quarter. */

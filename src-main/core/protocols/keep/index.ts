@@ -30,6 +30,7 @@ export const keepProtocol: ProtocolModule = {
     // The settings of experiments/keep-*.json.
     training: { epochs: 2, batchSize: 512, learningRate: 0.05, embeddingDim: 16 },
     evaluationSettings: [],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: KEEP_METHODS,
   columns(_spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {

@@ -31,6 +31,7 @@ export const rraProtocol: ProtocolModule = {
     // The settings of experiments/rra-*.json.
     training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
     evaluationSettings: [],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: RRA_METHODS,
   columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {

@@ -90,6 +90,7 @@ export const ukdslProtocol: ProtocolModule = {
     // The settings of experiments/ukdsl-*.json.
     training: { epochs: 8, batchSize: 512, learningRate: 0.02, embeddingDim: 16 },
     evaluationSettings: [],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: UKDSL_METHODS,
   columns,
