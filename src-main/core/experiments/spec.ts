@@ -35,7 +35,7 @@ import {
 import { SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
 import {
   DEFAULT_PROTOCOL,
-  PROTOCOL_IDS,
+  protocolIds,
   findMethodDescriptor,
   getProtocolDescriptor,
   getProtocolModule,
@@ -555,7 +555,7 @@ export function validateSpec(input: unknown): ExperimentSpec {
     throw new SpecError('name', `must be at most ${MAX_SPEC_NAME_CHARS} characters, has ${name.length}`);
   }
   const protocol =
-    obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, PROTOCOL_IDS, 'protocol');
+    obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, protocolIds(), 'protocol');
   const spec: ExperimentSpec = {
     name,
     protocol,

@@ -25,12 +25,52 @@ const PROTOCOL_MODULES: readonly ProtocolModule[] = [
   cp2recProtocol,
 ];
 
-export const PROTOCOL_IDS: readonly ProtocolId[] = PROTOCOL_MODULES.map((p) => p.descriptor.id);
+/** Testbeds added at run time by registerProtocol, with the URL of the module that adds each. */
+const registered: { module: ProtocolModule; moduleUrl: string }[] = [];
 
 export { DEFAULT_PROTOCOL };
 
+function protocolModules(): readonly ProtocolModule[] {
+  return registered.length === 0
+    ? PROTOCOL_MODULES
+    : [...PROTOCOL_MODULES, ...registered.map((r) => r.module)];
+}
+
+/**
+ * Adds a testbed after the built-in ones, e.g. a test's fake testbed. Throws when its id, or one of
+ * its methods' ids, is taken: specs and stored runs name methods by id alone.
+ *
+ * Jobs run in worker threads (app/jobs.ts), and each worker loads its own copy of this registry, so
+ * a module registered here would be unknown there. `moduleUrl` is therefore the URL of a module
+ * whose import registers the testbed (its own `import.meta.url` when it registers itself on
+ * import): the job pool hands registeredModuleUrls() to each worker, which imports them before it
+ * runs the job. Only code already running in this process can call this, so it opens no new way to
+ * load code from outside.
+ */
+export function registerProtocol(module: ProtocolModule, moduleUrl: string): void {
+  const { id } = module.descriptor;
+  if (getProtocolModule(id)) throw new Error(`a testbed with the id "${id}" is already registered`);
+  const taken = new Set(listAllMethods().map((m) => m.id));
+  for (const method of module.methods) {
+    if (taken.has(method.id)) throw new Error(`${id}: the method id "${method.id}" is already taken`);
+    if (method.protocol !== id)
+      throw new Error(`${id}: the method "${method.id}" says it runs in "${method.protocol}"`);
+    taken.add(method.id);
+  }
+  registered.push({ module, moduleUrl });
+}
+
+/** The modules that registered testbeds at run time (see registerProtocol), for worker threads. */
+export function registeredModuleUrls(): string[] {
+  return registered.map((r) => r.moduleUrl);
+}
+
+export function protocolIds(): ProtocolId[] {
+  return protocolModules().map((p) => p.descriptor.id);
+}
+
 export function listProtocols(): ProtocolDescriptor[] {
-  return PROTOCOL_MODULES.map((p) => p.descriptor);
+  return protocolModules().map((p) => p.descriptor);
 }
 
 export function getProtocolDescriptor(id: string): ProtocolDescriptor | undefined {
@@ -38,12 +78,12 @@ export function getProtocolDescriptor(id: string): ProtocolDescriptor | undefine
 }
 
 export function getProtocolModule(id: string): ProtocolModule | undefined {
-  return PROTOCOL_MODULES.find((p) => p.descriptor.id === id);
+  return protocolModules().find((p) => p.descriptor.id === id);
 }
 
 /** Every method of every protocol, each protocol's in its table order. */
 export function listAllMethods(): MethodDescriptor[] {
-  return PROTOCOL_MODULES.flatMap((p) => p.methods);
+  return protocolModules().flatMap((p) => p.methods);
 }
 
 export function findMethodDescriptor(id: string): MethodDescriptor | undefined {
