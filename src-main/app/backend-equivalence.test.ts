@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName, ExperimentSpec, RunSummary } from '../contract/api';
-import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar';
+import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar/settings';
 import { TENSORFLOW_PACKAGES, nativeBindingState } from '../core/node/tf-backends';
 import { TINY_SIMULATION } from './fixtures/tiny-simulation';
 import { createLabApp } from './lab-app';

@@ -10,8 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../contract/api';
 import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
+import { registeredModuleUrls } from '../core/protocols/registry';
 import { tensorflowEnvironment, threadsPerWorker } from '../core/tf/tensorflow-env';
-import type { BackendProbe, MainToWorker, WorkerToMain } from './worker-protocol';
+import type { BackendProbe, MainToWorker, TrainingWorkerData, WorkerToMain } from './worker-protocol';
 
 /**
  * The worker's entry file. A bundled build (electron-vite's out/main, the CLI's out/cli) emits
@@ -166,7 +167,9 @@ export class JobPool {
   }
 
   private spawn(runId: number, request: JobRequest): void {
-    const worker = new Worker(this.workerEntry, { name: `cascade-lab run ${runId}` });
+    // Testbeds registered in this thread reach the worker's own registry as modules to import.
+    const workerData: TrainingWorkerData = { protocolModules: registeredModuleUrls() };
+    const worker = new Worker(this.workerEntry, { name: `cascade-lab run ${runId}`, workerData });
     const job: ActiveJob = { runId, worker, settled: false, cancelRequested: false, cancelTimer: null };
     this.active.set(runId, job);
 

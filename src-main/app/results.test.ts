@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExperimentSpec, MetricColumn, ResultCell } from '../contract/api';
 import { protocolCaption } from '../core/experiments/spec';
-import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar';
+import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar/settings';
 import { buildResultTable, meanAndStd, rankColumn, type TableRun } from './results';
 
 const SPEC: ExperimentSpec = {

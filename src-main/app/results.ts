@@ -13,7 +13,7 @@ import type {
   ResultTable,
   RunStatus,
 } from '../contract/api';
-import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../contract/api';
+import { DEFAULT_PROTOCOL, PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../contract/api';
 import { resolveMethodParams } from '../core/experiments/spec';
 import { resultWarnings } from './result-warnings';
 
@@ -149,7 +149,7 @@ export function buildResultTable(input: ResultTableInput): ResultTable {
   if (latest.size < expected) parts.push(`${latest.size} of ${expected} runs finished`);
   return {
     experimentId: input.experimentId,
-    protocol: spec.protocol ?? 'damcar',
+    protocol: spec.protocol ?? DEFAULT_PROTOCOL,
     title: spec.name,
     caption: `${parts.join('; ')}.`,
     columns,

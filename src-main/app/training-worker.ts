@@ -2,10 +2,10 @@
  * Entry of a training worker thread: runs one job (or one backend probe) off the main thread and
  * posts every engine event back. The main thread terminates the worker once it has the outcome.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendChoice } from '../contract/api';
 import type { JobRequest } from '../core/experiments/job';
-import type { MainToWorker, WorkerToMain } from './worker-protocol';
+import type { MainToWorker, TrainingWorkerData, WorkerToMain } from './worker-protocol';
 
 if (!parentPort) throw new Error('training-worker must run in a worker thread');
 const port = parentPort;
@@ -23,6 +23,9 @@ function errorMessage(error: unknown): string {
 async function run(request: JobRequest): Promise<void> {
   try {
     // Loaded here, not at the top, so a module that fails to load is reported as the run's error.
+    // First the modules of testbeds the main thread registered (jobs.ts): they register them here.
+    const { protocolModules = [] } = (workerData ?? {}) as Partial<TrainingWorkerData>;
+    for (const url of protocolModules) await import(/* @vite-ignore */ url);
     const { runJob } = await import('../core/experiments/run-job');
     const result = await runJob(request, (event) => post({ type: 'event', event }), abort.signal);
     post({ type: 'result', result });

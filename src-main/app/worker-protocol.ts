@@ -11,6 +11,15 @@ export interface BackendProbe {
   notes: string[];
 }
 
+/**
+ * What a training worker gets at its start (`workerData`): the URLs of modules that register
+ * testbeds beyond the built-in ones (core/protocols/registry.ts registerProtocol), which it imports
+ * before a job, since its registry is its own.
+ */
+export interface TrainingWorkerData {
+  protocolModules: string[];
+}
+
 export type MainToWorker =
   { type: 'run'; request: JobRequest } | { type: 'abort' } | { type: 'probe'; backend: BackendChoice };
 

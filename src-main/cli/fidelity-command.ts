@@ -17,7 +17,7 @@ import {
 } from '../app/fidelity';
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
-import { DAMCAR_PROTOCOL } from '../core/protocols/damcar';
+import { DAMCAR_PROTOCOL } from '../core/protocols/damcar/index';
 import { backendOption, integerOption, parseCommandArgs as parse, stringOption as text } from './args';
 import { importWithProgress } from './import-command';
 import { BENCH_FIDELITY_HELP } from './help';

@@ -72,10 +72,49 @@ export interface MethodDescriptor {
 
 /**
  * Which paper's testbed an experiment follows: its data (e.g. RRA's impression logs with candidate
- * sets, KEEP's super-domain behaviours), training protocol, metrics and table shape.
- * 'damcar' is DAMCAR's two-stage cascade (DSSM retrieval, DeepFM/DCN ranking, R/P/F@K, N/M/H@K).
+ * sets, KEEP's super-domain behaviours), training protocol, metrics and table shape. The engine's
+ * registry (src-main/core/protocols/registry.ts) lists them; `protocols:list` returns them, e.g.
+ * 'damcar' (DAMCAR's two-stage cascade: DSSM retrieval, DeepFM/DCN ranking, R/P/F@K, N/M/H@K),
+ * 'rra', 'keep', 'ukdsl', 'cp2rec'.
  */
-export type ProtocolId = 'damcar' | 'rra' | 'keep' | 'ukdsl' | 'cp2rec';
+export type ProtocolId = string;
+
+/** The testbed of a spec that names none: specs written before testbeds existed are DAMCAR's. */
+export const DEFAULT_PROTOCOL: ProtocolId = 'damcar';
+
+/**
+ * What the workbench shows differently per testbed, so that its views read it here instead of
+ * knowing the papers: editor sections, the result charts' titles and defaults.
+ */
+export interface ProtocolPresentation {
+  /**
+   * Label and help of the editor's `evaluation.retrievalK` field, when `evaluationSettings` has it
+   * (DAMCAR: the retrieval cut-offs K1); absent: a generic "Top-K cut-offs".
+   */
+  cutoffs?: { label: string; help: string };
+  /**
+   * Whether the spec's ranking stage (`ranking.model`: DeepFM, DCN or none) applies, so the editor
+   * shows its selector.
+   */
+  rankingStage: boolean;
+  /** A line the editor shows under the dataset, e.g. which retrieval model every method trains. */
+  modelNote?: string;
+  /**
+   * The paper's figures the result charts redraw, named in their titles: the comparison bars
+   * (e.g. `DAMCAR's Figure 3 ablation`), the sensitivity lines (`Figure 4`) and the histograms of
+   * target-domain predictions (`Figure 5`). A testbed that names the predictions figure shows its
+   * chart even before a run stored a histogram.
+   */
+  figures: { comparison?: string; sensitivity?: string; predictions?: string };
+  /**
+   * The result-table group whose first three columns the charts plot until the user picks (DAMCAR:
+   * `Ranking`, N/M/H@10 as its Figures 3-4); absent, or fewer than three columns in it: the
+   * table's first three.
+   */
+  chartGroup?: string;
+  /** Methods whose rows the predictions chart overlays first (DAMCAR's Figure 5: BC and DAMCAR). */
+  pairedMethods: string[];
+}
 
 /** Serializable description of a testbed, as the workbench and the CLI show it. */
 export interface ProtocolDescriptor {
@@ -100,6 +139,7 @@ export interface ProtocolDescriptor {
    * the top-K cut-offs, the others none (their metrics' settings are protocol parameters).
    */
   evaluationSettings: ('retrievalK' | 'corpus' | 'split')[];
+  presentation: ProtocolPresentation;
 }
 
 /* ----------------------------------------------------------------------------------------------
@@ -385,7 +425,7 @@ export interface EvaluationSpec {
 export interface ExperimentSpec {
   name: string;
   description?: string;
-  /** The paper testbed the experiment follows; validation fills the default 'damcar'. */
+  /** The paper testbed the experiment follows; validation fills DEFAULT_PROTOCOL. */
   protocol?: ProtocolId;
   /** Settings declared by the protocol (ProtocolDescriptor.params); validation fills defaults. */
   protocolParams?: ParamValues;

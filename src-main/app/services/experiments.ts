@@ -3,22 +3,22 @@
  * (one run row per method row and seed, handed to the jobs service), listing and cancelling runs,
  * their curves and histograms, the results table, and waiting for an experiment to end.
  */
-import type {
-  AnnotationChange,
-  BackendChoice,
-  BundledSpec,
-  CurveSeries,
-  ExperimentSpec,
-  ExperimentSummary,
-  MetricColumn,
-  ResultTable,
-  RunHistogram,
-  RunSummary,
-  SimulatorParams,
+import {
+  DEFAULT_PROTOCOL,
+  type AnnotationChange,
+  type BackendChoice,
+  type BundledSpec,
+  type CurveSeries,
+  type ExperimentSpec,
+  type ExperimentSummary,
+  type MetricColumn,
+  type ResultTable,
+  type RunHistogram,
+  type RunSummary,
+  type SimulatorParams,
 } from '../../contract/api';
 import { SimulatorParamError, resolveSimulatorParams } from '../../core/data/simulator';
 import type { JobDataset } from '../../core/experiments/job';
-import { DEFAULT_PROTOCOL } from '../../core/protocols/registry';
 import {
   defaultExperimentSpec,
   experimentColumns,

@@ -12,7 +12,7 @@
  *   Adagrad); Adagrad lr 0.01 on everything;
  *   y_mpl and y_rank uniform in [0, 1); fresh random ids and targets every step.
  */
-import { hybridTrainingTerms } from '../methods/damcar-losses';
+import { hybridTrainingTerms } from '../protocols/damcar/losses';
 import { AUTHORS_DSSM, DssmModel } from '../models/dssm';
 import { createRng, type Rng } from '../random';
 import * as tf from '@tensorflow/tfjs-core';

@@ -18,7 +18,7 @@
  * With `damcar` set, two more stages follow (one epoch each, as a run with epochs = 1):
  *   ranking-deepfm  the cascade's DeepFM ranking model (models/ranking-model.ts), which DAMCAR
  *                   reads its ranking scores from
- *   damcar          DAMCAR's whole train() (methods/damcar.ts, default parameters): its own
+ *   damcar          DAMCAR's whole train() (protocols/damcar/method-damcar.ts, default parameters): its own
  *                   target-domain generation, the label generator's epoch on S_exp + S_sam, the
  *                   hybrid DSSM epoch and the tower vectors; the times of its log lines are
  *                   reported as `log@<ms>` details
@@ -32,9 +32,9 @@ import { generateTargetDomain } from '../graph/random-walk';
 import { evaluateRetrievalAsync, retrievalTopKPlace } from '../metrics/retrieval';
 import { DssmModel } from '../models/dssm';
 import { trainRankingModel } from '../models/ranking-model';
-import { damcarMethod } from '../methods/damcar';
-import type { MethodContext } from '../methods/types';
-import { retrievalArchitecture } from '../protocols/damcar';
+import { damcarMethod } from '../protocols/damcar/method-damcar';
+import type { MethodContext } from '../protocols/damcar/methods';
+import { retrievalArchitecture } from '../protocols/damcar/settings';
 import { createRng } from '../random';
 
 export interface PipelineBenchOptions {

@@ -107,3 +107,10 @@ export class TrainingDivergedError extends Error {
     this.lastFinite = lastFinite;
   }
 }
+
+/** Metrics as a job's log lines print them, e.g. `R@100 0.1234, P@100 0.0120`. */
+export function formatMetrics(metrics: Record<string, number>): string {
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ');
+}

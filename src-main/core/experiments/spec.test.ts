@@ -1,4 +1,4 @@
-import { DAMCAR_PROTOCOL } from '../protocols/damcar';
+import { DAMCAR_PROTOCOL } from '../protocols/damcar/index';
 import { describe, expect, it } from 'vitest';
 import type { ParamSpec, TrainingSpec } from '../../contract/api';
 import {

@@ -33,21 +33,19 @@ import {
   withinBounds,
 } from '../../contract/ranges';
 import { SimulatorParamError, resolveSimulatorParams } from '../data/simulator';
-import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
   DEFAULT_PROTOCOL,
-  PROTOCOL_IDS,
+  protocolIds,
   findMethodDescriptor,
   getProtocolDescriptor,
   getProtocolModule,
   listAllMethods,
 } from '../protocols/registry';
-import {
-  DAMCAR_PROTOCOL,
-  damcarReadingCaption,
-  rankingNetworkReading,
-  retrievalCaption,
-} from '../protocols/damcar';
+import type { ProtocolModule } from '../protocols/types';
+import { DAMCAR_PROTOCOL } from '../protocols/damcar/index';
+import { DEFAULT_RANKING_MODEL, RANKING_MODELS, rankingModelOf } from '../protocols/damcar/settings';
+
+export { DEFAULT_RANKING_MODEL, RANKING_MODELS, rankingModelOf };
 
 export class SpecError extends Error {
   /** Path of the offending field, e.g. `methods[0].params.alpha`. */
@@ -59,16 +57,13 @@ export class SpecError extends Error {
   }
 }
 
-/** The DAMCAR testbed's training settings (protocols/damcar.ts says where each comes from). */
+/** The DAMCAR testbed's training settings (protocols/damcar/index.ts says where each comes from). */
 export const DEFAULT_TRAINING: TrainingSpec = DAMCAR_PROTOCOL.training;
 export const DEFAULT_EVALUATION: EvaluationSpec = {
   retrievalK: [100, 200],
   corpus: 'all',
   split: 'user-time',
 };
-export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'none'];
-/** DeepFM, the ranking model of DAMCAR's Table 2. */
-export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
 export const DEFAULT_SEEDS: readonly number[] = [1];
 
 type Json = Record<string, unknown>;
@@ -470,41 +465,21 @@ function validateGrid(
   return expandGrid(grid);
 }
 
-/** The spec's ranking model; a spec stored before the ranking stage existed gets the default. */
-export function rankingModelOf(spec: Pick<ExperimentSpec, 'ranking'>): RankingModelName {
-  return spec.ranking?.model ?? DEFAULT_RANKING_MODEL;
+/** The protocol module of a spec; a spec names only registered ones once validated. */
+function moduleOf(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolModule {
+  const module = getProtocolModule(protocolOf(spec));
+  if (!module) throw new SpecError('protocol', `unknown protocol "${String(spec.protocol)}"`);
+  return module;
 }
 
-/**
- * The result table's columns for a validated spec: DAMCAR's cascade columns (metrics/columns.ts)
- * or the protocol's own, in its paper's order.
- */
+/** The result table's columns for a validated spec: the protocol's own, in its paper's order. */
 export function experimentColumns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
-  const module = getProtocolModule(protocolOf(spec));
-  if (module) return module.columns(spec, hasGroundTruth);
-  return describeMetricColumns(spec.evaluation, hasGroundTruth, rankingModelOf(spec));
+  return moduleOf(spec).columns(spec, hasGroundTruth);
 }
 
-/**
- * The protocol's caption sentence (what was measured how). For DAMCAR's cascade: the corpus, the
- * retrieval model and the DAMCAR reading (adversary, target label path, Eq. 3 comparison), so a
- * reader of Table 2 knows whether it shows the paper's literal method or a stabilised one.
- */
+/** The protocol's caption sentence (what was measured how). */
 export function protocolCaption(spec: ExperimentSpec): string {
-  const module = getProtocolModule(protocolOf(spec));
-  if (module) return module.caption(spec);
-  const corpus =
-    spec.evaluation.corpus === 'all'
-      ? 'retrieval searched the whole item corpus'
-      : 'retrieval searched only the items of the test split';
-  const reading = damcarReadingCaption(
-    spec.methods.map((m, k) => ({ id: m.id, params: resolveMethodParams(m, `methods[${k}]`) })),
-  );
-  const ranking =
-    rankingModelOf(spec) !== 'none' && rankingNetworkReading({ ...spec.protocolParams }) === 'authors'
-      ? ["ranking network: the authors' code's (DNN 256-128, N(0, 1e-4) kernels, embedding L2 1e-5)"]
-      : [];
-  return [corpus, retrievalCaption(spec), ...ranking, ...(reading ? [reading] : [])].join('; ');
+  return moduleOf(spec).caption(spec);
 }
 
 function validateRanking(value: unknown, path: string): { model: RankingModelName } {
@@ -580,7 +555,7 @@ export function validateSpec(input: unknown): ExperimentSpec {
     throw new SpecError('name', `must be at most ${MAX_SPEC_NAME_CHARS} characters, has ${name.length}`);
   }
   const protocol =
-    obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, PROTOCOL_IDS, 'protocol');
+    obj.protocol === undefined ? DEFAULT_PROTOCOL : expectOneOf(obj.protocol, protocolIds(), 'protocol');
   const spec: ExperimentSpec = {
     name,
     protocol,
@@ -602,18 +577,9 @@ export function validateSpec(input: unknown): ExperimentSpec {
     rejectUnknownKeys(retrieval, ['model'], 'retrieval');
     spec.retrieval = { model: expectOneOf(retrieval.model, ['dssm'] as const, 'retrieval.model') };
   }
-  if (protocol === 'damcar' && spec.ranking?.model !== 'none') {
-    // The ranking stage keeps K2 = K1 / 10 of each retrieved list (DAMCAR section 5.1.4).
-    spec.evaluation.retrievalK.forEach((k, i) => {
-      if (rankingCutoff(k) === null) {
-        throw new SpecError(
-          `evaluation.retrievalK[${i}]`,
-          `must be a multiple of 10 while ranking.model is "${spec.ranking?.model}", since the ranking ` +
-            `stage keeps K2 = K1 / 10 of each retrieved list; got ${k} (or set ranking.model to "none")`,
-        );
-      }
-    });
-  }
+  // What only the testbed knows (e.g. DAMCAR's ranking stage divides the cut-offs by 10).
+  const problem = moduleOf(spec).checkSpec?.(spec);
+  if (problem) throw new SpecError(problem.field, problem.message);
   return spec;
 }
 

@@ -1,37 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JobCancelledError, type JobEvent, TrainingDivergedError } from '../experiments/job';
-import { PAPER_DSSM } from '../models/dssm';
 import { createRng } from '../random';
-import { PROGRESS_INTERVAL_MS, runEpochs } from './loop';
-import type { MethodContext } from './types';
+import { type EpochLoopOptions, PROGRESS_INTERVAL_MS, runEpochs } from './loop';
 
-function context(events: JobEvent[], signal = new AbortController().signal): MethodContext {
-  return {
-    dataset: {
-      name: 'none',
-      numUsers: 1,
-      numItems: 1,
-      numCategories: 1,
-      itemCategory: new Int32Array(1),
-      denseDim: 0,
-      itemDense: new Float32Array(0),
-      interactions: {
-        user: new Int32Array(0),
-        item: new Int32Array(0),
-        time: new Float64Array(0),
-        label: new Uint8Array(0),
-        watchTime: new Float32Array(0),
-      },
-    },
-    split: { train: new Int32Array(0), valid: new Int32Array(0), test: new Int32Array(0) },
-    training: { epochs: 2, batchSize: 4, learningRate: 0.01, embeddingDim: 8 },
-    retrieval: PAPER_DSSM,
-    params: {},
-    rng: createRng(1),
-    emit: (e) => events.push(e),
-    signal,
-    ranking: null,
-  };
+function context(events: JobEvent[], signal = new AbortController().signal): EpochLoopOptions['ctx'] {
+  return { emit: (e) => events.push(e), signal };
 }
 
 const examples = Int32Array.from({ length: 10 }, (_, i) => i);

@@ -4,17 +4,16 @@
  * receive its abort message), per-epoch curves and log lines, and the health check of every
  * step's loss (loss-watch.ts: a diverged training throws TrainingDivergedError).
  */
-import { JobCancelledError } from '../experiments/job';
+import { JobCancelledError, type JobEvent } from '../experiments/job';
 import type { Rng } from '../random';
 import { LossWatch } from './loss-watch';
-import type { MethodContext } from './types';
 
 /** Minimum time between two progress events. */
 export const PROGRESS_INTERVAL_MS = 200;
 
 export interface EpochLoopOptions {
-  /** Where events go and what cancels the loop (a MethodContext or a ProtocolJobContext). */
-  ctx: Pick<MethodContext, 'emit' | 'signal'>;
+  /** Where events go and what cancels the loop (a testbed's job or method context). */
+  ctx: { emit(event: JobEvent): void; signal: AbortSignal };
   /** Example ids (e.g. interaction rows); shuffled every epoch with `shuffle`. */
   examples: Int32Array;
   epochs: number;

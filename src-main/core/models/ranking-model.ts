@@ -25,7 +25,6 @@ import { type ItemCatalogue, catalogueOf } from '../data/dataset';
 import type { DataSplit } from '../data/split';
 import type { JobEvent } from '../experiments/job';
 import { runEpochs } from '../methods/loop';
-import type { RankingScorer } from '../methods/types';
 import { rocAuc } from '../metrics/auc';
 import type { Rng } from '../random';
 import { DenseAdagrad } from '../tf/dense';
@@ -107,7 +106,7 @@ export interface CtrModelOptions extends CtrFeatures {
 
 /**
  * Which ranking network a testbed trains ('authors' is the DAMCAR testbed's default,
- * protocols/damcar.ts): 'ours' (the constants of deepfm.ts / dcn.ts, Glorot
+ * protocols/damcar/settings.ts): 'ours' (the constants of deepfm.ts / dcn.ts, Glorot
  * kernels, no L2, standardised dense features) or 'authors', the DAMCAR authors' DeepFM
  * (DeepCTR-Torch as their train_ranking_model.py builds it): DNN 256-128, N(0, 1e-4) kernels,
  * L2 1e-5 on the embedding and first-order tables (every row, every step, as their dense
@@ -432,6 +431,19 @@ function meanBceOfLogits(logits: Float32Array, labels: ArrayLike<number>): numbe
 }
 
 /** A trained ranking model as the job keeps it. */
+/** A trained ranking model as the testbed's methods and its cascade evaluation see it. */
+export interface RankingScorer {
+  /** 'DeepFM' or 'DCN'. */
+  name: string;
+  /**
+   * Predicted probability that each (user, item) pair is finished.
+   * @param users [n] user indices
+   * @param items [n] item indices
+   * @returns [n] probabilities in (0, 1)
+   */
+  score(users: Int32Array, items: Int32Array): Promise<Float32Array>;
+}
+
 export interface TrainedRankingModel extends RankingScorer {
   kind: RankingKind;
   /** Validation AUC after the last epoch (NaN without validation rows of both labels). */

@@ -1,17 +1,33 @@
 /**
- * Test support for protocol modules (imported by *.test.ts only): a ProtocolJobContext around a
- * small simulated dataset, collecting the events the job emits.
+ * Test support for protocol modules (imported by *.test.ts only): a small simulated cascade, and a
+ * ProtocolJobContext around it collecting the events the job emits.
  */
 import type { ParamValues, ProtocolId, SimulatorParams, TrainingSpec } from '../../contract/api';
-import { resolveSimulatorParams } from '../data/simulator';
+import type { CascadeDataset } from '../data/dataset';
+import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
 import type { JobEvent, JobRequest } from '../experiments/job';
 import { materializeDataset } from '../experiments/run-job';
-import { TINY_SIMULATOR } from '../methods/test-support';
 import { createRng } from '../random';
 import type { ProtocolJobContext } from './types';
 
-/** The small world of the method tests (60 users, 120 items, 16 exposures each). */
-export { TINY_SIMULATOR };
+/** Simulator settings of a small cascade log: 60 users, 120 items, 16 exposures each. */
+export const TINY_SIMULATOR: Partial<SimulatorParams> = {
+  users: 60,
+  items: 120,
+  categories: 6,
+  latentDim: 4,
+  multimodalDim: 5,
+  exposuresPerUser: 16,
+  candidatesPerRequest: 30,
+  exposedPerRequest: 4,
+  exposureBias: 0.9,
+  seed: 3,
+};
+
+/** The small cascade log of TINY_SIMULATOR, with another seed if given. */
+export function tinyDataset(seed = 3): CascadeDataset {
+  return simulateCascade(resolveSimulatorParams({ ...TINY_SIMULATOR, seed }));
+}
 
 export const TINY_PROTOCOL_TRAINING: TrainingSpec = {
   epochs: 2,

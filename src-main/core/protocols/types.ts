@@ -2,9 +2,19 @@
  * A protocol is one paper's testbed: the data it builds (from the simulator or a stored dataset),
  * how its methods train, how they are evaluated, and the columns of the paper-shaped result table.
  *
- * DAMCAR's two-stage cascade is the built-in protocol 'damcar' (experiments/run-job.ts with the
- * methods in core/methods). RRA, KEEP, UKDSL and CP2Rec each live in core/protocols/<id>/ and
- * export one ProtocolModule; runJob dispatches a job to its protocol by the spec's `protocol`.
+ * Each lives in core/protocols/<id>/ and exports one ProtocolModule from its index.ts, which
+ * registry.ts lists; runJob (experiments/run-job.ts) dispatches a job to its protocol by the spec's
+ * `protocol`. Every testbed folder has the same files for the same roles:
+ *   index.ts     the descriptor (contract/api.ts ProtocolDescriptor), the result table's columns and
+ *                caption, the spec checks of its own, and the module itself
+ *   settings.ts  the testbed's settings (`protocolParams`) and what reads them
+ *   methods.ts   its methods' descriptors in the paper's table order (and what a method is to it)
+ *   data.ts      the data it builds for a job
+ *   model*.ts    its models
+ *   train.ts     one job: data -> training -> evaluation (the module's runJob)
+ *   metrics.ts   its metrics
+ * beside paper-specific concepts under their own names (e.g. ukdsl/funnel.ts), and tests beside
+ * the code they test.
  */
 import type {
   ExperimentSpec,
@@ -48,6 +58,24 @@ export interface ProtocolJobContext {
   materializeDataset(): CascadeDataset;
 }
 
+/** A problem a testbed finds in a spec, as spec validation reports it (a SpecError). */
+export interface SpecProblem {
+  /** Path of the offending field, e.g. `evaluation.retrievalK[0]`. */
+  field: string;
+  message: string;
+}
+
+/**
+ * Shares of a job's progress bar per phase, in the order data, ranking, train, eval; 'train' gets
+ * what the others leave. runJob's defaults: data 5%, no ranking phase, eval 5%.
+ */
+export interface ProgressShares {
+  data: number;
+  /** A ranking model trained before the method (DAMCAR's cascade); 0 or absent: no such phase. */
+  ranking?: number;
+  eval: number;
+}
+
 export interface ProtocolModule {
   descriptor: ProtocolDescriptor;
   /** Descriptors of its methods (each with `protocol` = this id), in the paper's table order. */
@@ -64,4 +92,11 @@ export interface ProtocolModule {
    * them. Throws an Error naming the field (or file) when the data cannot serve the protocol.
    */
   runJob(ctx: ProtocolJobContext): Promise<Record<string, number>>;
+  /**
+   * Checks of a spec (already valid field by field) that only this testbed makes, e.g. DAMCAR's
+   * cut-offs that its ranking stage divides by 10; the first problem, or null.
+   */
+  checkSpec?(spec: ExperimentSpec): SpecProblem | null;
+  /** How a job's progress bar divides between its phases, when not runJob's defaults. */
+  progressShares?(spec: ExperimentSpec): ProgressShares;
 }

@@ -59,8 +59,12 @@ describe('comparison bars (Figure 3)', () => {
         higherIsBetter: true,
       }),
     );
-    expect(defaultChartMetrics(table([], ranking))).toEqual(['N@10', 'M@10', 'H@10']);
-    expect(defaultChartMetrics(table([], ranking.slice(0, 3)))).toEqual(['R@100', 'P@100', 'F@100']);
+    expect(defaultChartMetrics(table([], ranking), 'Ranking')).toEqual(['N@10', 'M@10', 'H@10']);
+    expect(defaultChartMetrics(table([], ranking.slice(0, 3)), 'Ranking')).toEqual([
+      'R@100',
+      'P@100',
+      'F@100',
+    ]);
   });
 });
 
@@ -141,12 +145,19 @@ describe('prediction histograms (Figure 5)', () => {
   });
 
   it('overlays BC and DAMCAR first when the experiment has them', () => {
+    // DAMCAR's ProtocolPresentation.pairedMethods.
+    const DAMCAR_PAIR = ['bc', 'damcar'];
     const densities = histogramsByLabel(
       [h('BC', 'bc', [1, 1]), h('KD', 'kd', [1, 1]), h('DAMCAR', 'damcar', [1, 1])],
       'target-domain predictions',
     );
-    expect(defaultHistogramLabels(densities)).toEqual(['BC', 'DAMCAR']);
-    expect(defaultHistogramLabels(densities.filter((d) => d.method === 'kd'))).toEqual(['KD']);
+    expect(defaultHistogramLabels(densities, DAMCAR_PAIR)).toEqual(['BC', 'DAMCAR']);
+    expect(
+      defaultHistogramLabels(
+        densities.filter((d) => d.method === 'kd'),
+        DAMCAR_PAIR,
+      ),
+    ).toEqual(['KD']);
   });
 });
 

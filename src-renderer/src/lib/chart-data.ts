@@ -89,13 +89,14 @@ export function sweepsOf(table: ResultTable, metrics: readonly string[]): Sweep[
 }
 
 /**
- * The metrics a paper figure shows by default: the ranking stage's N/M/H at the first cut-off
- * (Figures 3 and 4 plot N@10, M@10, H@10), else the retrieval R/P/F at the first K.
+ * The metrics a paper figure shows by default: the first three of the testbed's chart group
+ * (ProtocolPresentation.chartGroup; DAMCAR's Figures 3 and 4 plot the ranking stage's N@10, M@10,
+ * H@10), else the table's first three.
  */
-export function defaultChartMetrics(table: ResultTable): string[] {
+export function defaultChartMetrics(table: ResultTable, chartGroup: string | undefined): string[] {
   const keys = table.columns.map((column) => column.key);
-  const ranking = table.columns.filter((column) => column.group === 'Ranking').map((column) => column.key);
-  if (ranking.length >= 3) return ranking.slice(0, 3);
+  const group = table.columns.filter((column) => column.group === chartGroup).map((column) => column.key);
+  if (group.length >= 3) return group.slice(0, 3);
   return keys.slice(0, Math.min(3, keys.length));
 }
 
@@ -129,11 +130,15 @@ export function histogramsByLabel(histograms: RunHistogram[], name: string): Den
 }
 
 /**
- * Which histogram labels Figure 5 overlays at first: the BC and DAMCAR rows (the paper's pair)
- * when the experiment has them, else every label.
+ * Which histogram labels Figure 5 overlays at first: the rows of the testbed's paired methods
+ * (ProtocolPresentation.pairedMethods; DAMCAR: BC and DAMCAR) when the experiment has them, else
+ * every label.
  */
-export function defaultHistogramLabels(densities: readonly Density[]): string[] {
-  const paired = densities.filter((d) => d.method === 'bc' || d.method === 'damcar').map((d) => d.label);
+export function defaultHistogramLabels(
+  densities: readonly Density[],
+  pairedMethods: readonly string[],
+): string[] {
+  const paired = densities.filter((d) => pairedMethods.includes(d.method)).map((d) => d.label);
   return paired.length > 0 ? paired : densities.map((d) => d.label);
 }
 

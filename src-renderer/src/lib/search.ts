@@ -9,7 +9,7 @@
  * run or experiment was created. Archived items are left out unless `is:archived` asks for them
  * (or the view shows archived ones too).
  */
-import type { ExperimentSummary, RunSummary } from '../../../src-main/contract/api';
+import { DEFAULT_PROTOCOL, type ExperimentSummary, type RunSummary } from '../../../src-main/contract/api';
 
 export const SEARCH_KEYS = [
   'method',
@@ -128,7 +128,7 @@ export function experimentMatches(
     {
       text: [`#${experiment.id}`, experiment.name, experiment.note, experiment.spec.description ?? ''],
       methods: experiment.spec.methods.flatMap((method) => [method.id, method.label ?? '']),
-      testbed: experiment.spec.protocol ?? 'damcar',
+      testbed: experiment.spec.protocol ?? DEFAULT_PROTOCOL,
       datasets: [datasetName],
       statuses,
       tags: experiment.tags,

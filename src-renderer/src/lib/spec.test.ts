@@ -104,6 +104,7 @@ describe('switchProtocol', () => {
     methods: ['rra-base', 'rra'],
     training: { epochs: 5, batchSize: 128, learningRate: 0.15, embeddingDim: 32 },
     evaluationSettings: [],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   };
 
   it("drops other protocols' rows, resets the settings and selects the paper's own method", () => {

@@ -12,7 +12,12 @@ import type {
   SimulatorParams,
   TrainingSpec,
 } from '../../../src-main/contract/api';
-import { BACKEND_CHOICES, BACKEND_NAMES, SIMULATOR_GRID_PREFIX } from '../../../src-main/contract/api';
+import {
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+  DEFAULT_PROTOCOL,
+  SIMULATOR_GRID_PREFIX,
+} from '../../../src-main/contract/api';
 import {
   DEFAULT_SIMULATOR_PARAMS,
   type NumberRange,
@@ -228,9 +233,9 @@ export const BACKEND_OPTIONS: readonly { value: BackendChoice; label: string }[]
 /** The backends `auto` tries, in its order, as the settings page names them. */
 export const AUTO_BACKEND_ORDER_TEXT = BACKEND_NAMES.map((name) => BACKEND_LABELS[name]).join(', ');
 
-/** The protocol an editor draft follows ('damcar' when the spec predates protocols). */
+/** The protocol an editor draft follows (DEFAULT_PROTOCOL when the spec predates protocols). */
 export function protocolOfDraft(spec: Pick<ExperimentSpec, 'protocol'>): ProtocolId {
-  return spec.protocol ?? 'damcar';
+  return spec.protocol ?? DEFAULT_PROTOCOL;
 }
 
 /**

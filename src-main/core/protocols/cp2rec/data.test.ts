@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulatorParams } from '../../../contract/api';
 import { resolveSimulatorParams } from '../../data/simulator';
-import { tinyDataset } from '../../methods/test-support';
+import { tinyDataset } from '../test-support';
 import {
   type Cp2recDataOptions,
   NUM_PROXIES,

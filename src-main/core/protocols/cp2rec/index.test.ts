@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ParamValues } from '../../../contract/api';
 import { JobCancelledError } from '../../experiments/job';
-import { tinyDataset } from '../../methods/test-support';
+import { tinyDataset } from '../test-support';
 import { initBackend } from '../../tf/backend';
 import { protocolTestContext } from '../test-support';
 import { BIAS_GROUP_BIASED, UNBIASED_GROUP, cp2recProtocol } from './index';

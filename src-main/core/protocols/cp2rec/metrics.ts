@@ -16,6 +16,7 @@
  *             most training exposures (ties by smaller id).
  * Lower bias values mean less popularity amplification; whether that is better is the trade-off.
  */
+import type { ExperimentSpec } from '../../../contract/api';
 
 /** Rows grouped per user: the rows of user u are order[offsets[u] .. offsets[u + 1]). */
 export interface UserGroups {
@@ -147,4 +148,12 @@ export function popularityBias(
     }
   }
   return { popPercentile: count > 0 ? pctSum / count : NaN, headShare: count > 0 ? headSum / count : NaN };
+}
+
+const DEFAULT_K = [10];
+
+/** The cut-offs K of the @K metrics: the spec's evaluation.retrievalK, else 10. */
+export function ksOf(spec: Pick<ExperimentSpec, 'evaluation'>): number[] {
+  const ks = spec.evaluation?.retrievalK;
+  return ks && ks.length > 0 ? ks : DEFAULT_K;
 }

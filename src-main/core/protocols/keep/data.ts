@@ -101,7 +101,7 @@ export interface KeepData extends ItemCatalogue {
   targetClickProbability?: (user: number, item: number) => number;
 }
 
-/** The testbed's settings; keys as in KEEP_PROTOCOL_PARAMS (index.ts). */
+/** The testbed's settings; keys as in KEEP_PROTOCOL_PARAMS (settings.ts). */
 export interface KeepDataParams {
   targetUserShare: number;
   targetItemShare: number;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { type KeepData, TASKS } from './data';
-import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './extractor';
+import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './model-extractor';
 import { range } from './features';
 import {
   CachedKnowledge,

@@ -18,7 +18,7 @@
  * point of Eq. 6: the serving form is exact for the model it was trained with, and the cost of
  * caching is paid in model quality (Table 8), not in a serving approximation.
  */
-import type { ExtractorArchitecture, KnowledgeExtractor } from './extractor';
+import type { ExtractorArchitecture, KnowledgeExtractor } from './model-extractor';
 import { range } from './features';
 
 export type KnowledgeForm = 'full' | 'decomposition' | 'degeneration' | 'decomposition+degeneration';

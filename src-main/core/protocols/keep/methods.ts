@@ -1,7 +1,7 @@
 /**
  * KEEP's methods as the paper's Table 2 lists them (KEEP, CIKM 2022, section 6.2), with the
  * ablation and analysis switches of Tables 3, 4, 6 and 8 as parameters. All run in the 'keep'
- * protocol (index.ts); the training itself is in run.ts.
+ * protocol (index.ts); the training itself is in train.ts.
  *
  * Not implemented: the paper's other baselines CoNet, DARec (cross-domain) and BERT4Rec, S3-Rec
  * (self-supervised pre-training); they are separate models outside this testbed's scope.

@@ -42,8 +42,11 @@
  */
 import type { SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset, TrainingData } from '../../data/dataset';
+import { trainingView } from '../../data/dataset';
+import { resolveSimulatorParams } from '../../data/simulator';
 import { type Rng, WeightedSampler, createRng, hashUniform } from '../../random';
 import { topK } from '../../topk';
+import type { ProtocolJobContext } from '../types';
 import type { RraSettings } from './settings';
 
 export interface RraLog {
@@ -476,4 +479,35 @@ export function describeLog(log: RraLog, split: RraSplit): string {
     `test day), ${impressions} impressions, ${clicks} clicks (CTR ${((clicks / impressions) * 100).toFixed(1)}%), ` +
     `mean DWM per click ${(dwm / Math.max(1, clicks)).toFixed(1)}`
   );
+}
+
+/** Seed of the candidates sampled for stored logs (fixed: the same sets for every method and seed). */
+const STORED_CANDIDATE_SEED = 0x52524143;
+
+export interface RraData {
+  log: RraLog;
+  split: RraSplit;
+  truth: RraTruth | null;
+}
+
+let dataCache: { key: string; data: RraData } | null = null;
+
+/** The job's log, split and (simulated) truth; the last one is kept per worker. */
+export function buildRraData(ctx: ProtocolJobContext, settings: RraSettings): RraData {
+  const source = ctx.request.dataset;
+  const dayLength = ctx.request.spec.evaluation.dayLength ?? 86_400;
+  const key = JSON.stringify({ source, settings, dayLength });
+  if (dataCache && dataCache.key === key) return dataCache.data;
+  let data: RraData;
+  if (source.kind === 'simulated') {
+    const sim: SimulatorParams = resolveSimulatorParams(source.params);
+    const { log, truth } = simulateRraLog(ctx.materializeDataset(), sim, settings);
+    data = { log, split: splitRequests(log), truth };
+  } else {
+    const dataset = trainingView(ctx.materializeDataset());
+    const log = logFromExposures(dataset, settings, dayLength, createRng(STORED_CANDIDATE_SEED));
+    data = { log, split: splitRequests(log), truth: null };
+  }
+  dataCache = { key, data };
+  return data;
 }

@@ -1,6 +1,6 @@
 /**
  * The methods of RRA's Table 1 (KDD 2023, Sec. 5.1.3-5.2) with RRA's ablations (Tables 2-4) as
- * parameters, and the training plan each one runs (train.ts).
+ * parameters, and the training plan each one runs (model-trainer.ts).
  *
  * Rows of the paper's Table 1 are "<architecture> + <method>"; the architecture (BaseModel or
  * ProdModel-like) is the protocol's `architecture` setting, the method is one of:
@@ -27,7 +27,7 @@
 import type { MethodDescriptor, ParamSpec, ParamValues } from '../../../contract/api';
 import { NEGATIVE_SAMPLING, type NegativeOptions, type NegativeSampling } from './negatives';
 import { booleanParam, numberParam, resolveParams, stringParam } from './settings';
-import { type LossSwitches, NO_LOSSES, type TrainingPlan } from './train';
+import { type LossSwitches, NO_LOSSES, type TrainingPlan } from './model-trainer';
 
 const PAPER = 'RRA (KDD 2023)';
 

@@ -15,6 +15,7 @@
  *   averaged over test requests. They are free of the logging policy's impression bias.
  */
 import { topK } from '../../topk';
+import type { RraSettings } from './settings';
 
 /** Positions of the K best scores (descending; ties by position). */
 export function topPositions(scores: ArrayLike<number>, k: number): Int32Array {
@@ -109,4 +110,21 @@ export function expectedRecall(scores: ArrayLike<number>, value: ArrayLike<numbe
   let kept = 0;
   for (const p of topPositions(scores, k)) kept += value[p];
   return kept / total;
+}
+
+/** The result table's metric keys for the settings' K and N. */
+export function metricKeys(settings: Pick<RraSettings, 'recallK' | 'nktdN'>): {
+  recall: string;
+  wRecall: string;
+  nktd: string;
+  gtRecall: string;
+  gtWRecall: string;
+} {
+  return {
+    recall: `Recall@${settings.recallK}`,
+    wRecall: `WRecall@${settings.recallK}`,
+    nktd: `NKTD@${settings.nktdN}`,
+    gtRecall: `GT-Recall@${settings.recallK}`,
+    gtWRecall: `GT-WRecall@${settings.recallK}`,
+  };
 }

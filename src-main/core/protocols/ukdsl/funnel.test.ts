@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSimulatorParams } from '../../data/simulator';
-import { tinyDataset } from '../../methods/test-support';
+import { tinyDataset } from '../test-support';
 import {
   type FunnelParams,
   SIMULATED_FIELDS,

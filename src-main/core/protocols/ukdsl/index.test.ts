@@ -7,11 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ExperimentSpec, ParamValues } from '../../../contract/api';
 import { resolveSimulatorParams } from '../../data/simulator';
 import { JobCancelledError } from '../../experiments/job';
-import { tinyDataset } from '../../methods/test-support';
+import { tinyDataset } from '../test-support';
 import { initBackend } from '../../tf/backend';
 import { protocolTestContext } from '../test-support';
 import { funnelParamsOf, simulateFunnel } from './funnel';
-import { M, clearUkdslCaches, runOnFunnel } from './jobs';
+import { clearUkdslCaches } from './cache';
+import { M } from './metrics';
+import { runOnFunnel } from './train';
 import { ukdslProtocol } from './index';
 
 beforeAll(async () => {

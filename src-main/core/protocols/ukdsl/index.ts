@@ -2,10 +2,10 @@
  * UKDSL (Meta): "A Unified Knowledge-Distillation and Semi-Supervised Learning Framework to
  * Improve Industrial Ads Delivery Systems", as a Cascade Lab testbed.
  *
- * What it builds: a two-stage ranking funnel (funnel.ts) where an early stage picks a
+ * What it builds: a two-stage ranking funnel (funnel.ts; a job's funnel: data.ts) where an early stage picks a
  * consideration set per request and a later stage picks the impressions among it; impressions are
  * labelled, the rest of the consideration set is not (the simulator keeps its true click
- * probability for evaluation). Methods (methods.ts, jobs.ts): section 3.2's calibration
+ * probability for evaluation). Methods (methods.ts, train.ts): section 3.2's calibration
  * simulation (Figure 2), the impression-only early-stage baseline and UKDSL's semi-supervised
  * cross-stage distillation (Table 1), semi-supervised feature selection with each combination
  * rule (Table 2), and distillation from a foundation model with dependent / auxiliary tasks
@@ -16,90 +16,63 @@
  * of units on 12 scalar fields instead of production models on thousands of features), so only
  * the direction and rough size of the effects can be compared with the paper's numbers.
  */
-import type { ParamSpec } from '../../../contract/api';
+import type { ExperimentSpec, MetricColumn } from '../../../contract/api';
 import type { ProtocolModule } from '../types';
-import { runUkdslJob, ukdslCaption, ukdslColumns } from './jobs';
 import { PAPER, UKDSL_METHODS } from './methods';
+import { M } from './metrics';
+import { UKDSL_PROTOCOL_PARAMS } from './settings';
+import { runUkdslJob } from './train';
 
-const PROTOCOL_PARAMS: ParamSpec[] = [
-  {
-    kind: 'number',
-    key: 'poolSize',
-    label: 'Pool per request',
-    help: 'Items the early stage scores per request (uniform draw); it keeps candidatesPerRequest of them (the consideration set) and the later stage shows exposedPerRequest. Simulated data only.',
-    default: 300,
-    min: 2,
-    max: 1_000_000,
-    step: 1,
-    integer: true,
-  },
-  {
-    kind: 'number',
-    key: 'earlyStageNoise',
-    label: 'Early stage noise sigma_1',
-    help: 'Std of the logging early stage error on the true logit (section 3.2). Simulated data only.',
-    default: 1.5,
-    min: 0,
-    max: 20,
-    step: 0.1,
-    integer: false,
-  },
-  {
-    kind: 'number',
-    key: 'laterStageNoise',
-    label: 'Later stage noise sigma_2',
-    help: 'Std of the logging later stage error on the true logit (smaller than sigma_1). Simulated data only.',
-    default: 0.3,
-    min: 0,
-    max: 20,
-    step: 0.1,
-    integer: false,
-  },
-  {
-    kind: 'number',
-    key: 'lateSignalShare',
-    label: 'Later-stage-only signal share',
-    help: 'Share of the latent dimensions whose affinity only the later stage observes (the fine affinity): the more, the more the later stage selects on what the early stage cannot see. Simulated data only.',
-    default: 0.125,
-    min: 0,
-    max: 0.9,
-    step: 0.025,
-    integer: false,
-  },
-  {
-    kind: 'number',
-    key: 'unlabeledSampleRate',
-    label: 'Unlabelled sample rate',
-    help: 'Share of the unlabelled consideration rows of training / withheld requests kept (test requests keep all). Simulated data only.',
-    default: 0.15,
-    min: 0.001,
-    max: 1,
-    step: 0.01,
-    integer: false,
-  },
-  {
-    kind: 'number',
-    key: 'testShare',
-    label: 'Test share',
-    help: 'Share of requests held out for evaluation (10% more are withheld for feature importance). Simulated data only.',
-    default: 0.2,
-    min: 0.05,
-    max: 0.8,
-    step: 0.05,
-    integer: false,
-  },
-  {
-    kind: 'number',
-    key: 'unlabeledPerImpression',
-    label: 'Unlabelled rows per impression (stored data)',
-    help: 'Stored datasets have no logged consideration set: this many never-exposed items per impression, drawn by exposure count, stand in for it.',
-    default: 3,
-    min: 1,
-    max: 100,
-    step: 1,
-    integer: true,
-  },
-];
+/** The methods that train models (the others: section 3.2's simulation). */
+const TRAINING_METHODS = new Set(['ukdsl-baseline', 'ukdsl', 'ukdsl-ssfs', 'ukdsl-sslfm']);
+
+/** The result table's columns, grouped as the paper's tables (calibration, NE, NE change), AUC beside them. */
+function columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
+  const ids = new Set(spec.methods.map((m) => m.id));
+  const columns: MetricColumn[] = [];
+  if (ids.has('ukdsl-sim')) {
+    const group = 'Section 3.2 calibration (simulation)';
+    for (const key of [M.simCross, M.simFirst, M.simFirstExpected, M.simSecond, M.simSecondOwn])
+      columns.push({ key, group, higherIsBetter: false });
+    columns.push({ key: M.simReturn, group, higherIsBetter: true });
+  }
+  if ([...ids].some((id) => TRAINING_METHODS.has(id))) {
+    const calibrationGroup = 'Model calibration (pred / reference)';
+    columns.push({ key: M.calImp, group: calibrationGroup, higherIsBetter: false, target: 1 });
+    columns.push({ key: M.calCdTeacher, group: calibrationGroup, higherIsBetter: false, target: 1 });
+    if (hasGroundTruth)
+      columns.push({ key: M.calCdTruth, group: calibrationGroup, higherIsBetter: false, target: 1 });
+    const changeGroup = 'NE relative change vs reference (%)';
+    columns.push({ key: M.dNeImp, group: changeGroup, higherIsBetter: false });
+    columns.push({ key: M.dNeCdTeacher, group: changeGroup, higherIsBetter: false });
+    if (hasGroundTruth) columns.push({ key: M.dNeCdTruth, group: changeGroup, higherIsBetter: false });
+    const neGroup = 'Normalized entropy';
+    columns.push({ key: M.neImp, group: neGroup, higherIsBetter: false });
+    columns.push({ key: M.neCdTeacher, group: neGroup, higherIsBetter: false });
+    if (hasGroundTruth) columns.push({ key: M.neCdTruth, group: neGroup, higherIsBetter: false });
+    columns.push({ key: M.aucImp, group: 'AUC', higherIsBetter: true });
+    if (hasGroundTruth) columns.push({ key: M.aucCdTruth, group: 'AUC', higherIsBetter: true });
+    if (ids.has('ukdsl-ssfs'))
+      columns.push({ key: M.features, group: 'Feature selection', higherIsBetter: false });
+  }
+  return columns;
+}
+
+function caption(spec: ExperimentSpec): string {
+  const training = [...new Set(spec.methods.map((m) => m.id))].some((id) => TRAINING_METHODS.has(id));
+  const parts: string[] = [];
+  if (spec.methods.some((m) => m.id === 'ukdsl-sim'))
+    parts.push('Section 3.2 simulation: calibration ratios (1 = calibrated; above 1 over-calibrated)');
+  if (training)
+    parts.push(
+      'Test requests of the funnel: IMP = impressions against their labels; CD = unlabelled consideration rows ' +
+        "against the method's teacher (later stage; foundation model for SSLFM) and, on simulated data, the true " +
+        'click probability; calibration = mean prediction / mean reference (1 is best; "lower is better" marks ' +
+        'assume over-calibration); ΔNE % against the family reference trained with the same seed (Table 1: ' +
+        'Baseline, Table 2: IMP importance only, Table 3: no tasks)',
+    );
+  return parts.join('. ');
+}
 
 export const ukdslProtocol: ProtocolModule = {
   descriptor: {
@@ -112,14 +85,15 @@ export const ukdslProtocol: ProtocolModule = {
       'the later stage labelling the unlabelled consideration data (UKDSL), with semi-supervised feature selection ' +
       'and foundation-model distillation; calibration, NE and AUC on impression and consideration data. Stored ' +
       'datasets: impressions = the exposure log, consideration data = sampled unexposed items, no ground truth.',
-    params: PROTOCOL_PARAMS,
+    params: UKDSL_PROTOCOL_PARAMS,
     methods: UKDSL_METHODS.map((m) => m.id),
     // The settings of experiments/ukdsl-*.json.
     training: { epochs: 8, batchSize: 512, learningRate: 0.02, embeddingDim: 16 },
     evaluationSettings: [],
+    presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: UKDSL_METHODS,
-  columns: ukdslColumns,
-  caption: ukdslCaption,
+  columns,
+  caption,
   runJob: runUkdslJob,
 };

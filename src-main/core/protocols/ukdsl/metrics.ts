@@ -163,3 +163,25 @@ export function combineFeatureImportance(
       return sortAsc([...new Set([...topImp, ...topCd])]);
   }
 }
+
+/* Metric keys (the result table's columns). */
+export const M = {
+  calImp: 'Cal IMP',
+  calCdTeacher: 'Cal CD (teacher)',
+  calCdTruth: 'Cal CD (truth)',
+  neImp: 'NE IMP',
+  neCdTeacher: 'NE CD (teacher)',
+  neCdTruth: 'NE CD (truth)',
+  dNeImp: 'ΔNE IMP %',
+  dNeCdTeacher: 'ΔNE CD (teacher) %',
+  dNeCdTruth: 'ΔNE CD (truth) %',
+  aucImp: 'AUC IMP',
+  aucCdTruth: 'AUC CD (truth)',
+  features: 'Features kept',
+  simCross: 'M1/M2 on S1 (Eq. 2)',
+  simFirst: 'M1 on S1',
+  simFirstExpected: 'M1 on S1 (Eq. 1)',
+  simSecond: 'M2 on S1',
+  simSecondOwn: 'M2 on S2',
+  simReturn: 'Return / optimal',
+} as const;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import { type FeatureField, type FunnelData, SPLIT_TRAIN } from './funnel';
-import { perturbationImportance } from './jobs';
+import { perturbationImportance } from './train';
 import { rocAuc } from '../../metrics/auc';
 import { FieldModel, fitModel, weightedBceTerms } from './model';
 

@@ -1,0 +1,162 @@
+/**
+ * The ranking stage's model of the cascade testbed (DAMCAR section 5.1.2): DeepFM or DCN trained on
+ * the exposed training data, or reused. It never depends on the method, so a worker keeps the one
+ * it trained for a (dataset, seed, model, training settings, backend) and every method of the seed
+ * is re-ranked by the same model; across workers and runs it is shared through the disk cache
+ * (node/ranking-cache.ts) when the job names a cache folder.
+ */
+import type { JobEvent, JobRequest } from '../../experiments/job';
+import type { TrainingData } from '../../data/dataset';
+import type { DataSplit } from '../../data/split';
+import { readCachedRanking, writeCachedRanking } from '../../node/ranking-cache';
+import {
+  type RankingKind,
+  type TrainedRankingModel,
+  rankingItemFields,
+  rankingNetworkOptions,
+  restoreRankingModel,
+  trainRankingModel,
+} from '../../models/ranking-model';
+import { createRng } from '../../random';
+import { rankingNetworkReading } from './settings';
+
+/** Stream of the run's seed that initialises and shuffles the ranking model (not the method's). */
+const RANKING_RNG_STREAM = 0x52414e4b;
+
+type CurveEvent = Extract<JobEvent, { type: 'curve' }>;
+
+/** A trained ranking model shared by the jobs of one (dataset, seed, model, training) in a worker. */
+export interface CachedRanking {
+  key: string;
+  model: TrainedRankingModel;
+  /** Its training curves, replayed into every run that reuses it. */
+  curves: CurveEvent[];
+  seed: number;
+  /** Jobs using it now; a replaced model is disposed once none is. */
+  users: number;
+  replaced: boolean;
+}
+
+let rankingCache: CachedRanking | null = null;
+
+export function releaseRanking(entry: CachedRanking): void {
+  entry.users--;
+  if (entry.replaced && entry.users === 0) entry.model.dispose();
+}
+
+function cacheRanking(entry: CachedRanking): void {
+  const previous = rankingCache;
+  rankingCache = entry;
+  if (previous && previous !== entry) {
+    previous.replaced = true;
+    if (previous.users === 0) previous.model.dispose();
+  }
+}
+
+/** Disposes the worker's cached ranking model (once no job uses it). */
+export function clearRankingCache(): void {
+  const previous = rankingCache;
+  rankingCache = null;
+  if (previous) {
+    previous.replaced = true;
+    if (previous.users === 0) previous.model.dispose();
+  }
+}
+
+/**
+ * The ranking model for the job: the cached one when this worker trained it for the same dataset,
+ * seed, model, training settings and backend, else a freshly trained one (then cached). It never
+ * depends on the method, so every method of a seed is re-ranked by the same model. The caller
+ * releases the returned entry.
+ */
+export async function acquireRankingModel(
+  kind: RankingKind,
+  request: JobRequest,
+  data: TrainingData,
+  split: DataSplit,
+  backend: string,
+  emit: (event: JobEvent) => void,
+  signal: AbortSignal,
+): Promise<CachedRanking> {
+  const training = request.spec.training;
+  const { split: splitKind, dayLength } = request.spec.evaluation;
+  // The testbed's ranking network reading (spec level: every row of a seed shares the model).
+  const reading = rankingNetworkReading({ ...request.spec.protocolParams });
+  const options = { model: rankingNetworkOptions(reading) };
+  const key = JSON.stringify({
+    dataset: request.dataset,
+    split: splitKind ?? 'user-time',
+    dayLength: splitKind === 'global-time' ? (dayLength ?? 86_400) : null,
+    seed: request.seed,
+    kind,
+    // The categorical item inputs (the dataset's item fields where it has them); rankingItemFields.
+    fields: rankingItemFields(data).map((f) => f.name),
+    ...(reading === 'ours' ? {} : { reading }),
+    training,
+    backend,
+  });
+  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
+  const rng = () => createRng(request.seed).fork(RANKING_RNG_STREAM);
+  if (rankingCache && rankingCache.key === key) {
+    const entry = rankingCache;
+    entry.users++;
+    for (const curve of entry.curves) emit(curve);
+    log(
+      `Reusing the ${entry.model.name} ranking model trained for seed ${entry.seed} in this worker ` +
+        `(validation AUC ${entry.model.validAuc.toFixed(4)}).`,
+    );
+    return entry;
+  }
+  const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
+  if (stored && stored.kind === kind) {
+    const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc, options);
+    for (const curve of stored.curves) emit(curve);
+    log(
+      `Loaded the ${model.name} ranking model trained earlier for seed ${request.seed} on the same data ` +
+        `and settings from the cache (validation AUC ${model.validAuc.toFixed(4)}).`,
+    );
+    const entry: CachedRanking = {
+      key,
+      model,
+      curves: stored.curves,
+      seed: request.seed,
+      users: 1,
+      replaced: false,
+    };
+    cacheRanking(entry);
+    return entry;
+  }
+  log(
+    `Training the ranking model on ${split.train.length} exposed training interactions ` +
+      `(seed ${request.seed}); every method of this seed shares it.`,
+  );
+  const curves: CurveEvent[] = [];
+  const model = await trainRankingModel(
+    kind,
+    data,
+    split,
+    training,
+    rng(),
+    (event) => {
+      if (event.type === 'curve') curves.push(event);
+      emit(event);
+    },
+    signal,
+    options,
+  );
+  if (request.cacheDir) {
+    try {
+      writeCachedRanking(request.cacheDir, key, {
+        kind,
+        validAuc: model.validAuc,
+        curves,
+        weights: await model.exportWeights(),
+      });
+    } catch (error) {
+      log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
+    }
+  }
+  const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
+  cacheRanking(entry);
+  return entry;
+}

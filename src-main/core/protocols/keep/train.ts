@@ -1,0 +1,479 @@
+/**
+ * One KEEP job (KEEP, CIKM 2022): build the domains (data.ts), train the method, score the
+ * sub-domain's test window and report Table 2's columns.
+ *
+ * - keep-base: the downstream model on the sub-domain training window.
+ * - keep-sample-merging: the same model on that window plus the super-domain's click samples.
+ * - keep-c: pre-training (Eq. 1-3) on the concurrent super-domain window, knowledge (Eq. 4 / 6),
+ *   downstream model with the plug-in (Eq. 5). Reading of the paper's "KEEP-C keeps the knowledge
+ *   extraction and plugging process unchanged except the pre-training and plugging are co-trained
+ *   with the same data": the two stages stay separate, but pre-training sees only the cross-domain
+ *   setting's data (the super-domain window that coincides with the sub-domain's training days).
+ * - keep: the same with pre-training on the earlier super-domain window (its `pretrainShare`).
+ * In both, the extractor is frozen after pre-training and K(u, i) is an input of the downstream
+ * model; the paper's "fine-tuned with two-day sub-domain data" is read as training the plug-in
+ * and the downstream model on the sub-domain (knowledge as input, not as initialisation).
+ * With every knowledge part switched off, KEEP is Base (Table 3's first row): same random stream.
+ *
+ * Every job also trains Base on the same seed (the same random streams as the keep-base job) to
+ * report Improv. = GAUC - GAUC(Base), the paper's second column, as a paired difference.
+ * Epochs: the paper makes one pass over data ordered by day; the simulated domains are small, so
+ * both stages run `training.epochs` shuffled passes.
+ */
+import type { ParamValues, TrainingSpec } from '../../../contract/api';
+import type { JobEvent } from '../../experiments/job';
+import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import type { Rng } from '../../random';
+import { hashUniform } from '../../random';
+import type { ProtocolJobContext } from '../types';
+import {
+  type BehaviourLog,
+  type ClickLog,
+  type KeepData,
+  TASKS,
+  type Task,
+  describeKeepData,
+  keepDataFromLog,
+  keepDataParams,
+  simulateKeepData,
+} from './data';
+import { DownstreamModel } from './model-downstream';
+import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './model-extractor';
+import { range } from './features';
+import { gauc, groundTruthGauc } from './metrics';
+import { rocAuc } from '../../metrics/auc';
+import {
+  CachedKnowledge,
+  type Extractors,
+  type KnowledgeForm,
+  type KnowledgeParts,
+  KNOWLEDGE_FORMS,
+  type KnowledgeSource,
+  extractorsFor,
+  servingKnowledge,
+} from './knowledge';
+import { catalogueOf } from '../../data/dataset';
+
+/** User-id embedding width relative to the other embeddings (paper: 48 vs 16). */
+export const USER_EMBEDDING_FACTOR = 3;
+/** Seed of the pretrainShare subset (fixed, so every seed of an experiment sees the same subset). */
+const SUBSET_SEED = 0x5eed;
+/** Number of user-activity groups of Table 7 (quartiles of super-domain clicks). */
+export const ACTIVITY_GROUPS = 4;
+
+/** Builds the job's domains from the request's dataset and the protocol's parameters. */
+export function buildKeepData(ctx: ProtocolJobContext): KeepData {
+  const params = keepDataParams(ctx.protocolParams);
+  const source = ctx.request.dataset;
+  const world = ctx.materializeDataset();
+  if (source.kind === 'simulated') return simulateKeepData(world, source.params, params);
+  return keepDataFromLog(world, params);
+}
+
+/** A context whose progress fractions land in [start, start + share) of the training phase. */
+function stageContext(
+  ctx: ProtocolJobContext,
+  start: number,
+  share: number,
+): Pick<ProtocolJobContext, 'emit' | 'signal'> {
+  return {
+    signal: ctx.signal,
+    emit: (event: JobEvent) => {
+      if (event.type === 'progress') ctx.emit({ ...event, fraction: start + share * event.fraction });
+      else ctx.emit(event);
+    },
+  };
+}
+
+/** Concatenates click logs (super-domain logs contribute their clicks). */
+function mergeLogs(logs: ClickLog[]): ClickLog {
+  const n = logs.reduce((s, l) => s + l.user.length, 0);
+  const out: ClickLog = { user: new Int32Array(n), item: new Int32Array(n), click: new Uint8Array(n) };
+  let at = 0;
+  for (const l of logs) {
+    out.user.set(l.user, at);
+    out.item.set(l.item, at);
+    out.click.set(l.click, at);
+    at += l.user.length;
+  }
+  return out;
+}
+
+/** The rows of a behaviour log with hashUniform(row) < share (a fixed random subset). */
+function subsetLog(log: BehaviourLog, share: number): BehaviourLog {
+  if (share >= 1) return log;
+  const rows: number[] = [];
+  for (let r = 0; r < log.user.length; r++) if (hashUniform(SUBSET_SEED, r, 1) < share) rows.push(r);
+  const pick = <T extends Int32Array | Uint8Array>(col: T, make: (n: number) => T): T => {
+    const out = make(rows.length);
+    rows.forEach((r, k) => (out[k] = col[r]));
+    return out;
+  };
+  const ints = (n: number) => new Int32Array(n);
+  const bytes = (n: number) => new Uint8Array(n);
+  return {
+    user: pick(log.user, ints),
+    item: pick(log.item, ints),
+    click: pick(log.click, bytes),
+    conversion: pick(log.conversion, bytes),
+    cart: pick(log.cart, bytes),
+  };
+}
+
+interface DownstreamRun {
+  label: string;
+  curve: string;
+  log: ClickLog;
+  /** [rows * dim] knowledge of the log's rows, or null without a plug-in. */
+  knowledge: Float32Array | null;
+  knowledgeDim: number;
+  plugLayer: number;
+  rng: Rng;
+}
+
+async function trainDownstream(
+  ctx: ProtocolJobContext,
+  stage: Pick<ProtocolJobContext, 'emit' | 'signal'>,
+  data: KeepData,
+  training: TrainingSpec,
+  run: DownstreamRun,
+): Promise<DownstreamModel> {
+  const model = new DownstreamModel({
+    ...catalogueOf(data),
+    embeddingDim: training.embeddingDim,
+    learningRate: training.learningRate,
+    rng: run.rng.fork(1),
+    useUserId: ctx.protocolParams.downstreamUserId !== false,
+    knowledgeDim: run.knowledgeDim,
+    plugLayer: run.plugLayer,
+  });
+  const { log, knowledge, knowledgeDim } = run;
+  try {
+    await runEpochs({
+      ctx: stage,
+      label: run.label,
+      examples: range(0, log.user.length),
+      epochs: training.epochs,
+      batchSize: training.batchSize,
+      shuffle: run.rng.fork(2),
+      lossCurve: run.curve,
+      step: (rows) => {
+        let k: Float32Array | null = null;
+        if (knowledge) {
+          k = new Float32Array(rows.length * knowledgeDim);
+          rows.forEach((r, b) =>
+            k?.set(knowledge.subarray(r * knowledgeDim, (r + 1) * knowledgeDim), b * knowledgeDim),
+          );
+        }
+        return model.trainStep(
+          Int32Array.from(rows, (r) => log.user[r]),
+          Int32Array.from(rows, (r) => log.item[r]),
+          Float32Array.from(rows, (r) => log.click[r]),
+          k,
+        );
+      },
+    });
+    return model;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+async function pretrain(
+  stage: Pick<ProtocolJobContext, 'emit' | 'signal'>,
+  method: string,
+  architecture: ExtractorArchitecture,
+  log: BehaviourLog,
+  tasks: Task[],
+  alpha: number,
+  data: KeepData,
+  training: TrainingSpec,
+  rng: Rng,
+): Promise<KnowledgeExtractor> {
+  const extractor = new KnowledgeExtractor({
+    architecture,
+    tasks,
+    ...catalogueOf(data),
+    embeddingDim: training.embeddingDim,
+    userEmbeddingDim: USER_EMBEDDING_FACTOR * training.embeddingDim,
+    learningRate: training.learningRate,
+    alpha,
+    rng: rng.fork(1),
+  });
+  const sampler = new PretrainSampler(log, tasks, data.numUsers, rng.fork(2));
+  const point = new Float64Array(tasks.length);
+  const pair = new Float64Array(tasks.length);
+  let rows = 0;
+  const prefix = `${method}/pretrain${architecture === 'interaction' ? '' : `-${architecture}`}`;
+  try {
+    await runEpochs({
+      ctx: stage,
+      label: `${method} pre-training (${architecture})`,
+      examples: range(0, log.user.length),
+      epochs: training.epochs,
+      batchSize: training.batchSize,
+      shuffle: rng.fork(3),
+      lossCurve: `${prefix}/loss`,
+      step: async (batchRows) => {
+        const result = await extractor.trainStep(sampler.batch(batchRows));
+        for (let t = 0; t < tasks.length; t++) {
+          point[t] += result.point[t] * batchRows.length;
+          pair[t] += result.pair[t] * batchRows.length;
+        }
+        rows += batchRows.length;
+        return result.loss;
+      },
+      afterEpoch: () => {
+        const out: Record<string, number> = {};
+        tasks.forEach((task, t) => {
+          out[`${prefix}/${task}/point`] = point[t] / rows;
+          out[`${prefix}/${task}/pair`] = pair[t] / rows;
+        });
+        point.fill(0);
+        pair.fill(0);
+        rows = 0;
+        return out;
+      },
+    });
+    return extractor;
+  } catch (error) {
+    extractor.dispose();
+    throw error;
+  }
+}
+
+function sumClicks(log: BehaviourLog, numUsers: number): Int32Array {
+  const counts = new Int32Array(numUsers);
+  for (let r = 0; r < log.user.length; r++) counts[log.user[r]] += log.click[r];
+  return counts;
+}
+
+/**
+ * GAUC, AUC, GT-GAUC (simulated data) and Table 7's GAUC per user-activity quartile (users ranked
+ * by their super-domain clicks in the pre-training window, quartile 1 the sparsest).
+ */
+export function evaluateScores(data: KeepData, scores: Float32Array): Record<string, number> {
+  const test = data.targetTest;
+  const out: Record<string, number> = {
+    GAUC: gauc(test.user, scores, test.click).gauc,
+    AUC: rocAuc(scores, test.click),
+  };
+  if (data.targetClickProbability) {
+    const p = Float64Array.from(test.user, (u, r) => data.targetClickProbability?.(u, test.item[r]) ?? NaN);
+    out['GT-GAUC'] = groundTruthGauc(test.user, scores, p);
+  }
+  const clicks = sumClicks(data.superPretrain, data.numUsers);
+  const testUsers = [...new Set(test.user)].sort((a, b) => clicks[a] - clicks[b] || a - b);
+  const groupOf = new Int32Array(data.numUsers).fill(-1);
+  testUsers.forEach((u, k) => (groupOf[u] = Math.floor((k * ACTIVITY_GROUPS) / testUsers.length)));
+  for (let g = 0; g < ACTIVITY_GROUPS; g++) {
+    const rows = range(0, test.user.length).filter((r) => groupOf[test.user[r]] === g);
+    out[`GAUC Q${g + 1}`] = gauc(
+      Array.from(rows, (r) => test.user[r]),
+      Array.from(rows, (r) => scores[r]),
+      Array.from(rows, (r) => test.click[r]),
+    ).gauc;
+  }
+  return out;
+}
+
+function bool(params: ParamValues, key: string): boolean {
+  return params[key] !== false;
+}
+
+function num(params: ParamValues, key: string, fallback: number): number {
+  const v = params[key];
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** Tasks switched on (Table 4); throws naming the parameter when none is. */
+export function tasksOf(params: ParamValues): Task[] {
+  const keys: Record<Task, string> = { click: 'clickTask', conversion: 'conversionTask', cart: 'cartTask' };
+  const tasks = TASKS.filter((t) => bool(params, keys[t]));
+  if (tasks.length === 0)
+    throw new Error('params.clickTask: at least one pre-training task (click, conversion, cart) must be on');
+  return tasks;
+}
+
+export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
+  const method = ctx.request.method.id;
+  const training = ctx.request.spec.training;
+  const params = ctx.params;
+  const log = (message: string) => ctx.emit({ type: 'log', level: 'info', message });
+
+  const data = await ctx.timed('data', () => buildKeepData(ctx));
+  const total = data.superPretrain.user.length + data.superConcurrent.user.length;
+  ctx.emit({
+    type: 'dataset',
+    name: data.name,
+    users: data.numUsers,
+    items: data.numItems,
+    interactions: total + data.targetTrain.user.length + data.targetTest.user.length,
+    positives:
+      data.superPretrain.click.reduce((s, c) => s + c, 0) +
+      data.superConcurrent.click.reduce((s, c) => s + c, 0) +
+      data.targetTrain.click.reduce((s, c) => s + c, 0) +
+      data.targetTest.click.reduce((s, c) => s + c, 0),
+    hasGroundTruth: data.targetClickProbability !== undefined,
+  });
+  log(describeKeepData(data));
+  throwIfCancelled(ctx.signal);
+
+  // What the method trains, to split the training progress by work (rows x epochs).
+  const twoStage = method === 'keep' || method === 'keep-c';
+  const parts: KnowledgeParts = {
+    user: bool(params, 'userKnowledge'),
+    item: bool(params, 'itemKnowledge'),
+    interaction: bool(params, 'interactionKnowledge'),
+  };
+  const usesKnowledge = twoStage && (parts.user || parts.item || parts.interaction);
+  const form = (typeof params.knowledgeForm === 'string' ? params.knowledgeForm : 'full') as KnowledgeForm;
+  if (!KNOWLEDGE_FORMS.includes(form)) throw new Error(`params.knowledgeForm: unknown form "${form}"`);
+  const tasks = twoStage ? tasksOf(params) : [];
+  const pretrainLog =
+    method === 'keep' ? subsetLog(data.superPretrain, num(params, 'pretrainShare', 1)) : data.superConcurrent;
+  if (usesKnowledge && pretrainLog.user.length === 0)
+    throw new Error('params.pretrainShare: the pre-training subset is empty; raise the share');
+  const mergedLog =
+    method === 'keep-sample-merging'
+      ? mergeLogs([
+          data.targetTrain,
+          ...(params.mergeWindow === 'all' ? [data.superPretrain] : []),
+          data.superConcurrent,
+        ])
+      : data.targetTrain;
+  const targetRows = data.targetTrain.user.length;
+  const architectures = usesKnowledge ? extractorsFor(form) : [];
+  const work = {
+    base: method === 'keep-base' ? 0 : targetRows,
+    pretrain: architectures.length * pretrainLog.user.length * 2,
+    downstream: mergedLog.user.length,
+  };
+  const totalWork = Math.max(1, work.base + work.pretrain + work.downstream);
+  let done = 0;
+  const nextStage = (amount: number) => {
+    const stage = stageContext(ctx, done / totalWork, amount / totalWork);
+    done += amount;
+    return stage;
+  };
+
+  const extractors: Extractors = {};
+  const models: DownstreamModel[] = [];
+  try {
+    const { baseScores, scores } = await ctx.timed('train', async () => {
+      // Base on the same seed (streams of the keep-base job), for Improv.
+      const baseRng = ctx.rng.fork(1);
+      let baseScores: Float32Array | null = null;
+      if (method !== 'keep-base') {
+        const base = await trainDownstream(ctx, nextStage(work.base), data, training, {
+          label: 'Base (for Improv.)',
+          curve: `${method}/base/bce`,
+          log: data.targetTrain,
+          knowledge: null,
+          knowledgeDim: 0,
+          plugLayer: 1,
+          rng: baseRng,
+        });
+        models.push(base);
+        baseScores = await base.predict(data.targetTest.user, data.targetTest.item, null);
+      }
+      if (method === 'keep-base' || method === 'keep-sample-merging') {
+        const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
+          label: method === 'keep-base' ? 'Base' : 'Sample Merging',
+          curve: `${method}/bce`,
+          log: mergedLog,
+          knowledge: null,
+          knowledgeDim: 0,
+          plugLayer: 1,
+          rng: method === 'keep-base' ? baseRng : ctx.rng.fork(2),
+        });
+        models.push(model);
+        if (method === 'keep-sample-merging')
+          log(`Sample Merging: ${mergedLog.user.length} samples (${targetRows} from the sub-domain).`);
+        return { baseScores, scores: await model.predict(data.targetTest.user, data.targetTest.item, null) };
+      }
+      // KEEP / KEEP-C: stage 1, knowledge extraction.
+      const alpha = num(params, 'alpha', 0.25);
+      let source: KnowledgeSource | null = null;
+      if (usesKnowledge) {
+        log(
+          `${method}: pre-training ${architectures.join(' + ')} on ${pretrainLog.user.length} super-domain impressions ` +
+            `(tasks ${tasks.join(', ')}, α = ${alpha}).`,
+        );
+        for (const [k, arch] of architectures.entries()) {
+          extractors[arch] = await pretrain(
+            nextStage(work.pretrain / architectures.length),
+            method,
+            arch,
+            pretrainLog,
+            tasks,
+            alpha,
+            data,
+            training,
+            ctx.rng.fork(10 + k),
+          );
+          const probe = data.superConcurrent === pretrainLog ? data.targetTrain : data.superConcurrent;
+          const clickIndex = tasks.indexOf('click');
+          if (clickIndex >= 0 && probe.user.length > 0) {
+            const extractor = extractors[arch];
+            const logits = (await extractor?.logits(probe.user, probe.item))?.[clickIndex];
+            const transfer = (await extractor?.logits(data.targetTrain.user, data.targetTrain.item))?.[
+              clickIndex
+            ];
+            if (logits && transfer)
+              log(
+                `${method} ${arch} extractor: click AUC ${rocAuc(logits, probe.click).toFixed(4)} on held-out impressions; ` +
+                  `its click score alone has GAUC ${gauc(data.targetTrain.user, transfer, data.targetTrain.click).gauc.toFixed(4)} ` +
+                  'on the sub-domain training window.',
+              );
+          }
+        }
+        source = await servingKnowledge(form, extractors, parts, data);
+        log(
+          `${method}: K = [${source.layout.map((p) => `${p.name} (${p.dim})`).join(', ')}], ${form} form, m = ${num(params, 'plugLayer', 1)}.`,
+        );
+        if (source instanceof CachedKnowledge) {
+          const { users, items, userCategories } = source.entries;
+          log(
+            `${method}: serving cache of ${users} user + ${items} item + ${userCategories} user-category rows ` +
+              `(N_u + N_i + N_uc = ${users + items + userCategories}, against N_u x N_i = ${data.numUsers * data.numItems} pairs).`,
+          );
+        }
+      } else {
+        log(`${method}: no knowledge part is switched on; the plug-in is left out (this is Base).`);
+      }
+      throwIfCancelled(ctx.signal);
+      // Stage 2, knowledge plugging.
+      const trainKnowledge = source
+        ? await source.knowledge(data.targetTrain.user, data.targetTrain.item)
+        : null;
+      const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
+        label: `${method} downstream`,
+        curve: `${method}/bce`,
+        log: data.targetTrain,
+        knowledge: trainKnowledge,
+        knowledgeDim: source?.dim ?? 0,
+        plugLayer: num(params, 'plugLayer', 1),
+        // Without knowledge this is Table 3's first row, Base itself: the same random stream.
+        rng: source ? ctx.rng.fork(2) : baseRng,
+      });
+      models.push(model);
+      const testKnowledge = source
+        ? await source.knowledge(data.targetTest.user, data.targetTest.item)
+        : null;
+      return {
+        baseScores,
+        scores: await model.predict(data.targetTest.user, data.targetTest.item, testKnowledge),
+      };
+    });
+    return await ctx.timed('eval', () => {
+      const metrics = evaluateScores(data, scores);
+      metrics['Improv.'] = baseScores ? metrics.GAUC - evaluateScores(data, baseScores).GAUC : 0;
+      return metrics;
+    });
+  } finally {
+    for (const m of models) m.dispose();
+    for (const e of Object.values(extractors)) e?.dispose();
+  }
+}
