@@ -32,7 +32,10 @@ const HOST = 'src-main/host';
 
 /** @type {Record<string, Layer>} */
 export const LAYERS = {
-  [CONTRACT]: { mayImport: [], packages: [], node: false },
+  // valibot: the contract declares what callers send as schemas (spec-schema.ts, requests.ts);
+  // types, validation and the spec's JSON Schema derive from them (contract/schema.ts says why
+  // this library). It has no dependencies and never evaluates code, so the renderer can bundle it.
+  [CONTRACT]: { mayImport: [], packages: ['valibot'], node: false },
   // The engine runs wherever tfjs does. Reading dataset files, caching trained models on disk and
   // locating TensorFlow's native and wasm binaries are what keeps a few of its parts Node-only:
   // they are named here rather than moved, so the engine's folders keep following the pipeline.
@@ -57,7 +60,8 @@ export const LAYERS = {
   [HOST]: { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
   // `cascade-lab serve` starts the browser host: the one import between transports.
   'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP, HOST], packages: [], node: true },
-  'src-renderer': { mayImport: [CONTRACT], packages: ['svelte', 'chart.js'], node: false },
+  // valibot: the contract's schemas, which the renderer may check a draft against.
+  'src-renderer': { mayImport: [CONTRACT], packages: ['svelte', 'chart.js', 'valibot'], node: false },
 };
 
 /**

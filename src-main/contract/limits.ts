@@ -19,3 +19,10 @@ export const MAX_SPEC_BYTES = 2 * 1024 * 1024;
  * small envelope, so a spec of the largest size always fits.
  */
 export const MAX_REQUEST_BYTES = MAX_SPEC_BYTES + 64 * 1024;
+
+/** A byte count for people: `512 bytes`, `3.1 KB`, `2.0 MB` (powers of 1024). */
+export function describeBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

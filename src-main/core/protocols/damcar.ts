@@ -16,6 +16,7 @@
  *   ours, BC's N@10 on the second dataset was 0.58x theirs, with theirs 1.12x (R@100 unchanged).
  */
 import type { ExperimentSpec, ParamSpec, ParamValues, ProtocolDescriptor } from '../../contract/api';
+import { DEFAULT_TRAINING } from '../../contract/ranges';
 import { listMethods } from '../methods/registry';
 import { booleanParam, choiceParam, numberParam } from '../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../models/dssm';
@@ -213,9 +214,8 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
     'model re-ranks each top-K1 list for N/M/H@K2 (K2 = K1 / 10); ground truth on simulated data.',
   params: [...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM],
   methods: listMethods().map((m) => m.id),
-  // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01; embeddings 32 as the
-  // authors' code (config.py EMBED_DIMENSIONS; the paper says 128).
-  training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
+  // The spec's defaults are DAMCAR's training settings (contract/ranges.ts says where they come from).
+  training: { ...DEFAULT_TRAINING },
   evaluationSettings: ['retrievalK', 'corpus', 'split'],
 };
 
