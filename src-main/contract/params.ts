@@ -8,8 +8,12 @@ import * as v from 'valibot';
 import type { ParamSpec, ParamValue, ParamValues } from './api';
 import { bool, choice, fields, numberIn } from './schema';
 
-/** The schema of one parameter's value (its default not applied). */
+const VALUE_SCHEMAS = new WeakMap<ParamSpec, v.GenericSchema<unknown, ParamValue>>();
+
+/** The schema of one parameter's value (its default not applied); cached per declaration. */
 export function paramSchema(param: ParamSpec): v.GenericSchema<unknown, ParamValue> {
+  const cached = VALUE_SCHEMAS.get(param);
+  if (cached) return cached;
   const schema = (() => {
     switch (param.kind) {
       case 'number':
@@ -20,7 +24,9 @@ export function paramSchema(param: ParamSpec): v.GenericSchema<unknown, ParamVal
         return bool();
     }
   })();
-  return v.pipe(schema, v.title(param.label), v.description(param.help));
+  const described = v.pipe(schema, v.title(param.label), v.description(param.help));
+  VALUE_SCHEMAS.set(param, described);
+  return described;
 }
 
 const CACHE = new WeakMap<readonly ParamSpec[], Map<string, v.GenericSchema<unknown, ParamValues>>>();

@@ -16,7 +16,6 @@ import type {
   ExperimentSpec,
   MethodRunSpec,
   MetricColumn,
-  ParamSpec,
   ParamValue,
   ParamValues,
   ProtocolId,
@@ -25,11 +24,11 @@ import type {
 } from '../../contract/api';
 import { PROTOCOL_GRID_PREFIX, SIMULATOR_GRID_PREFIX } from '../../contract/api';
 import { ValidationError } from '../../contract/errors';
-import { paramsSchema } from '../../contract/params';
 import { DEFAULT_SIMULATOR_PARAMS } from '../../contract/ranges';
 import { describeValue, parseWith } from '../../contract/schema';
 import { DEFAULT_RANKING_MODEL, EVALUATION, EXPERIMENT_SPEC } from '../../contract/spec-schema';
 import { resolveSimulatorParams } from '../data/simulator';
+import { resolveParamValues } from '../methods/param-spec';
 import { describeMetricColumns, rankingCutoff } from '../metrics/columns';
 import {
   DEFAULT_PROTOCOL,
@@ -57,19 +56,8 @@ function at<T>(path: string, check: () => T): T {
   }
 }
 
-/**
- * Parameter values checked against their declarations (type, range, integer, choices), with
- * every declared key present: missing ones take their defaults. `path` is where the params
- * object sits, e.g. `methods[0].params`.
- */
-export function resolveParamValues(
-  declared: readonly ParamSpec[],
-  given: unknown,
-  path: string,
-  owner: string,
-): ParamValues {
-  return at(path, () => parseWith(paramsSchema(declared, owner), given ?? {}));
-}
+// Declared with the parameters' declarations; the spec's callers read it from here too.
+export { resolveParamValues };
 
 /**
  * The method's parameters with every declared key (see resolveParamValues). `path` locates the

@@ -10,8 +10,9 @@
  * confounders act on the click/finish label of an exposure (position exists only for an exposure in
  * a list), and the debiasing is measured by how a scored candidate list is ordered.
  */
-import type { ExperimentSpec, MetricColumn, ParamValues } from '../../../contract/api';
+import type { ExperimentSpec, MetricColumn } from '../../../contract/api';
 import { throwIfCancelled, runEpochs } from '../../methods/loop';
+import { ParamReader } from '../../methods/param-spec';
 import type { ProtocolJobContext, ProtocolModule } from '../types';
 import {
   type Cp2recData,
@@ -35,9 +36,9 @@ export const BIAS_GROUP_BIASED = 'Popularity bias of top-K (biased-test lists)';
 
 const DEFAULT_K = [10];
 
-function numberOf(values: ParamValues, key: string, fallback: number): number {
-  const v = values[key];
-  return typeof v === 'number' ? v : fallback;
+/** The testbed's settings of a job, read as declared (the descriptor below). */
+function settings(ctx: ProtocolJobContext): ParamReader {
+  return new ParamReader(cp2recProtocol.descriptor, ctx.protocolParams);
 }
 
 function ksOf(spec: Pick<ExperimentSpec, 'evaluation'>): number[] {
@@ -78,11 +79,11 @@ function caption(spec: ExperimentSpec): string {
 function buildData(ctx: ProtocolJobContext): Cp2recData {
   const source = ctx.request.dataset;
   if (source.kind === 'simulated') {
-    const labels = ctx.protocolParams.unbiasedLabels;
+    const read = settings(ctx);
     return simulateConfoundedLog(source.params, {
-      confounding: numberOf(ctx.protocolParams, 'confounding', 1),
-      unbiasedLabels: (labels === 'behaviour' ? 'behaviour' : 'interest') satisfies UnbiasedLabels,
-      unbiasedItemsPerUser: numberOf(ctx.protocolParams, 'unbiasedItemsPerUser', 50),
+      confounding: read.number('confounding'),
+      unbiasedLabels: read.choice<UnbiasedLabels>('unbiasedLabels'),
+      unbiasedItemsPerUser: read.number('unbiasedItemsPerUser'),
     });
   }
   return confoundedDataFromLog(ctx.materializeDataset());
@@ -186,7 +187,7 @@ async function evaluate(
   { model, config }: Trained,
 ): Promise<Record<string, number>> {
   const ks = ksOf(ctx.request.spec);
-  const headShare = numberOf(ctx.protocolParams, 'headShare', 0.2);
+  const headShare = settings(ctx).number('headShare');
   const percentile = popularityPercentile(data.itemTrainCount);
   const head = headItems(data.itemTrainCount, headShare);
   const metrics: Record<string, number> = {};
