@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, type Channel } from '../contract/api';
+import { CHANNELS, type Channel } from '../contract/requests';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
 import {
   IMPORT_EMBEDDING_DIM_RANGE,

@@ -21,7 +21,6 @@ import type {
   TRAINING,
 } from './spec-schema';
 
-export { CHANNELS } from './requests';
 export type {
   Channel,
   ColumnMapping,

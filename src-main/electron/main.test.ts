@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, EVENTS, type ApiEvents, type EventName } from '../contract/api';
+import { EVENTS, type ApiEvents, type EventName } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
 import { ValidationError } from '../contract/errors';
 import type { ApiHandlers, LabApp } from '../app/types';
 import {
