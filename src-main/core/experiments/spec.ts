@@ -14,6 +14,7 @@ import type {
   DatasetSource,
   EvaluationSpec,
   ExperimentSpec,
+  MethodDescriptor,
   MethodRunSpec,
   MetricColumn,
   ParamValue,
@@ -59,18 +60,22 @@ function at<T>(path: string, check: () => T): T {
 // Declared with the parameters' declarations; the spec's callers read it from here too.
 export { resolveParamValues };
 
+/** The registered method `id`; `path` locates its row, e.g. `methods[0]`. */
+function methodAt(id: string, path: string): MethodDescriptor {
+  const method = findMethodDescriptor(id);
+  if (method) return method;
+  const known = listAllMethods()
+    .map((d) => d.id)
+    .join(', ');
+  throw new ValidationError(join(path, 'id'), `unknown method "${id}"; available: ${known}`);
+}
+
 /**
  * The method's parameters with every declared key (see resolveParamValues). `path` locates the
  * method in the spec, e.g. `methods[0]`; errors name e.g. `methods[0].params.alpha`.
  */
 export function resolveMethodParams(m: MethodRunSpec, path: string): ParamValues {
-  const method = findMethodDescriptor(m.id);
-  if (!method) {
-    const known = listAllMethods()
-      .map((d) => d.id)
-      .join(', ');
-    throw new ValidationError(join(path, 'id'), `unknown method "${m.id}"; available: ${known}`);
-  }
+  const method = methodAt(m.id, path);
   return resolveParamValues(method.params, m.params, join(path, 'params'), method.name);
 }
 
@@ -123,8 +128,8 @@ function completeMethods(
   methods.forEach((row, index) => {
     const itemPath = `methods[${index}]`;
     const { id } = row;
-    const descriptor = findMethodDescriptor(id);
-    if (descriptor && descriptor.protocol !== protocol) {
+    const descriptor = methodAt(id, itemPath);
+    if (descriptor.protocol !== protocol) {
       throw new ValidationError(
         join(itemPath, 'id'),
         `${descriptor.name} runs in the "${descriptor.protocol}" protocol, but this spec's protocol is ` +
@@ -132,18 +137,18 @@ function completeMethods(
       );
     }
     const { grid, ...base } = row;
-    resolveMethodParams(base, itemPath);
+    resolveParamValues(descriptor.params, base.params, join(itemPath, 'params'), descriptor.name);
     if (base.protocolParams !== undefined) {
       const overridesPath = join(itemPath, 'protocolParams');
       resolveProtocolParams({ protocol }, { overrides: base.protocolParams, path: overridesPath });
     }
     if (base.simulator !== undefined)
       base.simulator = checkSimulatorOverrides(dataset, base.simulator, join(itemPath, 'simulator'));
-    const name = base.label ?? descriptor?.name ?? id;
+    const name = base.label ?? descriptor.name;
     const expanded: MethodRunSpec[] =
       grid === undefined
         ? [base]
-        : checkGrid(grid, join(itemPath, 'grid'), base, protocol, dataset).map((gridRow) => {
+        : checkGrid(grid, join(itemPath, 'grid'), base, descriptor, protocol, dataset).map((gridRow) => {
             const methodParams: ParamValues = {};
             const protocolParams: ParamValues = {};
             const simulator: Record<string, ParamValue> = {};
@@ -196,10 +201,11 @@ function checkGrid(
   grid: NonNullable<MethodRunSpec['grid']>,
   path: string,
   base: MethodRunSpec,
+  method: MethodDescriptor,
   protocol: ProtocolId,
   dataset: DatasetSource,
 ): GridRow[] {
-  const declared = findMethodDescriptor(base.id)?.params ?? [];
+  const declared = method.params;
   const protocolDeclared = getProtocolDescriptor(protocol)?.params ?? [];
   for (const [key, values] of Object.entries(grid)) {
     const keyPath = join(path, key);
@@ -239,7 +245,7 @@ function checkGrid(
         );
       }
       check = (candidate) =>
-        resolveMethodParams({ ...base, params: { ...base.params, [key]: candidate } }, path);
+        resolveParamValues(declared, { ...base.params, [key]: candidate }, join(path, 'params'), method.name);
     }
     (values as ParamValue[]).forEach((candidate, j) => {
       if (values.indexOf(candidate as never) !== j)
