@@ -3,18 +3,18 @@
  * channel's request, each declared parameter), and the one way a failed check becomes an error.
  *
  * Schema library: valibot. Measured on a 130-row Table 4 spec (125 expanded grid rows and 5
- * baselines, the registry's 25 methods as a discriminated union), node 20 on the 2-core dev box,
- * median of 9 timing repeats, median of 5 processes: zod 4.6 6,600 validations/s, valibot 1.5
- * 4,500/s, TypeBox 0.34 52,000/s compiled and 6,700/s uncompiled; the hand-written validator
- * this replaced did 1,000/s with its semantic checks, so the structural pass costs well under a
- * millisecond whichever library. What decided: a wrong value inside one method row is reported
- * by zod and valibot at its path (`methods.3.params.alpha`) but by TypeBox as "Expected union
- * value" at `/methods/3`; valibot names an unknown key at the key itself where zod names the
- * parent; the renderer bundles this module, and there valibot costs 3.6 KB gzipped for the whole
- * spec schema against 93 KB for zod's classic API (6.6 KB for zod/mini), and it never calls
- * `new Function`, which the renderer's CSP (`script-src 'self'`) forbids and which TypeBox's
- * compiler and zod's fast path use. JSON Schema comes from @valibot/to-json-schema, a
- * development dependency used only by `npm run schema`.
+ * baselines, the registry's 25 methods as a union keyed by id), node 20, validations per CPU
+ * second, median of 9 repeats, median of 5 processes: zod 4.6 9,700, valibot 1.5 5,100, TypeBox
+ * 0.34 72,900 compiled and 7,400 uncompiled. Each is a fraction of the checks only the registry
+ * can make (about 0.65 ms for that spec; the whole validation went from 0.79 to 0.90 ms). What
+ * decided: a wrong value inside one method row is reported by zod and valibot at its path
+ * (`methods.3.params.alpha`) but by TypeBox as "Expected union value" at `/methods/3`; valibot
+ * names an unknown key at the key itself where zod names the parent; whatever bundles the
+ * schemas (the preload does, the renderer may) pays 3.6 KB gzipped for valibot against 93 KB for
+ * zod's classic API (6.6 KB for zod/mini); and valibot never calls `new Function`, which the
+ * renderer's CSP (`script-src 'self'`) forbids and which TypeBox's compiler and zod's fast path
+ * use. JSON Schema comes from @valibot/to-json-schema, a development dependency of
+ * `npm run schema` only.
  *
  * Messages keep one wording everywhere: `must be in (0, 10], got 0`, `must be one of csv, tiktok,
  * got "xls"`, `unknown field; expected one of ...`. Each building block carries its own message,
