@@ -47,7 +47,9 @@ export default defineConfig({
   preload: {
     build: {
       outDir: resolve(root, 'out/preload'),
-      externalizeDeps: true,
+      // A sandboxed preload can require only electron: the contract's channel list comes with its
+      // request schemas, so valibot is bundled in.
+      externalizeDeps: { exclude: ['valibot'] },
       rolldownOptions: {
         input: { index: resolve(root, 'src-main/electron/preload.ts') },
         // Sandboxed preloads are evaluated as classic scripts: CommonJS, no ESM.

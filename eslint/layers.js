@@ -32,7 +32,10 @@ const APP = 'src-main/app';
 
 /** @type {Record<string, Layer>} */
 export const LAYERS = {
-  [CONTRACT]: { mayImport: [], packages: [], node: false },
+  // valibot: the contract declares what callers send as schemas (spec-schema.ts, requests.ts);
+  // types, validation and the spec's JSON Schema derive from them (contract/schema.ts says why
+  // this library). It has no dependencies and never evaluates code, so the renderer can bundle it.
+  [CONTRACT]: { mayImport: [], packages: ['valibot'], node: false },
   // The engine runs wherever tfjs does. What only Node can do (reading and writing dataset files,
   // the trained-model cache on disk, finding TensorFlow's native and wasm binaries in
   // node_modules) lives in one folder, core/node; nowhere else in the engine imports Node.
@@ -47,10 +50,11 @@ export const LAYERS = {
   },
   'src-main/host': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
   'src-main/cli': { mayImport: [CONTRACT, CORE, STORE, APP], packages: [], node: true },
+  // valibot: the contract's schemas, which the renderer may check a draft against;
   // chartjs-chart-pcp: parallel coordinates; svgcanvas: charts exported as SVG (lib/chart-export.ts).
   'src-renderer': {
     mayImport: [CONTRACT],
-    packages: ['svelte', 'chart.js', 'chartjs-chart-pcp', 'svgcanvas'],
+    packages: ['svelte', 'chart.js', 'valibot', 'chartjs-chart-pcp', 'svgcanvas'],
     node: false,
   },
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NOTE_CHARS, MAX_TAG_CHARS, MAX_TAGS } from '../contract/limits';
 import { normalizeAnnotation, normalizeTags } from './annotations';
-import { ValidationError } from './errors';
+import { ValidationError } from '../contract/errors';
 
 function fieldOf(run: () => unknown): string | undefined {
   try {

@@ -4,7 +4,7 @@
  */
 import type { AnnotationChange } from '../contract/api';
 import { MAX_NOTE_CHARS, MAX_TAG_CHARS, MAX_TAGS } from '../contract/limits';
-import { ValidationError } from './errors';
+import { ValidationError } from '../contract/errors';
 
 export function normalizeTags(tags: readonly string[]): string[] {
   const kept: string[] = [];

@@ -7,7 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CHANNELS, type BackendChoice, type Channel, type RequestOf, type ResponseOf } from '../contract/api';
+import type { BackendChoice, Channel, RequestOf, ResponseOf } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
 import { openStore, unusableDatabaseError, type LabStore } from '../store/index';
 import { createEventHub } from './events';
 import { databasePathIn, defaultDataDir } from './paths';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, type Channel } from '../contract/api';
+import { CHANNELS, type Channel } from '../contract/requests';
 import { MAX_COMPARED_RUNS, MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
 import {
   IMPORT_EMBEDDING_DIM_RANGE,
@@ -9,7 +9,7 @@ import {
   withinBounds,
 } from '../contract/ranges';
 import { defaultExperimentSpec } from '../core/experiments/spec';
-import { ValidationError } from './errors';
+import { ValidationError } from '../contract/errors';
 import { toTransportError } from './transport-error';
 import { validateRequest } from './validate';
 
@@ -73,12 +73,12 @@ describe('validateRequest', () => {
   it('treats a missing body of an empty request as {} and rejects a non-object', () => {
     expect(validateRequest('methods:list', undefined)).toEqual({});
     expect(validateRequest('methods:list', null)).toEqual({});
-    expect(() => validateRequest('experiments:list', [1])).toThrow(/expected an object, got an array/);
+    expect(() => validateRequest('experiments:list', [1])).toThrow(/must be an object, got an array/);
   });
 
   it('says a required field is missing rather than "got undefined"', () => {
     expect(() => validateRequest('datasets:preview', { path: '/data/log.csv' })).toThrow(
-      /format: expected one of .*, got nothing \(the field is missing\)/,
+      /format: must be one of .*, got nothing \(the field is missing\)/,
     );
   });
 

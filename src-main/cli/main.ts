@@ -10,6 +10,7 @@
  * (the texts live in help.ts). Keep this module's static imports light.
  */
 import { UnusableDatabaseError } from '../app/errors';
+import { ValidationError } from '../contract/errors';
 import {
   BENCH_FIDELITY_HELP,
   BENCH_HELP,
@@ -71,12 +72,6 @@ function asksForHelp(args: string[]): boolean {
   return false;
 }
 
-/**
- * Errors that mean "fix the command line or the spec" (exit 2). Matched by name, not instanceof:
- * SpecFileError and ValidationError live beside the spec validator, which imports every protocol.
- */
-const USAGE_ERROR_NAMES = new Set(['SpecFileError', 'ValidationError']);
-
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
@@ -97,7 +92,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const handler = await entry.load();
     return await handler(rest, io);
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof Error && USAGE_ERROR_NAMES.has(error.name))) {
+    // A ValidationError (contract/errors.ts) means "fix the spec or the request", as a UsageError
+    // means "fix the command line".
+    if (error instanceof UsageError || error instanceof ValidationError) {
       io.stderr.write(`cascade-lab ${command}: ${error.message}\n`);
       return EXIT_USAGE;
     }

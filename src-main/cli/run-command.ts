@@ -5,14 +5,14 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RunSummary } from '../contract/api';
-import { ValidationError } from '../app/errors';
+import { ValidationError } from '../contract/errors';
 import { createLabApp } from '../app/lab-app';
 import { defaultDatabasePath } from '../app/paths';
 import { backendOption, integerOption, parseCommandArgs as parse, stringOption } from './args';
 import { RUN_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 import { runExperimentWithProgress } from './run-experiment';
-import { SpecFileError, loadSpecFile } from './spec-file';
+import { loadSpecFile } from './spec-file';
 import { renderTerminalTable } from './table';
 
 export interface RunsJson {
@@ -85,11 +85,7 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       app.handlers['experiments:create']({ spec: s }).catch((error: unknown) => {
         // Checks that need the database (a stored dataset that must exist) still name the file.
         if (error instanceof ValidationError && error.field.startsWith('spec.')) {
-          throw new SpecFileError(
-            specFile,
-            error.message.slice('spec.'.length),
-            error.field.slice('spec.'.length),
-          );
+          throw new ValidationError(error.field.slice('spec.'.length), error.reason, specFile);
         }
         throw error;
       }),

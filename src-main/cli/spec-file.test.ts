@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_SPEC_BYTES, MAX_SPEC_DESCRIPTION_CHARS } from '../contract/limits';
 import { captureIo } from './capture-io';
 import { main } from './main';
-import { SpecFileError, readBoundedText } from './spec-file';
+import { ValidationError } from '../contract/errors';
+import { readBoundedText } from './spec-file';
 
 let dir: string;
 beforeAll(() => {
@@ -51,7 +52,7 @@ describe('readBoundedText', () => {
     const file = join(dir, 'ten.txt');
     writeFileSync(file, '0123456789');
     expect(readBoundedText(file, 10)).toBe('0123456789');
-    expect(() => readBoundedText(file, 9)).toThrow(SpecFileError);
+    expect(() => readBoundedText(file, 9)).toThrow(ValidationError);
     expect(() => readBoundedText(file, 9)).toThrow(`${file}: is 10 bytes; a spec file may be at most`);
     expect(() => readBoundedText(join(dir, 'missing.json'), 10)).toThrow(`missing.json: no such file`);
   });

@@ -4,19 +4,14 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { ExperimentSpec } from '../contract/api';
-import { MAX_SPEC_BYTES } from '../contract/limits';
-import { SpecError, describeBytes, validateSpec } from '../core/experiments/spec';
+import { ValidationError } from '../contract/errors';
+import { MAX_SPEC_BYTES, describeBytes } from '../contract/limits';
+import { validateSpec } from '../core/experiments/spec';
 import { locateJsonSyntaxError } from './json-locate';
 
-export class SpecFileError extends Error {
-  constructor(
-    readonly file: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(`${file}: ${message}`);
-    this.name = 'SpecFileError';
-  }
+/** A problem with the spec file as a whole (its JSON, size or readability), said of the file. */
+function fileError(file: string, reason: string): ValidationError {
+  return new ValidationError('', reason, file);
 }
 
 /** Line and column (1-based) of a character offset. */
@@ -34,9 +29,9 @@ export function parseSpecJson(file: string, text: string): unknown {
     const problem = locateJsonSyntaxError(text);
     if (problem) {
       const { line, column } = lineAndColumn(text, problem.offset);
-      throw new SpecFileError(`${file}:${line}:${column}`, `invalid JSON: ${problem.reason}`);
+      throw fileError(`${file}:${line}:${column}`, `invalid JSON: ${problem.reason}`);
     }
-    throw new SpecFileError(file, `invalid JSON: ${(error as Error).message}`);
+    throw fileError(file, `invalid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -45,19 +40,12 @@ export function validateSpecFrom(file: string, input: unknown): ExperimentSpec {
   try {
     return validateSpec(input);
   } catch (error) {
-    if (error instanceof SpecError) {
-      const reason =
-        error.field && error.message.startsWith(`${error.field}: `)
-          ? error.message.slice(error.field.length + 2)
-          : error.message;
-      throw new SpecFileError(file, error.field ? `${error.field}: ${reason}` : reason, error.field);
-    }
-    throw error;
+    throw error instanceof ValidationError ? error.inFile(file) : error;
   }
 }
 
-function tooLarge(file: string, size: string): SpecFileError {
-  return new SpecFileError(
+function tooLarge(file: string, size: string): ValidationError {
+  return fileError(
     file,
     `${size}; a spec file may be at most ${describeBytes(MAX_SPEC_BYTES)} (${MAX_SPEC_BYTES} bytes)`,
   );
@@ -73,10 +61,7 @@ export function readBoundedText(file: string, limit: number): string {
     fd = openSync(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new SpecFileError(
-      file,
-      code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}`,
-    );
+    throw fileError(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${(error as Error).message}`);
   }
   try {
     const { size } = fstatSync(fd);
@@ -91,8 +76,8 @@ export function readBoundedText(file: string, limit: number): string {
     }
     return buffer.toString('utf8', 0, length);
   } catch (error) {
-    if (error instanceof SpecFileError) throw error;
-    throw new SpecFileError(file, `cannot read: ${(error as Error).message}`);
+    if (error instanceof ValidationError) throw error;
+    throw fileError(file, `cannot read: ${(error as Error).message}`);
   } finally {
     closeSync(fd);
   }

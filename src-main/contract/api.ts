@@ -1,11 +1,36 @@
 /**
  * The one API contract between the renderer and the main side.
  *
- * Plain types only: no runtime imports, so both the renderer and every transport (Electron IPC,
- * the browser host over HTTP + server-sent events) import this module. Channels are named
- * `domain:verb`. Payloads are validated on the main side (src-main/app/validate.ts).
+ * Both the renderer and every transport (Electron IPC, the browser host over HTTP + server-sent
+ * events) import this module. Channels are named `domain:verb`. What callers send is declared
+ * once as schemas (requests.ts for each channel's request, spec-schema.ts for the experiment
+ * spec): the types of those values are derived from them here, and the main side validates every
+ * payload with them (src-main/app/validate.ts). What the main side answers is plain types.
  */
-import type { ComparisonRequest, ComparisonTable } from './comparison';
+import type { ComparisonTable } from './comparison';
+import type * as v from 'valibot';
+import type { Channel, RequestOf } from './requests';
+import type {
+  DATASET,
+  EVALUATION,
+  EXPERIMENT_SPEC,
+  METHOD_ROW,
+  PARAM_VALUE,
+  PARAM_VALUES,
+  RANKING_MODELS,
+  SIMULATOR_PARAMS,
+  TRAINING,
+} from './spec-schema';
+
+export type {
+  Channel,
+  ColumnMapping,
+  DatasetImportRequest,
+  ExportFormat,
+  ImportFilters,
+  ImportFormat,
+  RequestOf,
+} from './requests';
 
 /* ----------------------------------------------------------------------------------------------
  * Hyper-parameters and method declarations (generated forms come from these)
@@ -48,8 +73,8 @@ export interface BooleanParamSpec {
 
 export type ParamSpec = NumberParamSpec | ChoiceParamSpec | BooleanParamSpec;
 
-export type ParamValue = number | string | boolean;
-export type ParamValues = Record<string, ParamValue>;
+export type ParamValue = v.InferOutput<typeof PARAM_VALUE>;
+export type ParamValues = v.InferOutput<typeof PARAM_VALUES>;
 
 /** Serializable description of a method, as shown by the workbench and the CLI. */
 export interface MethodDescriptor {
@@ -146,31 +171,10 @@ export interface ProtocolDescriptor {
  * Datasets
  * -------------------------------------------------------------------------------------------- */
 
-/** Parameters of the built-in cascade simulator. */
-export interface SimulatorParams {
-  users: number;
-  items: number;
-  categories: number;
-  /** Dimension of the latent preference space. */
-  latentDim: number;
-  /** Dimension of the dense "multimodal" item vector. */
-  multimodalDim: number;
-  /** Exposed items per user (the ranking policy's final list length times the sessions). */
-  exposuresPerUser: number;
-  /** Candidates the logging retrieval policy returns per request. */
-  candidatesPerRequest: number;
-  /** Items the logging ranking policy exposes per request. */
-  exposedPerRequest: number;
-  /**
-   * Exposure bias strength in [0, 1]: 0 = the logging cascade exposes items uniformly at random,
-   * 1 = it exposes what its (popularity-skewed, noisy) policies score highest.
-   */
-  exposureBias: number;
-  seed: number;
-}
+/** Parameters of the built-in cascade simulator (their ranges: ranges.ts). */
+export type SimulatorParams = v.InferOutput<typeof SIMULATOR_PARAMS>;
 
-export type DatasetSource =
-  { kind: 'simulated'; params: Partial<SimulatorParams> } | { kind: 'stored'; datasetId: number };
+export type DatasetSource = v.InferOutput<typeof DATASET>;
 
 export interface DatasetSummary {
   id: number;
@@ -189,52 +193,6 @@ export interface DatasetSummary {
 /* ----------------------------------------------------------------------------------------------
  * Dataset import (WeChat 2021, TikTok / ICME 2019 track 2, any CSV / TSV / JSON-lines log)
  * -------------------------------------------------------------------------------------------- */
-
-export type ImportFormat = 'wechat' | 'tiktok' | 'csv';
-
-/** Filters that reproduce the papers' subsets; applied after reading, before the time order. */
-export interface ImportFilters {
-  /** Keep users (items) with at least this many interactions, repeated until stable (k-core). */
-  minUserInteractions?: number;
-  minItemInteractions?: number;
-  /** Inclusive time range in the source's time unit (WeChat: day 1-14; TikTok: creat_time). */
-  timeFrom?: number;
-  timeTo?: number;
-  /** Keep a seeded random fraction of users, in (0, 1]. */
-  userSampleFraction?: number;
-  sampleSeed?: number;
-}
-
-/** Which columns of a generic log hold what (chosen after a preview). */
-export interface ColumnMapping {
-  user: string;
-  item: string;
-  label: string;
-  timestamp?: string;
-  /** e.g. watch time; without it the label is the random-walk edge weight. */
-  weight?: string;
-  userFeatures?: string[];
-  itemFeatures?: string[];
-  /** When set, label = (value >= labelThreshold); otherwise the label must be 0/1 or true/false. */
-  labelThreshold?: number;
-}
-
-export interface DatasetImportRequest {
-  format: ImportFormat;
-  /**
-   * Files on the machine that runs the main side. WeChat: user_action.csv, feed_info.csv and
-   * optionally feed_embeddings.csv; TikTok: final_track2_train.txt and optionally the video, audio
-   * and title feature files; csv: one log file. Roles are told apart by the well-known names.
-   */
-  paths: string[];
-  /** Display name; defaults to the dataset's usual name (or the csv file's name). */
-  name?: string;
-  filters?: ImportFilters;
-  /** Required for csv. */
-  mapping?: ColumnMapping;
-  /** WeChat: PCA dimension of the 512-d feed embeddings (0 keeps 512; default 64). */
-  embeddingDim?: number;
-}
 
 /** The first rows of a file, as the import wizard shows them before importing. */
 export interface FilePreview {
@@ -351,99 +309,29 @@ export interface DatasetDetails {
  * Experiments and runs
  * -------------------------------------------------------------------------------------------- */
 
-export type RankingModelName = 'deepfm' | 'dcn' | 'none';
+export type RankingModelName = (typeof RANKING_MODELS)[number];
 
-/**
- * The tfjs backends, fastest first: the one list of their names. `auto` tries them in this order
- * (core/tf/backend.ts); the CLI's options, spec validation and the editor's choices derive from it.
- */
-export const BACKEND_NAMES = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type BackendChoice = BackendName | 'auto';
-/** What a spec or a `--backend` option may say: `auto`, then each backend. */
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', ...BACKEND_NAMES];
+export { BACKEND_CHOICES, BACKEND_NAMES, isBackendChoice } from './backends';
+export type { BackendChoice, BackendName } from './backends';
 
-export function isBackendChoice(value: string): value is BackendChoice {
-  return (BACKEND_CHOICES as readonly string[]).includes(value);
-}
-
-export interface MethodRunSpec {
-  /** Method id from the registry (`methods:list`). */
-  id: string;
-  /** Overrides of the declared defaults; missing keys take the defaults. */
-  params?: ParamValues;
-  /** Optional display label for the table row (defaults to the method's name). */
-  label?: string;
-  /**
-   * This row's overrides of the experiment's protocol settings (ExperimentSpec.protocolParams),
-   * e.g. one row per strength of KEEP's domain shift or CP2Rec's confounding.
-   */
-  protocolParams?: ParamValues;
-  /**
-   * This row's overrides of the simulated dataset's parameters (simulated datasets only), e.g.
-   * one row per exposure bias: each row then trains and is evaluated on its own simulated world.
-   */
-  simulator?: Partial<SimulatorParams>;
-  /**
-   * Grid search: one row per combination of these values (e.g. DAMCAR Table 4's lambda1-3).
-   * Validation expands it into plain rows labelled like `DAMCAR (λ1=0.5, λ2=0.2)`. A key
-   * `protocolParams.<key>` sweeps a protocol setting for this row instead of a method parameter,
-   * `simulator.<key>` a parameter of the simulated dataset (e.g. `simulator.exposureBias`).
-   */
-  grid?: Record<string, number[] | string[] | boolean[]>;
-}
+/** One row of a spec's methods (spec-schema.ts says what each field means). */
+export type MethodRunSpec = v.InferOutput<typeof METHOD_ROW>;
 
 /** A grid key of this form sweeps a protocol setting for the row (MethodRunSpec.grid). */
 export const PROTOCOL_GRID_PREFIX = 'protocolParams.';
 /** A grid key of this form sweeps a parameter of the simulated dataset (MethodRunSpec.grid). */
 export const SIMULATOR_GRID_PREFIX = 'simulator.';
 
-export interface TrainingSpec {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  /** Embedding dimension of the user and item feature embeddings (paper: 128). */
-  embeddingDim: number;
-}
+export type TrainingSpec = v.InferOutput<typeof TRAINING>;
+export type EvaluationSpec = v.InferOutput<typeof EVALUATION>;
 
-export interface EvaluationSpec {
-  /** Retrieval cut-offs K1 (paper: 100, 200). */
-  retrievalK: number[];
-  /** Search the whole corpus (default, as the paper says) or only items in the test split. */
-  corpus: 'all' | 'test';
-  /**
-   * How interactions split into train / valid / test: each user's interactions 6:2:2 in time
-   * order (DAMCAR; the default), or one global cut in time where the last day is the test set
-   * (RRA). Validation fills the default.
-   */
-  split?: 'user-time' | 'global-time';
-  /** Length of a day in the dataset's time unit for 'global-time' (seconds: 86400; WeChat's date_: 1). */
-  dayLength?: number;
-}
-
-/** A reproducible experiment: JSON files in experiments/ and the workbench's editor share it. */
-export interface ExperimentSpec {
-  name: string;
-  description?: string;
-  /** The paper testbed the experiment follows; validation fills DEFAULT_PROTOCOL. */
-  protocol?: ProtocolId;
-  /** Settings declared by the protocol (ProtocolDescriptor.params); validation fills defaults. */
-  protocolParams?: ParamValues;
-  dataset: DatasetSource;
-  retrieval: { model: 'dssm' };
-  /**
-   * The ranking stage of the cascade testbed (DAMCAR Tables 2-3: DeepFM or DCN). It is trained on
-   * exposed data once per (dataset, seed), gives KD/TL/MUDA/DAMCAR their ranking scores, and
-   * re-ranks each user's top-K1 retrieved items for N/M/H@K2. 'none' evaluates retrieval only.
-   * Validation fills the default.
-   */
-  ranking?: { model: RankingModelName };
-  methods: MethodRunSpec[];
-  training: TrainingSpec;
-  evaluation: EvaluationSpec;
-  seeds: number[];
-  backend: BackendChoice;
-}
+/**
+ * A reproducible experiment: JSON files in experiments/ and the workbench's editor share it.
+ * Validation (core/experiments/spec.ts) fills `protocol`, `protocolParams`, `ranking` and
+ * `evaluation.split`; they stay optional in the type because specs stored before they existed
+ * are read without them.
+ */
+export type ExperimentSpec = v.InferOutput<typeof EXPERIMENT_SPEC>;
 
 export type RunStatus = 'queued' | 'running' | 'finished' | 'failed' | 'cancelled';
 
@@ -460,12 +348,14 @@ export interface ExperimentSummary {
   archived: boolean;
 }
 
-/** What `runs:annotate` and `experiments:annotate` change; a field left out stays as it is. */
-export interface AnnotationChange {
-  /** Replaces the tags: each trimmed, empty ones dropped, duplicates kept once. */
-  tags?: string[];
-  note?: string;
-}
+/**
+ * What `runs:annotate` and `experiments:annotate` change (requests.ts declares it): replacement
+ * tags (trimmed, empty ones dropped, duplicates kept once) and/or a note; a field left out stays.
+ */
+export type AnnotationChange = Omit<RequestOf<'runs:annotate'>, 'runId'>;
+
+/** A comparison's runs and its baseline row (`<experimentId>:<methodIndex>`), as requests.ts declares. */
+export type ComparisonRequest = RequestOf<'runs:compare'>;
 
 export interface RunSummary {
   id: number;
@@ -559,8 +449,6 @@ export interface ResultTable {
   warnings: ResultWarning[];
 }
 
-export type ExportFormat = 'csv' | 'markdown' | 'latex';
-
 /* ----------------------------------------------------------------------------------------------
  * App info and events
  * -------------------------------------------------------------------------------------------- */
@@ -620,68 +508,55 @@ export interface RunStatusEvent {
  * The channel map
  * -------------------------------------------------------------------------------------------- */
 
-export interface ApiChannels {
-  'app:info': { request: Record<string, never>; response: AppInfo };
-  'methods:list': { request: Record<string, never>; response: MethodDescriptor[] };
+/**
+ * What each channel answers. The channels and their requests are requests.ts's table; this map
+ * must name exactly those channels (the check below fails to compile otherwise).
+ */
+export interface ApiResponses {
+  'app:info': AppInfo;
+  'methods:list': MethodDescriptor[];
   /** The papers' testbeds, each with its settings and methods. */
-  'protocols:list': { request: Record<string, never>; response: ProtocolDescriptor[] };
-  'datasets:list': { request: Record<string, never>; response: DatasetSummary[] };
+  'protocols:list': ProtocolDescriptor[];
+  'datasets:list': DatasetSummary[];
   /** The first rows of a file on the main side's machine, for the import wizard. */
-  'datasets:preview': { request: { path: string; format: ImportFormat }; response: FilePreview };
+  'datasets:preview': FilePreview;
   /**
    * Starts an import in a worker thread; progress arrives as `dataset:import-progress`, the
    * outcome as `dataset:import-done`. Re-importing unchanged files with the same options is a no-op.
    */
-  'datasets:import': { request: DatasetImportRequest; response: { importId: string } };
-  'datasets:cancel-import': { request: { importId: string }; response: { cancelled: boolean } };
+  'datasets:import': { importId: string };
+  'datasets:cancel-import': { cancelled: boolean };
   /** Profile and import report of a stored (imported) dataset. */
-  'datasets:profile': { request: { datasetId: number }; response: DatasetDetails };
+  'datasets:profile': DatasetDetails;
   /** Deletes an imported dataset's row and its processed files; its runs keep their metrics. */
-  'datasets:delete': { request: { datasetId: number }; response: { deleted: boolean } };
-  'experiments:list': { request: Record<string, never>; response: ExperimentSummary[] };
-  'experiments:get': { request: { experimentId: number }; response: ExperimentSummary };
+  'datasets:delete': { deleted: boolean };
+  'experiments:list': ExperimentSummary[];
+  'experiments:get': ExperimentSummary;
   /** Default spec used by the editor's "New experiment" (the quickstart). */
-  'experiments:template': { request: Record<string, never>; response: ExperimentSpec };
+  'experiments:template': ExperimentSpec;
   /** The reproducible specs shipped in experiments/ (quickstart, DAMCAR Tables 2-4, Figures 3-5). */
-  'experiments:bundled': { request: Record<string, never>; response: BundledSpec[] };
-  'experiments:create': { request: { spec: ExperimentSpec }; response: ExperimentSummary };
+  'experiments:bundled': BundledSpec[];
+  'experiments:create': ExperimentSummary;
   /** Queues one run per (method, seed) and starts them; returns the run ids. */
-  'experiments:run': { request: { experimentId: number }; response: { runIds: number[] } };
-  'runs:list': { request: { experimentId?: number }; response: RunSummary[] };
+  'experiments:run': { runIds: number[] };
+  'runs:list': RunSummary[];
   /** A run's stored training curves (each loss term per epoch, validation metrics), by series. */
-  'runs:curves': { request: { runId: number }; response: CurveSeries[] };
+  'runs:curves': CurveSeries[];
   /**
    * The histograms the experiment's runs stored, e.g. DAMCAR Figure 5: retrieval predictions on
    * target-domain samples, BC against DAMCAR.
    */
-  'runs:histograms': { request: { experimentId: number }; response: RunHistogram[] };
-  'runs:cancel': { request: { runId?: number; experimentId?: number }; response: { cancelled: number } };
-  /** Replaces a run's tags and/or note (a field left out stays). */
-  'runs:annotate': { request: { runId: number } & AnnotationChange; response: RunSummary };
-  /** Hides runs from the default lists (archived: true) or brings them back; deletes nothing. */
-  'runs:archive': { request: { runIds: number[]; archived: boolean }; response: { changed: number } };
-  /** Deletes ended runs with their metrics and curves; refused while one is queued or running. */
-  'runs:delete': { request: { runIds: number[] }; response: { deleted: number } };
-  'experiments:annotate': {
-    request: { experimentId: number } & AnnotationChange;
-    response: ExperimentSummary;
-  };
-  'experiments:archive': {
-    request: { experimentId: number; archived: boolean };
-    response: ExperimentSummary;
-  };
-  /** Deletes an experiment and its runs (never a dataset); refused while a run is queued or running. */
-  'experiments:delete': { request: { experimentId: number }; response: { deletedRuns: number } };
-  'results:table': { request: { experimentId: number }; response: ResultTable };
-  /**
-   * Any runs side by side, from any experiments: rows per (experiment, method row), the parameters
-   * that differ, and a paired t-test of each cell against the baseline row over shared seeds.
-   */
-  'runs:compare': { request: ComparisonRequest; response: ComparisonTable };
-  'results:export': {
-    request: { experimentId: number; format: ExportFormat };
-    response: { filename: string; mimeType: string; content: string };
-  };
+  'runs:histograms': RunHistogram[];
+  'runs:cancel': { cancelled: number };
+  'runs:annotate': RunSummary;
+  'runs:archive': { changed: number };
+  'runs:delete': { deleted: number };
+  'experiments:annotate': ExperimentSummary;
+  'experiments:archive': ExperimentSummary;
+  'experiments:delete': { deletedRuns: number };
+  'results:table': ResultTable;
+  'runs:compare': ComparisonTable;
+  'results:export': { filename: string; mimeType: string; content: string };
 }
 
 /** A spec file from the experiments/ folder, validated. */
@@ -719,9 +594,13 @@ export interface RunHistogram {
   counts: number[];
 }
 
-export type Channel = keyof ApiChannels;
-export type RequestOf<C extends Channel> = ApiChannels[C]['request'];
-export type ResponseOf<C extends Channel> = ApiChannels[C]['response'];
+export type ResponseOf<C extends Channel> = ApiResponses[C];
+
+/** Compiles only while ApiResponses names exactly the channels of requests.ts. */
+type SameKeys<A, B> = [Exclude<keyof A, keyof B>, Exclude<keyof B, keyof A>] extends [never, never]
+  ? true
+  : never;
+export const RESPONSES_MATCH_CHANNELS: SameKeys<ApiResponses, Record<Channel, unknown>> = true;
 
 export interface ApiEvents {
   'job:progress': JobProgress;
@@ -763,40 +642,6 @@ export interface PickFilesOptions {
   /** File type filters, e.g. [{ name: 'Logs', extensions: ['csv', 'txt'] }]. */
   filters?: { name: string; extensions: string[] }[];
 }
-
-/** Every channel once; a Record, so the compiler rejects a channel left out (transports route by it). */
-const CHANNEL_SET: Record<Channel, true> = {
-  'app:info': true,
-  'methods:list': true,
-  'protocols:list': true,
-  'datasets:list': true,
-  'datasets:preview': true,
-  'datasets:import': true,
-  'datasets:cancel-import': true,
-  'datasets:profile': true,
-  'datasets:delete': true,
-  'experiments:list': true,
-  'experiments:get': true,
-  'experiments:template': true,
-  'experiments:bundled': true,
-  'experiments:create': true,
-  'experiments:run': true,
-  'runs:list': true,
-  'runs:curves': true,
-  'runs:histograms': true,
-  'runs:cancel': true,
-  'runs:annotate': true,
-  'runs:archive': true,
-  'runs:delete': true,
-  'experiments:annotate': true,
-  'experiments:archive': true,
-  'experiments:delete': true,
-  'results:table': true,
-  'runs:compare': true,
-  'results:export': true,
-};
-
-export const CHANNELS: readonly Channel[] = Object.keys(CHANNEL_SET) as Channel[];
 
 export const EVENTS: readonly EventName[] = [
   'job:progress',

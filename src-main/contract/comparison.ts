@@ -58,9 +58,3 @@ export interface ComparisonTable {
   /** Names the test, the pairing and the mark, for the view's caption and exports. */
   caption: string;
 }
-
-export interface ComparisonRequest {
-  runIds: number[];
-  /** A row key (`<experimentId>:<methodIndex>`); the first row when absent or not among the rows. */
-  baselineKey?: string;
-}

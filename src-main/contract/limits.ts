@@ -29,3 +29,9 @@ export const MAX_NOTE_CHARS = 4096;
 
 /** Runs in one `runs:compare` request: every run of the largest bundled grid (125) several times over. */
 export const MAX_COMPARED_RUNS = 2000;
+/** A byte count for people: `512 bytes`, `3.1 KB`, `2.0 MB` (powers of 1024). */
+export function describeBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}

@@ -2,10 +2,10 @@
  * The values numeric spec fields accept, declared once for both sides: the main side's validators
  * (src-main/core/experiments/spec.ts, src-main/core/data/simulator.ts) reject what lies outside,
  * and the workbench's form (src-renderer NumberField) shows the same range as its hint and checks
- * it as the user types. Plain data and pure functions only, like the rest of the contract.
+ * it as the user types. The schemas of the contract (spec-schema.ts, requests.ts) are built from
+ * them, so the field names of the settings they bound are declared here. Plain data and pure
+ * functions only, like the rest of the contract.
  */
-import type { ImportFilters, SimulatorParams, TrainingSpec } from './api';
-
 export interface NumberRange {
   min: number;
   max: number;
@@ -14,34 +14,53 @@ export interface NumberRange {
   minExclusive?: boolean;
 }
 
+/** Named ranges, keeping their names as the keys' type (the schemas' fields derive from them). */
+function ranges<const K extends string>(byName: Record<K, NumberRange>): Readonly<Record<K, NumberRange>> {
+  return byName;
+}
+
 /** What the bounds of a form field may be: a field may leave either side open. */
 export type NumberBounds = Partial<Pick<NumberRange, 'min' | 'max' | 'minExclusive'>>;
 
 /** The accepted training settings of an experiment spec. */
-export const TRAINING_RANGES: Readonly<Record<keyof TrainingSpec, NumberRange>> = {
+export const TRAINING_RANGES = ranges({
   epochs: { min: 1, max: 1000, integer: true },
   batchSize: { min: 1, max: 65536, integer: true },
   // Up to 10 so a sweep can show what too large a step does; training stops a run whose loss
   // then explodes (core/methods/loss-watch.ts).
   learningRate: { min: 0, max: 10, integer: false, minExclusive: true },
   embeddingDim: { min: 1, max: 1024, integer: true },
+});
+
+/**
+ * What a spec leaves out of its training settings takes these: the default testbed's, DAMCAR's
+ * (its descriptor, core/protocols/damcar.ts, uses them as its own). Section 5.1.4 and the
+ * authors' code: 3 epochs, batch 512, Adagrad 0.01; embeddings 32 as the authors' code (config.py
+ * EMBED_DIMENSIONS; the paper says 128).
+ */
+export const DEFAULT_TRAINING: Readonly<Record<keyof typeof TRAINING_RANGES, number>> = {
+  epochs: 3,
+  batchSize: 512,
+  learningRate: 0.01,
+  embeddingDim: 32,
 };
 
 /** Each cut-off K of the evaluation's @K metrics (EvaluationSpec.retrievalK). */
 export const EVALUATION_K_RANGE: NumberRange = { min: 1, max: 100_000, integer: true };
 
+/** The length of a day for the global time split: 1 for day-numbered logs (WeChat), 86,400 for seconds. */
+export const DAY_LENGTH_RANGE: NumberRange = { min: 0, max: 1e12, integer: false, minExclusive: true };
+
 /** Each seed of an experiment (ExperimentSpec.seeds): an unsigned 32-bit integer. */
 export const SEED_RANGE: NumberRange = { min: 0, max: 4_294_967_295, integer: true };
 
 /** The bounded filters of a dataset import (the time range is any pair with from <= to). */
-export const IMPORT_FILTER_RANGES: Readonly<
-  Record<Exclude<keyof ImportFilters, 'timeFrom' | 'timeTo'>, NumberRange>
-> = {
+export const IMPORT_FILTER_RANGES = ranges({
   minUserInteractions: { min: 0, max: 1e9, integer: true },
   minItemInteractions: { min: 0, max: 1e9, integer: true },
   userSampleFraction: { min: 0, max: 1, integer: false, minExclusive: true },
   sampleSeed: SEED_RANGE,
-};
+});
 
 /** The PCA dimension of a WeChat import's 512-d feed embeddings (0 keeps all 512). */
 export const IMPORT_EMBEDDING_DIM_RANGE: NumberRange = { min: 0, max: 512, integer: true };
@@ -51,7 +70,7 @@ export const IMPORT_EMBEDDING_DIM_RANGE: NumberRange = { min: 0, max: 512, integ
  * also checks the limits between them (categories at most items, exposures at most half the
  * items, ...), which a single field cannot.
  */
-export const SIMULATOR_PARAM_RANGES: Readonly<Record<keyof SimulatorParams, NumberRange>> = {
+export const SIMULATOR_PARAM_RANGES = ranges({
   users: { min: 2, max: 1_000_000, integer: true },
   items: { min: 10, max: 1_000_000, integer: true },
   categories: { min: 1, max: 10_000, integer: true },
@@ -62,10 +81,10 @@ export const SIMULATOR_PARAM_RANGES: Readonly<Record<keyof SimulatorParams, Numb
   exposedPerRequest: { min: 1, max: 10_000, integer: true },
   exposureBias: { min: 0, max: 1, integer: false },
   seed: { min: 0, max: 4_294_967_295, integer: true },
-};
+});
 
 /** What a simulated dataset leaves out takes these values (the form's empty fields too). */
-export const DEFAULT_SIMULATOR_PARAMS: Readonly<SimulatorParams> = {
+export const DEFAULT_SIMULATOR_PARAMS: Readonly<Record<keyof typeof SIMULATOR_PARAM_RANGES, number>> = {
   users: 1500,
   items: 3000,
   categories: 20,

@@ -7,7 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, EVENTS, type ApiEvents, type EventName } from '../contract/api';
+import { EVENTS, type ApiEvents, type EventName } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
+import { ValidationError } from '../contract/errors';
 import type { ApiHandlers, LabApp } from '../app/types';
 import {
   OPEN_FILES_CHANNEL,
@@ -151,10 +153,7 @@ vi.mock('../app/lab-app', () => ({
       CHANNELS.map((channel) => [channel, async (request: unknown) => ({ channel, request })]),
     ) as unknown as ApiHandlers;
     handlers['experiments:create'] = async () => {
-      const error = new Error('spec.name: must not be empty') as Error & { field: string };
-      error.name = 'ValidationError';
-      error.field = 'spec.name';
-      throw error;
+      throw new ValidationError('spec.name', 'must not be empty');
     };
     return {
       handlers,

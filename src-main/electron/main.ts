@@ -23,7 +23,8 @@ import {
   type OpenDialogOptions,
   type SaveDialogOptions,
 } from 'electron';
-import { CHANNELS, EVENTS, type Channel } from '../contract/api';
+import { EVENTS, type Channel } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
 import { UnusableDatabaseError } from '../app/errors';
 import { createLabApp } from '../app/lab-app';
 import type { LabApp } from '../app/types';

@@ -6,7 +6,6 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import {
-  CHANNELS,
   EVENTS,
   type ApiErrorPayload,
   type ApiEvents,
@@ -17,6 +16,7 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
 import {
   OPEN_FILES_CHANNEL,
   SAVE_FILE_CHANNEL,

@@ -5,20 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiEvents, EventName, ExperimentSpec, ExperimentSummary } from '../contract/api';
 import type { ApiHandlers, EventHub, LabApp } from '../app/types';
+import { NotFoundError, ValidationError } from '../contract/errors';
 import { MAX_REQUEST_BYTES } from '../contract/limits';
 import { RemoteBindRefusedError, startHost, type RunningHost } from './server';
 
 /* A small stand-in for the real LabApp: the host only forwards, so canned answers suffice. */
-
-class FakeValidationError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'ValidationError';
-  }
-}
 
 function makeEventHub(): EventHub {
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
@@ -91,16 +82,14 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     'datasets:import': async () => ({ importId: 'import-1' }),
     'datasets:cancel-import': async () => ({ cancelled: false }),
     'datasets:profile': async (request) => {
-      throw new FakeValidationError(`dataset ${request.datasetId} is simulated`, 'datasetId');
+      throw new ValidationError('datasetId', `dataset ${request.datasetId} is simulated`);
     },
     'datasets:delete': async () => ({ deleted: false }),
     'experiments:list': async () => [],
     'experiments:get': async (request) => {
       record('experiments:get', request);
       if (request.experimentId !== 7) {
-        const error = new Error(`No experiment ${request.experimentId}.`);
-        error.name = 'NotFoundError';
-        throw error;
+        throw new NotFoundError(`No experiment ${request.experimentId}.`);
       }
       return summary(7, template);
     },
@@ -110,7 +99,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     'runs:histograms': async () => [],
     'experiments:create': async (request) => {
       record('experiments:create', request);
-      if (request.spec.name === '') throw new FakeValidationError('name must not be empty', 'spec.name');
+      if (request.spec.name === '') throw new ValidationError('spec.name', 'must not be empty');
       return summary(1, request.spec);
     },
     'experiments:run': async () => {
@@ -136,7 +125,7 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
       caption: 'No runs chosen.',
     }),
     'runs:annotate': async () => {
-      throw new FakeValidationError('not in this fake', 'runId');
+      throw new ValidationError('runId', 'not in this fake');
     },
     'runs:archive': async () => ({ changed: 0 }),
     'runs:delete': async () => ({ deleted: 0 }),
@@ -259,7 +248,7 @@ describe('startHost', () => {
   it('answers validation errors with 400 and the ApiErrorPayload naming the field', async () => {
     const response = await post('experiments:create', { spec: { ...template, name: '' } });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ message: 'name must not be empty', field: 'spec.name' });
+    expect(await response.json()).toEqual({ message: 'spec.name: must not be empty', field: 'spec.name' });
   });
 
   it('answers NotFoundError with 404 and other handler errors with 500, keeping the message', async () => {

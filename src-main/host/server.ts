@@ -21,7 +21,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHANNELS, EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
+import { EVENTS, type ApiErrorPayload, type Channel } from '../contract/api';
+import { CHANNELS } from '../contract/requests';
 import { bundleContentType, SECURITY_HEADERS } from '../contract/security';
 import { MAX_REQUEST_BYTES } from '../contract/limits';
 import type { LabApp } from '../app/types';

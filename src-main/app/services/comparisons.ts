@@ -3,11 +3,12 @@
  * experiments' specs and paper-table columns, and builds the table in app/comparison.ts.
  */
 import type { ExperimentSpec, MetricColumn } from '../../contract/api';
-import type { ComparisonRequest, ComparisonTable } from '../../contract/comparison';
+import type { ComparisonRequest } from '../../contract/api';
+import type { ComparisonTable } from '../../contract/comparison';
 import { experimentColumns } from '../../core/experiments/spec';
 import { listAllMethods } from '../../core/protocols/registry';
 import { buildComparison, type ComparedRun } from '../comparison';
-import { NotFoundError } from '../errors';
+import { NotFoundError } from '../../contract/errors';
 import { experimentOrThrow, hasGroundTruth, methodNames, type ServiceContext } from './context';
 
 export interface ComparisonService {

@@ -6,7 +6,7 @@
 import type { ExperimentSpec, LogLine, RunStatus } from '../../contract/api';
 import { listAllMethods } from '../../core/protocols/registry';
 import type { ExperimentRecord, LabStore, RunRecord } from '../../store/index';
-import { NotFoundError } from '../errors';
+import { NotFoundError } from '../../contract/errors';
 import type { EventHub } from '../types';
 
 export interface ServiceContext {

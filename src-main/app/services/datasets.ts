@@ -18,7 +18,7 @@ import { readProcessed } from '../../core/node/importers/processed';
 import { profileDataset } from '../../core/node/importers/profile';
 import { PROFILE_FILE, previewImportFile, readStoredProfile } from '../../core/node/importers/run-import';
 import { toDatasetSummary } from '../../store/index';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../../contract/errors';
 import { ImportManager, datasetsDir } from '../imports';
 import { sweepPartialImports } from '../partial-sweep';
 import { messageOf, type ServiceContext } from './context';

@@ -17,7 +17,7 @@ import {
   type RunSummary,
   type SimulatorParams,
 } from '../../contract/api';
-import { SimulatorParamError, resolveSimulatorParams } from '../../core/data/simulator';
+import { resolveSimulatorParams } from '../../core/data/simulator';
 import type { JobDataset } from '../../core/experiments/job';
 import {
   defaultExperimentSpec,
@@ -27,7 +27,7 @@ import {
 } from '../../core/experiments/spec';
 import type { ExperimentRecord, NewRun, RunRecord } from '../../store/index';
 import { DEFAULT_EXPERIMENTS_DIR, readBundledSpecs } from '../bundled-specs';
-import { NotFoundError, ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../../contract/errors';
 import { normalizeAnnotation } from '../annotations';
 import { decodeHistogramArtifact } from '../histogram-artifact';
 import { buildResultTable, rowLabel } from '../results';
@@ -160,13 +160,7 @@ export function createExperimentService(
     try {
       return resolveSimulatorParams(spec.dataset.params);
     } catch (error) {
-      if (error instanceof SimulatorParamError) {
-        throw new ValidationError(
-          `spec.dataset.params.${error.field}`,
-          error.message.replace(`${error.field}: `, ''),
-        );
-      }
-      throw error;
+      throw error instanceof ValidationError ? error.under('spec.dataset.params') : error;
     }
   }
 

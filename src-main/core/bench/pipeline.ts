@@ -27,7 +27,8 @@ import { datasetStats, groupItemsByUser, trainingView, catalogueOf } from '../da
 import { resolveSimulatorParams, simulateCascade } from '../data/simulator';
 import { splitByUserTime } from '../data/split';
 import type { JobEvent } from '../experiments/job';
-import { DEFAULT_EVALUATION, DEFAULT_TRAINING, resolveParamValues } from '../experiments/spec';
+import { DEFAULT_TRAINING } from '../../contract/ranges';
+import { DEFAULT_EVALUATION, resolveParamValues } from '../experiments/spec';
 import { generateTargetDomain } from '../graph/random-walk';
 import { evaluateRetrievalAsync, retrievalTopKPlace } from '../metrics/retrieval';
 import { DssmModel } from '../models/dssm';

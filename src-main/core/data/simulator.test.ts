@@ -10,7 +10,8 @@ import {
   boundsInterval,
   rangeProbes,
 } from '../../contract/ranges';
-import { belowSigmoid, SimulatorParamError, resolveSimulatorParams, simulateCascade } from './simulator';
+import { ValidationError } from '../../contract/errors';
+import { belowSigmoid, resolveSimulatorParams, simulateCascade } from './simulator';
 
 const SMALL: Partial<SimulatorParams> = {
   users: 200,
@@ -55,8 +56,8 @@ describe('resolveSimulatorParams', () => {
       } catch (error) {
         caught = error;
       }
-      expect(caught, JSON.stringify(input)).toBeInstanceOf(SimulatorParamError);
-      expect((caught as SimulatorParamError).field).toBe(field);
+      expect(caught, JSON.stringify(input)).toBeInstanceOf(ValidationError);
+      expect((caught as ValidationError).field).toBe(field);
       expect((caught as Error).message).toContain(field);
     }
   });
@@ -70,7 +71,7 @@ describe('resolveSimulatorParams', () => {
         resolveSimulatorParams({ [key]: value });
         return false;
       } catch (error) {
-        if (!(error instanceof SimulatorParamError)) throw error;
+        if (!(error instanceof ValidationError)) throw error;
         if (error.field !== key) return false;
         const range = SIMULATOR_PARAM_RANGES[key];
         return (

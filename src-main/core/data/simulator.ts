@@ -30,12 +30,10 @@
  * gaps, the items of one request are watched in order; the log is sorted by time.
  */
 import type { SimulatorParams } from '../../contract/api';
-import {
-  DEFAULT_SIMULATOR_PARAMS,
-  SIMULATOR_PARAM_RANGES,
-  boundsInterval,
-  withinBounds,
-} from '../../contract/ranges';
+import { ValidationError } from '../../contract/errors';
+import { DEFAULT_SIMULATOR_PARAMS } from '../../contract/ranges';
+import { parseWith } from '../../contract/schema';
+import { PARTIAL_SIMULATOR_PARAMS } from '../../contract/spec-schema';
 import { Rng, WeightedSampler, createRng, hashUniform } from '../random';
 import { TopKStream, topK } from '../topk';
 import { type CascadeDataset, type GroundTruth, createCascadeDataset } from './dataset';
@@ -71,80 +69,47 @@ const MEAN_REQUEST_GAP_S = 2 * 3600;
 const SKIP_SHARE = 0.5;
 const MAX_INTERACTIONS = 50_000_000;
 
-/** Out-of-range or inconsistent simulator parameter; `field` is the SimulatorParams key. */
-export class SimulatorParamError extends Error {
-  readonly field: keyof SimulatorParams;
-  constructor(field: keyof SimulatorParams, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'SimulatorParamError';
-    this.field = field;
-  }
-}
-
-const PARAM_KEYS = Object.keys(SIMULATOR_PARAM_RANGES) as (keyof SimulatorParams)[];
-
 /**
- * Fills missing parameters from DEFAULT_SIMULATOR_PARAMS and checks every value; throws a
- * SimulatorParamError naming the field.
+ * Fills missing parameters from DEFAULT_SIMULATOR_PARAMS and checks every value: each against its
+ * range (the contract's schema), then the limits between them. Throws a ValidationError naming
+ * the field.
  */
 export function resolveSimulatorParams(partial: Partial<SimulatorParams>): SimulatorParams {
-  if (typeof partial !== 'object' || partial === null) {
-    throw new SimulatorParamError('users', 'simulator parameters must be an object');
-  }
-  for (const key of Object.keys(partial)) {
-    if (!(key in SIMULATOR_PARAM_RANGES)) {
-      // Name the unknown key; the cast only serves the error's field type.
-      throw new SimulatorParamError(key as keyof SimulatorParams, `unknown simulator parameter "${key}"`);
-    }
-  }
   const params: SimulatorParams = { ...DEFAULT_SIMULATOR_PARAMS };
-  for (const key of PARAM_KEYS) {
-    const value: unknown = partial[key];
-    if (value === undefined) continue;
-    const range = SIMULATOR_PARAM_RANGES[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new SimulatorParamError(key, `must be a finite number, got ${JSON.stringify(value)}`);
-    }
-    if (range.integer && !Number.isInteger(value)) {
-      throw new SimulatorParamError(key, `must be an integer, got ${value}`);
-    }
-    if (!withinBounds(value, range)) {
-      throw new SimulatorParamError(key, `must be in ${boundsInterval(range)}, got ${value}`);
-    }
-    params[key] = value;
-  }
+  for (const [key, value] of Object.entries(parseWith(PARTIAL_SIMULATOR_PARAMS, partial)))
+    if (value !== undefined) params[key as keyof SimulatorParams] = value;
+  const fail = (field: keyof SimulatorParams, reason: string): never => {
+    throw new ValidationError(field, reason);
+  };
   if (params.categories > params.items) {
-    throw new SimulatorParamError(
-      'categories',
-      `must not exceed items (${params.items}), got ${params.categories}`,
-    );
+    fail('categories', `must not exceed items (${params.items}), got ${params.categories}`);
   }
   if (params.exposuresPerUser > Math.floor(params.items / 2)) {
-    throw new SimulatorParamError(
+    fail(
       'exposuresPerUser',
       `must be at most half the items (${Math.floor(params.items / 2)}), got ${params.exposuresPerUser}`,
     );
   }
   if (params.exposedPerRequest > params.exposuresPerUser) {
-    throw new SimulatorParamError(
+    fail(
       'exposedPerRequest',
       `must not exceed exposuresPerUser (${params.exposuresPerUser}), got ${params.exposedPerRequest}`,
     );
   }
   if (params.candidatesPerRequest < params.exposedPerRequest) {
-    throw new SimulatorParamError(
+    fail(
       'candidatesPerRequest',
       `must be at least exposedPerRequest (${params.exposedPerRequest}), got ${params.candidatesPerRequest}`,
     );
   }
   if (params.candidatesPerRequest > params.items - params.exposuresPerUser) {
-    throw new SimulatorParamError(
+    fail(
       'candidatesPerRequest',
       `must leave room among unexposed items: at most items - exposuresPerUser = ${params.items - params.exposuresPerUser}, got ${params.candidatesPerRequest}`,
     );
   }
   if (params.users * params.exposuresPerUser > MAX_INTERACTIONS) {
-    throw new SimulatorParamError(
+    fail(
       'exposuresPerUser',
       `users * exposuresPerUser must stay below ${MAX_INTERACTIONS}, got ${params.users * params.exposuresPerUser}`,
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandGrid, gridSize } from './grid';
-import { SpecError, validateSpec } from './spec';
+import { ValidationError } from '../../contract/errors';
+import { validateSpec } from './spec';
 
 const base = { name: 'grid', dataset: { kind: 'simulated' } };
 
@@ -25,11 +26,11 @@ describe('grid search', () => {
 
   it('names the bad grid value and refuses grids that are too large', () => {
     const bad = () => validateSpec({ ...base, methods: [{ id: 'damcar', grid: { lambda1: [0.5, -3] } }] });
-    expect(bad).toThrow(SpecError);
+    expect(bad).toThrow(ValidationError);
     try {
       bad();
     } catch (error) {
-      expect((error as SpecError).field).toBe('methods[0].grid.lambda1[1]');
+      expect((error as ValidationError).field).toBe('methods[0].grid.lambda1[1]');
     }
     const values = Array.from({ length: 15 }, (_, k) => (k + 1) / 20);
     expect(() =>
@@ -45,7 +46,7 @@ describe('grid search', () => {
       try {
         validateSpec({ ...base, methods });
       } catch (error) {
-        if (error instanceof SpecError) return error.field;
+        if (error instanceof ValidationError) return error.field;
         throw error;
       }
       return '';

@@ -11,7 +11,6 @@ import {
   withinBounds,
 } from '../../contract/ranges';
 import {
-  SpecError,
   defaultExperimentSpec,
   rankingModelOf,
   resolveMethodParams,
@@ -19,6 +18,7 @@ import {
   resolveProtocolParams,
   validateSpec,
 } from './spec';
+import { ValidationError } from '../../contract/errors';
 
 const minimal = { name: 'x', dataset: { kind: 'simulated' }, methods: [{ id: 'bc' }] };
 
@@ -26,16 +26,16 @@ function fieldOf(f: () => unknown): string {
   try {
     f();
   } catch (error) {
-    if (error instanceof SpecError) {
+    if (error instanceof ValidationError) {
       expect(error.message.startsWith(error.field)).toBe(true);
       return error.field;
     }
     throw error;
   }
-  throw new Error('expected a SpecError');
+  throw new Error('expected a ValidationError');
 }
 
-/** The field the SpecError of an invalid spec names. */
+/** The field the ValidationError of an invalid spec names. */
 const specFieldOf = (input: unknown): string => fieldOf(() => validateSpec(input));
 
 describe('validateSpec', () => {
@@ -62,7 +62,7 @@ describe('validateSpec', () => {
       try {
         validateSpec({ ...minimal, protocol: 'rra' });
       } catch (e) {
-        return e as SpecError;
+        return e as ValidationError;
       }
       return null;
     })();
@@ -336,7 +336,7 @@ describe('training ranges', () => {
         validateSpec({ ...minimal, training });
         return true;
       } catch (error) {
-        if (error instanceof SpecError) return false;
+        if (error instanceof ValidationError) return false;
         throw error;
       }
     };
@@ -366,7 +366,7 @@ describe('seed and cut-off ranges', () => {
         validateSpec({ ...minimal, ranking: { model: 'none' }, ...fields });
         return true;
       } catch (error) {
-        if (error instanceof SpecError) return false;
+        if (error instanceof ValidationError) return false;
         throw error;
       }
     };

@@ -31,55 +31,55 @@
  * - PAL (Guo et al., RecSys 2019, position-bias aware learning, here with all proxies): the additive
  *   bias branch on the proxies, no orthogonality, no auxiliary loss, served without the bias part.
  */
-import type { MethodDescriptor, NumberParamSpec, ParamSpec, ParamValues } from '../../../contract/api';
+import type { MethodDescriptor, ParamSpec, ParamValues } from '../../../contract/api';
+import { ParamReader, numberParam } from '../../methods/param-spec';
 import type { BiasBranch } from './model';
 
 const PAPER = 'CP2Rec (ACM MM 2023)';
 const BASELINE = 'CP2Rec (ACM MM 2023), baseline';
 
-function num(
-  key: string,
-  label: string,
-  help: string,
-  value: number,
-  range: Pick<NumberParamSpec, 'min' | 'max' | 'step' | 'integer'> & {
-    paperGrid?: number[];
-    logScale?: boolean;
-  },
-): NumberParamSpec {
-  return { kind: 'number', key, label, help, default: value, ...range };
-}
-
 const NETWORK_PARAMS: ParamSpec[] = [
-  num('hiddenUnits', 'Hidden units', 'Width of the ReLU hidden layer of each branch MLP.', 64, {
-    min: 4,
-    max: 512,
-    step: 1,
-    integer: true,
-  }),
-  num('representationDim', 'Representation size H', "Width of z_f and z_b (the branches' outputs).", 16, {
-    min: 2,
-    max: 128,
-    step: 1,
-    integer: true,
-  }),
+  numberParam(
+    'hiddenUnits',
+    'Hidden units',
+    'Width of the ReLU hidden layer of each branch MLP.',
+    64,
+    4,
+    512,
+    true,
+  ),
+  numberParam(
+    'representationDim',
+    'Representation size H',
+    "Width of z_f and z_b (the branches' outputs).",
+    16,
+    2,
+    128,
+    true,
+  ),
 ];
 
 const PROPENSITY_PARAMS: ParamSpec[] = [
-  num(
+  numberParam(
     'propensityPower',
     'Propensity exponent eta',
     "Propensity of an exposure taken proportional to the item's training exposures^eta; 0 = no weighting.",
     0.5,
-    { min: 0, max: 2, step: 0.05, integer: false },
+    0,
+    2,
+    false,
+    { step: 0.05 },
   ),
-  num('maxWeight', 'Weight clip', 'Inverse-propensity weights (mean 1) are clipped at this value.', 10, {
-    min: 1,
-    max: 1000,
-    step: 1,
-    integer: false,
-    logScale: true,
-  }),
+  numberParam(
+    'maxWeight',
+    'Weight clip',
+    'Inverse-propensity weights (mean 1) are clipped at this value.',
+    10,
+    1,
+    1000,
+    false,
+    { step: 1, logScale: true },
+  ),
 ];
 
 export const CP2REC_METHODS: MethodDescriptor[] = [
@@ -142,19 +142,25 @@ export const CP2REC_METHODS: MethodDescriptor[] = [
     stage: 'ranking',
     protocol: 'cp2rec',
     params: [
-      num(
+      numberParam(
         'tradeoff',
         'Trade-off lambda',
         'Weight of the auxiliary unbiased loss; the biased loss gets 1 - lambda.',
         0.3,
-        { min: 0, max: 1, step: 0.05, integer: false },
+        0,
+        1,
+        false,
+        { step: 0.05 },
       ),
-      num(
+      numberParam(
         'orthWeight',
         'Orthogonality alpha',
         'Weight of the orthogonality constraint between z_f and z_b; 0 = w/o orthogonal constraint.',
         1,
-        { min: 0, max: 100, step: 0.1, integer: false },
+        0,
+        100,
+        false,
+        { step: 0.1 },
       ),
       {
         kind: 'choice',
@@ -211,18 +217,24 @@ export interface MethodConfig {
   representationDim: number;
 }
 
-function numberParam(params: ParamValues, key: string, fallback: number): number {
-  const value = params[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number')
-    throw new Error(`params.${key}: expected a number, got ${JSON.stringify(value)}`);
-  return value;
-}
+/** The propensity settings of a method without inverse-propensity weighting: eta = 0, every weight 1. */
+const NO_WEIGHTING = { propensityPower: 0, maxWeight: 1 };
 
 /** The configuration of method `id` with its (resolved) parameters. */
 export function methodConfig(id: string, params: ParamValues): MethodConfig {
+  const method = CP2REC_METHODS.find((m) => m.id === id);
+  if (!method) {
+    throw new Error(
+      `method: "${id}" is not a CP2Rec-protocol method; expected one of ${CP2REC_METHOD_IDS.join(', ')}`,
+    );
+  }
+  const read = new ParamReader(method, params);
+  const weighting = () => ({
+    propensityPower: read.number('propensityPower'),
+    maxWeight: read.number('maxWeight'),
+  });
   const base: MethodConfig = {
-    label: CP2REC_METHODS.find((m) => m.id === id)?.name ?? id,
+    label: method.name,
     proxiesAsFeatures: false,
     biasBranch: 'none',
     ipsOnBiasedLoss: false,
@@ -230,36 +242,30 @@ export function methodConfig(id: string, params: ParamValues): MethodConfig {
     tradeoff: 0,
     orthWeight: 0,
     serveWithBias: false,
-    propensityPower: numberParam(params, 'propensityPower', 0.5),
-    maxWeight: numberParam(params, 'maxWeight', 10),
-    hiddenUnits: numberParam(params, 'hiddenUnits', 64),
-    representationDim: numberParam(params, 'representationDim', 16),
+    ...NO_WEIGHTING,
+    hiddenUnits: read.number('hiddenUnits'),
+    representationDim: read.number('representationDim'),
   };
   switch (id) {
     case 'cp2rec-base':
       return base;
     case 'cp2rec-ips':
-      return { ...base, ipsOnBiasedLoss: true };
+      return { ...base, ...weighting(), ipsOnBiasedLoss: true };
     case 'cp2rec-proxy':
       return { ...base, proxiesAsFeatures: true };
     case 'cp2rec-pal':
       return { ...base, biasBranch: 'proxies' };
-    case 'cp2rec': {
-      const aux = params.auxLoss ?? 'ips';
-      if (aux !== 'ips' && aux !== 'random' && aux !== 'none')
-        throw new Error(`params.auxLoss: expected ips, random or none, got ${JSON.stringify(aux)}`);
+    case 'cp2rec':
       return {
         ...base,
-        biasBranch: params.useProxies === false ? 'features' : 'proxies',
-        auxLoss: aux,
-        tradeoff: numberParam(params, 'tradeoff', 0.3),
-        orthWeight: numberParam(params, 'orthWeight', 1),
-        serveWithBias: params.serveWithBias === true,
+        ...weighting(),
+        biasBranch: read.boolean('useProxies') ? 'proxies' : 'features',
+        auxLoss: read.choice<AuxiliaryLoss>('auxLoss'),
+        tradeoff: read.number('tradeoff'),
+        orthWeight: read.number('orthWeight'),
+        serveWithBias: read.boolean('serveWithBias'),
       };
-    }
     default:
-      throw new Error(
-        `method: "${id}" is not a CP2Rec-protocol method; expected one of ${CP2REC_METHOD_IDS.join(', ')}`,
-      );
+      throw new Error(`method: "${id}" is declared but has no configuration here`);
   }
 }

@@ -5,6 +5,7 @@
  * Its settings (the retrieval model's and the ranking network's readings) are in settings.ts.
  */
 import type { ExperimentSpec, MetricColumn, ParamValues, ProtocolDescriptor } from '../../../contract/api';
+import { DEFAULT_TRAINING } from '../../../contract/ranges';
 import type { ProtocolModule, SpecProblem } from '../types';
 import { getMethod, listMethods } from './methods';
 import { RANKING_GROUP, describeMetricColumns, rankingCutoff } from './metrics';
@@ -30,7 +31,8 @@ export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   methods: listMethods().map((m) => m.id),
   // Section 5.1.4 and the authors' code: 3 epochs, batch 512, Adagrad 0.01; embeddings 32 as the
   // authors' code (config.py EMBED_DIMENSIONS; the paper says 128).
-  training: { epochs: 3, batchSize: 512, learningRate: 0.01, embeddingDim: 32 },
+  // The spec's defaults are DAMCAR's training settings (contract/ranges.ts says where they come from).
+  training: { ...DEFAULT_TRAINING },
   evaluationSettings: ['retrievalK', 'corpus', 'split'],
   presentation: {
     cutoffs: { label: 'Retrieval K', help: 'Cut-offs K₁, e.g. 100, 200 (paper).' },

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MethodDescriptor } from '../../../contract/api';
 import {
   retrievalCollapse,
   retrievalNearCollapse,
-  ParamReader,
   TermMeans,
   probabilityHistogram,
   rankingScores,
@@ -12,44 +10,7 @@ import {
 } from './method-common';
 import { methodContext, tinyDataset } from './test-support';
 
-const DESCRIPTOR: MethodDescriptor = {
-  id: 'x',
-  name: 'X',
-  paper: 'p',
-  summary: 's',
-  equations: [],
-  stage: 'retrieval',
-  protocol: 'damcar',
-  params: [
-    { kind: 'number', key: 'n', label: 'n', help: '', default: 2, min: 1, max: 5, step: 1, integer: true },
-    {
-      kind: 'choice',
-      key: 'c',
-      label: 'c',
-      help: '',
-      default: 'a',
-      options: [
-        { value: 'a', label: 'A' },
-        { value: 'b', label: 'B' },
-      ],
-    },
-    { kind: 'boolean', key: 'b', label: 'b', help: '', default: true },
-  ],
-};
-
 describe('method helpers', () => {
-  it('ParamReader fills defaults and rejects undeclared, mistyped or out-of-range values', () => {
-    const defaults = new ParamReader(DESCRIPTOR, {});
-    expect([defaults.number('n'), defaults.choice('c'), defaults.boolean('b')]).toEqual([2, 'a', true]);
-    const given = new ParamReader(DESCRIPTOR, { n: 4, c: 'b', b: false });
-    expect([given.number('n'), given.choice('c'), given.boolean('b')]).toEqual([4, 'b', false]);
-    expect(() => defaults.number('missing')).toThrow(/not declared/);
-    expect(() => new ParamReader(DESCRIPTOR, { n: 9 }).number('n')).toThrow(/\[1, 5\]/);
-    expect(() => new ParamReader(DESCRIPTOR, { n: 2.5 }).number('n')).toThrow(/integer/);
-    expect(() => new ParamReader(DESCRIPTOR, { c: 'z' }).choice('c')).toThrow(/unknown value/);
-    expect(() => new ParamReader(DESCRIPTOR, { b: 1 }).boolean('b')).toThrow(/true or false/);
-  });
-
   it('probabilityHistogram: 20 equal bins over [0, 1], 1 in the last bin', () => {
     const { edges, counts } = probabilityHistogram(Float32Array.from([0, 0.049, 0.05, 0.5, 0.999, 1]));
     expect(edges).toHaveLength(21);

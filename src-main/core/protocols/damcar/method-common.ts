@@ -4,7 +4,6 @@
  * "target-domain predictions" histogram (DAMCAR, ACM MM 2024, Figure 5).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { MethodDescriptor, ParamSpec } from '../../../contract/api';
 import { type DssmModel, DssmModel as Dssm } from '../../models/dssm';
 import type { Rng } from '../../random';
 import type { MethodContext, RankingScorer, TrainedRetrieval } from './methods';
@@ -25,49 +24,8 @@ export interface LabeledSamples extends PairSamples {
   labels: Float32Array;
 }
 
-/** Typed access to `ctx.params`, falling back to the declared defaults for missing keys. */
-export class ParamReader {
-  constructor(
-    private readonly descriptor: MethodDescriptor,
-    private readonly values: MethodContext['params'],
-  ) {}
-
-  private spec(key: string): ParamSpec {
-    const spec = this.descriptor.params.find((p) => p.key === key);
-    if (!spec) throw new Error(`${this.descriptor.name}: parameter "${key}" is not declared`);
-    return spec;
-  }
-
-  number(key: string): number {
-    const spec = this.spec(key);
-    const value = this.values[key] ?? spec.default;
-    if (spec.kind !== 'number' || typeof value !== 'number' || !Number.isFinite(value))
-      throw new Error(`${this.descriptor.name}: parameter "${key}" must be a number, got ${String(value)}`);
-    if (value < spec.min || value > spec.max || (spec.integer && !Number.isInteger(value)))
-      throw new Error(
-        `${this.descriptor.name}: parameter "${key}" must be ${spec.integer ? 'an integer ' : ''}in [${spec.min}, ${spec.max}], got ${value}`,
-      );
-    return value;
-  }
-
-  choice<T extends string>(key: string): T {
-    const spec = this.spec(key);
-    const value = this.values[key] ?? spec.default;
-    if (spec.kind !== 'choice' || typeof value !== 'string' || !spec.options.some((o) => o.value === value))
-      throw new Error(`${this.descriptor.name}: parameter "${key}" has an unknown value ${String(value)}`);
-    return value as T;
-  }
-
-  boolean(key: string): boolean {
-    const spec = this.spec(key);
-    const value = this.values[key] ?? spec.default;
-    if (spec.kind !== 'boolean' || typeof value !== 'boolean')
-      throw new Error(
-        `${this.descriptor.name}: parameter "${key}" must be true or false, got ${String(value)}`,
-      );
-    return value;
-  }
-}
+// The methods read their parameters with the one typed reader of declared parameters.
+export { ParamReader } from '../../methods/param-spec';
 
 /** The ranking model of the cascade, or a clear error for methods that cannot run without one. */
 export function requireRanking(ctx: MethodContext, methodName: string): RankingScorer {

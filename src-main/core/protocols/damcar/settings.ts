@@ -16,13 +16,13 @@
  *   ours, BC's N@10 on the second dataset was 0.58x theirs, with theirs 1.12x (R@100 unchanged).
  */
 import type { ExperimentSpec, ParamSpec, ParamValues, RankingModelName } from '../../../contract/api';
-import { booleanParam, choiceParam, numberParam } from '../../methods/param-spec';
+import { DEFAULT_RANKING_MODEL, RANKING_MODELS } from '../../../contract/spec-schema';
+import { ParamReader, booleanParam, choiceParam, numberParam } from '../../methods/param-spec';
 import { AUTHORS_DSSM, type DssmArchitecture, PAPER_DSSM } from '../../models/dssm';
 import type { RankingNetworkReading } from '../../models/ranking-model';
 
-export const RANKING_MODELS: readonly RankingModelName[] = ['deepfm', 'dcn', 'none'];
-/** DeepFM, the ranking model of DAMCAR's Table 2. */
-export const DEFAULT_RANKING_MODEL: RankingModelName = 'deepfm';
+// The spec's ranking field is declared once, in the contract's schema; DAMCAR owns its meaning.
+export { DEFAULT_RANKING_MODEL, RANKING_MODELS };
 
 /** The spec's ranking model; a spec stored before the ranking stage existed gets the default. */
 export function rankingModelOf(spec: Pick<ExperimentSpec, 'ranking'>): RankingModelName {
@@ -164,39 +164,36 @@ export const RANKING_NETWORK_PARAM = choiceParam(
   ],
 );
 
+/** The testbed's settings as the typed reader takes them (missing keys read as defaults). */
+function settingsOf(params: ParamValues): ParamReader {
+  return new ParamReader(
+    { name: 'DAMCAR', params: [...RETRIEVAL_PARAMS, RANKING_NETWORK_PARAM] },
+    params,
+    'protocolParams',
+  );
+}
+
 /** The ranking network reading of resolved testbed settings. */
 export function rankingNetworkReading(params: ParamValues): RankingNetworkReading {
-  return (params[RANKING_NETWORK_PARAM.key] ?? RANKING_NETWORK_PARAM.default) === 'ours' ? 'ours' : 'authors';
+  return settingsOf(params).choice<RankingNetworkReading>(RANKING_NETWORK_PARAM.key);
 }
 
 /** The DSSM architecture the resolved testbed settings describe (missing keys: defaults). */
 export function retrievalArchitecture(params: ParamValues): DssmArchitecture {
-  const value = (field: keyof DssmArchitecture) => params[SETTINGS[field].key] ?? SETTINGS[field].default;
-  const fail = (field: keyof DssmArchitecture): never => {
-    throw new Error(`${SETTINGS[field].key}: unknown value "${String(value(field))}"`);
-  };
-  const oneOf = <T extends string>(field: keyof DssmArchitecture, allowed: readonly T[]): T =>
-    allowed.find((option) => option === value(field)) ?? fail(field);
-  const number = (field: keyof DssmArchitecture): number => {
-    const v = value(field);
-    return typeof v === 'number' ? v : fail(field);
-  };
-  const flag = (field: keyof DssmArchitecture): boolean => {
-    const v = value(field);
-    return typeof v === 'boolean' ? v : fail(field);
-  };
+  const read = settingsOf(params);
+  const key = (field: keyof DssmArchitecture) => SETTINGS[field].key;
   return {
-    towerUnits: TOWER_CHOICES[String(value('towerUnits'))] ?? fail('towerUnits'),
-    batchNorm: flag('batchNorm'),
-    batchNormAfterValidation: oneOf('batchNormAfterValidation', ['batch', 'running']),
-    outputActivation: oneOf('outputActivation', ['relu', 'linear']),
-    score: oneOf('score', ['dot', 'cosine']),
-    gamma: number('gamma'),
-    scoreBias: flag('scoreBias'),
-    embeddingL2: number('embeddingL2'),
-    init: oneOf('init', ['glorot', 'normal']),
-    itemFeatures: oneOf('itemFeatures', ['category', 'dataset']),
-    denseScaling: oneOf('denseScaling', ['standard', 'minmax']),
+    towerUnits: TOWER_CHOICES[read.choice(key('towerUnits'))],
+    batchNorm: read.boolean(key('batchNorm')),
+    batchNormAfterValidation: read.choice(key('batchNormAfterValidation')),
+    outputActivation: read.choice(key('outputActivation')),
+    score: read.choice(key('score')),
+    gamma: read.number(key('gamma')),
+    scoreBias: read.boolean(key('scoreBias')),
+    embeddingL2: read.number(key('embeddingL2')),
+    init: read.choice(key('init')),
+    itemFeatures: read.choice(key('itemFeatures')),
+    denseScaling: read.choice(key('denseScaling')),
   };
 }
 

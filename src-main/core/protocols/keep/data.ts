@@ -55,7 +55,9 @@
 import type { ParamValues, SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
 import { type ItemCatalogue, catalogueOf } from '../../data/dataset';
+import { ParamReader } from '../../methods/param-spec';
 import { createRng, hashUniform } from '../../random';
+import { KEEP_SETTINGS } from './settings';
 
 /** Slope of the conversion logit in the latent preference (conversion is the most selective). */
 export const CONVERSION_SLOPE = 2;
@@ -101,7 +103,7 @@ export interface KeepData extends ItemCatalogue {
   targetClickProbability?: (user: number, item: number) => number;
 }
 
-/** The testbed's settings; keys as in KEEP_PROTOCOL_PARAMS (settings.ts). */
+/** The testbed's settings the data reads; keys as in KEEP_PROTOCOL_PARAMS (settings.ts). */
 export interface KeepDataParams {
   targetUserShare: number;
   targetItemShare: number;
@@ -117,32 +119,26 @@ export interface KeepDataParams {
   activitySpread: number;
 }
 
-export const DEFAULT_KEEP_DATA_PARAMS: KeepDataParams = {
-  targetUserShare: 0.5,
-  targetItemShare: 0.25,
-  pretrainImpressions: 100,
-  concurrentImpressions: 40,
-  targetTrainImpressions: 8,
-  targetTestImpressions: 8,
-  clickBias: -3.5,
-  conversionBias: -8,
-  cartBias: -6,
-  targetClickBias: -4,
-  domainShift: 1,
-  activitySpread: 0.75,
-};
+/** The settings' declared defaults (settings.ts). */
+export const DEFAULT_KEEP_DATA_PARAMS: KeepDataParams = keepDataParams({});
 
-/** Reads the protocol parameters (defaults for missing keys; runJob has validated the ranges). */
+/** Reads the data's settings from resolved protocol parameters (defaults for missing keys). */
 export function keepDataParams(values: ParamValues): KeepDataParams {
-  const out: KeepDataParams = { ...DEFAULT_KEEP_DATA_PARAMS };
-  for (const key of Object.keys(out) as (keyof KeepDataParams)[]) {
-    const v = values[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isFinite(v))
-      throw new Error(`protocolParams.${key}: must be a finite number, got ${JSON.stringify(v)}`);
-    out[key] = v;
-  }
-  return out;
+  const read = new ParamReader(KEEP_SETTINGS, values, 'protocolParams');
+  return {
+    targetUserShare: read.number('targetUserShare'),
+    targetItemShare: read.number('targetItemShare'),
+    pretrainImpressions: read.number('pretrainImpressions'),
+    concurrentImpressions: read.number('concurrentImpressions'),
+    targetTrainImpressions: read.number('targetTrainImpressions'),
+    targetTestImpressions: read.number('targetTestImpressions'),
+    clickBias: read.number('clickBias'),
+    conversionBias: read.number('conversionBias'),
+    cartBias: read.number('cartBias'),
+    targetClickBias: read.number('targetClickBias'),
+    domainShift: read.number('domainShift'),
+    activitySpread: read.number('activitySpread'),
+  };
 }
 
 function sigmoid(x: number): number {

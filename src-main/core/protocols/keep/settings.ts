@@ -1,20 +1,16 @@
 /**
- * KEEP's testbed settings (`protocolParams`): the sizes and click biases of the simulated
- * super-domain and sub-domain (data.ts, whose defaults they take), and what the downstream model
- * sees.
+ * The KEEP testbed's own settings (ProtocolDescriptor.params): the simulated domains' sizes and
+ * label rates (data.ts reads them) and the downstream model's use of the user id (run.ts).
  */
 import type { ParamSpec } from '../../../contract/api';
-import { numberParam } from '../../methods/param-spec';
-import { DEFAULT_KEEP_DATA_PARAMS } from './data';
-
-const D = DEFAULT_KEEP_DATA_PARAMS;
+import { type ParamOwner, numberParam } from '../../methods/param-spec';
 
 export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
   numberParam(
     'targetUserShare',
     'Sub-domain users (share)',
     'Share of the users active in the sub-domain (paper: about half of the super-domain users, Table 1).',
-    D.targetUserShare,
+    0.5,
     0.05,
     1,
     false,
@@ -24,7 +20,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'targetItemShare',
     'Sub-domain items (share)',
     'Share of the items that belong to the sub-domain (the ads sub-scenario); on stored data, the hashed share of items whose rows form the sub-domain.',
-    D.targetItemShare,
+    0.25,
     0.02,
     1,
     false,
@@ -34,7 +30,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'pretrainImpressions',
     'Super-domain impressions per user, pre-training window',
     'Super-domain impressions per user in the earlier window KEEP pre-trains on (paper: five days).',
-    D.pretrainImpressions,
+    100,
     0,
     10_000,
     true,
@@ -44,7 +40,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'concurrentImpressions',
     'Super-domain impressions per user, concurrent window',
     "Super-domain impressions per user in the sub-domain's training window (paper: two days), used by KEEP-C and Sample Merging.",
-    D.concurrentImpressions,
+    40,
     0,
     10_000,
     true,
@@ -54,7 +50,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'targetTrainImpressions',
     'Sub-domain training impressions per user',
     'Sub-domain impressions per sub-domain user in the training window (paper: about 29 ad impressions per user a month, Figure 1).',
-    D.targetTrainImpressions,
+    8,
     1,
     10_000,
     true,
@@ -64,7 +60,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'targetTestImpressions',
     'Sub-domain test impressions per user',
     'Sub-domain impressions per sub-domain user in the test window.',
-    D.targetTestImpressions,
+    8,
     2,
     10_000,
     true,
@@ -74,7 +70,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'clickBias',
     'Super-domain click bias',
     'Added to the latent preference logit for a super-domain click.',
-    D.clickBias,
+    -3.5,
     -12,
     5,
     false,
@@ -84,7 +80,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'conversionBias',
     'Conversion bias',
     'Conversion given a click: sigmoid(2 z + bias).',
-    D.conversionBias,
+    -8,
     -12,
     5,
     false,
@@ -94,7 +90,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'cartBias',
     'Add-to-cart bias',
     'Add-to-cart given a click: sigmoid(1.5 z + bias).',
-    D.cartBias,
+    -6,
     -12,
     5,
     false,
@@ -104,7 +100,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'targetClickBias',
     'Sub-domain click bias',
     'Added to the sub-domain click logit (ads are clicked less).',
-    D.targetClickBias,
+    -4,
     -12,
     5,
     false,
@@ -114,7 +110,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'domainShift',
     'Domain shift',
     'Scale of the sub-domain-only user-item interaction in its click logit; 0 makes the sub-domain click like the super-domain.',
-    D.domainShift,
+    1,
     0,
     3,
     false,
@@ -124,7 +120,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     'activitySpread',
     'User activity spread',
     "Log-std of each user's super-domain activity (a log-normal factor with mean 1 on the impression counts); 0 gives every user the same counts.",
-    D.activitySpread,
+    0.75,
     0,
     2,
     false,
@@ -138,3 +134,6 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
     default: true,
   },
 ];
+
+/** The settings with their owner's name, as the typed reader takes them. */
+export const KEEP_SETTINGS: ParamOwner = { name: 'KEEP', params: KEEP_PROTOCOL_PARAMS };

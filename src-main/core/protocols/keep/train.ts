@@ -20,9 +20,12 @@
  * Epochs: the paper makes one pass over data ordered by day; the simulated domains are small, so
  * both stages run `training.epochs` shuffled passes.
  */
-import type { ParamValues, TrainingSpec } from '../../../contract/api';
+import type { TrainingSpec } from '../../../contract/api';
 import type { JobEvent } from '../../experiments/job';
 import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import { ParamReader } from '../../methods/param-spec';
+import { KEEP_METHODS } from './methods';
+import { KEEP_SETTINGS } from './settings';
 import type { Rng } from '../../random';
 import { hashUniform } from '../../random';
 import type { ProtocolJobContext } from '../types';
@@ -47,7 +50,6 @@ import {
   type Extractors,
   type KnowledgeForm,
   type KnowledgeParts,
-  KNOWLEDGE_FORMS,
   type KnowledgeSource,
   extractorsFor,
   servingKnowledge,
@@ -143,7 +145,9 @@ async function trainDownstream(
     embeddingDim: training.embeddingDim,
     learningRate: training.learningRate,
     rng: run.rng.fork(1),
-    useUserId: ctx.protocolParams.downstreamUserId !== false,
+    useUserId: new ParamReader(KEEP_SETTINGS, ctx.protocolParams, 'protocolParams').boolean(
+      'downstreamUserId',
+    ),
     knowledgeDim: run.knowledgeDim,
     plugLayer: run.plugLayer,
   });
@@ -278,19 +282,10 @@ export function evaluateScores(data: KeepData, scores: Float32Array): Record<str
   return out;
 }
 
-function bool(params: ParamValues, key: string): boolean {
-  return params[key] !== false;
-}
-
-function num(params: ParamValues, key: string, fallback: number): number {
-  const v = params[key];
-  return typeof v === 'number' ? v : fallback;
-}
-
 /** Tasks switched on (Table 4); throws naming the parameter when none is. */
-export function tasksOf(params: ParamValues): Task[] {
+function tasksOf(read: ParamReader): Task[] {
   const keys: Record<Task, string> = { click: 'clickTask', conversion: 'conversionTask', cart: 'cartTask' };
-  const tasks = TASKS.filter((t) => bool(params, keys[t]));
+  const tasks = TASKS.filter((t) => read.boolean(keys[t]));
   if (tasks.length === 0)
     throw new Error('params.clickTask: at least one pre-training task (click, conversion, cart) must be on');
   return tasks;
@@ -299,7 +294,9 @@ export function tasksOf(params: ParamValues): Task[] {
 export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
   const method = ctx.request.method.id;
   const training = ctx.request.spec.training;
-  const params = ctx.params;
+  const descriptor = KEEP_METHODS.find((m) => m.id === method);
+  if (!descriptor) throw new Error(`method.id: "${method}" is not a method of the KEEP protocol`);
+  const read = new ParamReader(descriptor, ctx.params);
   const log = (message: string) => ctx.emit({ type: 'log', level: 'info', message });
 
   const data = await ctx.timed('data', () => buildKeepData(ctx));
@@ -322,24 +319,25 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
 
   // What the method trains, to split the training progress by work (rows x epochs).
   const twoStage = method === 'keep' || method === 'keep-c';
-  const parts: KnowledgeParts = {
-    user: bool(params, 'userKnowledge'),
-    item: bool(params, 'itemKnowledge'),
-    interaction: bool(params, 'interactionKnowledge'),
-  };
-  const usesKnowledge = twoStage && (parts.user || parts.item || parts.interaction);
-  const form = (typeof params.knowledgeForm === 'string' ? params.knowledgeForm : 'full') as KnowledgeForm;
-  if (!KNOWLEDGE_FORMS.includes(form)) throw new Error(`params.knowledgeForm: unknown form "${form}"`);
-  const tasks = twoStage ? tasksOf(params) : [];
+  const parts: KnowledgeParts = twoStage
+    ? {
+        user: read.boolean('userKnowledge'),
+        item: read.boolean('itemKnowledge'),
+        interaction: read.boolean('interactionKnowledge'),
+      }
+    : { user: false, item: false, interaction: false };
+  const usesKnowledge = parts.user || parts.item || parts.interaction;
+  const form = twoStage ? read.choice<KnowledgeForm>('knowledgeForm') : 'full';
+  const tasks = twoStage ? tasksOf(read) : [];
   const pretrainLog =
-    method === 'keep' ? subsetLog(data.superPretrain, num(params, 'pretrainShare', 1)) : data.superConcurrent;
+    method === 'keep' ? subsetLog(data.superPretrain, read.number('pretrainShare')) : data.superConcurrent;
   if (usesKnowledge && pretrainLog.user.length === 0)
     throw new Error('params.pretrainShare: the pre-training subset is empty; raise the share');
   const mergedLog =
     method === 'keep-sample-merging'
       ? mergeLogs([
           data.targetTrain,
-          ...(params.mergeWindow === 'all' ? [data.superPretrain] : []),
+          ...(read.choice('mergeWindow') === 'all' ? [data.superPretrain] : []),
           data.superConcurrent,
         ])
       : data.targetTrain;
@@ -394,7 +392,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
         return { baseScores, scores: await model.predict(data.targetTest.user, data.targetTest.item, null) };
       }
       // KEEP / KEEP-C: stage 1, knowledge extraction.
-      const alpha = num(params, 'alpha', 0.25);
+      const alpha = read.number('alpha');
       let source: KnowledgeSource | null = null;
       if (usesKnowledge) {
         log(
@@ -431,7 +429,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
         }
         source = await servingKnowledge(form, extractors, parts, data);
         log(
-          `${method}: K = [${source.layout.map((p) => `${p.name} (${p.dim})`).join(', ')}], ${form} form, m = ${num(params, 'plugLayer', 1)}.`,
+          `${method}: K = [${source.layout.map((p) => `${p.name} (${p.dim})`).join(', ')}], ${form} form, m = ${read.number('plugLayer')}.`,
         );
         if (source instanceof CachedKnowledge) {
           const { users, items, userCategories } = source.entries;
@@ -454,7 +452,7 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
         log: data.targetTrain,
         knowledge: trainKnowledge,
         knowledgeDim: source?.dim ?? 0,
-        plugLayer: num(params, 'plugLayer', 1),
+        plugLayer: read.number('plugLayer'),
         // Without knowledge this is Table 3's first row, Base itself: the same random stream.
         rng: source ? ctx.rng.fork(2) : baseRng,
       });

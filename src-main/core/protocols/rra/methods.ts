@@ -26,7 +26,7 @@
  */
 import type { MethodDescriptor, ParamSpec, ParamValues } from '../../../contract/api';
 import { NEGATIVE_SAMPLING, type NegativeOptions, type NegativeSampling } from './negatives';
-import { booleanParam, numberParam, resolveParams, stringParam } from './settings';
+import { ParamReader, resolveParamValues } from '../../methods/param-spec';
 import { type LossSwitches, NO_LOSSES, type TrainingPlan } from './model-trainer';
 
 const PAPER = 'RRA (KDD 2023)';
@@ -211,10 +211,12 @@ export interface MethodPlan {
 export function planOf(methodId: string, given: ParamValues): MethodPlan {
   const method = RRA_METHODS.find((m) => m.id === methodId);
   if (!method) throw new Error(`method.id: "${methodId}" is not a method of the RRA protocol`);
-  const params = resolveParams(method.params, given, 'method.params');
-  const wServe = numberParam(params, 'wServe');
+  const params = resolveParamValues(method.params, given, 'method.params', method.name);
+  const read = new ParamReader(method, params, 'method.params');
+  const wServe = read.number('wServe');
   const base: Omit<TrainingPlan, 'losses' | 'ranking'> = {
-    wCtr: params.wCtr === undefined ? 0 : numberParam(params, 'wCtr'),
+    // A method that declares no w_ctr (rra-dmtl) weighs clicks only (w_ctr = 0).
+    wCtr: method.params.some((p) => p.key === 'wCtr') ? read.number('wCtr') : 0,
     wServe,
     negatives: ALL_NEGATIVE,
     retrieval: true,
@@ -242,7 +244,7 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
         plan: {
           ...base,
           ranking: 'separate',
-          samples: { kind: 'corpus-negatives', perClick: numberParam(params, 'negativesPerClick') },
+          samples: { kind: 'corpus-negatives', perClick: read.number('negativesPerClick') },
           losses: { ...all, clsCtr: false, clsDwm: false },
         },
         needsTeacher: false,
@@ -262,13 +264,12 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
       return { plan: { ...base, ranking: 'shared', losses: all }, needsTeacher: true, wServe };
     default: {
       const losses = { ...NO_LOSSES };
-      for (const key of Object.keys(NO_LOSSES) as (keyof LossSwitches)[])
-        losses[key] = booleanParam(params, key);
+      for (const key of Object.keys(NO_LOSSES) as (keyof LossSwitches)[]) losses[key] = read.boolean(key);
       if (!Object.values(losses).some((on) => on)) {
         throw new Error('method.params: RRA needs at least one loss term switched on');
       }
-      const hardFrom = numberParam(params, 'hardFrom');
-      const hardTo = numberParam(params, 'hardTo');
+      const hardFrom = read.number('hardFrom');
+      const hardTo = read.number('hardTo');
       if (hardTo < hardFrom) {
         throw new Error(`method.params.hardTo: r_up (${hardTo}) must not be below r_low (${hardFrom})`);
       }
@@ -279,8 +280,8 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
           ranking: needsRanking ? 'shared' : 'none',
           losses,
           negatives: {
-            strategy: stringParam(params, 'negatives') as NegativeSampling,
-            randomNegatives: numberParam(params, 'randomNegatives'),
+            strategy: read.choice<NegativeSampling>('negatives'),
+            randomNegatives: read.number('randomNegatives'),
             hardFrom,
             hardTo,
           },

@@ -1,12 +1,13 @@
 /**
- * The RRA testbed's own settings (ProtocolDescriptor.params) and a small resolver that fills
- * defaults and checks values, for contexts whose parameters were not resolved by runJob (tests).
+ * The RRA testbed's own settings (ProtocolDescriptor.params) and their typed reading, which also
+ * checks them for contexts whose parameters were not resolved by runJob (tests).
  *
  * Paper defaults (RRA, KDD 2023, Sec. 5.1.2): Recall@100, WRecall@100 and NKTD@300; behaviour
  * sequence length l = 100 (Sec. 4.2.1). The simulated log's sizes are scaled down so one job runs
  * in well under a minute on two CPU cores.
  */
 import type { ParamSpec, ParamValues } from '../../../contract/api';
+import { type ParamOwner, ParamReader, resolveParamValues } from '../../methods/param-spec';
 
 export type Architecture = 'base' | 'prod';
 
@@ -169,80 +170,24 @@ export const RRA_PROTOCOL_PARAMS: ParamSpec[] = [
   },
 ];
 
-/**
- * Fills defaults and checks every declared value; unknown keys and bad values throw an Error
- * naming `<path>.<key>`.
- */
-export function resolveParams(declared: readonly ParamSpec[], given: ParamValues, path: string): ParamValues {
-  for (const key of Object.keys(given)) {
-    if (!declared.some((p) => p.key === key)) {
-      throw new Error(
-        `${path}.${key}: unknown parameter; expected one of ${declared.map((p) => p.key).join(', ')}`,
-      );
-    }
-  }
-  const out: ParamValues = {};
-  for (const p of declared) {
-    const value = given[p.key];
-    if (value === undefined) {
-      out[p.key] = p.default;
-      continue;
-    }
-    if (p.kind === 'number') {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < p.min || value > p.max) {
-        throw new Error(
-          `${path}.${p.key}: must be a number in [${p.min}, ${p.max}], got ${JSON.stringify(value)}`,
-        );
-      }
-      if (p.integer && !Number.isInteger(value)) {
-        throw new Error(`${path}.${p.key}: must be an integer, got ${value}`);
-      }
-    } else if (p.kind === 'choice') {
-      if (typeof value !== 'string' || !p.options.some((o) => o.value === value)) {
-        throw new Error(
-          `${path}.${p.key}: must be one of ${p.options.map((o) => o.value).join(', ')}, got ${JSON.stringify(value)}`,
-        );
-      }
-    } else if (typeof value !== 'boolean') {
-      throw new Error(`${path}.${p.key}: must be true or false, got ${JSON.stringify(value)}`);
-    }
-    out[p.key] = value;
-  }
-  return out;
-}
-
-export function numberParam(values: ParamValues, key: string): number {
-  const v = values[key];
-  if (typeof v !== 'number') throw new Error(`parameter ${key} is not a number`);
-  return v;
-}
-
-export function booleanParam(values: ParamValues, key: string): boolean {
-  const v = values[key];
-  if (typeof v !== 'boolean') throw new Error(`parameter ${key} is not a boolean`);
-  return v;
-}
-
-export function stringParam(values: ParamValues, key: string): string {
-  const v = values[key];
-  if (typeof v !== 'string') throw new Error(`parameter ${key} is not a string`);
-  return v;
-}
+/** The settings with their owner's name, as the typed reader takes them. */
+export const RRA_SETTINGS: ParamOwner = { name: 'RRA', params: RRA_PROTOCOL_PARAMS };
 
 export function resolveRraSettings(protocolParams: ParamValues): RraSettings {
-  const v = resolveParams(RRA_PROTOCOL_PARAMS, protocolParams, 'protocolParams');
+  const values = resolveParamValues(RRA_PROTOCOL_PARAMS, protocolParams, 'protocolParams', RRA_SETTINGS.name);
+  const read = new ParamReader(RRA_SETTINGS, values, 'protocolParams');
   const settings: RraSettings = {
-    users: numberParam(v, 'users'),
-    shows: numberParam(v, 'shows'),
-    candidates: numberParam(v, 'candidates'),
-    requestsPerUser: numberParam(v, 'requestsPerUser'),
-    days: numberParam(v, 'days'),
-    historyLength: numberParam(v, 'historyLength'),
-    recallK: numberParam(v, 'recallK'),
-    nktdN: numberParam(v, 'nktdN'),
-    rankingWCtr: numberParam(v, 'rankingWCtr'),
-    architecture: stringParam(v, 'architecture') === 'base' ? 'base' : 'prod',
-    experts: numberParam(v, 'experts'),
+    users: read.number('users'),
+    shows: read.number('shows'),
+    candidates: read.number('candidates'),
+    requestsPerUser: read.number('requestsPerUser'),
+    days: read.number('days'),
+    historyLength: read.number('historyLength'),
+    recallK: read.number('recallK'),
+    nktdN: read.number('nktdN'),
+    rankingWCtr: read.number('rankingWCtr'),
+    architecture: read.choice<Architecture>('architecture'),
+    experts: read.number('experts'),
   };
   if (settings.recallK >= settings.candidates) {
     throw new Error(

@@ -46,8 +46,10 @@
  */
 import type { ParamValues, SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
+import { ParamReader } from '../../methods/param-spec';
 import { type Rng, createRng, hashUniform } from '../../random';
 import { topK } from '../../topk';
+import { UKDSL_SETTINGS } from './settings';
 
 export type FieldStage = 'early' | 'late' | 'foundation';
 
@@ -129,19 +131,15 @@ export interface FunnelParams {
 }
 
 export function funnelParamsOf(values: ParamValues): FunnelParams {
-  const num = (key: string): number => {
-    const v = values[key];
-    if (typeof v !== 'number') throw new Error(`protocolParams.${key}: expected a number, got ${String(v)}`);
-    return v;
-  };
+  const read = new ParamReader(UKDSL_SETTINGS, values, 'protocolParams');
   return {
-    poolSize: num('poolSize'),
-    earlyStageNoise: num('earlyStageNoise'),
-    laterStageNoise: num('laterStageNoise'),
-    unlabeledSampleRate: num('unlabeledSampleRate'),
-    testShare: num('testShare'),
-    unlabeledPerImpression: num('unlabeledPerImpression'),
-    lateSignalShare: num('lateSignalShare'),
+    poolSize: read.number('poolSize'),
+    earlyStageNoise: read.number('earlyStageNoise'),
+    laterStageNoise: read.number('laterStageNoise'),
+    unlabeledSampleRate: read.number('unlabeledSampleRate'),
+    testShare: read.number('testShare'),
+    unlabeledPerImpression: read.number('unlabeledPerImpression'),
+    lateSignalShare: read.number('lateSignalShare'),
   };
 }
 

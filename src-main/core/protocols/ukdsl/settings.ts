@@ -1,9 +1,9 @@
 /**
- * UKDSL's testbed settings (`protocolParams`): the simulated funnel's pool, stage noises, signal
- * split and sampling (funnel.ts reads them with funnelParamsOf), and the stand-in consideration
- * data of stored datasets.
+ * The UKDSL testbed's own settings (ProtocolDescriptor.params): the simulated funnel's pool,
+ * noise and splits (funnel.ts reads them) and the stand-in consideration data of stored datasets.
  */
 import type { ParamSpec } from '../../../contract/api';
+import type { ParamOwner } from '../../methods/param-spec';
 
 export const UKDSL_PROTOCOL_PARAMS: ParamSpec[] = [
   {
@@ -84,3 +84,6 @@ export const UKDSL_PROTOCOL_PARAMS: ParamSpec[] = [
     integer: true,
   },
 ];
+
+/** The settings with their owner's name, as the typed reader takes them. */
+export const UKDSL_SETTINGS: ParamOwner = { name: 'UKDSL', params: UKDSL_PROTOCOL_PARAMS };

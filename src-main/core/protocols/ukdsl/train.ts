@@ -32,8 +32,8 @@
  *   rows are weighted by their inverse sampling rate by default.
  * - Model evaluation runs inside the 'train' timing (predictions are taken as each model finishes).
  */
-import type { ParamValues } from '../../../contract/api';
 import { throwIfCancelled } from '../../methods/loop';
+import { ParamReader } from '../../methods/param-spec';
 import type { Rng } from '../../random';
 import type { ProtocolJobContext } from '../types';
 import {
@@ -57,6 +57,7 @@ import {
 } from './metrics';
 import { rocAuc } from '../../metrics/auc';
 import { type ModelHeads, FieldModel, type TrainingSink, fitModel, progressSlice } from './model';
+import { UKDSL_METHODS } from './methods';
 import { simulateTwoStage } from './section3';
 
 export const STUDENT_HIDDEN = [32, 16];
@@ -317,10 +318,11 @@ function baselineReference(
   );
 }
 
-function numberParam(params: ParamValues, key: string): number {
-  const v = params[key];
-  if (typeof v !== 'number') throw new Error(`method.params.${key}: expected a number, got ${String(v)}`);
-  return v;
+/** The typed reader of the job's method parameters (methods.ts declares them). */
+function methodParams(ctx: ProtocolJobContext): ParamReader {
+  const method = UKDSL_METHODS.find((m) => m.id === ctx.request.method.id);
+  if (!method) throw new Error(`method.id: "${ctx.request.method.id}" is not a method of the UKDSL testbed`);
+  return new ParamReader(method, ctx.params);
 }
 
 function logTeacher(s: Shared, name: string, teacher: Float32Array): void {
@@ -485,19 +487,20 @@ export async function runOnFunnel(
           'ukdsl',
           earlyFields,
           teacher,
-          numberParam(ctx.params, 'considerationWeight'),
-          numberParam(ctx.params, 'impressionTeacherBlend'),
+          methodParams(ctx).number('considerationWeight'),
+          methodParams(ctx).number('impressionTeacherBlend'),
           reference,
-          ctx.params.samplingCorrection !== false,
+          methodParams(ctx).boolean('samplingCorrection'),
         );
       }
       case 'ukdsl-ssfs': {
         const teacher = await laterStage(s, progressSlice(sink, 0, 0.3));
-        const repeats = numberParam(ctx.params, 'permutationRepeats');
+        const read = methodParams(ctx);
+        const repeats = read.number('permutationRepeats');
         const importance = await featureImportance(s, progressSlice(sink, 0.3, 0.3), teacher, repeats);
-        const k = numberParam(ctx.params, 'featuresKept');
-        const rule = String(ctx.params.combine) as FeatureCombination;
-        const lambda = ctx.params.finalTraining === 'impressions' ? 0 : 1;
+        const k = read.number('featuresKept');
+        const rule = read.choice<FeatureCombination>('combine');
+        const lambda = read.choice('finalTraining') === 'impressions' ? 0 : 1;
         const select = (r: FeatureCombination) =>
           combineFeatureImportance(importance.imp, importance.cd, k, r).map((p) => importance.fields[p]);
         const chosen = select(rule);
@@ -541,8 +544,11 @@ export async function runOnFunnel(
         const teacher = await foundation(s, progressSlice(sink, 0, 0.4));
         logTeacher(s, 'Foundation model (teacher)', teacher);
         const fields = fieldsOfStages(s.data, ['early', 'late']);
-        const dependent = ctx.params.dependentTask === true;
-        const auxiliary = ctx.params.auxiliaryTask === true;
+        const read = methodParams(ctx);
+        const dependent = read.boolean('dependentTask');
+        const auxiliary = read.boolean('auxiliaryTask');
+        const dependentWeight = read.number('dependentWeight');
+        const auxiliaryWeight = read.number('auxiliaryWeight');
         const train = async (
           heads: ModelHeads,
           label: string,
@@ -567,11 +573,11 @@ export async function runOnFunnel(
             let c = 1;
             if (heads.dependent) {
               targets[k * h + c] = isImp ? 0 : teacher[r];
-              weights[k * h + c++] = isImp ? 0 : numberParam(ctx.params, 'dependentWeight');
+              weights[k * h + c++] = isImp ? 0 : dependentWeight;
             }
             if (heads.auxiliary) {
               targets[k * h + c] = isImp ? 0 : teacher[r];
-              weights[k * h + c] = isImp ? 0 : numberParam(ctx.params, 'auxiliaryWeight');
+              weights[k * h + c] = isImp ? 0 : auxiliaryWeight;
             }
           });
           const [predImp, predCd] = await trainAndPredict(
@@ -610,18 +616,18 @@ export async function runOnFunnel(
 
 /** Section 3.2's simulation (no data, no training). */
 export async function runSimulation(ctx: ProtocolJobContext): Promise<Record<string, number>> {
-  const p = ctx.params;
+  const read = methodParams(ctx);
   const result = await ctx.timed('eval', () =>
     simulateTwoStage(
       {
-        candidates: numberParam(p, 'candidates'),
-        firstStageK: numberParam(p, 'firstStageK'),
-        secondStageK: numberParam(p, 'secondStageK'),
-        cpmMean: numberParam(p, 'cpmMean'),
-        cpmStd: numberParam(p, 'cpmStd'),
-        firstStageNoise: numberParam(p, 'firstStageNoise'),
-        secondStageNoise: numberParam(p, 'secondStageNoise'),
-        trials: numberParam(p, 'trials'),
+        candidates: read.number('candidates'),
+        firstStageK: read.number('firstStageK'),
+        secondStageK: read.number('secondStageK'),
+        cpmMean: read.number('cpmMean'),
+        cpmStd: read.number('cpmStd'),
+        firstStageNoise: read.number('firstStageNoise'),
+        secondStageNoise: read.number('secondStageNoise'),
+        trials: read.number('trials'),
       },
       ctx.rng.fork(51),
       () => throwIfCancelled(ctx.signal),
