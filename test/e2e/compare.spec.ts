@@ -104,9 +104,8 @@ test('runs of two experiments compare side by side with paired significance', as
   for (const themeLabel of ['Dark', 'Light'] as const) {
     await shell.runCommand(`Color theme: ${themeLabel}`);
     await expect.poll(() => shell.shownTheme()).toBe(themeLabel.toLowerCase());
-    await compare.root.screenshot({
-      path: test.info().outputPath(`compare-view-${themeLabel.toLowerCase()}.png`),
-    });
+    await shell.editorContent.evaluate((pane) => (pane.scrollTop = 0));
+    await page.screenshot({ path: test.info().outputPath(`compare-view-${themeLabel.toLowerCase()}.png`) });
     await compare.parallelCoordinates.screenshot({
       path: test.info().outputPath(`parallel-coordinates-${themeLabel.toLowerCase()}.png`),
     });
