@@ -2,15 +2,60 @@
  * Test support for the DAMCAR testbed's methods (imported by *.test.ts only): a method context
  * around a tiny simulated cascade (../test-support.ts), and a fake ranking model.
  */
-import type { ParamValues, TrainingSpec } from '../../../contract/api';
+import type { ParamValues, SimulatorParams, TrainingSpec } from '../../../contract/api';
 import { type CascadeDataset, trainingView } from '../../data/dataset';
+import { resolveSimulatorParams } from '../../data/simulator';
 import { splitByUserTime } from '../../data/split';
-import type { JobEvent } from '../../experiments/job';
+import type { JobEvent, JobRequest } from '../../experiments/job';
+import { runJob } from '../../experiments/run-job';
+import { defaultExperimentSpec } from '../../experiments/spec';
 import { type DssmArchitecture, PAPER_DSSM } from '../../models/dssm';
 import { createRng } from '../../random';
 import type { MethodContext, RankingScorer } from './methods';
+import { PAPER_RETRIEVAL_PARAMS } from './settings';
 
 export { TINY_SIMULATOR, tinyDataset } from '../test-support';
+
+/** The small world the cascade jobs run on through runJob (80 users, 150 items). */
+const JOB_WORLD: SimulatorParams = resolveSimulatorParams({
+  users: 80,
+  items: 150,
+  categories: 5,
+  latentDim: 4,
+  multimodalDim: 4,
+  exposuresPerUser: 20,
+  candidatesPerRequest: 30,
+  exposedPerRequest: 5,
+  seed: 2,
+});
+
+/**
+ * A BC job of the cascade testbed on that world. It uses the paper's DSSM reading, because the
+ * authors' (ReLU on the towers' last layer) collapses on a world this small.
+ */
+export function cascadeJobRequest(seed: number, overrides: Partial<JobRequest> = {}): JobRequest {
+  const spec = defaultExperimentSpec();
+  spec.protocolParams = { ...PAPER_RETRIEVAL_PARAMS };
+  spec.training = { epochs: 2, batchSize: 128, learningRate: 0.01, embeddingDim: 16 };
+  spec.evaluation = { retrievalK: [10, 20], corpus: 'all' };
+  return {
+    runId: 1,
+    experimentId: 1,
+    spec,
+    method: { id: 'bc', params: {}, label: 'BC' },
+    seed,
+    dataset: { kind: 'simulated', params: JOB_WORLD },
+    backend: 'wasm',
+    ...overrides,
+  };
+}
+
+/** Runs a job through runJob and keeps the events it sent. */
+export async function runCollecting(req: JobRequest, signal = new AbortController().signal) {
+  const events: JobEvent[] = [];
+  const result = await runJob(req, (e) => events.push(e), signal);
+  return { result, events };
+}
 
 export const TINY_TRAINING: TrainingSpec = { epochs: 2, batchSize: 64, learningRate: 0.01, embeddingDim: 8 };
 

@@ -3,52 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import type { SimulatorParams } from '../../../contract/api';
-import { resolveSimulatorParams } from '../../data/simulator';
 import { JobCancelledError, type JobEvent, type JobRequest } from '../../experiments/job';
 import { runJob } from '../../experiments/run-job';
-import { defaultExperimentSpec } from '../../experiments/spec';
 import { bcMethod } from './method-bc';
 import type { MethodContext, RankingScorer } from './methods';
 import { clearRankingCache } from './model-ranking';
-import { PAPER_RETRIEVAL_PARAMS } from './settings';
-
-const TINY: SimulatorParams = resolveSimulatorParams({
-  users: 80,
-  items: 150,
-  categories: 5,
-  latentDim: 4,
-  multimodalDim: 4,
-  exposuresPerUser: 20,
-  candidatesPerRequest: 30,
-  exposedPerRequest: 5,
-  seed: 2,
-});
-
-function request(seed: number, overrides: Partial<JobRequest> = {}): JobRequest {
-  const spec = defaultExperimentSpec();
-  // These tests are about the runner; they use the paper's DSSM reading, because the authors'
-  // (ReLU on the towers' last layer) collapses on a world this small (tested below).
-  spec.protocolParams = { ...PAPER_RETRIEVAL_PARAMS };
-  spec.training = { epochs: 2, batchSize: 128, learningRate: 0.01, embeddingDim: 16 };
-  spec.evaluation = { retrievalK: [10, 20], corpus: 'all' };
-  return {
-    runId: 1,
-    experimentId: 1,
-    spec,
-    method: { id: 'bc', params: {}, label: 'BC' },
-    seed,
-    dataset: { kind: 'simulated', params: TINY },
-    backend: 'wasm',
-    ...overrides,
-  };
-}
-
-async function run(req: JobRequest, signal = new AbortController().signal) {
-  const events: JobEvent[] = [];
-  const result = await runJob(req, (e) => events.push(e), signal);
-  return { result, events };
-}
+import { cascadeJobRequest, runCollecting } from './test-support';
 
 function withoutRanking(req: JobRequest): JobRequest {
   return { ...req, spec: { ...req.spec, ranking: { model: 'none' } } };
@@ -60,7 +20,7 @@ const RANKING_KEYS = ['N@1', 'M@1', 'H@1', 'NDCG@1', 'GT-H@1', 'N@2', 'M@2', 'H@
 describe('runJob', () => {
   it('runs the cascade end to end: DeepFM ranking, BC retrieval, N/M/H@K2 with K2 = K1 / 10', async () => {
     clearRankingCache();
-    const { result, events } = await run(request(1));
+    const { result, events } = await runCollecting(cascadeJobRequest(1));
     expect(result.backend).toBe('wasm');
     expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS, ...RANKING_KEYS].sort());
     for (const value of Object.values(result.metrics)) {
@@ -101,8 +61,10 @@ describe('runJob', () => {
 
   it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
     clearRankingCache();
-    const first = await run(request(4));
-    const second = await run(request(4, { method: { id: 'bc', params: {}, label: 'BC again' } }));
+    const first = await runCollecting(cascadeJobRequest(4));
+    const second = await runCollecting(
+      cascadeJobRequest(4, { method: { id: 'bc', params: {}, label: 'BC again' } }),
+    );
     const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
     expect(logs.some((m) => m.startsWith('Reusing the DeepFM ranking model trained for seed 4'))).toBe(true);
     // The reused model's curves are replayed, so every run stores them.
@@ -113,8 +75,8 @@ describe('runJob', () => {
     expect(curves(second.events)).toEqual(curves(first.events));
     expect(second.result.metrics).toEqual(first.result.metrics);
     // A retrained model (after the cache moved on) is the same model: training is deterministic.
-    await run(request(5));
-    const third = await run(request(4));
+    await runCollecting(cascadeJobRequest(5));
+    const third = await runCollecting(cascadeJobRequest(4));
     expect(third.result.metrics).toEqual(first.result.metrics);
   });
 
@@ -122,10 +84,12 @@ describe('runJob', () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-cache-'));
     try {
       clearRankingCache();
-      const first = await run(request(6, { cacheDir }));
+      const first = await runCollecting(cascadeJobRequest(6, { cacheDir }));
       // A fresh worker: nothing in memory, so the model comes from the file.
       clearRankingCache();
-      const second = await run(request(6, { cacheDir, method: { id: 'bc', params: {}, label: 'BC 2' } }));
+      const second = await runCollecting(
+        cascadeJobRequest(6, { cacheDir, method: { id: 'bc', params: {}, label: 'BC 2' } }),
+      );
       const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
       expect(
         logs.some((m) => m.startsWith('Loaded the DeepFM ranking model trained earlier for seed 6')),
@@ -134,12 +98,12 @@ describe('runJob', () => {
       expect(second.result.metrics).toEqual(first.result.metrics);
       // Another split is other training data: not served from the cache.
       clearRankingCache();
-      const globalSplit = request(6, { cacheDir });
+      const globalSplit = cascadeJobRequest(6, { cacheDir });
       globalSplit.spec = {
         ...globalSplit.spec,
         evaluation: { ...globalSplit.spec.evaluation, split: 'global-time' },
       };
-      const third = await run(globalSplit);
+      const third = await runCollecting(globalSplit);
       const thirdLogs = third.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
       expect(thirdLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
     } finally {
@@ -160,9 +124,11 @@ describe('runJob', () => {
     });
     try {
       clearRankingCache();
-      await run(request(1));
-      await run(request(1, { spec: { ...request(1).spec, ranking: { model: 'dcn' } } }));
-      await run(withoutRanking(request(1)));
+      await runCollecting(cascadeJobRequest(1));
+      await runCollecting(
+        cascadeJobRequest(1, { spec: { ...cascadeJobRequest(1).spec, ranking: { model: 'dcn' } } }),
+      );
+      await runCollecting(withoutRanking(cascadeJobRequest(1)));
     } finally {
       spy.mockRestore();
     }
@@ -173,7 +139,7 @@ describe('runJob', () => {
     }
     expect(probeScores[1]).not.toEqual(probeScores[0]);
 
-    const { result, events } = await run(withoutRanking(request(1)));
+    const { result, events } = await runCollecting(withoutRanking(cascadeJobRequest(1)));
     expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS].sort());
     expect(Object.keys(result.timings).sort()).toEqual(['data', 'eval', 'train']);
     expect(events.some((e) => e.type === 'curve' && e.name.startsWith('ranking/'))).toBe(false);
@@ -182,7 +148,7 @@ describe('runJob', () => {
   });
 
   it('runs BC end to end without a ranking stage, reporting every phase', async () => {
-    const { result, events } = await run(withoutRanking(request(1)));
+    const { result, events } = await runCollecting(withoutRanking(cascadeJobRequest(1)));
     expect(result.backend).toBe('wasm');
     expect(Object.keys(result.metrics).sort()).toEqual([...RETRIEVAL_KEYS].sort());
     for (const value of Object.values(result.metrics)) {
@@ -212,9 +178,9 @@ describe('runJob', () => {
   });
 
   it('is deterministic for a seed and changes with the seed, ranking metrics included', async () => {
-    const a = await run(request(7));
-    const c = await run(request(8));
-    const b = await run(request(7)); // the cache now holds seed 8: seed 7's ranking model is retrained
+    const a = await runCollecting(cascadeJobRequest(7));
+    const c = await runCollecting(cascadeJobRequest(8));
+    const b = await runCollecting(cascadeJobRequest(7)); // the cache now holds seed 8: seed 7's ranking model is retrained
     expect(b.result.metrics).toEqual(a.result.metrics);
     expect(a.result.metrics['N@2']).toBeDefined();
     expect(c.result.metrics).not.toEqual(a.result.metrics);
@@ -224,9 +190,9 @@ describe('runJob', () => {
   });
 
   it('learns: training loss falls and test recall beats popularity-blind chance', async () => {
-    const req = request(3);
+    const req = cascadeJobRequest(3);
     req.spec.training = { ...req.spec.training, epochs: 4 };
-    const { result, events } = await run(req);
+    const { result, events } = await runCollecting(req);
     const curve = (name: string) =>
       events.flatMap((e) => (e.type === 'curve' && e.name === name ? [e.value] : []));
     const train = curve('train/bce');
@@ -239,28 +205,28 @@ describe('runJob', () => {
   });
 
   it('leaves no tensors behind: the cached ranking model is replaced, not accumulated', async () => {
-    await run(request(1)); // backend initialised, kernels warmed, seed 1's ranking model cached
+    await runCollecting(cascadeJobRequest(1)); // backend initialised, kernels warmed, seed 1's ranking model cached
     const before = tf.memory().numTensors;
-    await run(request(2)); // trains seed 2's model, disposes seed 1's
+    await runCollecting(cascadeJobRequest(2)); // trains seed 2's model, disposes seed 1's
     expect(tf.memory().numTensors).toBe(before);
-    await run(request(2)); // reuses it
+    await runCollecting(cascadeJobRequest(2)); // reuses it
     expect(tf.memory().numTensors).toBe(before);
-    await run(withoutRanking(request(3)));
+    await runCollecting(withoutRanking(cascadeJobRequest(3)));
     expect(tf.memory().numTensors).toBe(before);
     clearRankingCache();
     const withoutModel = tf.memory().numTensors;
     expect(withoutModel).toBeLessThan(before);
-    await run(withoutRanking(request(3)));
+    await runCollecting(withoutRanking(cascadeJobRequest(3)));
     expect(tf.memory().numTensors).toBe(withoutModel);
   });
 
   it('stops with JobCancelledError when aborted, without leaking tensors', async () => {
-    await run(request(1));
+    await runCollecting(cascadeJobRequest(1));
     const before = tf.memory().numTensors;
     const controller = new AbortController();
     const events: JobEvent[] = [];
     const pending = runJob(
-      request(1),
+      cascadeJobRequest(1),
       (e) => {
         events.push(e);
         if (e.type === 'progress' && e.phase === 'train') controller.abort();
@@ -275,7 +241,7 @@ describe('runJob', () => {
     const duringRanking = new AbortController();
     const rankingEvents: JobEvent[] = [];
     const pendingRanking = runJob(
-      request(6),
+      cascadeJobRequest(6),
       (e) => {
         rankingEvents.push(e);
         if (e.type === 'progress' && e.phase === 'ranking' && e.fraction > 0.05) duringRanking.abort();
@@ -285,20 +251,20 @@ describe('runJob', () => {
     await expect(pendingRanking).rejects.toBeInstanceOf(JobCancelledError);
     expect(rankingEvents.some((e) => e.type === 'timing' && e.phase === 'ranking')).toBe(false);
     expect(tf.memory().numTensors).toBe(before);
-    const reuse = await run(request(1));
+    const reuse = await runCollecting(cascadeJobRequest(1));
     expect(reuse.events.some((e) => e.type === 'log' && e.message.startsWith('Reusing'))).toBe(true);
 
     const aborted = new AbortController();
     aborted.abort();
-    await expect(runJob(request(1), () => undefined, aborted.signal)).rejects.toBeInstanceOf(
+    await expect(runJob(cascadeJobRequest(1), () => undefined, aborted.signal)).rejects.toBeInstanceOf(
       JobCancelledError,
     );
   });
 
   it("fails a run whose retrieval model collapsed (the authors' DSSM on a tiny world) and says why", async () => {
-    const req = withoutRanking(request(1));
+    const req = withoutRanking(cascadeJobRequest(1));
     req.spec = { ...req.spec, protocolParams: {} };
-    await expect(run(req)).rejects.toThrow(
+    await expect(runCollecting(req)).rejects.toThrow(
       /^The retrieval model collapsed: user outputs use \d+ and item outputs \d+ of 128 dimensions, none in common/,
     );
     // A row may switch the last layer to linear: then it trains and is evaluated.
@@ -306,15 +272,15 @@ describe('runJob', () => {
       ...req,
       method: { ...req.method, protocolParams: { retrievalOutputActivation: 'linear' } },
     };
-    const { result } = await run(linear);
+    const { result } = await runCollecting(linear);
     expect(result.metrics['R@10']).toBeGreaterThan(0);
   });
 
   it('evaluates over test-split items when the spec says so', async () => {
-    const req = request(1);
+    const req = cascadeJobRequest(1);
     req.spec.evaluation = { retrievalK: [10], corpus: 'test' };
-    const all = await run(request(1));
-    const { result } = await run(req);
+    const all = await runCollecting(cascadeJobRequest(1));
+    const { result } = await runCollecting(req);
     // A smaller corpus that still holds every test positive can only raise recall.
     expect(result.metrics['R@10']).toBeGreaterThanOrEqual(all.result.metrics['R@10']);
     expect(Object.keys(result.metrics).sort()).toEqual(
