@@ -1,15 +1,14 @@
 /**
  * The real command: `node bin/cascade-lab.mjs ...` in a child process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BinResult, runBin } from '../app/fixtures/run-bin';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'cascade-lab.mjs');
 
 let dir: string;
 beforeAll(() => {
@@ -19,20 +18,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      // A data folder of its own, so no default path outside the temp dir is touched.
-      env: { ...process.env, CASCADE_LAB_DATA_DIR: join(dir, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[]): Promise<BinResult> {
+  return runBin(dir, args);
 }
 
 const TINY_SPEC = {

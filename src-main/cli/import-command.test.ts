@@ -1,18 +1,17 @@
 /**
  * `cascade-lab import` as a user runs it: the real command in a child process, on the fixtures.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BinResult, runBin } from '../app/fixtures/run-bin';
 import { openStore } from '../store/index';
 import { importRequestFromArgs } from './import-command';
 import { UsageError } from './io';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'cascade-lab.mjs');
 const FIXTURES = join(ROOT, 'src-main', 'core', 'node', 'importers', 'fixtures');
 
 let dir: string;
@@ -23,19 +22,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, CASCADE_LAB_DATA_DIR: join(dir, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[]): Promise<BinResult> {
+  return runBin(dir, args);
 }
 
 /** Dataset rows in the database, read independently of the command. */

@@ -7,13 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type BinResult, runBin } from '../app/fixtures/run-bin';
 import { defaultDatabasePath } from '../app/paths';
 import { type HostIo, SERVE_HELP, main } from './main';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin', 'cascade-lab.mjs');
 
 let dir: string;
 beforeAll(() => {
@@ -23,20 +20,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      // A data folder of its own, so no default path outside the temp dir is touched.
-      env: { ...process.env, CASCADE_LAB_DATA_DIR: join(dir, 'data') },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[]): Promise<BinResult> {
+  return runBin(dir, args);
 }
 
 /** main() with its output captured; interrupted() never resolves (no test here gets that far). */
