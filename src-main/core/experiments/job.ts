@@ -114,3 +114,21 @@ export function formatMetrics(metrics: Record<string, number>): string {
     .map(([k, v]) => `${k} ${v.toFixed(4)}`)
     .join(', ');
 }
+
+/**
+ * A progress event of a phase without steps (data, ranking model, evaluation, done): only its own
+ * fraction done moves; `epochs` names the spec's so the bar reads the same in every phase.
+ */
+export function phaseProgress(phase: JobStepProgress['phase'], epochs: number, fraction: number): JobEvent {
+  return {
+    type: 'progress',
+    phase,
+    epoch: 0,
+    epochs,
+    step: 0,
+    stepsPerEpoch: 0,
+    loss: null,
+    samplesPerSecond: null,
+    fraction,
+  };
+}

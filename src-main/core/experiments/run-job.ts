@@ -14,7 +14,14 @@ import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
 import type { ProgressShares } from '../protocols/types';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
-import { type JobDataset, type JobEvent, type JobRequest, type JobResult, formatMetrics } from './job';
+import {
+  type JobDataset,
+  type JobEvent,
+  type JobRequest,
+  type JobResult,
+  formatMetrics,
+  phaseProgress,
+} from './job';
 import { protocolOf, resolveParamValues, resolveProtocolParams } from './spec';
 
 /** Progress shares of a testbed that declares none: data 5%, train 90%, eval 5%. */
@@ -60,17 +67,7 @@ export async function runJob(
   const timings: Record<string, number> = {};
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
   const progress = (phase: 'data' | 'done', fraction: number) =>
-    emit({
-      type: 'progress',
-      phase,
-      epoch: 0,
-      epochs: request.spec.training.epochs,
-      step: 0,
-      stepsPerEpoch: 0,
-      loss: null,
-      samplesPerSecond: null,
-      fraction,
-    });
+    emit(phaseProgress(phase, request.spec.training.epochs, fraction));
   const timed = async <T>(phase: string, work: () => T | Promise<T>): Promise<T> => {
     const start = performance.now();
     const result = await work();

@@ -9,7 +9,7 @@
  * same metrics.
  */
 import type { JobEvent } from '../../experiments/job';
-import { formatMetrics } from '../../experiments/job';
+import { formatMetrics, phaseProgress } from '../../experiments/job';
 import { trainingView } from '../../data/dataset';
 import { throwIfCancelled } from '../../methods/loop';
 import type { ProtocolJobContext } from '../types';
@@ -27,17 +27,7 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
   const log = (message: string, level: 'info' | 'warn' = 'info') => ctx.emit({ type: 'log', level, message });
   /** A phase's own fraction done (runJob maps it onto the whole job). */
   const progress = (phase: 'data' | 'ranking' | 'eval', fraction: number) =>
-    ctx.emit({
-      type: 'progress',
-      phase,
-      epoch: 0,
-      epochs: request.spec.training.epochs,
-      step: 0,
-      stepsPerEpoch: 0,
-      loss: null,
-      samplesPerSecond: null,
-      fraction,
-    });
+    ctx.emit(phaseProgress(phase, request.spec.training.epochs, fraction));
 
   // Data.
   const { dataset, split } = await loadCascadeData(ctx);
