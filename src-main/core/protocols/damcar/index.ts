@@ -3,6 +3,20 @@
  * each method (methods.ts, method-*.ts) on the exposure log, a DeepFM or DCN ranking stage trained
  * once per seed (model-ranking.ts), evaluation of both stages (metrics.ts); one job in train.ts.
  * Its settings (the retrieval model's and the ranking network's readings) are in settings.ts.
+ *
+ * What this testbed can and cannot show. On the simulator the log is what a biased cascade chose
+ * to expose (exposure bias 0.9 by default), and every (user, item) pair has one finish label drawn
+ * once, so beside the paper's metrics on the exposure-biased test split it measures ground-truth
+ * recall and hits on the unexposed pairs users would have finished (GT columns); an imported log
+ * has only the biased split. Every method gets the same budget (3 epochs, batch 512, Adagrad 0.01,
+ * as the paper and the authors' code) and DAMCAR's label generator its own 3 epochs first; the
+ * corpus is every item (the paper) or the test split's items (the authors' code), named in each
+ * caption. What DAMCAR exploits is in the simulated data: the logging policies follow the users'
+ * latent preferences, so the unexposed items a short walk away in the watch graph are ones similar
+ * users finished, and a ranking model trained on exposures can label them. What it cannot show: biased R@K rewards reproducing the logger's exposures, which
+ * is the opposite of what DAMCAR does, so the paper's retrieval ordering is not expected there
+ * (it appears, if at all, in the re-ranked stage and on ground truth); the paper's industrial
+ * scale; and, without the WeChat and TikTok files, the paper's own numbers.
  */
 import type { ExperimentSpec, MetricColumn, ParamValues, ProtocolDescriptor } from '../../../contract/api';
 import { DEFAULT_TRAINING } from '../../../contract/ranges';
