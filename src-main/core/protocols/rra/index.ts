@@ -11,8 +11,9 @@ import { metricKeys } from './metrics';
 import { RRA_PROTOCOL_PARAMS, resolveRraSettings } from './settings';
 import { runRraJob } from './train';
 
-const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day)';
-const PAPER_GROUP_STORED = 'Exposure log (test day)';
+const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day, unfamiliar corpus)';
+const PAPER_GROUP_STORED = 'Exposure log (test day, unfamiliar corpus)';
+const CANDIDATE_GROUP = 'Within the logged candidate set';
 const GROUND_TRUTH_GROUP = 'Ground truth';
 
 export const rraProtocol: ProtocolModule = {
@@ -42,6 +43,8 @@ export const rraProtocol: ProtocolModule = {
       { key: keys.recall, group, higherIsBetter: true },
       { key: keys.wRecall, group, higherIsBetter: true },
       { key: keys.nktd, group, higherIsBetter: false },
+      { key: keys.candidateRecall, group: CANDIDATE_GROUP, higherIsBetter: true },
+      { key: keys.candidateWRecall, group: CANDIDATE_GROUP, higherIsBetter: true },
     ];
     if (hasGroundTruth) {
       columns.push(
