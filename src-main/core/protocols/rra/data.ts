@@ -2,7 +2,8 @@
  * RRA's data: an impression log with request-level candidate sets (RRA, KDD 2023, Sec. 3-5.1).
  *
  * One request = one user visiting the unfamiliar collection at one time. It carries
- * - the user's watch history at that time (the behaviour features of Sec. 4.2.1, shows only),
+ * - the user's watch history at that time (the behaviour features of Sec. 4.2.1, shows only);
+ *   the shows not in it are the request's unfamiliar corpus, which evaluation ranks,
  * - the candidate set: the shows the retrieval model scores for this request (Sec. 3's item set I),
  * - the impressions among the candidates, a click label per impression, and per click the
  *   Discovery-induced Watching Minutes (DWM, Sec. 4.1): minutes watched on the platform in the
@@ -12,33 +13,40 @@
  * Simulated log (`simulateRraLog`), deterministic from the simulator parameters and the protocol
  * settings:
  * - It uses the first `users` users and `shows` shows of the simulator's world (the protocol
- *   settings; the world's users and shows are exchangeable, so these are random subsets).
- * - The world is the cascade simulator's (data/simulator.ts): the click probability of a show is
- *   p(u, i) = sigmoid(logit q(u, i) - 1.5) with q its true preference GroundTruth.preference(u, i)
- *   (the shift brings the CTR of impressions near the paper's 22%). The simulator's own exposure log is the
- *   past: a user's finished shows in it are their watch history before the impression log, and,
- *   being familiar, never appear in their candidate sets (unfamiliar recommendation). Its exposure
- *   counts give a popularity signal for the logging policies.
- * - Shows are series (60%, 4-24 episodes of 22-60 minutes) or movies (80-160 minutes). Each show
- *   has a "hook" (how much watching one start leads to, independent of how clickable it is) and
- *   each user a binge propensity. Given a click, DWM's expectation is
- *     m(u, i) = min(length_i, WEEK_CAP) * sigmoid(logit q(u, i) + 1 + hook_i + binge_u),
- *   and the logged DWM is m(u, i) times a mean-one log-normal noise: DWM and CTR are related but
- *   rank shows differently, which is why the paper adds DWM as a second objective.
+ *   settings; the world's users and shows are exchangeable, so these are random subsets). The
+ *   simulator's own exposure log is the past: a user's finished shows in it are their watch
+ *   history before the impression log, and, being familiar, never appear in their candidate sets
+ *   or unfamiliar corpus. Its exposure counts give a popularity signal for the logging retrieval.
+ * - Shows are series (60%, 4-24 episodes of 22-60 minutes) or movies (80-160 minutes). Each genre's
+ *   shows are cut into franchises of 1-4 shows (sequels, spin-offs); a franchise is show metadata.
+ * - Clicks: p(u, i) = sigmoid(logit q(u, i) - 1.5 + 1.5 * sequel(u, i)), q the simulator's true
+ *   preference (data/simulator.ts), sequel(u, i) = 1 when the user has watched another show of
+ *   i's franchise. The sequel term is a user-show cross feature: a two-tower retrieval model can
+ *   only approximate it through its embeddings, the ranking model reads it (model.ts).
+ * - DWM (Sec. 4.1) is simulated watching after the first play: the first playback takes
+ *   min(length, 45) minutes; on each of the 6 following days the user stays on the show with
+ *   probability c(u, i), else drops it for good, and watches min(60 * exp(binge_u), what is left).
+ *   c(u, i) = sigmoid(<depth_u, depth_i> + binge_u + 0.3 logit q(u, i) + 1.5 * sequel(u, i)): a
+ *   viewing-depth taste (4-d latents drawn apart from the click latents, so clicks do not reveal
+ *   it), a user-level binge propensity (std 0.5) and the sequel effect. DWM therefore ranks shows
+ *   differently from CTR, per user, and is learnable from logged DWM (expectedDwm is its mean).
  * - Each user sends `requestsPerUser` requests at uniform times over `days` days. Per request the
  *   logging retrieval draws `candidates` unwatched shows without replacement with weights
- *   exp(logit q + 0.5 * standardised log popularity) (Gumbel top-k); the logging ranking fills
- *   `exposedPerRequest` impression slots, each from its top list with probability `exposureBias`
- *   (score logit q + 0.5 log(m / 200) + fixed per-pair noise + Gumbel) and otherwise uniformly
- *   from the rest of the candidate set (exploration). Clicks are Bernoulli(p(u, i)); a clicked show
- *   joins the history and leaves later candidate sets.
+ *   exp(logit q + 0.5 * standardised log popularity) (Gumbel top-k); the logging ranking, a click
+ *   model that knows nothing of later watching, fills `exposedPerRequest` impression slots, each
+ *   from its top list with probability `exposureBias` (score logit p + fixed per-pair logistic
+ *   noise of scale 0.4 + Gumbel) and otherwise uniformly from the rest of the candidate set
+ *   (exploration). Clicks are Bernoulli(p(u, i)); a clicked show joins the history and leaves
+ *   later candidate sets and corpora.
  *
  * Stored datasets (`logFromExposures`): an exposure log has no candidate sets, so they are
  * derived: a request is one user's exposures on one day (evaluation.dayLength), an impression is
  * an exposed row, a click its label (finish), DWM its watch time; the candidate set is the
  * request's impressions plus unexposed shows sampled without replacement in proportion to their
  * exposure count + 1 (a popularity-shaped stand-in for the retrieval stage's output), never shows
- * the user already clicked. History = shows the user clicked on earlier requests.
+ * the user already clicked. History = shows the user clicked on earlier requests. A stored log
+ * has no franchises (each show is its own, so the sequel cross feature is 0) and its DWM is the
+ * logged watch time of the exposure, not a week of later watching.
  */
 import type { SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset, TrainingData } from '../../data/dataset';
@@ -56,10 +64,21 @@ export interface RraLog {
   numCategories: number;
   /** [numItems] */
   itemCategory: Int32Array;
+  /**
+   * [numItems] franchise of each show (sequels and spin-offs share one); item metadata the ranking
+   * model's cross feature reads. Stored logs have none: every show is its own franchise.
+   */
+  itemFranchise: Int32Array;
+  /** Most recent watched shows the models pool into the user representation (l; the settings'). */
+  historyLength: number;
   /** Per request (ordered by user, then time): the user and the day. */
   requestUser: Int32Array;
   requestDay: Int32Array;
-  /** Compressed rows per request: watch history (oldest first, at most historyLength). */
+  /**
+   * Compressed rows per request: the whole watch history before the request (oldest first). The
+   * models pool its last `historyLength` shows (pooledHistoryStart); the unfamiliar corpus of a
+   * request is every show not in it.
+   */
   historyOffsets: Int32Array;
   historyItems: Int32Array;
   /** Compressed rows per request: the candidate set. */
@@ -75,9 +94,9 @@ export interface RraLog {
 }
 
 /**
- * Simulated ground truth of the test requests' candidates, never given to training: click
- * probability and expected DWM given a click, aligned with `candidateItems` from
- * `offset[request]` (-1 for requests without truth, i.e. training requests).
+ * Simulated ground truth of the test requests, never given to training: per show of the corpus,
+ * the click probability and the expected DWM given a click, at `offset[request] + show` (-1 for
+ * requests without truth, i.e. training requests).
  */
 export interface RraTruth {
   offset: Int32Array;
@@ -135,12 +154,11 @@ class LogBuilder {
   get requests(): number {
     return this.requestUser.length;
   }
-  /** Starts a request with the last `historyLength` entries of `history`. */
-  beginRequest(user: number, day: number, history: readonly number[], historyLength: number): void {
+  /** Starts a request with the user's watch history so far. */
+  beginRequest(user: number, day: number, history: readonly number[]): void {
     this.requestUser.push(user);
     this.requestDay.push(day);
-    for (let k = Math.max(0, history.length - historyLength); k < history.length; k++)
-      this.historyItems.push(history[k]);
+    for (const i of history) this.historyItems.push(i);
     this.historyOffsets.push(this.historyItems.length);
   }
   endRequest(): void {
@@ -148,7 +166,17 @@ class LogBuilder {
     this.impressionOffsets.push(this.impressionItem.length);
   }
   build(
-    meta: Pick<RraLog, 'name' | 'numUsers' | 'numItems' | 'numCategories' | 'itemCategory' | 'testDay'>,
+    meta: Pick<
+      RraLog,
+      | 'name'
+      | 'numUsers'
+      | 'numItems'
+      | 'numCategories'
+      | 'itemCategory'
+      | 'itemFranchise'
+      | 'historyLength'
+      | 'testDay'
+    >,
   ): RraLog {
     return {
       ...meta,
@@ -168,17 +196,26 @@ class LogBuilder {
 
 /* Constants of the simulated long-video world (fixed; changing them changes the world). */
 const SERIES_SHARE = 0.6;
-/** Viewing minutes a week can hold for one show (attribution window of DWM, Sec. 4.1). */
-const WEEK_CAP_MINUTES = 7 * 180;
-const HOOK_STD = 1.0;
+/** Largest franchise (shows of one genre that are sequels or spin-offs of each other); sizes 1..this. */
+const MAX_FRANCHISE = 4;
+/** Click logit added when the user has watched a show of the target's franchise (the sequel effect). */
+const FRANCHISE_CLICK = 1.5;
+/** Continuation logit added for the same reason: a sequel of a show one has watched gets binged. */
+const FRANCHISE_CONTINUATION = 1.5;
+/** Dimension of the viewing-depth taste (who keeps watching what), drawn apart from the click latents. */
+const DEPTH_DIM = 4;
+/** Weight of the click preference's logit in the continuation logit. */
+const CONTINUATION_PREFERENCE = 0.3;
 const BINGE_STD = 0.5;
-const ENGAGEMENT_BIAS = 1.0;
-const DWM_NOISE_STD = 0.5;
-/** Click logit = logit p(u, i) - CLICK_SHIFT: CTR on impressions near the paper's (45M clicks / 200M). */
+/** Minutes of the first playback (the one the unfamiliar collection started), at most the show's length. */
+const FIRST_PLAY_MINUTES = 45;
+/** Minutes of a show a user of binge 0 watches on a later day they come back to it. */
+const DAILY_MINUTES = 60;
+/** DWM's attribution window (Sec. 4.1): the day of the first playback and the 6 following days. */
+export const DWM_WINDOW_DAYS = 7;
+/** Click logit = logit q(u, i) - CLICK_SHIFT (+ the franchise term): impression CTR near the paper's 22%. */
 const CLICK_SHIFT = 1.5;
 const RETRIEVAL_POPULARITY = 0.5;
-const RANKING_DWM = 0.5;
-const RANKING_DWM_SCALE = 200;
 /** Scale of the logging ranking's fixed per-pair error (logistic noise). */
 const RANKING_PAIR_NOISE = 0.4;
 /** Stream of the simulator seed that drives the impression log (distinct from the simulator's own). */
@@ -193,9 +230,64 @@ function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
 }
 
+/**
+ * Expected DWM of a click: the first playback, then on each of the following days of the window
+ * the user is still on the show with probability continuation^day (each day they drop it for good
+ * with probability 1 - continuation) and then watches min(daily, what is left of the show).
+ */
+export function expectedDwm(length: number, dailyMinutes: number, continuation: number): number {
+  let total = Math.min(length, FIRST_PLAY_MINUTES);
+  let left = length - total;
+  let still = 1;
+  for (let day = 1; day < DWM_WINDOW_DAYS && left > 0; day++) {
+    still *= continuation;
+    const minutes = Math.min(dailyMinutes, left);
+    total += still * minutes;
+    left -= minutes;
+  }
+  return total;
+}
+
+/** One draw of the process that expectedDwm averages. */
+export function sampleDwm(length: number, dailyMinutes: number, continuation: number, rng: Rng): number {
+  let total = Math.min(length, FIRST_PLAY_MINUTES);
+  let left = length - total;
+  for (let day = 1; day < DWM_WINDOW_DAYS && left > 0; day++) {
+    if (rng.uniform() >= continuation) break;
+    const minutes = Math.min(dailyMinutes, left);
+    total += minutes;
+    left -= minutes;
+  }
+  return total;
+}
+
 export interface SimulatedRraLog {
   log: RraLog;
   truth: RraTruth;
+}
+
+/** Franchises: each genre's shows in random order, cut into runs of 1..MAX_FRANCHISE. */
+function drawFranchises(itemCategory: Int32Array, numItems: number, rng: Rng): Int32Array {
+  const byGenre = new Map<number, number[]>();
+  for (let i = 0; i < numItems; i++) {
+    const list = byGenre.get(itemCategory[i]) ?? [];
+    list.push(i);
+    byGenre.set(itemCategory[i], list);
+  }
+  const franchise = new Int32Array(numItems);
+  let next = 0;
+  for (const genre of [...byGenre.keys()].sort((a, b) => a - b)) {
+    const shows = byGenre.get(genre) as number[];
+    rng.shuffle(shows);
+    let k = 0;
+    while (k < shows.length) {
+      const size = rng.intIn(1, MAX_FRANCHISE);
+      for (const i of shows.slice(k, k + size)) franchise[i] = next;
+      next++;
+      k += size;
+    }
+  }
+  return franchise;
 }
 
 /**
@@ -231,10 +323,10 @@ export function simulateRraLog(
   const worldRng = rng.fork(1);
   const logRng = rng.fork(2);
   const pairNoiseSeed = rng.fork(3).nextUint32();
+  const itemCategory = dataset.itemCategory.slice(0, numItems);
 
-  // Shows: length in minutes and hook; users: binge propensity.
+  // Shows: length in minutes, franchise and depth taste; users: binge propensity and depth taste.
   const length = new Float64Array(numItems);
-  const hook = new Float64Array(numItems);
   for (let i = 0; i < numItems; i++) {
     if (worldRng.uniform() < SERIES_SHARE) {
       const episodes = worldRng.intIn(4, 24);
@@ -242,8 +334,13 @@ export function simulateRraLog(
     } else {
       length[i] = worldRng.uniformIn(80, 160);
     }
-    hook[i] = worldRng.normal(0, HOOK_STD);
   }
+  const itemFranchise = drawFranchises(itemCategory, numItems, worldRng.fork(1));
+  const numFranchises = itemFranchise.reduce((m, f) => Math.max(m, f + 1), 0);
+  // Entries with std DEPTH_DIM^(-1/4) make <depth_u, depth_i> roughly standard normal.
+  const depthStd = Math.pow(DEPTH_DIM, -0.25);
+  const itemDepth = Float64Array.from({ length: numItems * DEPTH_DIM }, () => worldRng.normal(0, depthStd));
+  const userDepth = Float64Array.from({ length: numUsers * DEPTH_DIM }, () => worldRng.normal(0, depthStd));
   const binge = Float64Array.from({ length: numUsers }, () => worldRng.normal(0, BINGE_STD));
 
   // Past: finished shows per user (time order) and exposure counts from the simulator's log.
@@ -266,9 +363,12 @@ export function simulateRraLog(
   const truthDwm = floats();
   const testDay = settings.days - 1;
 
-  const pref = new Float64Array(numItems);
   const prefLogit = new Float64Array(numItems);
-  const expectedDwm = new Float64Array(numItems);
+  /** Continuation logit without the franchise term, per show (for the current user). */
+  const continuationBase = new Float64Array(numItems);
+  const clickProb = new Float64Array(numItems);
+  const continuation = new Float64Array(numItems);
+  const franchiseWatched = new Int32Array(numFranchises);
   const watchedStamp = new Int32Array(numItems).fill(-1);
   const raceKeys = new Float64Array(numItems);
   const scratch = new Int32Array(Math.max(settings.candidates, perRequest));
@@ -277,12 +377,18 @@ export function simulateRraLog(
 
   for (let u = 0; u < numUsers; u++) {
     const history = [...pastHistory[u]];
-    for (const i of history) watchedStamp[i] = u;
+    franchiseWatched.fill(0);
+    for (const i of history) {
+      watchedStamp[i] = u;
+      franchiseWatched[itemFranchise[i]]++;
+    }
+    const dailyMinutes = DAILY_MINUTES * Math.exp(binge[u]);
     for (let i = 0; i < numItems; i++) {
       prefLogit[i] = logit(gt.preference(u, i));
-      pref[i] = sigmoid(prefLogit[i] - CLICK_SHIFT);
-      const engagement = sigmoid(prefLogit[i] + ENGAGEMENT_BIAS + hook[i] + binge[u]);
-      expectedDwm[i] = Math.min(length[i], WEEK_CAP_MINUTES) * engagement;
+      let depth = 0;
+      for (let k = 0; k < DEPTH_DIM; k++)
+        depth += userDepth[u * DEPTH_DIM + k] * itemDepth[i * DEPTH_DIM + k];
+      continuationBase[i] = depth + binge[u] + CONTINUATION_PREFERENCE * prefLogit[i];
     }
     const times = Float64Array.from(
       { length: settings.requestsPerUser },
@@ -290,7 +396,13 @@ export function simulateRraLog(
     ).sort();
     for (const time of times) {
       const day = Math.min(settings.days - 1, Math.floor(time));
-      builder.beginRequest(u, day, history, settings.historyLength);
+      builder.beginRequest(u, day, history);
+      // The franchise terms as of this request (the history grows with every click).
+      for (let i = 0; i < numItems; i++) {
+        const sequel = franchiseWatched[itemFranchise[i]] > 0 ? 1 : 0;
+        clickProb[i] = sigmoid(prefLogit[i] - CLICK_SHIFT + FRANCHISE_CLICK * sequel);
+        continuation[i] = sigmoid(continuationBase[i] + FRANCHISE_CONTINUATION * sequel);
+      }
       // Logging retrieval: Gumbel top-k = sampling without replacement among unwatched shows.
       for (let i = 0; i < numItems; i++) {
         raceKeys[i] =
@@ -305,24 +417,22 @@ export function simulateRraLog(
       for (const i of candidates) builder.candidateItems.push(i);
       if (day === testDay) {
         truthOffset.push(truthClick.length);
-        for (const i of candidates) {
-          truthClick.push(pref[i]);
-          truthDwm.push(expectedDwm[i]);
+        for (let i = 0; i < numItems; i++) {
+          truthClick.push(clickProb[i]);
+          truthDwm.push(expectedDwm(length[i], dailyMinutes, continuation[i]));
         }
       } else {
         truthOffset.push(-1);
       }
-      // Logging ranking: policy slots from its top list, the others uniformly among the rest.
+      // Logging ranking (a click model, blind to later watching): policy slots from its top list,
+      // the others uniformly among the rest.
       let policySlots = 0;
       for (let s = 0; s < perRequest; s++) if (logRng.uniform() < sim.exposureBias) policySlots++;
       for (let c = 0; c < candidates.length; c++) {
         const i = candidates[c];
         const h = hashUniform(pairNoiseSeed, u, i);
         candidateScores[c] =
-          prefLogit[i] +
-          RANKING_DWM * Math.log(expectedDwm[i] / RANKING_DWM_SCALE) +
-          RANKING_PAIR_NOISE * Math.log((h + 1e-9) / (1 - h + 1e-9)) +
-          logRng.gumbel();
+          logit(clickProb[i]) + RANKING_PAIR_NOISE * Math.log((h + 1e-9) / (1 - h + 1e-9)) + logRng.gumbel();
       }
       taken.fill(0);
       const picked: number[] = [];
@@ -339,13 +449,13 @@ export function simulateRraLog(
       logRng.shuffle(picked);
       for (const c of picked) {
         const i = candidates[c];
-        const click = logRng.uniform() < pref[i];
+        const click = logRng.uniform() < clickProb[i];
         builder.impressionItem.push(i);
         builder.impressionClick.push(click ? 1 : 0);
-        const noise = Math.exp(logRng.normal(-(DWM_NOISE_STD ** 2) / 2, DWM_NOISE_STD));
-        builder.impressionDwm.push(click ? Math.max(1, expectedDwm[i] * noise) : 0);
+        builder.impressionDwm.push(click ? sampleDwm(length[i], dailyMinutes, continuation[i], logRng) : 0);
         if (click) {
           watchedStamp[i] = u;
+          franchiseWatched[itemFranchise[i]]++;
           history.push(i);
         }
       }
@@ -357,7 +467,9 @@ export function simulateRraLog(
     numUsers,
     numItems,
     numCategories: dataset.numCategories,
-    itemCategory: dataset.itemCategory.slice(0, numItems),
+    itemCategory,
+    itemFranchise,
+    historyLength: settings.historyLength,
     testDay,
   });
   return {
@@ -407,7 +519,7 @@ export function logFromExposures(
       let end = k;
       while (end < rows.length && Math.floor(cols.time[rows[end]] / dayLength) === day) end++;
       const requestId = builder.requests;
-      builder.beginRequest(u, day, history, settings.historyLength);
+      builder.beginRequest(u, day, history);
       const clicked: number[] = [];
       const candidateStart = builder.candidateItems.length;
       for (let j = k; j < end; j++) {
@@ -449,8 +561,25 @@ export function logFromExposures(
     numItems,
     numCategories: dataset.numCategories,
     itemCategory: dataset.itemCategory,
+    itemFranchise: Int32Array.from({ length: numItems }, (_, i) => i),
+    historyLength: settings.historyLength,
     testDay: lastDay,
   });
+}
+
+/** First position of request r's history that the models pool (its last log.historyLength shows). */
+export function pooledHistoryStart(log: RraLog, request: number): number {
+  return Math.max(log.historyOffsets[request], log.historyOffsets[request + 1] - log.historyLength);
+}
+
+/** Request r's unfamiliar corpus: every show not in its watch history, ascending. */
+export function unfamiliarShows(log: RraLog, request: number): Int32Array {
+  const watched = new Uint8Array(log.numItems);
+  for (let k = log.historyOffsets[request]; k < log.historyOffsets[request + 1]; k++)
+    watched[log.historyItems[k]] = 1;
+  const out: number[] = [];
+  for (let i = 0; i < log.numItems; i++) if (!watched[i]) out.push(i);
+  return Int32Array.from(out);
 }
 
 /** Train = requests before the test day, test = requests on it (RRA Sec. 5.1.1). */

@@ -18,7 +18,15 @@ beforeAll(async () => {
 });
 
 const PROTOCOL_PARAMS: ParamValues = { candidates: 40, recallK: 10, nktdN: 20, historyLength: 10 };
-const KEYS = ['Recall@10', 'WRecall@10', 'NKTD@20', 'GT-Recall@10', 'GT-WRecall@10'];
+const KEYS = [
+  'Recall@10',
+  'WRecall@10',
+  'NKTD@20',
+  'Recall@10 (in candidates)',
+  'WRecall@10 (in candidates)',
+  'GT-Recall@10',
+  'GT-WRecall@10',
+];
 
 function context(method: string, params: ParamValues = {}) {
   return protocolTestContext({ protocol: 'rra', method, params, protocolParams: PROTOCOL_PARAMS });
@@ -78,9 +86,11 @@ describe('RRA protocol jobs', () => {
     const first = await rraProtocol.runJob(protocolTestContext(options));
     const second = await rraProtocol.runJob(protocolTestContext(options));
     expect(second).toEqual(first);
-    // A random top 15 of 60 candidates keeps 25% of the clicks (and of the expected clicks).
-    expect(first['Recall@15']).toBeGreaterThan(0.35);
-    expect(first['GT-Recall@15']).toBeGreaterThan(0.28);
+    // A random top 15 of 60 candidates keeps 25% of the clicks; a random top 15 of the unfamiliar
+    // corpus (about 160 of the 200 shows) keeps under 10% of the clicks and expected clicks.
+    expect(first['Recall@15 (in candidates)']).toBeGreaterThan(0.35);
+    expect(first['Recall@15']).toBeGreaterThan(0.2);
+    expect(first['GT-Recall@15']).toBeGreaterThan(0.15);
   });
 
   it('can be cancelled', async () => {

@@ -6,7 +6,9 @@
  * ProdModel-like) is the protocol's `architecture` setting, the method is one of:
  * - BaseModel (rra-base): the retrieval model alone, trained with the multi-class losses Eq. 3-4
  *   on its own embeddings. Default w_ctr = 0: only clicks are positives (the click-trained
- *   YouTube-DNN retrieval the paper starts from). Note: the paper's Table 2 row L_cls^* equals its
+ *   YouTube-DNN retrieval the paper starts from). It differs from RRA in three ways, each a
+ *   switch so a spec can add them one at a time (experiments/rra-ablation.json): w_ctr, a shared
+ *   ranking model with L_rank^* (rankingModel), and L_mask^* + L_kd^* (alignmentLosses). Note: the paper's Table 2 row L_cls^* equals its
  *   ProdModel row to four digits, which suggests the paper's baseline used RRA's w_ctr; set
  *   wCtr = 0.5 for that reading.
  * - DMTL (rra-dmtl, Zhao et al. 2021, the paper's [34]): retrieval (student) and ranking (teacher)
@@ -129,6 +131,29 @@ const NEGATIVE_PARAMS: ParamSpec[] = [
   },
 ];
 
+/** BaseModel's switches towards RRA (the paper's BaseModel has neither; RRA has both). */
+const RANKING_MODEL: ParamSpec = {
+  kind: 'boolean',
+  key: 'rankingModel',
+  label: 'Ranking model (shared)',
+  help:
+    'Train a ranking model sharing the embeddings and bottom, with L_rank^* (Eq. 1-2), beside retrieval. ' +
+    "Default off: the paper's BaseModel is the retrieval model alone (Sec. 5.1.4); on = parameter sharing " +
+    '(with w_ctr = 0.5, rra-sharing).',
+  default: false,
+};
+
+const ALIGNMENT_LOSSES: ParamSpec = {
+  kind: 'boolean',
+  key: 'alignmentLosses',
+  label: 'L_mask^* + L_kd^*',
+  help:
+    "Add RRA's masked binary (Sec. 4.3.3) and distillation (Eq. 5-6) losses; needs the ranking model (the " +
+    'distillation teacher). Default off: BaseModel has neither (Sec. 5.1.4); on with rankingModel and w_ctr = 0.5 ' +
+    'gives exactly RRA.',
+  default: false,
+};
+
 const DMTL_NEGATIVES: ParamSpec = {
   kind: 'number',
   key: 'negativesPerClick',
@@ -156,9 +181,10 @@ export const RRA_METHODS: MethodDescriptor[] = [
     'rra-base',
     'BaseModel',
     'Retrieval model alone (own embeddings, no ranking model): multi-class softmax over the candidate set ' +
-      'with clicks as positives (w_ctr = 0) plus the DWM-weighted softmax; serves with Eq. 7-8.',
+      'with clicks as positives (w_ctr = 0) plus the DWM-weighted softmax; serves with Eq. 7-8. Its three ' +
+      'differences from RRA are switches (w_ctr, rankingModel, alignmentLosses): all three on is RRA.',
     ['Eq. 3', 'Eq. 4', 'Eq. 7', 'Eq. 8'],
-    [wCtrParam(0), W_SERVE],
+    [wCtrParam(0), RANKING_MODEL, ALIGNMENT_LOSSES, W_SERVE],
   ),
   descriptor(
     'rra-dmtl',
@@ -233,12 +259,34 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
     kdDwm: true,
   };
   switch (methodId) {
-    case 'rra-base':
+    case 'rra-base': {
+      const ranking = read.boolean('rankingModel');
+      const alignment = read.boolean('alignmentLosses');
+      if (alignment && !ranking) {
+        throw new Error(
+          'method.params.alignmentLosses: L_kd^* distils the ranking model; switch rankingModel on as well',
+        );
+      }
       return {
-        plan: { ...base, ranking: 'none', losses: { ...NO_LOSSES, clsCtr: true, clsDwm: true } },
+        plan: {
+          ...base,
+          ranking: ranking ? 'shared' : 'none',
+          losses: {
+            ...NO_LOSSES,
+            clsCtr: true,
+            clsDwm: true,
+            rankCtr: ranking,
+            rankDwm: ranking,
+            maskCtr: alignment,
+            maskDwm: alignment,
+            kdCtr: alignment,
+            kdDwm: alignment,
+          },
+        },
         needsTeacher: false,
         wServe,
       };
+    }
     case 'rra-dmtl':
       return {
         plan: {

@@ -1,18 +1,24 @@
 /**
- * RRA's offline metrics (KDD 2023, Sec. 5.1.2), computed per test-day request on its candidate set.
+ * RRA's offline metrics (KDD 2023, Sec. 5.1.2), computed per test-day request.
  *
+ * The paper's retrieval ranks the whole corpus of shows the user has not watched (the unfamiliar
+ * collection's corpus, Sec. 3); so do the main columns here:
  * - Recall@K: over the test day's clicked samples (impressions with a click), the share whose
- *   show is in the top K of its request's candidate set by the retrieval model's serving score
+ *   show is in the top K of the request's unfamiliar corpus by the retrieval model's serving score
  *   (Eq. 7). Micro-averaged over clicked samples, as the paper defines it "for the clicked samples".
  * - WRecall@K: the same with each clicked sample weighted by its DWM.
- * - NKTD@N (Eq. 9): the support set is the retrieval's top N candidates; NKTD = 2 / (N (N - 1))
- *   times the number of pairs {i, j} of it that the retrieval order and the ranking model's order
- *   put the other way round (a pair tied in either order counts as agreeing). Averaged over the
- *   test requests. 0 = identical orders, 1 = reversed.
+ * - NKTD@N (Eq. 9): the support set is the retrieval's top N of the unfamiliar corpus; NKTD =
+ *   2 / (N (N - 1)) times the number of pairs {i, j} of it that the retrieval order and the
+ *   ranking model's order put the other way round (a pair tied in either order counts as
+ *   agreeing). Averaged over the test requests. 0 = identical orders, 1 = reversed.
+ * - Recall@K and WRecall@K "(in candidates)": the same within the request's logged candidate set
+ *   only (the logging retrieval's output, drawn by preference and popularity), a second,
+ *   easier view kept for comparison with earlier runs.
  * - Ground truth (simulated data only): GT-Recall@K = sum of true click probabilities of the top
- *   K over their sum over the whole candidate set (the expected share of the request's would-be
- *   clicks the retrieval keeps), GT-WRecall@K the same with probability times expected DWM;
- *   averaged over test requests. They are free of the logging policy's impression bias.
+ *   K of the unfamiliar corpus over their sum over the whole unfamiliar corpus (the expected share
+ *   of the request's would-be clicks the retrieval keeps), GT-WRecall@K the same with probability
+ *   times expected DWM; averaged over test requests. They are free of the logging policy's
+ *   impression bias.
  */
 import { topK } from '../../topk';
 import type { RraSettings } from './settings';
@@ -117,6 +123,8 @@ export function metricKeys(settings: Pick<RraSettings, 'recallK' | 'nktdN'>): {
   recall: string;
   wRecall: string;
   nktd: string;
+  candidateRecall: string;
+  candidateWRecall: string;
   gtRecall: string;
   gtWRecall: string;
 } {
@@ -124,6 +132,8 @@ export function metricKeys(settings: Pick<RraSettings, 'recallK' | 'nktdN'>): {
     recall: `Recall@${settings.recallK}`,
     wRecall: `WRecall@${settings.recallK}`,
     nktd: `NKTD@${settings.nktdN}`,
+    candidateRecall: `Recall@${settings.recallK} (in candidates)`,
+    candidateWRecall: `WRecall@${settings.recallK} (in candidates)`,
     gtRecall: `GT-Recall@${settings.recallK}`,
     gtWRecall: `GT-WRecall@${settings.recallK}`,
   };

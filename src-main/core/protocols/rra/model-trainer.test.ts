@@ -11,13 +11,7 @@ import { initBackend } from '../../tf/backend';
 import { TINY_SIMULATOR } from '../test-support';
 import { type RraLog, simulateRraLog, splitRequests } from './data';
 import { resolveRraSettings } from './settings';
-import {
-  type LossSwitches,
-  NO_LOSSES,
-  RraTrainer,
-  type TrainingPlan,
-  interactiveFeature,
-} from './model-trainer';
+import { type LossSwitches, NO_LOSSES, RraTrainer, type TrainingPlan, crossFeatures } from './model-trainer';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -138,12 +132,38 @@ describe('RraTrainer gradients', () => {
   );
 });
 
-describe('interactive feature x_ui', () => {
-  it("is the share of the request's history in the show's genre", () => {
-    const r = batch.find((q) => log.historyOffsets[q + 1] > log.historyOffsets[q]) as number;
+describe('cross features x_ui', () => {
+  it("are the whole history's genre share and log(1 + watched shows of the show's franchise)", () => {
+    const r = batch.find((q) => log.historyOffsets[q + 1] - log.historyOffsets[q] > 1) as number;
     const history = Array.from(log.historyItems.subarray(log.historyOffsets[r], log.historyOffsets[r + 1]));
-    const show = history[0];
-    const same = history.filter((i) => log.itemCategory[i] === log.itemCategory[show]).length;
-    expect(interactiveFeature(log, r, show)).toBeCloseTo(same / history.length, 10);
+    const out = new Float32Array(4);
+    for (const show of [history[0], 0, log.numItems - 1]) {
+      crossFeatures(log, r, show, out, 2);
+      const genre = history.filter((i) => log.itemCategory[i] === log.itemCategory[show]).length;
+      const franchise = history.filter(
+        (i) => i !== show && log.itemFranchise[i] === log.itemFranchise[show],
+      ).length;
+      expect(out[2]).toBeCloseTo(genre / history.length, 6);
+      expect(out[3]).toBeCloseTo(Math.log1p(franchise), 6);
+    }
+    expect(out[0]).toBe(0);
+  });
+
+  it('count a franchise mate in the history (the sequel signal)', () => {
+    // A show of the franchise of a watched show other than itself.
+    let found = false;
+    for (let r = 0; r < log.requestUser.length && !found; r++) {
+      const history = log.historyItems.subarray(log.historyOffsets[r], log.historyOffsets[r + 1]);
+      for (const watched of history) {
+        const mate = log.itemFranchise.findIndex((f, i) => f === log.itemFranchise[watched] && i !== watched);
+        if (mate < 0 || history.includes(mate)) continue;
+        const out = new Float32Array(2);
+        crossFeatures(log, r, mate, out, 0);
+        expect(out[1]).toBeGreaterThanOrEqual(Math.log(2) - 1e-6);
+        found = true;
+        break;
+      }
+    }
+    expect(found).toBe(true);
   });
 });

@@ -21,9 +21,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../random';
 import { DenseAdagrad } from '../../tf/dense';
 import '../../tf/gradients';
-import type { RraLog } from './data';
+import { type RraLog, pooledHistoryStart } from './data';
 import { clickLoss, distillationLoss, dwmLoss, weightedSoftmaxLoss } from './losses';
-import { type ArchitectureOptions, Backbone, RankingHead, RetrievalHead } from './model';
+import { type ArchitectureOptions, Backbone, CROSS_FEATURES, RankingHead, RetrievalHead } from './model';
 import { type NegativeOptions, fillSupport, needsServingScores } from './negatives';
 
 export interface LossSwitches {
@@ -112,16 +112,45 @@ interface Samples {
 export type StepLosses = Record<LossTerm | 'total', number>;
 
 /**
- * x_ui: share of the request's history in the show's category (0 without history).
+ * x_ui of one pair, written at out[at], out[at + 1]: the share of the request's whole watch history
+ * in the show's genre, and log(1 + number of watched shows of the show's franchise), the
+ * franchise-level "user watch count on the target show" (Sec. 4.2.1). Both need the history and
+ * the target together, which a two-tower retrieval model cannot compute; the ranking model also
+ * sees the whole history, the retrieval only its pooled last log.historyLength shows.
  */
-export function interactiveFeature(log: RraLog, request: number, item: number): number {
+export function crossFeatures(
+  log: RraLog,
+  request: number,
+  item: number,
+  out: Float32Array,
+  at: number,
+): void {
   const start = log.historyOffsets[request];
   const end = log.historyOffsets[request + 1];
-  if (end === start) return 0;
   const category = log.itemCategory[item];
-  let same = 0;
-  for (let k = start; k < end; k++) if (log.itemCategory[log.historyItems[k]] === category) same++;
-  return same / (end - start);
+  const franchise = log.itemFranchise[item];
+  let sameGenre = 0;
+  let sameFranchise = 0;
+  for (let k = start; k < end; k++) {
+    const watched = log.historyItems[k];
+    if (log.itemCategory[watched] === category) sameGenre++;
+    if (log.itemFranchise[watched] === franchise && watched !== item) sameFranchise++;
+  }
+  out[at] = end === start ? 0 : sameGenre / (end - start);
+  out[at + 1] = Math.log1p(sameFranchise);
+}
+
+/** x_ui of pairs (request of pair s = requests[row[s]], show = item[s]), [pairs * CROSS_FEATURES]. */
+export function crossFeatureRows(
+  log: RraLog,
+  requests: ArrayLike<number>,
+  row: ArrayLike<number>,
+  item: ArrayLike<number>,
+): Float32Array {
+  const out = new Float32Array(item.length * CROSS_FEATURES);
+  for (let s = 0; s < item.length; s++)
+    crossFeatures(log, requests[row[s]], item[s], out, s * CROSS_FEATURES);
+  return out;
 }
 
 function sigmoid(x: number): number {
@@ -222,7 +251,7 @@ export class RraTrainer {
     const n = this.numItems;
     const pool = new Float32Array(requests.length * n);
     for (let b = 0; b < requests.length; b++) {
-      const start = this.log.historyOffsets[requests[b]];
+      const start = pooledHistoryStart(this.log, requests[b]);
       const end = this.log.historyOffsets[requests[b] + 1];
       for (let k = start; k < end; k++) pool[b * n + this.log.historyItems[k]] += 1 / (end - start);
     }
@@ -268,7 +297,7 @@ export class RraTrainer {
       item: Int32Array.from(item),
       click: Float32Array.from(click),
       dwmWeight: Float32Array.from(dwm),
-      interactive: Float32Array.from(row, (b, s) => interactiveFeature(log, requests[b], item[s])),
+      interactive: crossFeatureRows(log, requests, row, item),
     };
     const teacher = this.plan.teacher;
     if (teacher) {
@@ -326,7 +355,7 @@ export class RraTrainer {
         state,
         tf.tensor1d(samples.row, 'int32'),
         tf.tensor1d(samples.item, 'int32'),
-        tf.tensor2d(samples.interactive, [n, 1]),
+        tf.tensor2d(samples.interactive, [n, CROSS_FEATURES]),
       );
       return tf.concat([c, d]);
     });
@@ -468,7 +497,7 @@ export class RraTrainer {
             const [sCtr, sDwm] = (this.rankingHead as RankingHead).apply(
               tf.matMul(tf.tensor2d(rowSelect as Float32Array, [n, batch]), state),
               showRows as tf.Variable<tf.Rank.R2>,
-              tf.tensor2d(samples.interactive, [n, 1]),
+              tf.tensor2d(samples.interactive, [n, CROSS_FEATURES]),
             );
             const click = tf.tensor1d(samples.click);
             if (losses.rankCtr) terms.rankCtr = clickLoss(sCtr, click);
@@ -533,7 +562,7 @@ export class RraTrainer {
    * @param state [batch, BOTTOM_UNITS] h_u of the ranking backbone
    * @param row [n] request position of each sample
    * @param item [n] target show
-   * @param interactive [n, 1]
+   * @param interactive [n, CROSS_FEATURES]
    * @returns s_ctr and s_dwm, each [n]
    */
   private rankingLogits(
@@ -607,7 +636,7 @@ export class RraTrainer {
         }
       }
       const n = item.length;
-      const interactive = Float32Array.from(row, (b, s) => interactiveFeature(this.log, part[b], item[s]));
+      const interactive = crossFeatureRows(this.log, part, row, item);
       const pool = this.poolMatrix(part);
       const logits = tf.tidy(() => {
         const showMatrix = backbone.shows();
@@ -617,7 +646,7 @@ export class RraTrainer {
           state,
           tf.tensor1d(Int32Array.from(row), 'int32'),
           tf.tensor1d(Int32Array.from(item), 'int32'),
-          tf.tensor2d(interactive, [n, 1]),
+          tf.tensor2d(interactive, [n, CROSS_FEATURES]),
         );
         return tf.concat([c, d]);
       });

@@ -15,10 +15,11 @@
  *   - 'base' (BaseModel, YouTube-DNN-like): one shared ReLU layer instead of the MMoE, no product
  *     features.
  *   Retrieval: two-tower, the towers give u_ctr and u_dwm (linear, embedding size) and the show
- *   side is the show embedding itself, ŝ = <u, v_i>. Ranking: the user side h_u is fused with the
- *   target show v_i and an interactive feature x_ui (share of the user's history in the show's
- *   category; the paper's "user watch count on the target show" has no use for unwatched shows),
- *   and the towers give the logits s_ctr, s_dwm.
+ *   side is the show embedding itself, ŝ = <u, v_i>. Ranking (the more capable model, as the
+ *   paper's production ranker): h_u, the target show v_i, the cross features x_ui (genre share of
+ *   the whole watch history and the franchise watch count, model-trainer.ts crossFeatures, which
+ *   the two-tower retrieval cannot compute) and the PNN product pass a 64-unit fusion layer, the
+ *   MMoE and two-hidden-layer towers (32, 16) giving the logits s_ctr, s_dwm.
  * Whether ranking reuses the retrieval's embedding table and bottom (RRA, parameter sharing) or
  * has its own (DMTL, the production ranking model) is the caller's choice.
  */
@@ -31,7 +32,12 @@ import type { Architecture } from './settings';
 
 export const BOTTOM_UNITS = 64;
 export const EXPERT_UNITS = 32;
-export const RANKING_TOWER_UNITS = 16;
+/** The ranking towers' hidden layers (deeper than the retrieval's linear towers). */
+export const RANKING_TOWER_UNITS = [32, 16];
+/** The ranking model's fusion layer over [h_u, v_i, x_ui, PNN product] before its MMoE. */
+export const RANKING_FUSION_UNITS = 64;
+/** Features per (request, show) pair that only the ranking model reads (x_ui, model-trainer.ts crossFeatures). */
+export const CROSS_FEATURES = 2;
 /** Std of the show-embedding initialisation (larger than DeepCTR's 1e-4 so softmax training starts). */
 export const EMBEDDING_INIT_STD = 0.05;
 
@@ -238,6 +244,7 @@ export class RetrievalHead {
 /** Ranking top layers: s_ctr and s_dwm for (h_u, v_i, x_ui). */
 export class RankingHead {
   private readonly product: Mlp | null;
+  private readonly fusion: Mlp;
   private readonly tasks: MultiTaskLayer;
   private readonly ctrTower: Mlp;
   private readonly dwmTower: Mlp;
@@ -245,22 +252,23 @@ export class RankingHead {
   constructor(options: ArchitectureOptions, rng: Rng) {
     const dim = options.embeddingDim;
     this.product = options.architecture === 'prod' ? new Mlp(BOTTOM_UNITS, [dim], rng.fork(1)) : null;
-    const inputDim = BOTTOM_UNITS + dim + 1 + (this.product ? dim : 0);
-    this.tasks = new MultiTaskLayer(inputDim, options, rng.fork(2));
-    this.ctrTower = new Mlp(EXPERT_UNITS, [RANKING_TOWER_UNITS, 1], rng.fork(3));
-    this.dwmTower = new Mlp(EXPERT_UNITS, [RANKING_TOWER_UNITS, 1], rng.fork(4));
+    const inputDim = BOTTOM_UNITS + dim + CROSS_FEATURES + (this.product ? dim : 0);
+    this.fusion = new Mlp(inputDim, [RANKING_FUSION_UNITS], rng.fork(5), { outputActivation: 'relu' });
+    this.tasks = new MultiTaskLayer(RANKING_FUSION_UNITS, options, rng.fork(2));
+    this.ctrTower = new Mlp(EXPERT_UNITS, [...RANKING_TOWER_UNITS, 1], rng.fork(3));
+    this.dwmTower = new Mlp(EXPERT_UNITS, [...RANKING_TOWER_UNITS, 1], rng.fork(4));
   }
 
   /**
    * @param state [n, BOTTOM_UNITS] h_u of each sample's request
    * @param shows [n, embeddingDim] v_i of each sample's target show
-   * @param interactive [n, 1] x_ui
+   * @param interactive [n, CROSS_FEATURES] x_ui
    * @returns s_ctr and s_dwm, each [n]
    */
   apply(state: tf.Tensor2D, shows: tf.Tensor2D, interactive: tf.Tensor2D): [tf.Tensor1D, tf.Tensor1D] {
     const parts = [state, shows, interactive];
     if (this.product) parts.push(tf.mul(this.product.apply(state), shows));
-    const [ctr, dwm] = this.tasks.apply(tf.concat(parts, 1));
+    const [ctr, dwm] = this.tasks.apply(this.fusion.apply(tf.concat(parts, 1)));
     const n = state.shape[0];
     return [
       tf.reshape(this.ctrTower.apply(ctr), [n]) as tf.Tensor1D,
@@ -271,6 +279,7 @@ export class RankingHead {
   variables(): tf.Variable[] {
     return [
       ...(this.product ? this.product.variables() : []),
+      ...this.fusion.variables(),
       ...this.tasks.variables(),
       ...this.ctrTower.variables(),
       ...this.dwmTower.variables(),
@@ -279,6 +288,7 @@ export class RankingHead {
 
   dispose(): void {
     this.product?.dispose();
+    this.fusion.dispose();
     this.tasks.dispose();
     this.ctrTower.dispose();
     this.dwmTower.dispose();

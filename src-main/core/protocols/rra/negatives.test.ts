@@ -12,6 +12,8 @@ function handLog(): RraLog {
     numItems: 10,
     numCategories: 1,
     itemCategory: new Int32Array(10),
+    itemFranchise: Int32Array.from({ length: 10 }, (_, i) => i),
+    historyLength: 5,
     requestUser: Int32Array.from([0, 1]),
     requestDay: Int32Array.from([0, 0]),
     historyOffsets: Int32Array.from([0, 0, 0]),

@@ -15,7 +15,7 @@ export interface RraSettings {
   /** Simulated data: users and shows of the simulator's world that the log uses (the first ones). */
   users: number;
   shows: number;
-  /** Candidate set size per request (the set the retrieval model scores, Sec. 3's item set I). */
+  /** Candidate set size per request (the logging retrieval's output: the training softmax's support). */
   candidates: number;
   /** Requests per user in the simulated log. */
   requestsPerUser: number;
@@ -67,9 +67,10 @@ export const RRA_PROTOCOL_PARAMS: ParamSpec[] = [
     key: 'candidates',
     label: 'Candidate set size',
     help:
-      'Shows the retrieval model scores per request (simulated: the logging retrieval stage output drawn ' +
-      "from the user's unwatched shows; stored data: the request's impressions plus sampled unexposed " +
-      'shows). Must exceed K and be at least N.',
+      "Shows of a request's training softmax (Eq. 3-4, all-negative support) and of the in-candidate " +
+      "recall columns (simulated: the logging retrieval stage's output drawn from the user's unwatched " +
+      "shows; stored data: the request's impressions plus sampled unexposed shows). Evaluation ranks the " +
+      'whole unfamiliar corpus. Must exceed K.',
     default: 400,
     min: 10,
     max: 100_000,
@@ -124,7 +125,9 @@ export const RRA_PROTOCOL_PARAMS: ParamSpec[] = [
     kind: 'number',
     key: 'nktdN',
     label: 'N of NKTD@N',
-    help: "Length of the retrieval's top list whose order NKTD compares with the ranking's (paper: 300).",
+    help:
+      "Length of the retrieval's top list of the unfamiliar corpus whose order NKTD compares with the " +
+      "production ranking's (paper: 300).",
     default: 300,
     min: 2,
     max: 10_000,
@@ -193,12 +196,6 @@ export function resolveRraSettings(protocolParams: ParamValues): RraSettings {
     throw new Error(
       `protocolParams.recallK: K (${settings.recallK}) must be below the candidate set size ` +
         `(protocolParams.candidates = ${settings.candidates}), or every clicked show would be recalled`,
-    );
-  }
-  if (settings.nktdN > settings.candidates) {
-    throw new Error(
-      `protocolParams.nktdN: N (${settings.nktdN}) must not exceed the candidate set size ` +
-        `(protocolParams.candidates = ${settings.candidates})`,
     );
   }
   return settings;

@@ -17,7 +17,7 @@
 import { runEpochs, throwIfCancelled } from '../../methods/loop';
 import { createRng } from '../../random';
 import type { ProtocolJobContext } from '../types';
-import { type RraData, type RraLog, buildRraData, describeLog } from './data';
+import { type RraData, type RraLog, buildRraData, describeLog, unfamiliarShows } from './data';
 import { fuseUserEmbeddings } from './losses';
 import { RRA_METHODS, planOf } from './methods';
 import { addRecall, expectedRecall, metricKeys, newRecallAccumulator, nktd, recallOf } from './metrics';
@@ -42,7 +42,9 @@ const PRODUCTION_PROGRESS_SHARE = 0.3;
 
 /** What the production ranking model leaves behind (plain arrays: no tensors outlive a job). */
 interface ProductionRanking {
-  /** Fused ranking score per test request, aligned with its candidates (index = position in split.test). */
+  /** Per test request (index = position in split.test): its unfamiliar corpus (unfamiliarShows). */
+  testShows: Int32Array[];
+  /** Fused ranking score per test request, aligned with testShows. */
   testScores: Float32Array[];
   /** sigmoid(s_ctr), sigmoid(s_dwm) per impression of the log (training requests only; 0 elsewhere). */
   teacher: { ctr: Float32Array; dwm: Float32Array };
@@ -194,7 +196,8 @@ async function productionRanking(
   );
   try {
     const w = settings.rankingWCtr;
-    const test = await trainer.rankingScores(split.test, (b) => candidatesOf(log, split.test[b]));
+    const testShows = Array.from(split.test, (r) => unfamiliarShows(log, r));
+    const test = await trainer.rankingScores(split.test, (b) => testShows[b], 4);
     const testScores = test.map(({ ctr, dwm }) => Float32Array.from(ctr, (c, k) => w * c + (1 - w) * dwm[k]));
     const teacher = {
       ctr: new Float32Array(log.impressionItem.length),
@@ -206,7 +209,7 @@ async function productionRanking(
       train[b].ctr.forEach((s, k) => (teacher.ctr[start + k] = sigmoid(s)));
       train[b].dwm.forEach((s, k) => (teacher.dwm[start + k] = sigmoid(s)));
     });
-    const ranking = { testScores, teacher };
+    const ranking = { testShows, testScores, teacher };
     productionCache = { key, ranking };
     return { ranking, trained: true };
   } finally {
@@ -227,18 +230,17 @@ async function evaluate(
   const serve = fuseUserEmbeddings(users.ctr, users.dwm, wServe);
   const shows = trainer.showEmbeddings();
   const dim = users.dim;
-  const recall = newRecallAccumulator();
+  const corpus = newRecallAccumulator();
+  const inCandidates = newRecallAccumulator();
+  const scores = new Float32Array(log.numItems);
   let nktdSum = 0;
   let gtRecall = 0;
   let gtWRecall = 0;
   split.test.forEach((r, b) => {
-    const candidates = candidatesOf(log, r);
-    const scores = new Float32Array(candidates.length);
-    for (let c = 0; c < candidates.length; c++) {
+    for (let i = 0; i < log.numItems; i++) {
       let s = 0;
-      const at = candidates[c] * dim;
-      for (let k = 0; k < dim; k++) s += serve[b * dim + k] * shows[at + k];
-      scores[c] = s;
+      for (let k = 0; k < dim; k++) s += serve[b * dim + k] * shows[i * dim + k];
+      scores[i] = s;
     }
     const clicked: number[] = [];
     const clickedDwm: number[] = [];
@@ -248,26 +250,33 @@ async function evaluate(
         clickedDwm.push(log.impressionDwm[k]);
       }
     }
-    addRecall(recall, candidates, scores, settings.recallK, clicked, clickedDwm);
-    nktdSum += nktd(scores, production.testScores[b], settings.nktdN);
+    const unfamiliar = production.testShows[b];
+    const corpusScores = Float32Array.from(unfamiliar, (i) => scores[i]);
+    addRecall(corpus, unfamiliar, corpusScores, settings.recallK, clicked, clickedDwm);
+    const candidates = candidatesOf(log, r);
+    const candidateScores = Float32Array.from(candidates, (i) => scores[i]);
+    addRecall(inCandidates, candidates, candidateScores, settings.recallK, clicked, clickedDwm);
+    nktdSum += nktd(corpusScores, production.testScores[b], settings.nktdN);
     if (truth) {
       const offset = truth.offset[r];
       if (offset < 0) throw new Error(`RRA: test request ${r} has no ground truth`);
-      const p = truth.clickProb.subarray(offset, offset + candidates.length);
-      const m = truth.expectedDwm.subarray(offset, offset + candidates.length);
-      gtRecall += expectedRecall(scores, p, settings.recallK);
+      const p = Float32Array.from(unfamiliar, (i) => truth.clickProb[offset + i]);
+      gtRecall += expectedRecall(corpusScores, p, settings.recallK);
       gtWRecall += expectedRecall(
-        scores,
-        Float32Array.from(p, (x, k) => x * m[k]),
+        corpusScores,
+        Float32Array.from(unfamiliar, (i, k) => p[k] * truth.expectedDwm[offset + i]),
         settings.recallK,
       );
     }
   });
-  const { recall: r, wRecall } = recallOf(recall);
+  const main = recallOf(corpus);
+  const candidate = recallOf(inCandidates);
   const out: Record<string, number> = {
-    [keys.recall]: r,
-    [keys.wRecall]: wRecall,
+    [keys.recall]: main.recall,
+    [keys.wRecall]: main.wRecall,
     [keys.nktd]: nktdSum / split.test.length,
+    [keys.candidateRecall]: candidate.recall,
+    [keys.candidateWRecall]: candidate.wRecall,
   };
   if (truth) {
     out[keys.gtRecall] = gtRecall / split.test.length;
@@ -283,10 +292,11 @@ export async function runRraJob(ctx: ProtocolJobContext): Promise<Record<string,
   const log = (message: string): void => ctx.emit({ type: 'log', level: 'info', message });
   const data = await ctx.timed('data', () => buildRraData(ctx, settings));
   for (const r of data.split.test) {
-    if (data.log.candidateOffsets[r + 1] - data.log.candidateOffsets[r] < settings.nktdN) {
+    const watched = data.log.historyOffsets[r + 1] - data.log.historyOffsets[r];
+    if (data.log.numItems - watched <= Math.max(settings.nktdN, settings.recallK)) {
       throw new Error(
-        `protocolParams.nktdN: test request ${r} has only ${data.log.candidateOffsets[r + 1] - data.log.candidateOffsets[r]} ` +
-          `candidates, fewer than N = ${settings.nktdN}`,
+        `protocolParams.nktdN: test request ${r} has only ${data.log.numItems - watched} unwatched shows, ` +
+          `not more than N = ${settings.nktdN} and K = ${settings.recallK}`,
       );
     }
   }
