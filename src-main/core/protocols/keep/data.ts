@@ -63,6 +63,12 @@ import { KEEP_SETTINGS } from './settings';
 export const CONVERSION_SLOPE = 2;
 /** Slope of the add-to-cart logit in the latent preference. */
 export const CART_SLOPE = 1.5;
+/** Width of the purchase-intent latents (one vector per user and per category, for A and for B). */
+export const INTENT_DIM = 4;
+/** Slope of conversion's (add-to-cart's) logit in its intent latent A (B), times intentWeight. */
+export const INTENT_SLOPE = 2;
+/** Stored data: share of the sub-domain's training-window rows held out for early stopping (hashed). */
+export const STORED_VALID_SHARE = 0.2;
 /** Stored data: the 5 : 2 : 1 day split of the paper's eight-day log, as shares of the rows. */
 export const STORED_WINDOW_SHARES = { pretrain: 5 / 8, concurrent: 2 / 8, test: 1 / 8 } as const;
 /** Stored data: quantiles of the clicks' watch time that make a click an add-to-cart / a conversion. */
@@ -98,6 +104,8 @@ export interface KeepData extends ItemCatalogue {
   superPretrain: BehaviourLog;
   superConcurrent: BehaviourLog;
   targetTrain: ClickLog;
+  /** Held-out sub-domain impressions of the training window: early stopping (train.ts) reads them. */
+  targetValid: ClickLog;
   targetTest: ClickLog;
   /** Simulated data only: the true target-domain click probability (for GT-GAUC). */
   targetClickProbability?: (user: number, item: number) => number;
@@ -110,12 +118,14 @@ export interface KeepDataParams {
   pretrainImpressions: number;
   concurrentImpressions: number;
   targetTrainImpressions: number;
+  targetValidImpressions: number;
   targetTestImpressions: number;
   clickBias: number;
   conversionBias: number;
   cartBias: number;
   targetClickBias: number;
   domainShift: number;
+  intentWeight: number;
   activitySpread: number;
 }
 
@@ -131,12 +141,14 @@ export function keepDataParams(values: ParamValues): KeepDataParams {
     pretrainImpressions: read.number('pretrainImpressions'),
     concurrentImpressions: read.number('concurrentImpressions'),
     targetTrainImpressions: read.number('targetTrainImpressions'),
+    targetValidImpressions: read.number('targetValidImpressions'),
     targetTestImpressions: read.number('targetTestImpressions'),
     clickBias: read.number('clickBias'),
     conversionBias: read.number('conversionBias'),
     cartBias: read.number('cartBias'),
     targetClickBias: read.number('targetClickBias'),
     domainShift: read.number('domainShift'),
+    intentWeight: read.number('intentWeight'),
     activitySpread: read.number('activitySpread'),
   };
 }
@@ -209,7 +221,7 @@ export function simulateKeepData(
   const targetItemCount = Math.max(1, Math.round(p.targetItemShare * numItems));
   const targetUserCount = Math.max(2, Math.round(p.targetUserShare * numUsers));
   const superPerUser = p.pretrainImpressions + p.concurrentImpressions;
-  const targetPerUser = p.targetTrainImpressions + p.targetTestImpressions;
+  const targetPerUser = p.targetTrainImpressions + p.targetValidImpressions + p.targetTestImpressions;
   if (superPerUser > numItems)
     throw new Error(
       `protocolParams.pretrainImpressions: pretrainImpressions + concurrentImpressions (${superPerUser}) ` +
@@ -217,7 +229,7 @@ export function simulateKeepData(
     );
   if (targetPerUser > targetItemCount)
     throw new Error(
-      `protocolParams.targetTrainImpressions: targetTrainImpressions + targetTestImpressions (${targetPerUser}) ` +
+      `protocolParams.targetTrainImpressions: targetTrainImpressions + targetValidImpressions + targetTestImpressions (${targetPerUser}) ` +
         `exceeds the ${targetItemCount} target items (targetItemShare * items)`,
     );
   if (superPerUser === 0) throw new Error('protocolParams.pretrainImpressions: the super-domain is empty');
@@ -227,6 +239,7 @@ export function simulateKeepData(
   const drawRng = root.fork(2);
   const shiftRng = root.fork(3);
   const activityRng = root.fork(4);
+  const intentRng = root.fork(5);
   const itemOrder = pickRng.shuffle(Int32Array.from({ length: numItems }, (_, i) => i));
   const targetItems = Int32Array.from(itemOrder.subarray(0, targetItemCount)).sort();
   const userOrder = pickRng.shuffle(Int32Array.from({ length: numUsers }, (_, i) => i));
@@ -237,13 +250,30 @@ export function simulateKeepData(
   const shiftUser = Float32Array.from({ length: numUsers * d }, () => shiftRng.normal(0, std));
   const shiftItem = Float32Array.from({ length: numItems * d }, () => shiftRng.normal(0, std));
   const shiftItemBias = Float32Array.from({ length: numItems }, () => shiftRng.normal(0, 1));
+  // Purchase intent: A drives conversion, B add-to-cart, both the sub-domain's clicks (see the file
+  // comment). Entries of std INTENT_DIM^(-1/4) give <w_u, v_c> about unit variance.
+  const intentStd = Math.pow(INTENT_DIM, -0.25);
+  const intentVectors = (rows: number) =>
+    Float32Array.from({ length: rows * INTENT_DIM }, () => intentRng.normal(0, intentStd));
+  const userIntent = [intentVectors(numUsers), intentVectors(numUsers)];
+  const categoryIntent = [intentVectors(world.numCategories), intentVectors(world.numCategories)];
+  const intent = (kind: 0 | 1, u: number, i: number): number => {
+    const c = world.itemCategory[i];
+    let s = 0;
+    for (let k = 0; k < INTENT_DIM; k++)
+      s += userIntent[kind][u * INTENT_DIM + k] * categoryIntent[kind][c * INTENT_DIM + k];
+    return s;
+  };
   const targetLogit = (u: number, i: number): number => {
     let s = shiftItemBias[i];
     for (let k = 0; k < d; k++) s += shiftUser[u * d + k] * shiftItem[i * d + k];
-    return logit(truth.preference(u, i)) + p.domainShift * s + p.targetClickBias;
+    const shared =
+      p.intentWeight > 0 ? p.intentWeight * Math.SQRT1_2 * (intent(0, u, i) + intent(1, u, i)) : 0;
+    return logit(truth.preference(u, i)) + shared + p.domainShift * s + p.targetClickBias;
   };
 
   const bias = simulator.exposureBias;
+  const intentSlope = INTENT_SLOPE * p.intentWeight;
   const pretrain = new BehaviourBuilder();
   const concurrent = new BehaviourBuilder();
   const keys = new Float64Array(numItems);
@@ -265,15 +295,19 @@ export function simulateKeepData(
     picked.forEach((i, k) => {
       const z = latent[i];
       const click = drawRng.bernoulli(sigmoid(z + p.clickBias)) ? 1 : 0;
-      const cv = click && drawRng.bernoulli(sigmoid(CONVERSION_SLOPE * z + p.conversionBias)) ? 1 : 0;
-      const cart = click && drawRng.bernoulli(sigmoid(CART_SLOPE * z + p.cartBias)) ? 1 : 0;
+      const cvLogit = CONVERSION_SLOPE * z + (intentSlope > 0 ? intentSlope * intent(0, u, i) : 0);
+      const cartLogit = CART_SLOPE * z + (intentSlope > 0 ? intentSlope * intent(1, u, i) : 0);
+      const cv = click && drawRng.bernoulli(sigmoid(cvLogit + p.conversionBias)) ? 1 : 0;
+      const cart = click && drawRng.bernoulli(sigmoid(cartLogit + p.cartBias)) ? 1 : 0;
       (k < inPretrain ? pretrain : concurrent).push(u, i, click, cv, cart);
     });
   }
   const train = new BehaviourBuilder();
+  const valid = new BehaviourBuilder();
   const test = new BehaviourBuilder();
   const targetKeys = new Float64Array(targetItemCount);
   const targetLatent = new Float64Array(targetItemCount);
+  const validEnd = p.targetTrainImpressions + p.targetValidImpressions;
   for (const u of targetUsers) {
     for (let k = 0; k < targetItemCount; k++) {
       const i = targetItems[k];
@@ -284,7 +318,7 @@ export function simulateKeepData(
     drawRng.shuffle(picked);
     picked.forEach((k, n) => {
       const click = drawRng.bernoulli(sigmoid(targetLatent[k])) ? 1 : 0;
-      (n < p.targetTrainImpressions ? train : test).push(u, targetItems[k], click, 0, 0);
+      (n < p.targetTrainImpressions ? train : n < validEnd ? valid : test).push(u, targetItems[k], click, 0, 0);
     });
   }
   return {
@@ -298,6 +332,7 @@ export function simulateKeepData(
     superPretrain: pretrain.build(),
     superConcurrent: concurrent.build(),
     targetTrain: train.buildClicks(),
+    targetValid: valid.buildClicks(),
     targetTest: test.buildClicks(),
     targetClickProbability: (u, i) => sigmoid(targetLogit(u, i)),
   };
@@ -324,6 +359,7 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
   const pretrain = new BehaviourBuilder();
   const concurrent = new BehaviourBuilder();
   const train = new BehaviourBuilder();
+  const valid = new BehaviourBuilder();
   const test = new BehaviourBuilder();
   for (let r = 0; r < n; r++) {
     const u = cols.user[r];
@@ -337,7 +373,8 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
     const cart = click === 1 && watch >= cartThreshold ? 1 : 0;
     const cv = click === 1 && watch >= conversionThreshold ? 1 : 0;
     (r < pretrainEnd ? pretrain : concurrent).push(u, i, click, cv, cart);
-    if (r >= pretrainEnd && isTarget(i)) train.push(u, i, click, 0, 0);
+    if (r >= pretrainEnd && isTarget(i))
+      (hashUniform(STORED_TARGET_SEED, r, 1) < STORED_VALID_SHARE ? valid : train).push(u, i, click, 0, 0);
   }
   const data: KeepData = {
     name: `KEEP domains derived from ${dataset.name}`,
@@ -345,12 +382,13 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
     superPretrain: pretrain.build(),
     superConcurrent: concurrent.build(),
     targetTrain: train.buildClicks(),
+    targetValid: valid.buildClicks(),
     targetTest: test.buildClicks(),
   };
-  if (data.targetTrain.user.length === 0 || data.targetTest.user.length === 0)
+  if (data.targetTrain.user.length === 0 || data.targetValid.user.length === 0 || data.targetTest.user.length === 0)
     throw new Error(
       `dataset: the stored log gives an empty sub-domain (${data.targetTrain.user.length} training, ` +
-        `${data.targetTest.user.length} test rows on the targetItemShare of items); raise protocolParams.targetItemShare`,
+        `${data.targetValid.user.length} validation, ${data.targetTest.user.length} test rows on the targetItemShare of items); raise protocolParams.targetItemShare`,
     );
   return data;
 }
@@ -372,7 +410,8 @@ export function describeKeepData(data: KeepData): string {
   return (
     `super-domain: ${s.user.length} pre-training + ${c.user.length} concurrent impressions ` +
     `(CTR ${rate(s.click)}, CVR ${rate(s.conversion, s.click)}, cart rate ${rate(s.cart, s.click)} per click); ` +
-    `sub-domain: ${data.targetTrain.user.length} training, ${data.targetTest.user.length} test impressions ` +
-    `(CTR ${rate(data.targetTrain.click)} / ${rate(data.targetTest.click)})`
+    `sub-domain: ${data.targetTrain.user.length} training, ${data.targetValid.user.length} validation, ` +
+    `${data.targetTest.user.length} test impressions ` +
+    `(CTR ${rate(data.targetTrain.click)} / ${rate(data.targetValid.click)} / ${rate(data.targetTest.click)})`
   );
 }

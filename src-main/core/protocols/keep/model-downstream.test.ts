@@ -32,6 +32,7 @@ function model(knowledgeDim: number, plugLayer = 1, useUserId = true): Downstrea
     useUserId,
     knowledgeDim,
     plugLayer,
+    plugInInit: 'zero',
   });
 }
 
