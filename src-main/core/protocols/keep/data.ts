@@ -11,19 +11,24 @@
  *
  * Simulated data (`dataset.kind === 'simulated'`). The world (users, items, categories, dense
  * item vectors, the true preference p(u, i)) is the cascade simulator's (data/simulator.ts); its
- * preference logit z(u, i) = logit p(u, i) is the latent preference every behaviour reads:
- *   click      c    ~ Bernoulli(sigmoid(z + clickBias))                         on impressions
- *   conversion cv   ~ Bernoulli(sigmoid(CONVERSION_SLOPE * z + conversionBias))  given a click
- *   cart       cart ~ Bernoulli(sigmoid(CART_SLOPE * z + cartBias))              given a click
- * (each a Bernoulli of the same latent preference with its own threshold; deeper behaviours are
- * steeper, and only exist on clicked impressions, as the paper's conversion and add-to-cart tasks
- * are "trained on top of user clicks"). The sub-domain is an ads-like sub-scenario: a seeded
- * `targetItemShare` of the items, shown to a seeded `targetUserShare` of the users, whose click
- * logit adds domain-specific terms the super-domain never sees (an ad's own appeal e_i and a
- * user-ad affinity <a_u, b_i>):
- *   target click ~ Bernoulli(sigmoid(z + domainShift * (e_i + <a_u, b_i>) + targetClickBias)),
+ * preference logit z(u, i) = logit p(u, i) is the latent preference every click reads. Beside it,
+ * two purchase-intent latents, A(u, i) = <w_u, v_c(i)> and B(u, i) = <w'_u, v'_c(i)> (a user vector
+ * against the item's category vector, INTENT_DIM wide, entries N(0, INTENT_DIM^-1/4): about unit
+ * variance), drive the deeper behaviours, with w = intentWeight:
+ *   click      c    ~ Bernoulli(sigmoid(z + clickBias))                                   on impressions
+ *   conversion cv   ~ Bernoulli(sigmoid(CONVERSION_SLOPE z + INTENT_SLOPE w A + conversionBias))  given a click
+ *   cart       cart ~ Bernoulli(sigmoid(CART_SLOPE z + INTENT_SLOPE w B + cartBias))              given a click
+ * (deeper behaviours are steeper in z, and only exist on clicked impressions, as the paper's
+ * conversion and add-to-cart tasks are "trained on top of user clicks"). Super-domain clicks never
+ * see A or B; conversion reveals A and add-to-cart B. The sub-domain is an ads-like sub-scenario: a
+ * seeded `targetItemShare` of the items, shown to a seeded `targetUserShare` of the users, whose
+ * click reads z, the purchase intent (ads are clicked by people about to buy) and terms of its own
+ * that the super-domain never sees (an ad's own appeal e_i and a user-ad affinity <a_u, b_i>):
+ *   target click ~ Bernoulli(sigmoid(z + w (A + B) / sqrt 2 + domainShift (e_i + <a_u, b_i>) + targetClickBias)),
  * with e_i ~ N(0, 1) and a_u, b_i drawn N(0, latentDim^-1/4) per entry (so <a_u, b_i> has about
- * unit variance). Those terms are why pooling the two domains' samples (Sample Merging) can hurt.
+ * unit variance). The domain's own terms are why pooling the two domains' samples (Sample Merging)
+ * can hurt; intent is what only KEEP's conversion and add-to-cart tasks can transfer (Table 4).
+ * intentWeight 0 gives the earlier world, every behaviour a Bernoulli of z alone (same draws).
  * Activity: a user's super-domain impression count is (pretrainImpressions +
  * concurrentImpressions) times a log-normal factor with mean 1 and log-std `activitySpread`
  * (rounded, at least 1, at most the item count), split between the windows in the configured
@@ -33,15 +38,17 @@
  * exposureBias * z(u, i) (the simulator's exposureBias: 0 = uniform exposure, 1 = a logging policy
  * that shows what the user likes); super-domain impressions come from all items, sub-domain ones
  * from the target items. A user's super-domain items are assigned at random to the two windows;
- * the sub-domain's first `targetTrainImpressions` draws go to training, the rest to the test
- * window. Everything is seeded from the simulator's seed and the protocol parameters only, so
+ * the sub-domain's first `targetTrainImpressions` draws go to training, the next
+ * `targetValidImpressions` to validation (held out from the training window for early stopping),
+ * the rest to the test window. Everything is seeded from the simulator's seed and the protocol parameters only, so
  * every method and seed of an experiment sees the same data.
  * Scale: the paper's super-domain has 27 times the sub-domain's impressions (Table 1); the
- * defaults give 140 super-domain impressions per user on average against 16 sub-domain ones per
- * sub-domain user (about 17 times the rows). The behaviour biases are strongly negative because impressions
+ * defaults give 140 super-domain impressions per user on average against 8 sub-domain training
+ * ones per sub-domain user (about 34 times the rows; the test window's 40 per user are many more
+ * than the paper's one day holds, so that GAUC's seed spread is below its effect sizes). The behaviour biases are strongly negative because impressions
  * concentrate on liked items (high z); on the simulator's default world with latentDim 8 they give
- * a super-domain CTR of 0.17, conversion and add-to-cart rates of 0.35 and 0.36 per click, and a
- * sub-domain CTR of 0.16 (the paper's Table 1: CTR 0.033 and 0.039, conversion 0.018 per click).
+ * a super-domain CTR of 0.16, conversion and add-to-cart rates of 0.36 and 0.37 per click, and a
+ * sub-domain CTR of 0.12 (the paper's Table 1: CTR 0.033 and 0.039, conversion 0.018 per click).
  *
  * Stored datasets (one exposure log, no behaviours beyond finish and watch time): the log, in
  * time order, is cut by rows into the paper's 5 : 2 : 1 "days": the first 5/8 are the
@@ -50,7 +57,9 @@
  * holds the ads subsystem's impressions); click = finish; add-to-cart = a click whose watch time is
  * at least the median watch time of all clicks, conversion = at least their 80th percentile. The
  * sub-domain is the rows on a seeded `targetItemShare` of the items (hash of the item id): its
- * concurrent-window rows train the downstream model, its test-window rows test it. No ground truth.
+ * concurrent-window rows train the downstream model, except the latest STORED_VALID_SHARE of them,
+ * the validation window of early stopping; its test-window rows test it. No ground truth, and no
+ * purchase intent beyond what watch time carries (intentWeight is a simulator setting).
  */
 import type { ParamValues, SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
@@ -67,7 +76,7 @@ export const CART_SLOPE = 1.5;
 export const INTENT_DIM = 4;
 /** Slope of conversion's (add-to-cart's) logit in its intent latent A (B), times intentWeight. */
 export const INTENT_SLOPE = 2;
-/** Stored data: share of the sub-domain's training-window rows held out for early stopping (hashed). */
+/** Stored data: share of the sub-domain's training-window rows held out for early stopping (the latest). */
 export const STORED_VALID_SHARE = 0.2;
 /** Stored data: the 5 : 2 : 1 day split of the paper's eight-day log, as shares of the rows. */
 export const STORED_WINDOW_SHARES = { pretrain: 5 / 8, concurrent: 2 / 8, test: 1 / 8 } as const;
@@ -318,7 +327,13 @@ export function simulateKeepData(
     drawRng.shuffle(picked);
     picked.forEach((k, n) => {
       const click = drawRng.bernoulli(sigmoid(targetLatent[k])) ? 1 : 0;
-      (n < p.targetTrainImpressions ? train : n < validEnd ? valid : test).push(u, targetItems[k], click, 0, 0);
+      (n < p.targetTrainImpressions ? train : n < validEnd ? valid : test).push(
+        u,
+        targetItems[k],
+        click,
+        0,
+        0,
+      );
     });
   }
   return {
@@ -361,6 +376,9 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
   const train = new BehaviourBuilder();
   const valid = new BehaviourBuilder();
   const test = new BehaviourBuilder();
+  // The sub-domain rows of the concurrent window, in time order: the last STORED_VALID_SHARE of
+  // them (at least one) are the validation window, the rest train.
+  const window: number[] = [];
   for (let r = 0; r < n; r++) {
     const u = cols.user[r];
     const i = cols.item[r];
@@ -373,9 +391,12 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
     const cart = click === 1 && watch >= cartThreshold ? 1 : 0;
     const cv = click === 1 && watch >= conversionThreshold ? 1 : 0;
     (r < pretrainEnd ? pretrain : concurrent).push(u, i, click, cv, cart);
-    if (r >= pretrainEnd && isTarget(i))
-      (hashUniform(STORED_TARGET_SEED, r, 1) < STORED_VALID_SHARE ? valid : train).push(u, i, click, 0, 0);
+    if (r >= pretrainEnd && isTarget(i)) window.push(r);
   }
+  const validStart = window.length - Math.max(1, Math.round(window.length * STORED_VALID_SHARE));
+  window.forEach((r, k) =>
+    (k < validStart ? train : valid).push(cols.user[r], cols.item[r], cols.label[r], 0, 0),
+  );
   const data: KeepData = {
     name: `KEEP domains derived from ${dataset.name}`,
     ...catalogueOf(dataset),
@@ -385,7 +406,11 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
     targetValid: valid.buildClicks(),
     targetTest: test.buildClicks(),
   };
-  if (data.targetTrain.user.length === 0 || data.targetValid.user.length === 0 || data.targetTest.user.length === 0)
+  if (
+    data.targetTrain.user.length === 0 ||
+    data.targetValid.user.length === 0 ||
+    data.targetTest.user.length === 0
+  )
     throw new Error(
       `dataset: the stored log gives an empty sub-domain (${data.targetTrain.user.length} training, ` +
         `${data.targetValid.user.length} validation, ${data.targetTest.user.length} test rows on the targetItemShare of items); raise protocolParams.targetItemShare`,

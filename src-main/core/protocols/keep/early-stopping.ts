@@ -112,12 +112,26 @@ export async function trainWithEarlyStopping(options: EarlyStoppingOptions): Pro
     } else if (++sinceBest >= rule.patience) break;
   }
   const capped = sinceBest < rule.patience;
+  // The stage is done, stopped early or not: its share of the progress bar is full.
+  ctx.emit({
+    type: 'progress',
+    phase: 'train',
+    epoch: 1,
+    epochs: 1,
+    step,
+    stepsPerEpoch: rule.maxSteps,
+    loss: null,
+    samplesPerSecond: null,
+    fraction: 1,
+  });
   ctx.emit({
     type: 'log',
     level: 'info',
     message:
       `${options.label}: best validation GAUC ${best.toFixed(4)} at step ${bestStep}; stopped at step ${step}` +
-      (capped ? ` (the maxSteps cap, ${rule.maxSteps}, before patience ran out)` : ` (patience ${rule.patience})`) +
+      (capped
+        ? ` (the maxSteps cap, ${rule.maxSteps}, before patience ran out)`
+        : ` (patience ${rule.patience})`) +
       `; ${((step * batchSize) / rows).toFixed(1)} passes over ${rows} rows.`,
   });
   return { bestStep, bestValue: best, stoppedStep: step, capped };

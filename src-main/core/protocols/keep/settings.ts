@@ -87,7 +87,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
   numberParam(
     'targetTestImpressions',
     'Sub-domain test impressions per user',
-    'Sub-domain impressions per sub-domain user in the test window (default 40: with 8, GAUC rests on about one click per user and its spread over seeds exceeded the paper\'s effect, +0.007).',
+    "Sub-domain impressions per sub-domain user in the test window (default 40: with 8, GAUC rests on about one click per user and its spread over seeds exceeded the paper's effect, +0.007).",
     40,
     2,
     10_000,
@@ -137,7 +137,7 @@ export const KEEP_PROTOCOL_PARAMS: ParamSpec[] = [
   numberParam(
     'domainShift',
     'Domain shift',
-    'Scale of the sub-domain-only terms of its click logit (an ad\'s own appeal e_i and a user-ad affinity, each of unit variance); 0 makes the sub-domain click like the super-domain plus purchase intent. Default 0.5: see the file comment of settings.ts.',
+    "Scale of the sub-domain-only terms of its click logit (an ad's own appeal e_i and a user-ad affinity, each of unit variance); 0 makes the sub-domain click like the super-domain plus purchase intent. Default 0.5: see the file comment of settings.ts.",
     0.5,
     0,
     3,

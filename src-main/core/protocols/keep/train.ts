@@ -144,7 +144,11 @@ interface DownstreamFit {
 /** The stopping rule every downstream model trains under (settings.ts). */
 function stoppingRule(ctx: ProtocolJobContext): StoppingRule {
   const read = new ParamReader(KEEP_SETTINGS, ctx.protocolParams, 'protocolParams');
-  return { maxSteps: read.number('maxSteps'), evalEvery: read.number('evalEvery'), patience: read.number('patience') };
+  return {
+    maxSteps: read.number('maxSteps'),
+    evalEvery: read.number('evalEvery'),
+    patience: read.number('patience'),
+  };
 }
 
 /** Trains one downstream model under the stopping rule (early-stopping.ts) and scores the test window. */
@@ -196,7 +200,8 @@ async function fitDownstream(
         );
       },
       validate: async () =>
-        gauc(valid.user, await model.predict(valid.user, valid.item, knowledge?.valid ?? null), valid.click).gauc,
+        gauc(valid.user, await model.predict(valid.user, valid.item, knowledge?.valid ?? null), valid.click)
+          .gauc,
       onBest: async () => {
         scores = await model.predict(test.user, test.item, knowledge?.test ?? null);
       },
@@ -489,7 +494,8 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
       const metrics = evaluateScores(data, own.scores);
       const baseMetrics = base ? evaluateScores(data, base.scores) : metrics;
       metrics['Improv.'] = metrics.GAUC - baseMetrics.GAUC;
-      if (metrics['GT-GAUC'] !== undefined) metrics['GT Improv.'] = metrics['GT-GAUC'] - baseMetrics['GT-GAUC'];
+      if (metrics['GT-GAUC'] !== undefined)
+        metrics['GT Improv.'] = metrics['GT-GAUC'] - baseMetrics['GT-GAUC'];
       metrics['Valid GAUC'] = own.fit.bestValue;
       metrics['Best step'] = own.fit.bestStep;
       metrics['Stop step'] = own.fit.stoppedStep;
