@@ -56,19 +56,51 @@ describe('KEEP simulated domains', () => {
     const high = tinyKeepData({ clickBias: 3 });
     const rate = (c: Uint8Array) => c.reduce((s, x) => s + x, 0) / c.length;
     expect(rate(high.superPretrain.click)).toBeGreaterThan(rate(data.superPretrain.click) + 0.1);
-    // Without domain shift the sub-domain click probability is sigmoid(z + targetClickBias).
+    // Without domain shift and intent the sub-domain click probability is sigmoid(z + targetClickBias).
     const simulator = resolveSimulatorParams(TINY_SIMULATOR);
     const world = simulateCascade(simulator);
     const noShift = simulateKeepData(world, simulator, {
       ...DEFAULT_KEEP_DATA_PARAMS,
       ...TINY_KEEP_PARAMS,
       domainShift: 0,
+      intentWeight: 0,
     });
     const p = world.groundTruth?.preference(3, 5) ?? NaN;
     const bias = TINY_KEEP_PARAMS.targetClickBias ?? NaN;
     const expected = 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) + bias)));
     expect(noShift.targetClickProbability?.(3, 5)).toBeCloseTo(expected, 6);
     expect(data.targetClickProbability?.(3, 5)).not.toBeCloseTo(expected, 3);
+  });
+
+  it('lets purchase intent move conversion, add-to-cart and sub-domain clicks but never super-domain clicks', () => {
+    const none = tinyKeepData({ intentWeight: 0 });
+    const strong = tinyKeepData({ intentWeight: 2 });
+    // Same impressions and super-domain clicks: intent draws from a stream of its own.
+    expect(strong.superPretrain.item).toEqual(none.superPretrain.item);
+    expect(strong.superPretrain.click).toEqual(none.superPretrain.click);
+    expect(strong.targetTest.item).toEqual(none.targetTest.item);
+    expect(strong.superPretrain.conversion).not.toEqual(none.superPretrain.conversion);
+    expect(strong.superPretrain.cart).not.toEqual(none.superPretrain.cart);
+    // Intent is a user x category term: for one user, two items of a category move together.
+    const user = strong.targetTest.user[0];
+    const [a, b] = [0, 1, 2, 3, 4, 5].filter((i) => strong.itemCategory[i] === strong.itemCategory[0]);
+    const lift = (item: number) => {
+      const logit = (p: number) => Math.log(p / (1 - p));
+      return (
+        logit(strong.targetClickProbability?.(user, item) ?? NaN) -
+        logit(none.targetClickProbability?.(user, item) ?? NaN)
+      );
+    };
+    expect(b).toBeDefined();
+    expect(lift(a)).not.toBeCloseTo(0, 3);
+    expect(lift(b)).toBeCloseTo(lift(a), 5);
+  });
+
+  it('holds out a validation window disjoint from training and test', () => {
+    expect(data.targetValid.user.length).toBe(30 * 4);
+    const valid = pairsOf(data.targetValid);
+    for (const p of [...pairsOf(data.targetTrain), ...pairsOf(data.targetTest)])
+      expect(valid.has(p)).toBe(false);
   });
 
   it('spreads user activity log-normally around the configured counts', () => {
@@ -121,7 +153,9 @@ describe('KEEP domains derived from a stored log', () => {
     const data = keepDataFromLog(log(), { ...DEFAULT_KEEP_DATA_PARAMS, targetItemShare: 1 });
     expect(data.superPretrain.user.length).toBe(10);
     expect(data.superConcurrent.user.length).toBe(4);
-    expect(data.targetTrain.user.length).toBe(4);
+    // The concurrent window's 4 sub-domain rows: the latest fifth (one row) validates.
+    expect(data.targetTrain.user.length).toBe(3);
+    expect(Array.from(data.targetValid.item)).toEqual([3]);
     expect(data.targetTest.user.length).toBe(2);
     expect(Array.from(data.superPretrain.click)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
     // Clicks of the first 14 rows watch 1, 3, ..., 13: median 7 (cart), 80th percentile 11 (conversion).
@@ -136,7 +170,9 @@ describe('KEEP domains derived from a stored log', () => {
 
   it('keeps only the hashed item share in the sub-domain, and says so when it is empty', () => {
     const data = keepDataFromLog(log(), { ...DEFAULT_KEEP_DATA_PARAMS, targetItemShare: 0.5 });
-    expect(data.targetTrain.user.length + data.targetTest.user.length).toBeLessThan(6);
+    expect(
+      data.targetTrain.user.length + data.targetValid.user.length + data.targetTest.user.length,
+    ).toBeLessThan(6);
     expect(() => keepDataFromLog(log(), { ...DEFAULT_KEEP_DATA_PARAMS, targetItemShare: 0.0001 })).toThrow(
       /^dataset: /,
     );

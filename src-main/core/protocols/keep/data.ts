@@ -11,19 +11,24 @@
  *
  * Simulated data (`dataset.kind === 'simulated'`). The world (users, items, categories, dense
  * item vectors, the true preference p(u, i)) is the cascade simulator's (data/simulator.ts); its
- * preference logit z(u, i) = logit p(u, i) is the latent preference every behaviour reads:
- *   click      c    ~ Bernoulli(sigmoid(z + clickBias))                         on impressions
- *   conversion cv   ~ Bernoulli(sigmoid(CONVERSION_SLOPE * z + conversionBias))  given a click
- *   cart       cart ~ Bernoulli(sigmoid(CART_SLOPE * z + cartBias))              given a click
- * (each a Bernoulli of the same latent preference with its own threshold; deeper behaviours are
- * steeper, and only exist on clicked impressions, as the paper's conversion and add-to-cart tasks
- * are "trained on top of user clicks"). The sub-domain is an ads-like sub-scenario: a seeded
- * `targetItemShare` of the items, shown to a seeded `targetUserShare` of the users, whose click
- * logit adds domain-specific terms the super-domain never sees (an ad's own appeal e_i and a
- * user-ad affinity <a_u, b_i>):
- *   target click ~ Bernoulli(sigmoid(z + domainShift * (e_i + <a_u, b_i>) + targetClickBias)),
+ * preference logit z(u, i) = logit p(u, i) is the latent preference every click reads. Beside it,
+ * two purchase-intent latents, A(u, i) = <w_u, v_c(i)> and B(u, i) = <w'_u, v'_c(i)> (a user vector
+ * against the item's category vector, INTENT_DIM wide, entries N(0, INTENT_DIM^-1/4): about unit
+ * variance), drive the deeper behaviours, with w = intentWeight:
+ *   click      c    ~ Bernoulli(sigmoid(z + clickBias))                                   on impressions
+ *   conversion cv   ~ Bernoulli(sigmoid(CONVERSION_SLOPE z + INTENT_SLOPE w A + conversionBias))  given a click
+ *   cart       cart ~ Bernoulli(sigmoid(CART_SLOPE z + INTENT_SLOPE w B + cartBias))              given a click
+ * (deeper behaviours are steeper in z, and only exist on clicked impressions, as the paper's
+ * conversion and add-to-cart tasks are "trained on top of user clicks"). Super-domain clicks never
+ * see A or B; conversion reveals A and add-to-cart B. The sub-domain is an ads-like sub-scenario: a
+ * seeded `targetItemShare` of the items, shown to a seeded `targetUserShare` of the users, whose
+ * click reads z, the purchase intent (ads are clicked by people about to buy) and terms of its own
+ * that the super-domain never sees (an ad's own appeal e_i and a user-ad affinity <a_u, b_i>):
+ *   target click ~ Bernoulli(sigmoid(z + w (A + B) / sqrt 2 + domainShift (e_i + <a_u, b_i>) + targetClickBias)),
  * with e_i ~ N(0, 1) and a_u, b_i drawn N(0, latentDim^-1/4) per entry (so <a_u, b_i> has about
- * unit variance). Those terms are why pooling the two domains' samples (Sample Merging) can hurt.
+ * unit variance). The domain's own terms are why pooling the two domains' samples (Sample Merging)
+ * can hurt; intent is what only KEEP's conversion and add-to-cart tasks can transfer (Table 4).
+ * intentWeight 0 gives the earlier world, every behaviour a Bernoulli of z alone (same draws).
  * Activity: a user's super-domain impression count is (pretrainImpressions +
  * concurrentImpressions) times a log-normal factor with mean 1 and log-std `activitySpread`
  * (rounded, at least 1, at most the item count), split between the windows in the configured
@@ -33,15 +38,17 @@
  * exposureBias * z(u, i) (the simulator's exposureBias: 0 = uniform exposure, 1 = a logging policy
  * that shows what the user likes); super-domain impressions come from all items, sub-domain ones
  * from the target items. A user's super-domain items are assigned at random to the two windows;
- * the sub-domain's first `targetTrainImpressions` draws go to training, the rest to the test
- * window. Everything is seeded from the simulator's seed and the protocol parameters only, so
+ * the sub-domain's first `targetTrainImpressions` draws go to training, the next
+ * `targetValidImpressions` to validation (held out from the training window for early stopping),
+ * the rest to the test window. Everything is seeded from the simulator's seed and the protocol parameters only, so
  * every method and seed of an experiment sees the same data.
  * Scale: the paper's super-domain has 27 times the sub-domain's impressions (Table 1); the
- * defaults give 140 super-domain impressions per user on average against 16 sub-domain ones per
- * sub-domain user (about 17 times the rows). The behaviour biases are strongly negative because impressions
+ * defaults give 140 super-domain impressions per user on average against 8 sub-domain training
+ * ones per sub-domain user (about 34 times the rows; the test window's 40 per user are many more
+ * than the paper's one day holds, so that GAUC's seed spread is below its effect sizes). The behaviour biases are strongly negative because impressions
  * concentrate on liked items (high z); on the simulator's default world with latentDim 8 they give
- * a super-domain CTR of 0.17, conversion and add-to-cart rates of 0.35 and 0.36 per click, and a
- * sub-domain CTR of 0.16 (the paper's Table 1: CTR 0.033 and 0.039, conversion 0.018 per click).
+ * a super-domain CTR of 0.16, conversion and add-to-cart rates of 0.36 and 0.37 per click, and a
+ * sub-domain CTR of 0.12 (the paper's Table 1: CTR 0.033 and 0.039, conversion 0.018 per click).
  *
  * Stored datasets (one exposure log, no behaviours beyond finish and watch time): the log, in
  * time order, is cut by rows into the paper's 5 : 2 : 1 "days": the first 5/8 are the
@@ -50,7 +57,9 @@
  * holds the ads subsystem's impressions); click = finish; add-to-cart = a click whose watch time is
  * at least the median watch time of all clicks, conversion = at least their 80th percentile. The
  * sub-domain is the rows on a seeded `targetItemShare` of the items (hash of the item id): its
- * concurrent-window rows train the downstream model, its test-window rows test it. No ground truth.
+ * concurrent-window rows train the downstream model, except the latest STORED_VALID_SHARE of them,
+ * the validation window of early stopping; its test-window rows test it. No ground truth, and no
+ * purchase intent beyond what watch time carries (intentWeight is a simulator setting).
  */
 import type { ParamValues, SimulatorParams } from '../../../contract/api';
 import type { CascadeDataset } from '../../data/dataset';
@@ -63,6 +72,12 @@ import { KEEP_SETTINGS } from './settings';
 export const CONVERSION_SLOPE = 2;
 /** Slope of the add-to-cart logit in the latent preference. */
 export const CART_SLOPE = 1.5;
+/** Width of the purchase-intent latents (one vector per user and per category, for A and for B). */
+export const INTENT_DIM = 4;
+/** Slope of conversion's (add-to-cart's) logit in its intent latent A (B), times intentWeight. */
+export const INTENT_SLOPE = 2;
+/** Stored data: share of the sub-domain's training-window rows held out for early stopping (the latest). */
+export const STORED_VALID_SHARE = 0.2;
 /** Stored data: the 5 : 2 : 1 day split of the paper's eight-day log, as shares of the rows. */
 export const STORED_WINDOW_SHARES = { pretrain: 5 / 8, concurrent: 2 / 8, test: 1 / 8 } as const;
 /** Stored data: quantiles of the clicks' watch time that make a click an add-to-cart / a conversion. */
@@ -98,6 +113,8 @@ export interface KeepData extends ItemCatalogue {
   superPretrain: BehaviourLog;
   superConcurrent: BehaviourLog;
   targetTrain: ClickLog;
+  /** Held-out sub-domain impressions of the training window: early stopping (train.ts) reads them. */
+  targetValid: ClickLog;
   targetTest: ClickLog;
   /** Simulated data only: the true target-domain click probability (for GT-GAUC). */
   targetClickProbability?: (user: number, item: number) => number;
@@ -110,12 +127,14 @@ export interface KeepDataParams {
   pretrainImpressions: number;
   concurrentImpressions: number;
   targetTrainImpressions: number;
+  targetValidImpressions: number;
   targetTestImpressions: number;
   clickBias: number;
   conversionBias: number;
   cartBias: number;
   targetClickBias: number;
   domainShift: number;
+  intentWeight: number;
   activitySpread: number;
 }
 
@@ -131,12 +150,14 @@ export function keepDataParams(values: ParamValues): KeepDataParams {
     pretrainImpressions: read.number('pretrainImpressions'),
     concurrentImpressions: read.number('concurrentImpressions'),
     targetTrainImpressions: read.number('targetTrainImpressions'),
+    targetValidImpressions: read.number('targetValidImpressions'),
     targetTestImpressions: read.number('targetTestImpressions'),
     clickBias: read.number('clickBias'),
     conversionBias: read.number('conversionBias'),
     cartBias: read.number('cartBias'),
     targetClickBias: read.number('targetClickBias'),
     domainShift: read.number('domainShift'),
+    intentWeight: read.number('intentWeight'),
     activitySpread: read.number('activitySpread'),
   };
 }
@@ -209,7 +230,7 @@ export function simulateKeepData(
   const targetItemCount = Math.max(1, Math.round(p.targetItemShare * numItems));
   const targetUserCount = Math.max(2, Math.round(p.targetUserShare * numUsers));
   const superPerUser = p.pretrainImpressions + p.concurrentImpressions;
-  const targetPerUser = p.targetTrainImpressions + p.targetTestImpressions;
+  const targetPerUser = p.targetTrainImpressions + p.targetValidImpressions + p.targetTestImpressions;
   if (superPerUser > numItems)
     throw new Error(
       `protocolParams.pretrainImpressions: pretrainImpressions + concurrentImpressions (${superPerUser}) ` +
@@ -217,7 +238,7 @@ export function simulateKeepData(
     );
   if (targetPerUser > targetItemCount)
     throw new Error(
-      `protocolParams.targetTrainImpressions: targetTrainImpressions + targetTestImpressions (${targetPerUser}) ` +
+      `protocolParams.targetTrainImpressions: targetTrainImpressions + targetValidImpressions + targetTestImpressions (${targetPerUser}) ` +
         `exceeds the ${targetItemCount} target items (targetItemShare * items)`,
     );
   if (superPerUser === 0) throw new Error('protocolParams.pretrainImpressions: the super-domain is empty');
@@ -227,6 +248,7 @@ export function simulateKeepData(
   const drawRng = root.fork(2);
   const shiftRng = root.fork(3);
   const activityRng = root.fork(4);
+  const intentRng = root.fork(5);
   const itemOrder = pickRng.shuffle(Int32Array.from({ length: numItems }, (_, i) => i));
   const targetItems = Int32Array.from(itemOrder.subarray(0, targetItemCount)).sort();
   const userOrder = pickRng.shuffle(Int32Array.from({ length: numUsers }, (_, i) => i));
@@ -237,13 +259,30 @@ export function simulateKeepData(
   const shiftUser = Float32Array.from({ length: numUsers * d }, () => shiftRng.normal(0, std));
   const shiftItem = Float32Array.from({ length: numItems * d }, () => shiftRng.normal(0, std));
   const shiftItemBias = Float32Array.from({ length: numItems }, () => shiftRng.normal(0, 1));
+  // Purchase intent: A drives conversion, B add-to-cart, both the sub-domain's clicks (see the file
+  // comment). Entries of std INTENT_DIM^(-1/4) give <w_u, v_c> about unit variance.
+  const intentStd = Math.pow(INTENT_DIM, -0.25);
+  const intentVectors = (rows: number) =>
+    Float32Array.from({ length: rows * INTENT_DIM }, () => intentRng.normal(0, intentStd));
+  const userIntent = [intentVectors(numUsers), intentVectors(numUsers)];
+  const categoryIntent = [intentVectors(world.numCategories), intentVectors(world.numCategories)];
+  const intent = (kind: 0 | 1, u: number, i: number): number => {
+    const c = world.itemCategory[i];
+    let s = 0;
+    for (let k = 0; k < INTENT_DIM; k++)
+      s += userIntent[kind][u * INTENT_DIM + k] * categoryIntent[kind][c * INTENT_DIM + k];
+    return s;
+  };
   const targetLogit = (u: number, i: number): number => {
     let s = shiftItemBias[i];
     for (let k = 0; k < d; k++) s += shiftUser[u * d + k] * shiftItem[i * d + k];
-    return logit(truth.preference(u, i)) + p.domainShift * s + p.targetClickBias;
+    const shared =
+      p.intentWeight > 0 ? p.intentWeight * Math.SQRT1_2 * (intent(0, u, i) + intent(1, u, i)) : 0;
+    return logit(truth.preference(u, i)) + shared + p.domainShift * s + p.targetClickBias;
   };
 
   const bias = simulator.exposureBias;
+  const intentSlope = INTENT_SLOPE * p.intentWeight;
   const pretrain = new BehaviourBuilder();
   const concurrent = new BehaviourBuilder();
   const keys = new Float64Array(numItems);
@@ -265,15 +304,19 @@ export function simulateKeepData(
     picked.forEach((i, k) => {
       const z = latent[i];
       const click = drawRng.bernoulli(sigmoid(z + p.clickBias)) ? 1 : 0;
-      const cv = click && drawRng.bernoulli(sigmoid(CONVERSION_SLOPE * z + p.conversionBias)) ? 1 : 0;
-      const cart = click && drawRng.bernoulli(sigmoid(CART_SLOPE * z + p.cartBias)) ? 1 : 0;
+      const cvLogit = CONVERSION_SLOPE * z + (intentSlope > 0 ? intentSlope * intent(0, u, i) : 0);
+      const cartLogit = CART_SLOPE * z + (intentSlope > 0 ? intentSlope * intent(1, u, i) : 0);
+      const cv = click && drawRng.bernoulli(sigmoid(cvLogit + p.conversionBias)) ? 1 : 0;
+      const cart = click && drawRng.bernoulli(sigmoid(cartLogit + p.cartBias)) ? 1 : 0;
       (k < inPretrain ? pretrain : concurrent).push(u, i, click, cv, cart);
     });
   }
   const train = new BehaviourBuilder();
+  const valid = new BehaviourBuilder();
   const test = new BehaviourBuilder();
   const targetKeys = new Float64Array(targetItemCount);
   const targetLatent = new Float64Array(targetItemCount);
+  const validEnd = p.targetTrainImpressions + p.targetValidImpressions;
   for (const u of targetUsers) {
     for (let k = 0; k < targetItemCount; k++) {
       const i = targetItems[k];
@@ -284,7 +327,13 @@ export function simulateKeepData(
     drawRng.shuffle(picked);
     picked.forEach((k, n) => {
       const click = drawRng.bernoulli(sigmoid(targetLatent[k])) ? 1 : 0;
-      (n < p.targetTrainImpressions ? train : test).push(u, targetItems[k], click, 0, 0);
+      (n < p.targetTrainImpressions ? train : n < validEnd ? valid : test).push(
+        u,
+        targetItems[k],
+        click,
+        0,
+        0,
+      );
     });
   }
   return {
@@ -298,6 +347,7 @@ export function simulateKeepData(
     superPretrain: pretrain.build(),
     superConcurrent: concurrent.build(),
     targetTrain: train.buildClicks(),
+    targetValid: valid.buildClicks(),
     targetTest: test.buildClicks(),
     targetClickProbability: (u, i) => sigmoid(targetLogit(u, i)),
   };
@@ -324,7 +374,11 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
   const pretrain = new BehaviourBuilder();
   const concurrent = new BehaviourBuilder();
   const train = new BehaviourBuilder();
+  const valid = new BehaviourBuilder();
   const test = new BehaviourBuilder();
+  // The sub-domain rows of the concurrent window, in time order: the last STORED_VALID_SHARE of
+  // them (at least one) are the validation window, the rest train.
+  const window: number[] = [];
   for (let r = 0; r < n; r++) {
     const u = cols.user[r];
     const i = cols.item[r];
@@ -337,20 +391,29 @@ export function keepDataFromLog(dataset: CascadeDataset, p: KeepDataParams): Kee
     const cart = click === 1 && watch >= cartThreshold ? 1 : 0;
     const cv = click === 1 && watch >= conversionThreshold ? 1 : 0;
     (r < pretrainEnd ? pretrain : concurrent).push(u, i, click, cv, cart);
-    if (r >= pretrainEnd && isTarget(i)) train.push(u, i, click, 0, 0);
+    if (r >= pretrainEnd && isTarget(i)) window.push(r);
   }
+  const validStart = window.length - Math.max(1, Math.round(window.length * STORED_VALID_SHARE));
+  window.forEach((r, k) =>
+    (k < validStart ? train : valid).push(cols.user[r], cols.item[r], cols.label[r], 0, 0),
+  );
   const data: KeepData = {
     name: `KEEP domains derived from ${dataset.name}`,
     ...catalogueOf(dataset),
     superPretrain: pretrain.build(),
     superConcurrent: concurrent.build(),
     targetTrain: train.buildClicks(),
+    targetValid: valid.buildClicks(),
     targetTest: test.buildClicks(),
   };
-  if (data.targetTrain.user.length === 0 || data.targetTest.user.length === 0)
+  if (
+    data.targetTrain.user.length === 0 ||
+    data.targetValid.user.length === 0 ||
+    data.targetTest.user.length === 0
+  )
     throw new Error(
       `dataset: the stored log gives an empty sub-domain (${data.targetTrain.user.length} training, ` +
-        `${data.targetTest.user.length} test rows on the targetItemShare of items); raise protocolParams.targetItemShare`,
+        `${data.targetValid.user.length} validation, ${data.targetTest.user.length} test rows on the targetItemShare of items); raise protocolParams.targetItemShare`,
     );
   return data;
 }
@@ -372,7 +435,8 @@ export function describeKeepData(data: KeepData): string {
   return (
     `super-domain: ${s.user.length} pre-training + ${c.user.length} concurrent impressions ` +
     `(CTR ${rate(s.click)}, CVR ${rate(s.conversion, s.click)}, cart rate ${rate(s.cart, s.click)} per click); ` +
-    `sub-domain: ${data.targetTrain.user.length} training, ${data.targetTest.user.length} test impressions ` +
-    `(CTR ${rate(data.targetTrain.click)} / ${rate(data.targetTest.click)})`
+    `sub-domain: ${data.targetTrain.user.length} training, ${data.targetValid.user.length} validation, ` +
+    `${data.targetTest.user.length} test impressions ` +
+    `(CTR ${rate(data.targetTrain.click)} / ${rate(data.targetValid.click)} / ${rate(data.targetTest.click)})`
   );
 }

@@ -79,6 +79,17 @@ const EXTRACTION_PARAMS: ParamSpec[] = [
   },
   {
     kind: 'choice',
+    key: 'plugInInit',
+    label: 'Plug-in output layer at the start',
+    help: "zero: h'_m = h_m at the first step (the downstream model starts as Base); random: initialised like the network's own layers, so K feeds the model from the first step. The paper does not say.",
+    default: 'zero',
+    options: [
+      { value: 'zero', label: 'Zero (starts as Base)' },
+      { value: 'random', label: 'Random (like the other layers)' },
+    ],
+  },
+  {
+    kind: 'choice',
     key: 'knowledgeForm',
     label: 'Knowledge form (serving)',
     help: 'full: the extraction model per (user, item) pair (Eq. 4); decomposition: a two-tower extractor, K_ui = K^_u * K^_i; degeneration: the item replaced by its category, K^_uc; both: Eq. 6. The last three are served from a per-user / per-item / per-user-category cache. Table 8.',

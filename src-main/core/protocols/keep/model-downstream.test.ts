@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../random';
 import { initBackend } from '../../tf/backend';
 import type { KeepData } from './data';
-import { DOWNSTREAM_UNITS, DownstreamModel } from './model-downstream';
+import { DOWNSTREAM_UNITS, DownstreamModel, type PlugInInit } from './model-downstream';
 import { range } from './features';
 import { tinyKeepData } from './test-support';
 
@@ -18,7 +18,12 @@ beforeAll(() => {
 
 const K = 5;
 
-function model(knowledgeDim: number, plugLayer = 1, useUserId = true): DownstreamModel {
+function model(
+  knowledgeDim: number,
+  plugLayer = 1,
+  useUserId = true,
+  plugInInit: PlugInInit = 'zero',
+): DownstreamModel {
   return new DownstreamModel({
     numUsers: data.numUsers,
     numItems: data.numItems,
@@ -32,6 +37,7 @@ function model(knowledgeDim: number, plugLayer = 1, useUserId = true): Downstrea
     useUserId,
     knowledgeDim,
     plugLayer,
+    plugInInit,
   });
 }
 
@@ -63,8 +69,14 @@ describe('Plug-in network (KEEP Eq. 5)', () => {
     expect(Array.from(await plugged.predict(users, items, knowledgeFor(20)))).toEqual(
       Array.from(await base.predict(users, items, null)),
     );
+    // Initialised like the other layers instead, K moves the predictions from the first step.
+    const random = model(K, 2, true, 'random');
+    expect(Array.from(await random.predict(users, items, knowledgeFor(20)))).not.toEqual(
+      Array.from(await base.predict(users, items, null)),
+    );
     base.dispose();
     plugged.dispose();
+    random.dispose();
   });
 
   it.each([1, 2, 3])('adds MLP(K) to the output of dense layer m = %i', async (m) => {

@@ -46,7 +46,12 @@ export interface DownstreamOptions extends ItemCatalogue {
   knowledgeDim: number;
   /** m of Eq. 5, in [1, DOWNSTREAM_UNITS.length]. */
   plugLayer: number;
+  /** The plug-in's output layer at the start: zero (h'_m = h_m) or random like every other layer. */
+  plugInInit: PlugInInit;
 }
+
+/** How the plug-in's output layer starts (the paper does not say; KEEP's `plugInInit`). */
+export type PlugInInit = 'zero' | 'random';
 
 export class DownstreamModel {
   readonly userIds: EmbeddingTable | null;
@@ -84,10 +89,11 @@ export class DownstreamModel {
       options.knowledgeDim > 0
         ? new Mlp(options.knowledgeDim, [PLUG_HIDDEN, DOWNSTREAM_UNITS[options.plugLayer - 1]], rng.fork(5))
         : null;
-    // The plug-in starts as a no-op (h'_m = h_m): the downstream model begins where Base does and
-    // the knowledge enters only as far as training finds it useful (section 4.3's point that the
-    // architecture, and hence a trained model's parameters, stay valid).
-    if (this.plugIn) {
+    // 'zero': the plug-in starts as a no-op (h'_m = h_m), so the downstream model begins where
+    // Base does and the knowledge enters only as far as training finds it useful (section 4.3's
+    // point that the architecture, and hence a trained model's parameters, stay valid). 'random':
+    // initialised like the network's own layers, so K feeds the model from the first step.
+    if (this.plugIn && options.plugInInit === 'zero') {
       const last = this.plugIn.layers[this.plugIn.layers.length - 1];
       tf.tidy(() => last.kernel.assign(tf.zerosLike(last.kernel)));
     }

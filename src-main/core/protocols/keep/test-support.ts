@@ -1,6 +1,7 @@
 /** Test support for the KEEP protocol (imported by *.test.ts only): tiny KEEP domains. */
 import { resolveSimulatorParams, simulateCascade } from '../../data/simulator';
 import { TINY_SIMULATOR } from '../test-support';
+import type { StoppingRule } from './early-stopping';
 import { DEFAULT_KEEP_DATA_PARAMS, type KeepData, type KeepDataParams, simulateKeepData } from './data';
 
 /**
@@ -17,8 +18,12 @@ export const TINY_KEEP_PARAMS: Partial<KeepDataParams> = {
   pretrainImpressions: 40,
   concurrentImpressions: 16,
   targetTrainImpressions: 8,
+  targetValidImpressions: 4,
   targetTestImpressions: 8,
 };
+
+/** A short stopping rule for the tiny training windows (a few hundred rows). */
+export const TINY_STOPPING: StoppingRule = { maxSteps: 60, evalEvery: 4, patience: 4 };
 
 export function tinyKeepData(overrides: Partial<KeepDataParams> = {}): KeepData {
   const simulator = resolveSimulatorParams(TINY_SIMULATOR);

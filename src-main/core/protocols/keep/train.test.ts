@@ -6,7 +6,7 @@ import { JobCancelledError } from '../../experiments/job';
 import { initBackend } from '../../tf/backend';
 import { protocolTestContext } from '../test-support';
 import { keepProtocol } from './index';
-import { TINY_KEEP_PARAMS } from './test-support';
+import { TINY_KEEP_PARAMS, TINY_STOPPING } from './test-support';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -16,6 +16,7 @@ beforeAll(async () => {
 const SIMULATOR = { users: 160, items: 240, latentDim: 4, exposuresPerUser: 20, candidatesPerRequest: 40 };
 const PROTOCOL: ParamValues = {
   ...TINY_KEEP_PARAMS,
+  ...TINY_STOPPING,
   targetItemShare: 0.3,
   pretrainImpressions: 60,
   concurrentImpressions: 20,
@@ -51,6 +52,7 @@ describe('KEEP protocol', () => {
       'Improv.',
       'AUC',
       'GT-GAUC',
+      'GT Improv.',
       'GAUC Q1',
       'GAUC Q2',
       'GAUC Q3',
@@ -76,13 +78,19 @@ describe('KEEP protocol', () => {
       results[method] = metrics;
       for (const key of keepProtocol.columns(ctx.request.spec, true).map((c) => c.key)) {
         expect(Number.isFinite(metrics[key])).toBe(true);
-        expect(metrics[key]).toBeGreaterThanOrEqual(key === 'Improv.' ? -1 : 0);
+        expect(metrics[key]).toBeGreaterThanOrEqual(key.endsWith('Improv.') ? -1 : 0);
         expect(metrics[key]).toBeLessThanOrEqual(1);
       }
       // A random scorer has GT-GAUC 0.5 in expectation.
       expect(metrics['GT-GAUC']).toBeGreaterThan(0.55);
       const curves = new Set(ctx.events.flatMap((e) => (e.type === 'curve' ? [e.name] : [])));
-      expect(curves).toContain(`${method}/bce`);
+      expect(curves).toContain(`${method}/downstream/train`);
+      expect(curves).toContain(`${method}/downstream/valid-gauc`);
+      if (method !== 'keep-base') expect(curves).toContain(`${method}/base/valid-gauc`);
+      // Every downstream model stops under the same rule: at most maxSteps, best step no later.
+      expect(metrics['Stop step']).toBeLessThanOrEqual(TINY_STOPPING.maxSteps);
+      expect(metrics['Best step']).toBeGreaterThan(0);
+      expect(metrics['Best step']).toBeLessThanOrEqual(metrics['Stop step']);
       if (method === 'keep' || method === 'keep-c') {
         for (const task of ['click', 'conversion', 'cart'])
           for (const term of ['point', 'pair'])

@@ -23,6 +23,7 @@
 import type { TrainingSpec } from '../../../contract/api';
 import type { JobEvent } from '../../experiments/job';
 import { runEpochs, throwIfCancelled } from '../../methods/loop';
+import { type EarlyStoppingResult, type StoppingRule, trainWithEarlyStopping } from './early-stopping';
 import { ParamReader } from '../../methods/param-spec';
 import { KEEP_METHODS } from './methods';
 import { KEEP_SETTINGS } from './settings';
@@ -40,7 +41,7 @@ import {
   keepDataParams,
   simulateKeepData,
 } from './data';
-import { DownstreamModel } from './model-downstream';
+import { DownstreamModel, type PlugInInit } from './model-downstream';
 import { type ExtractorArchitecture, KnowledgeExtractor, PretrainSampler } from './model-extractor';
 import { range } from './features';
 import { gauc, groundTruthGauc } from './metrics';
@@ -126,20 +127,38 @@ interface DownstreamRun {
   label: string;
   curve: string;
   log: ClickLog;
-  /** [rows * dim] knowledge of the log's rows, or null without a plug-in. */
-  knowledge: Float32Array | null;
+  /** Knowledge rows ([rows * dim]) of the training, validation and test logs, or null without a plug-in. */
+  knowledge: { train: Float32Array; valid: Float32Array; test: Float32Array } | null;
   knowledgeDim: number;
   plugLayer: number;
+  plugInInit: PlugInInit;
   rng: Rng;
 }
 
-async function trainDownstream(
+/** A downstream model's test scores at its best validation step, and how its training stopped. */
+interface DownstreamFit {
+  scores: Float32Array;
+  fit: EarlyStoppingResult;
+}
+
+/** The stopping rule every downstream model trains under (settings.ts). */
+function stoppingRule(ctx: ProtocolJobContext): StoppingRule {
+  const read = new ParamReader(KEEP_SETTINGS, ctx.protocolParams, 'protocolParams');
+  return {
+    maxSteps: read.number('maxSteps'),
+    evalEvery: read.number('evalEvery'),
+    patience: read.number('patience'),
+  };
+}
+
+/** Trains one downstream model under the stopping rule (early-stopping.ts) and scores the test window. */
+async function fitDownstream(
   ctx: ProtocolJobContext,
   stage: Pick<ProtocolJobContext, 'emit' | 'signal'>,
   data: KeepData,
   training: TrainingSpec,
   run: DownstreamRun,
-): Promise<DownstreamModel> {
+): Promise<DownstreamFit> {
   const model = new DownstreamModel({
     ...catalogueOf(data),
     embeddingDim: training.embeddingDim,
@@ -150,23 +169,27 @@ async function trainDownstream(
     ),
     knowledgeDim: run.knowledgeDim,
     plugLayer: run.plugLayer,
+    plugInInit: run.plugInInit,
   });
   const { log, knowledge, knowledgeDim } = run;
+  const valid = data.targetValid;
+  const test = data.targetTest;
+  let scores: Float32Array = new Float32Array(test.user.length);
   try {
-    await runEpochs({
+    const fit = await trainWithEarlyStopping({
       ctx: stage,
       label: run.label,
-      examples: range(0, log.user.length),
-      epochs: training.epochs,
+      rows: log.user.length,
       batchSize: training.batchSize,
       shuffle: run.rng.fork(2),
-      lossCurve: run.curve,
+      rule: stoppingRule(ctx),
+      curve: run.curve,
       step: (rows) => {
         let k: Float32Array | null = null;
         if (knowledge) {
           k = new Float32Array(rows.length * knowledgeDim);
           rows.forEach((r, b) =>
-            k?.set(knowledge.subarray(r * knowledgeDim, (r + 1) * knowledgeDim), b * knowledgeDim),
+            k?.set(knowledge.train.subarray(r * knowledgeDim, (r + 1) * knowledgeDim), b * knowledgeDim),
           );
         }
         return model.trainStep(
@@ -176,11 +199,16 @@ async function trainDownstream(
           k,
         );
       },
+      validate: async () =>
+        gauc(valid.user, await model.predict(valid.user, valid.item, knowledge?.valid ?? null), valid.click)
+          .gauc,
+      onBest: async () => {
+        scores = await model.predict(test.user, test.item, knowledge?.test ?? null);
+      },
     });
-    return model;
-  } catch (error) {
+    return { scores, fit };
+  } finally {
     model.dispose();
-    throw error;
   }
 }
 
@@ -343,10 +371,12 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
       : data.targetTrain;
   const targetRows = data.targetTrain.user.length;
   const architectures = usesKnowledge ? extractorsFor(form) : [];
+  // Progress split by optimisation steps: pre-training's passes, then up to maxSteps per downstream model.
+  const rule = stoppingRule(ctx);
   const work = {
-    base: method === 'keep-base' ? 0 : targetRows,
-    pretrain: architectures.length * pretrainLog.user.length * 2,
-    downstream: mergedLog.user.length,
+    base: method === 'keep-base' ? 0 : rule.maxSteps,
+    pretrain: (architectures.length * training.epochs * pretrainLog.user.length) / training.batchSize,
+    downstream: rule.maxSteps,
   };
   const totalWork = Math.max(1, work.base + work.pretrain + work.downstream);
   let done = 0;
@@ -357,39 +387,36 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
   };
 
   const extractors: Extractors = {};
-  const models: DownstreamModel[] = [];
   try {
-    const { baseScores, scores } = await ctx.timed('train', async () => {
+    const { base, own } = await ctx.timed('train', async () => {
       // Base on the same seed (streams of the keep-base job), for Improv.
       const baseRng = ctx.rng.fork(1);
-      let baseScores: Float32Array | null = null;
-      if (method !== 'keep-base') {
-        const base = await trainDownstream(ctx, nextStage(work.base), data, training, {
+      let base: DownstreamFit | null = null;
+      if (method !== 'keep-base')
+        base = await fitDownstream(ctx, nextStage(work.base), data, training, {
           label: 'Base (for Improv.)',
-          curve: `${method}/base/bce`,
+          curve: `${method}/base`,
           log: data.targetTrain,
           knowledge: null,
           knowledgeDim: 0,
           plugLayer: 1,
+          plugInInit: 'zero',
           rng: baseRng,
         });
-        models.push(base);
-        baseScores = await base.predict(data.targetTest.user, data.targetTest.item, null);
-      }
       if (method === 'keep-base' || method === 'keep-sample-merging') {
-        const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
+        if (method === 'keep-sample-merging')
+          log(`Sample Merging: ${mergedLog.user.length} samples (${targetRows} from the sub-domain).`);
+        const own = await fitDownstream(ctx, nextStage(work.downstream), data, training, {
           label: method === 'keep-base' ? 'Base' : 'Sample Merging',
-          curve: `${method}/bce`,
+          curve: `${method}/downstream`,
           log: mergedLog,
           knowledge: null,
           knowledgeDim: 0,
           plugLayer: 1,
+          plugInInit: 'zero',
           rng: method === 'keep-base' ? baseRng : ctx.rng.fork(2),
         });
-        models.push(model);
-        if (method === 'keep-sample-merging')
-          log(`Sample Merging: ${mergedLog.user.length} samples (${targetRows} from the sub-domain).`);
-        return { baseScores, scores: await model.predict(data.targetTest.user, data.targetTest.item, null) };
+        return { base, own };
       }
       // KEEP / KEEP-C: stage 1, knowledge extraction.
       const alpha = read.number('alpha');
@@ -443,35 +470,39 @@ export async function runKeepJob(ctx: ProtocolJobContext): Promise<Record<string
       }
       throwIfCancelled(ctx.signal);
       // Stage 2, knowledge plugging.
-      const trainKnowledge = source
-        ? await source.knowledge(data.targetTrain.user, data.targetTrain.item)
+      const knowledge = source
+        ? {
+            train: await source.knowledge(data.targetTrain.user, data.targetTrain.item),
+            valid: await source.knowledge(data.targetValid.user, data.targetValid.item),
+            test: await source.knowledge(data.targetTest.user, data.targetTest.item),
+          }
         : null;
-      const model = await trainDownstream(ctx, nextStage(work.downstream), data, training, {
+      const own = await fitDownstream(ctx, nextStage(work.downstream), data, training, {
         label: `${method} downstream`,
-        curve: `${method}/bce`,
+        curve: `${method}/downstream`,
         log: data.targetTrain,
-        knowledge: trainKnowledge,
+        knowledge,
         knowledgeDim: source?.dim ?? 0,
         plugLayer: read.number('plugLayer'),
+        plugInInit: read.choice<PlugInInit>('plugInInit'),
         // Without knowledge this is Table 3's first row, Base itself: the same random stream.
         rng: source ? ctx.rng.fork(2) : baseRng,
       });
-      models.push(model);
-      const testKnowledge = source
-        ? await source.knowledge(data.targetTest.user, data.targetTest.item)
-        : null;
-      return {
-        baseScores,
-        scores: await model.predict(data.targetTest.user, data.targetTest.item, testKnowledge),
-      };
+      return { base, own };
     });
     return await ctx.timed('eval', () => {
-      const metrics = evaluateScores(data, scores);
-      metrics['Improv.'] = baseScores ? metrics.GAUC - evaluateScores(data, baseScores).GAUC : 0;
+      const metrics = evaluateScores(data, own.scores);
+      const baseMetrics = base ? evaluateScores(data, base.scores) : metrics;
+      metrics['Improv.'] = metrics.GAUC - baseMetrics.GAUC;
+      if (metrics['GT-GAUC'] !== undefined)
+        metrics['GT Improv.'] = metrics['GT-GAUC'] - baseMetrics['GT-GAUC'];
+      metrics['Valid GAUC'] = own.fit.bestValue;
+      metrics['Best step'] = own.fit.bestStep;
+      metrics['Stop step'] = own.fit.stoppedStep;
+      metrics['Base best step'] = base ? base.fit.bestStep : own.fit.bestStep;
       return metrics;
     });
   } finally {
-    for (const m of models) m.dispose();
     for (const e of Object.values(extractors)) e?.dispose();
   }
 }
