@@ -22,8 +22,8 @@
  * exposure (no later watching), candidate sets are sampled by popularity and there is no ground truth.
  */
 import type { ExperimentSpec, MetricColumn } from '../../../contract/api';
-import type { ProtocolModule } from '../types';
-import { RRA_METHODS, RRA_METHOD_IDS } from './methods';
+import type { ProtocolModule, SpecProblem } from '../types';
+import { RRA_METHODS, RRA_METHOD_IDS, planOf } from './methods';
 import { metricKeys } from './metrics';
 import { RRA_PROTOCOL_PARAMS, resolveRraSettings } from './settings';
 import { runRraJob } from './train';
@@ -32,6 +32,25 @@ const PAPER_GROUP_SIMULATED = 'Simulated "For You" log (test day, unfamiliar cor
 const PAPER_GROUP_STORED = 'Exposure log (test day, unfamiliar corpus)';
 const CANDIDATE_GROUP = 'Within the logged candidate set';
 const GROUND_TRUTH_GROUP = 'Ground truth';
+
+/**
+ * A method row whose switches cannot combine (L_kd^* without the ranking model it distils, no loss
+ * at all, r_up below r_low) is refused when the spec is validated, not when its job starts.
+ */
+function checkSpec(spec: ExperimentSpec): SpecProblem | null {
+  for (const [i, row] of spec.methods.entries()) {
+    try {
+      planOf(row.id, row.params ?? {});
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const [field, ...rest] = message.split(': ');
+      return rest.length > 0
+        ? { field: `methods[${i}].${field.replace(/^method\./, '')}`, message: rest.join(': ') }
+        : { field: `methods[${i}]`, message };
+    }
+  }
+  return null;
+}
 
 export const rraProtocol: ProtocolModule = {
   descriptor: {
@@ -54,6 +73,7 @@ export const rraProtocol: ProtocolModule = {
     presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },
   methods: RRA_METHODS,
+  checkSpec,
   columns(spec: ExperimentSpec, hasGroundTruth: boolean): MetricColumn[] {
     const settings = resolveRraSettings(spec.protocolParams ?? {});
     const keys = metricKeys(settings);

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type LossSwitches, NO_LOSSES } from './model-trainer';
+import { ValidationError } from '../../../contract/errors';
+import { validateSpec } from '../../experiments/spec';
 import { RRA_METHODS, planOf } from './methods';
 
 const ALL: LossSwitches = {
@@ -102,5 +104,23 @@ describe('planOf', () => {
   it('has a plan for every declared method and refuses an unknown one', () => {
     for (const m of RRA_METHODS) expect(planOf(m.id, {}).plan.retrieval).toBe(true);
     expect(() => planOf('rra-nope', {})).toThrow(/not a method/);
+  });
+});
+
+describe('spec validation reads the plan', () => {
+  const spec = (params: Record<string, unknown>) => ({
+    name: 'switches',
+    protocol: 'rra',
+    dataset: { kind: 'simulated', params: { users: 20, items: 300, seed: 1 } },
+    methods: [{ id: 'rra-base' }, { id: 'rra-base', label: 'switched', params }],
+    seeds: [1],
+  });
+
+  it('refuses L_mask/L_kd without the ranking model they distil, naming the row and field', () => {
+    expect(() => validateSpec(spec({ rankingModel: true, alignmentLosses: true }))).not.toThrow();
+    expect(() => validateSpec(spec({ alignmentLosses: true }))).toThrow(ValidationError);
+    expect(() => validateSpec(spec({ alignmentLosses: true }))).toThrow(
+      /methods\[1\]\.params\.alignmentLosses: .*switch rankingModel on/,
+    );
   });
 });
