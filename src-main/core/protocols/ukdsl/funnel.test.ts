@@ -3,7 +3,6 @@ import { resolveSimulatorParams } from '../../data/simulator';
 import { tinyDataset } from '../test-support';
 import {
   type FunnelParams,
-  ITEM_ID_FIELD,
   SIMULATED_FIELDS,
   SPLIT_HISTORY,
   SPLIT_TEST,
@@ -22,7 +21,6 @@ const PARAMS: FunnelParams = {
   unlabeledPerImpression: 2,
   lateSignalShare: 0.25,
   foundationHistory: 0,
-  itemIdField: false,
 };
 const SIM = resolveSimulatorParams({
   users: 80,
@@ -92,8 +90,8 @@ describe('simulateFunnel', () => {
     ]);
   });
 
-  it("adds the foundation model's history and the item-id field without changing the production data", () => {
-    const richer = simulateFunnel(SIM, { ...PARAMS, foundationHistory: 2, itemIdField: true }).data;
+  it("adds the foundation model's history without changing the production data", () => {
+    const richer = simulateFunnel(SIM, { ...PARAMS, foundationHistory: 2 }).data;
     const history = rowsWhere(richer, SPLIT_HISTORY, 1);
     // Two more requests per production request, impressions only, on streams of their own.
     expect(history.length).toBe(2 * SIM.users * SIM.exposuresPerUser);
@@ -102,13 +100,7 @@ describe('simulateFunnel', () => {
     const kept = Int32Array.from({ length: data.rows }, (_, k) => k);
     expect(Float32Array.from(kept, (k) => richer.fields[4].values[k])).toEqual(data.fields[4].values);
     expect(richer.label.subarray(0, data.rows)).toEqual(data.label);
-    const itemId = richer.fields[richer.fields.length - 1];
-    expect(itemId).toMatchObject({
-      name: ITEM_ID_FIELD,
-      kind: 'sparse',
-      stage: 'late',
-      vocabulary: SIM.items,
-    });
+    expect(richer.fields.length).toBe(data.fields.length);
   });
 
   it('rejects a pool smaller than the consideration set', () => {

@@ -131,7 +131,6 @@ export interface FunnelParams {
   unlabeledPerImpression: number;
   lateSignalShare: number;
   foundationHistory: number;
-  itemIdField: boolean;
 }
 
 export function funnelParamsOf(values: ParamValues): FunnelParams {
@@ -145,7 +144,6 @@ export function funnelParamsOf(values: ParamValues): FunnelParams {
     unlabeledPerImpression: read.number('unlabeledPerImpression'),
     lateSignalShare: read.number('lateSignalShare'),
     foundationHistory: read.number('foundationHistory'),
-    itemIdField: read.boolean('itemIdField'),
   };
 }
 
@@ -186,9 +184,6 @@ function requestSplit(splitSeed: number, request: number, testShare: number): nu
   if (u < testShare + VALID_SHARE) return SPLIT_VALID;
   return SPLIT_TRAIN;
 }
-
-/** The optional sparse item-id field of the later stages (`itemIdField`), after SIMULATED_FIELDS. */
-export const ITEM_ID_FIELD = 'item_id';
 
 /** Names of the simulated funnel's fields, in column order. */
 export const SIMULATED_FIELDS: readonly { name: string; stage: FieldStage }[] = [
@@ -276,7 +271,6 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
   let impressions = 0;
   let impressionClicks = 0;
 
-  const itemCol = new Column(expectedRows);
   /** One request of user u: its pool, the two logging stages, and the rows it keeps. */
   const simulateRequest = (u: number, r: number, split: number, logRng: Rng, featureRng: Rng): void => {
     const context = logRng.normal(0, CONTEXT_STD);
@@ -348,7 +342,6 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
         history[n],
       ];
       for (let f = 0; f < fieldCount; f++) columns[f].push(values[f]);
-      itemCol.push(i);
       requestCol.push(r);
       impressedCol.push(isImpression ? 1 : 0);
       splitCol.push(split);
@@ -387,16 +380,6 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
     stage: f.stage,
     values: columns[k].done(),
   }));
-  if (params.itemIdField) {
-    fields.push({
-      name: ITEM_ID_FIELD,
-      kind: 'sparse',
-      width: 1,
-      vocabulary: numItems,
-      stage: 'late',
-      values: Int32Array.from(itemCol.done()),
-    });
-  }
   const probability = probCol.done();
   let unlabeledProb = 0;
   let unlabeled = 0;

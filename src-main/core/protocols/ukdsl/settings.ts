@@ -84,17 +84,10 @@ export const UKDSL_PROTOCOL_PARAMS: ParamSpec[] = [
     integer: true,
   },
   {
-    kind: 'boolean',
-    key: 'itemIdField',
-    label: 'Item-id field (later stages)',
-    help: "Adds a sparse item-id field to the later-stage features (the later-stage model, Table 3's student and the foundation model): per-item effects beyond the observed item CTR that only labels teach, so the later stages' accuracy depends on how much labelled data they see. Simulated data only.",
-    default: false,
-  },
-  {
     kind: 'choice',
     key: 'trainingBudget',
     label: 'Training budget',
-    help: 'equal-steps: every model makes epochs x ceil(training impressions / batch size) optimizer steps; a model whose examples add unlabelled rows takes proportionally larger batches, so each epoch is still one pass over its examples (issue #15: methods compared at equal budgets). equal-epochs: every model makes `epochs` passes at the batch size, so a model with more examples makes more steps.',
+    help: "equal-steps: every student (the early-stage models of Tables 1-2, the importance models, Table 3's later-stage models) makes epochs x ceil(training impressions / batch size) optimizer steps; one whose examples add unlabelled rows takes proportionally larger batches, so each epoch is still one pass over its examples (issue #15: methods compared at equal budgets). equal-epochs: every student makes `epochs` passes at the batch size, so one with more examples makes more steps. Teachers (the later-stage and foundation models) always make `epochs` passes at the batch size, so a teacher with more data trains longer.",
     default: 'equal-steps',
     options: [
       { value: 'equal-steps', label: 'Equal optimizer steps' },

@@ -115,8 +115,9 @@ function sharedOf(ctx: ProtocolJobContext, funnel: Funnel, dataKey: string): Sha
 }
 
 /**
- * The batch size of a model trained on `examples` rows: the experiment's, or under the equal-steps
- * budget the one that makes every model's epoch the same number of steps (one pass over its rows).
+ * The batch size of a student trained on `examples` rows: the experiment's, or under the
+ * equal-steps budget the one that makes every student's epoch the same number of steps (one pass
+ * over its rows).
  */
 function batchSizeFor(s: Shared, examples: number): number {
   const batchSize = s.ctx.request.spec.training.batchSize;
@@ -129,6 +130,8 @@ interface ModelSpec {
   heads?: ModelHeads;
   /** Distinguishes the model's initialisation and shuffling streams. */
   stream: number;
+  /** A teacher: `epochs` passes at the batch size whatever the budget (it is no compared method). */
+  teacher?: boolean;
 }
 
 /**
@@ -161,7 +164,7 @@ async function trainAndPredict(
       model,
       examples,
       epochs: training.epochs,
-      batchSize: batchSizeFor(s, examples.rows.length),
+      batchSize: spec.teacher ? training.batchSize : batchSizeFor(s, examples.rows.length),
       shuffle: rng.fork(2),
       label,
       headNames,
@@ -200,7 +203,7 @@ function laterStage(s: Shared, sink: TrainingSink): Promise<Float32Array> {
       s,
       sink,
       'later-stage',
-      { fields, hidden: LATER_STAGE_HIDDEN, stream: 11 },
+      { fields, hidden: LATER_STAGE_HIDDEN, stream: 11, teacher: true },
       {
         rows,
         targets: Float32Array.from(rows, (r) => s.data.label[r]),
@@ -225,7 +228,7 @@ function foundation(s: Shared, sink: TrainingSink): Promise<Float32Array> {
       s,
       sink,
       'foundation',
-      { fields, hidden: FOUNDATION_HIDDEN, stream: 12 },
+      { fields, hidden: FOUNDATION_HIDDEN, stream: 12, teacher: true },
       {
         rows,
         targets: Float32Array.from(rows, (r) => s.data.label[r]),
@@ -497,8 +500,8 @@ export async function runOnFunnel(
       `${funnel.data.name}: ${funnel.summary}; train ${s.trainImp.length} impressions + ${s.trainCd.length} ` +
       `unlabelled, test ${s.testImp.length} + ${s.testCd.length}; ` +
       (s.stepsPerEpoch === null
-        ? `every model makes ${ctx.request.spec.training.epochs} epochs at batch ${ctx.request.spec.training.batchSize}.`
-        : `every model makes ${ctx.request.spec.training.epochs} x ${s.stepsPerEpoch} steps (equal-steps budget).`),
+        ? `every student makes ${ctx.request.spec.training.epochs} epochs at batch ${ctx.request.spec.training.batchSize}.`
+        : `every student makes ${ctx.request.spec.training.epochs} x ${s.stepsPerEpoch} steps (equal-steps budget).`),
   });
   const sink: TrainingSink = { emit: ctx.emit, signal: ctx.signal };
   const earlyFields = fieldsOfStages(s.data, ['early']);
