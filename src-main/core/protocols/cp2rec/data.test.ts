@@ -70,6 +70,23 @@ describe('simulateConfoundedLog', () => {
     expect(Math.abs(clickRateAt(clean, 0) - clickRateAt(clean, 1))).toBeLessThan(0.08);
   });
 
+  it('measures the proxies with the error the setting asks for, on a world that does not change with it', () => {
+    const exact = simulateConfoundedLog(sim(), OPTIONS);
+    const noisy = simulateConfoundedLog(sim(), { ...OPTIONS, proxyNoise: 1 });
+    expect(noisy.train.label).toEqual(exact.train.label);
+    expect(noisy.unbiasedTest?.label).toEqual(exact.unbiasedTest?.label);
+    const [popularity, duration, position] = exact.proxyConfounderCorrelation ?? [];
+    expect(duration).toBeCloseTo(1, 6);
+    expect(position).toBeCloseTo(1, 6);
+    expect(popularity).toBeGreaterThan(0.5);
+    // Error std = the proxy's std: correlation about 1 / sqrt(2).
+    const [, noisyDuration, noisyPosition] = noisy.proxyConfounderCorrelation ?? [];
+    expect(noisyDuration).toBeGreaterThan(0.55);
+    expect(noisyDuration).toBeLessThan(0.85);
+    expect(noisyPosition).toBeGreaterThan(0.6);
+    expect(noisyPosition).toBeLessThan(0.8);
+  });
+
   it('lets popularity drive exposure through the policy', () => {
     const strong = simulateConfoundedLog(sim({ exposureBias: 1 }), { ...OPTIONS, confounding: 2 });
     const none = simulateConfoundedLog(sim({ exposureBias: 1 }), { ...OPTIONS, confounding: 0 });

@@ -80,6 +80,12 @@ export interface Cp2recDataOptions {
   confounding: number;
   unbiasedLabels: UnbiasedLabels;
   unbiasedItemsPerUser: number;
+  /**
+   * Std of the error of each proxy, in units of the proxy's own std (0 = the proxy is the
+   * confounder's exact value; duration and position then correlate 1 / sqrt(1 + noise^2) with
+   * their confounder). Default 0.
+   */
+  proxyNoise?: number;
 }
 
 /** Rows of (user, item) pairs with labels and proxy vectors. */
@@ -113,6 +119,12 @@ export interface Cp2recData extends ItemCatalogue {
   hasPosition: boolean;
   /** Whether some training rows come from randomised exposure (the 'random' auxiliary loss needs them). */
   randomisedRows: number;
+  /**
+   * Simulated data: the correlation over the training rows of each proxy (PROXY_NAMES order) with
+   * the confounder it stands for (standardised log popularity, log duration, slot); null for stored
+   * data, whose confounders are unknown.
+   */
+  proxyConfounderCorrelation: number[] | null;
 }
 
 function sigmoid(x: number): number {
@@ -133,6 +145,26 @@ function standardise(values: Float64Array): Float64Array {
   for (const v of values) variance += (v - mean) ** 2 / values.length;
   const std = Math.sqrt(variance);
   return Float64Array.from(values, (v) => (std > 0 ? (v - mean) / std : 0));
+}
+
+/** Pearson correlation of two equally long columns (0 when either is constant). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let k = 0; k < n; k++) {
+    ma += a[k] / n;
+    mb += b[k] / n;
+  }
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let k = 0; k < n; k++) {
+    sab += (a[k] - ma) * (b[k] - mb);
+    saa += (a[k] - ma) ** 2;
+    sbb += (b[k] - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
 /**
@@ -351,6 +383,35 @@ export function simulateConfoundedLog(sim: SimulatorParams, options: Cp2recDataO
   const trainRandomised = selectRows(randomised, trainRows);
   let randomisedRows = 0;
   for (const r of trainRandomised) randomisedRows += r;
+  // Measurement error of the proxies (own stream: the world and the log do not depend on it). Item
+  // proxies err per item, the same in training and at serving; the slot errs per logged exposure.
+  const proxyNoise = options.proxyNoise ?? 0;
+  const trainPosition = selectRows(position, trainRows);
+  if (proxyNoise > 0) {
+    const noiseRng = root.fork(15);
+    for (let k = 0; k < itemProxies.length; k++) itemProxies[k] += noiseRng.normal(0, proxyNoise);
+    const slotStd = Math.sqrt(
+      Array.from({ length: listLength }, (_, s) => (slotFraction(s) - 0.5) ** 2).reduce((a, b) => a + b, 0) /
+        listLength,
+    );
+    for (let k = 0; k < trainPosition.length; k++)
+      trainPosition[k] += noiseRng.normal(0, proxyNoise * slotStd);
+  }
+  const trainProxies = rowProxies(trainItems, itemProxies, trainPosition);
+  const proxyConfounderCorrelation = [
+    pearson(
+      Float64Array.from(trainItems, (i) => zPop[i]),
+      Float64Array.from(trainItems, (_, r) => trainProxies[r * NUM_PROXIES + POPULARITY_PROXY]),
+    ),
+    pearson(
+      Float64Array.from(trainItems, (i) => zDur[i]),
+      Float64Array.from(trainItems, (_, r) => trainProxies[r * NUM_PROXIES + DURATION_PROXY]),
+    ),
+    pearson(
+      selectRows(position, trainRows),
+      Float64Array.from(trainItems, (_, r) => trainProxies[r * NUM_PROXIES + POSITION_PROXY]),
+    ),
+  ];
   return {
     name:
       `CP2Rec confounded log (${numUsers} users, ${numItems} items, confounding ${gamma}, ` +
@@ -365,7 +426,7 @@ export function simulateConfoundedLog(sim: SimulatorParams, options: Cp2recDataO
       user: selectRows(user, trainRows),
       item: trainItems,
       label: selectRows(label, trainRows),
-      proxies: rowProxies(trainItems, itemProxies, selectRows(position, trainRows)),
+      proxies: trainProxies,
       randomised: trainRandomised,
     },
     biasedTest: {
@@ -384,6 +445,7 @@ export function simulateConfoundedLog(sim: SimulatorParams, options: Cp2recDataO
     itemTrainCount: counts,
     hasPosition: true,
     randomisedRows,
+    proxyConfounderCorrelation,
   };
 }
 
@@ -432,6 +494,7 @@ export function confoundedDataFromLog(dataset: CascadeDataset): Cp2recData {
     itemTrainCount: counts,
     hasPosition: false,
     randomisedRows: 0,
+    proxyConfounderCorrelation: null,
   };
 }
 

@@ -7,6 +7,22 @@
  * truth), plus the popularity bias of the top-K lists (metrics.ts). Settings: settings.ts; one job:
  * train.ts.
  *
+ * What this testbed can and cannot show. The simulated log's three confounders (popularity,
+ * duration, list slot) raise both the chance of exposure and the logged label, while a share of
+ * popularity is real quality that the de-confounded labels keep (the beneficial bias the
+ * trade-off is meant to recover). The proxies carry the confounders: duration and slot exactly,
+ * popularity through the training exposure counts (correlation 0.93 at confounding 1, 0.91 at 2,
+ * 0.04 at 0 where exposure ignores popularity); setting proxyNoise adds measurement error, and the
+ * job logs the correlations. Every method trains the same rows for the same 3 epochs (846 steps),
+ * where Base's held-out biased AUC peaks (more epochs memorise the log: 0.781 at 3, 0.748 at 10),
+ * and the methods' order on unbiased AUC is the same at 2, 3 and 5 epochs. Evaluation: the last 20%
+ * of each user's log (biased) and 50 never-exposed random items per user with ground-truth labels
+ * (unbiased, 75,000 rows, so the test draw adds about 0.003 to an AUC, shared by all methods); the
+ * seeds vary the training only, and the training spread (0.004-0.011 unbiased AUC) is what decides
+ * which differences are real: five seeds for the main tables. What it cannot show: the paper's
+ * numbers, datasets and exact losses (only its abstract exists; methods.ts states our reading),
+ * confounders an expert has no proxy for, and, on stored logs, any unbiased test.
+ *
  * Why a ranking (CTR) model and not retrieval: the paper is about CTR prediction (its title), the
  * confounders act on the click/finish label of an exposure (position exists only for an exposure in
  * a list), and the debiasing is measured by how a scored candidate list is ordered.

@@ -17,6 +17,21 @@ export const CP2REC_PROTOCOL_PARAMS: ParamSpec[] = [
     integer: false,
   },
   {
+    kind: 'number',
+    key: 'proxyNoise',
+    label: 'Proxy error',
+    help:
+      "Std of each confounding proxy's error in units of the proxy's own std (popularity and duration per item, " +
+      'position per logged exposure): 0 = the expert observes the confounders exactly (duration and position; ' +
+      'popularity through the training exposure counts); the proxy then correlates about 1 / sqrt(1 + e^2) with its ' +
+      'confounder. The job logs the correlations. Simulated data.',
+    default: 0,
+    min: 0,
+    max: 5,
+    step: 0.1,
+    integer: false,
+  },
+  {
     kind: 'choice',
     key: 'unbiasedLabels',
     label: 'Unbiased-test labels',

@@ -10,6 +10,7 @@ import {
   type Cp2recRows,
   type UnbiasedLabels,
   confoundedDataFromLog,
+  PROXY_NAMES,
   forkFor,
   simulateConfoundedLog,
 } from './data';
@@ -33,6 +34,7 @@ function buildData(ctx: ProtocolJobContext): Cp2recData {
       confounding: numberOf(ctx.protocolParams, 'confounding', 1),
       unbiasedLabels: (labels === 'behaviour' ? 'behaviour' : 'interest') satisfies UnbiasedLabels,
       unbiasedItemsPerUser: numberOf(ctx.protocolParams, 'unbiasedItemsPerUser', 50),
+      proxyNoise: numberOf(ctx.protocolParams, 'proxyNoise', 0),
     });
   }
   return confoundedDataFromLog(ctx.materializeDataset());
@@ -210,7 +212,13 @@ export async function runCp2recJob(ctx: ProtocolJobContext): Promise<Record<stri
         ? `${data.unbiasedTest.user.length} unbiased-test rows; click rate log ${(positives / interactions).toFixed(3)}, ` +
           `unbiased ${(countPositives(data.unbiasedTest) / data.unbiasedTest.user.length).toFixed(3)}`
         : 'no unbiased test (stored log: biased test only)') +
-      (data.hasPosition ? '' : '; no position recorded, position proxy = 0'),
+      (data.hasPosition ? '' : '; no position recorded, position proxy = 0') +
+      (data.proxyConfounderCorrelation
+        ? '; correlation of each proxy with its confounder over the training rows: ' +
+          PROXY_NAMES.map((name, k) => `${name} ${data.proxyConfounderCorrelation?.[k].toFixed(3)}`).join(
+            ', ',
+          )
+        : ''),
   });
   throwIfCancelled(ctx.signal);
   const trained = await ctx.timed('train', () => train(ctx, data, config));

@@ -4,6 +4,7 @@ import { tinyDataset } from '../test-support';
 import {
   type FunnelParams,
   SIMULATED_FIELDS,
+  SPLIT_HISTORY,
   SPLIT_TEST,
   fieldsOfStages,
   funnelFromExposureLog,
@@ -19,6 +20,7 @@ const PARAMS: FunnelParams = {
   testShare: 0.2,
   unlabeledPerImpression: 2,
   lateSignalShare: 0.25,
+  foundationHistory: 0,
 };
 const SIM = resolveSimulatorParams({
   users: 80,
@@ -86,6 +88,19 @@ describe('simulateFunnel', () => {
     expect(fieldsOfStages(data, ['foundation']).map((f) => data.fields[f].name)).toEqual([
       'user_item_history',
     ]);
+  });
+
+  it("adds the foundation model's history without changing the production data", () => {
+    const richer = simulateFunnel(SIM, { ...PARAMS, foundationHistory: 2 }).data;
+    const history = rowsWhere(richer, SPLIT_HISTORY, 1);
+    // Two more requests per production request, impressions only, on streams of their own.
+    expect(history.length).toBe(2 * SIM.users * SIM.exposuresPerUser);
+    expect(rowsWhere(richer, SPLIT_HISTORY, 0).length).toBe(0);
+    expect(richer.rows - history.length).toBe(data.rows);
+    const kept = Int32Array.from({ length: data.rows }, (_, k) => k);
+    expect(Float32Array.from(kept, (k) => richer.fields[4].values[k])).toEqual(data.fields[4].values);
+    expect(richer.label.subarray(0, data.rows)).toEqual(data.label);
+    expect(richer.fields.length).toBe(data.fields.length);
   });
 
   it('rejects a pool smaller than the consideration set', () => {

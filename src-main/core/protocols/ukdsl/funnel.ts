@@ -67,6 +67,8 @@ export interface FeatureField {
 export const SPLIT_TRAIN = 0;
 export const SPLIT_VALID = 1;
 export const SPLIT_TEST = 2;
+/** Impressions of the foundation model's extra history (`foundationHistory`); only it trains on them. */
+export const SPLIT_HISTORY = 3;
 
 /** What training may read: features, which rows were impressed, and labels of impressions only. */
 export interface FunnelData {
@@ -79,7 +81,7 @@ export interface FunnelData {
   impressed: Uint8Array;
   /** [rows] click label of impressions; 0 on unlabelled rows (it is unknown there). */
   label: Uint8Array;
-  /** [rows] SPLIT_TRAIN, SPLIT_VALID or SPLIT_TEST. */
+  /** [rows] SPLIT_TRAIN, SPLIT_VALID, SPLIT_TEST or SPLIT_HISTORY. */
   split: Uint8Array;
   /**
    * How many consideration rows each kept unlabelled training row stands for: 1 / the sample rate
@@ -128,6 +130,7 @@ export interface FunnelParams {
   testShare: number;
   unlabeledPerImpression: number;
   lateSignalShare: number;
+  foundationHistory: number;
 }
 
 export function funnelParamsOf(values: ParamValues): FunnelParams {
@@ -140,6 +143,7 @@ export function funnelParamsOf(values: ParamValues): FunnelParams {
     testShare: read.number('testShare'),
     unlabeledPerImpression: read.number('unlabeledPerImpression'),
     lateSignalShare: read.number('lateSignalShare'),
+    foundationHistory: read.number('foundationHistory'),
   };
 }
 
@@ -267,88 +271,102 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
   let impressions = 0;
   let impressionClicks = 0;
 
+  /** One request of user u: its pool, the two logging stages, and the rows it keeps. */
+  const simulateRequest = (u: number, r: number, split: number, logRng: Rng, featureRng: Rng): void => {
+    const context = logRng.normal(0, CONTEXT_STD);
+    // Pool: `pool` distinct items uniformly at random.
+    for (let n = 0; n < pool;) {
+      const i = logRng.int(numItems);
+      if (stamp[i] === r) continue;
+      stamp[i] = r;
+      poolItems[n++] = i;
+    }
+    for (let n = 0; n < pool; n++) {
+      const i = poolItems[n];
+      let a = 0;
+      let b = 0;
+      for (let k = 0; k < half; k++) a += userLatent[u * d + k] * itemLatent[i * d + k];
+      for (let k = half; k < d; k++) b += userLatent[u * d + k] * itemLatent[i * d + k];
+      const h = hashNormal(pairSeed, u, i);
+      // Observed (noisy) pair features, fixed before the funnel ranks on them.
+      coarse[n] = a + featureRng.normal(0, 0.1);
+      fine[n] = b + featureRng.normal(0, 0.1);
+      history[n] = h + featureRng.normal(0, 0.3);
+      logits[n] =
+        PREFERENCE_SCALE * (a + b) +
+        userBias[u] +
+        itemQuality[i] +
+        context -
+        TAIL_WEIGHT * Math.max(0, itemTail[i]) +
+        FOUNDATION_WEIGHT * h +
+        GLOBAL_BIAS;
+      // Each logging stage scores with the logit's form on the features it observes, plus its error.
+      const earlyView =
+        PREFERENCE_SCALE * coarse[n] +
+        userCtr[u] +
+        itemCtr[i] +
+        context -
+        TAIL_WEIGHT * Math.max(0, itemTailObserved[i]) +
+        GLOBAL_BIAS;
+      earlyScore[n] = earlyView + logRng.normal(0, params.earlyStageNoise);
+      lateView[n] = earlyView + PREFERENCE_SCALE * fine[n];
+    }
+    const considered = topK(earlyScore, k1, scratch).slice();
+    for (let c = 0; c < k1; c++)
+      laterScore[c] = lateView[considered[c]] + logRng.normal(0, params.laterStageNoise);
+    const shown = new Set(topK(laterScore, k2, scratch));
+    for (let c = 0; c < k1; c++) {
+      const n = considered[c];
+      const isImpression = shown.has(c);
+      // History requests keep impressions only (the foundation model trains on labels).
+      if (!isImpression && split === SPLIT_HISTORY) continue;
+      // Unlabelled rows of train/valid requests are subsampled; test requests keep all of them.
+      if (
+        !isImpression &&
+        split !== SPLIT_TEST &&
+        hashUniform(sampleSeed, r, poolItems[n]) >= params.unlabeledSampleRate
+      )
+        continue;
+      const i = poolItems[n];
+      const p = sigmoid(logits[n]);
+      const y = hashUniform(labelSeed, r, i) < p ? 1 : 0;
+      const values = [
+        userCtr[u],
+        itemCtr[i],
+        itemPopularity[i],
+        context,
+        coarse[n],
+        itemTailObserved[i],
+        ...Array.from({ length: NOISE_FIELDS }, () => featureRng.normal(0, 1)),
+        fine[n],
+        history[n],
+      ];
+      for (let f = 0; f < fieldCount; f++) columns[f].push(values[f]);
+      requestCol.push(r);
+      impressedCol.push(isImpression ? 1 : 0);
+      splitCol.push(split);
+      probCol.push(p);
+      truthLabelCol.push(y);
+      if (isImpression && split !== SPLIT_HISTORY) {
+        impressions++;
+        impressionClicks += y;
+      }
+    }
+  };
   for (let u = 0; u < numUsers; u++) {
     for (let q = 0; q < requestsPerUser; q++) {
       const r = u * requestsPerUser + q;
-      const split = requestSplit(splitSeed, r, params.testShare);
-      const context = logRng.normal(0, CONTEXT_STD);
-      // Pool: `pool` distinct items uniformly at random.
-      for (let n = 0; n < pool;) {
-        const i = logRng.int(numItems);
-        if (stamp[i] === r) continue;
-        stamp[i] = r;
-        poolItems[n++] = i;
-      }
-      for (let n = 0; n < pool; n++) {
-        const i = poolItems[n];
-        let a = 0;
-        let b = 0;
-        for (let k = 0; k < half; k++) a += userLatent[u * d + k] * itemLatent[i * d + k];
-        for (let k = half; k < d; k++) b += userLatent[u * d + k] * itemLatent[i * d + k];
-        const h = hashNormal(pairSeed, u, i);
-        // Observed (noisy) pair features, fixed before the funnel ranks on them.
-        coarse[n] = a + featureRng.normal(0, 0.1);
-        fine[n] = b + featureRng.normal(0, 0.1);
-        history[n] = h + featureRng.normal(0, 0.3);
-        logits[n] =
-          PREFERENCE_SCALE * (a + b) +
-          userBias[u] +
-          itemQuality[i] +
-          context -
-          TAIL_WEIGHT * Math.max(0, itemTail[i]) +
-          FOUNDATION_WEIGHT * h +
-          GLOBAL_BIAS;
-        // Each logging stage scores with the logit's form on the features it observes, plus its error.
-        const earlyView =
-          PREFERENCE_SCALE * coarse[n] +
-          userCtr[u] +
-          itemCtr[i] +
-          context -
-          TAIL_WEIGHT * Math.max(0, itemTailObserved[i]) +
-          GLOBAL_BIAS;
-        earlyScore[n] = earlyView + logRng.normal(0, params.earlyStageNoise);
-        lateView[n] = earlyView + PREFERENCE_SCALE * fine[n];
-      }
-      const considered = topK(earlyScore, k1, scratch).slice();
-      for (let c = 0; c < k1; c++)
-        laterScore[c] = lateView[considered[c]] + logRng.normal(0, params.laterStageNoise);
-      const shown = new Set(topK(laterScore, k2, scratch));
-      for (let c = 0; c < k1; c++) {
-        const n = considered[c];
-        const isImpression = shown.has(c);
-        // Unlabelled rows of train/valid requests are subsampled; test requests keep all of them.
-        if (
-          !isImpression &&
-          split !== SPLIT_TEST &&
-          hashUniform(sampleSeed, r, poolItems[n]) >= params.unlabeledSampleRate
-        )
-          continue;
-        const i = poolItems[n];
-        const p = sigmoid(logits[n]);
-        const y = hashUniform(labelSeed, r, i) < p ? 1 : 0;
-        const values = [
-          userCtr[u],
-          itemCtr[i],
-          itemPopularity[i],
-          context,
-          coarse[n],
-          itemTailObserved[i],
-          ...Array.from({ length: NOISE_FIELDS }, () => featureRng.normal(0, 1)),
-          fine[n],
-          history[n],
-        ];
-        for (let f = 0; f < fieldCount; f++) columns[f].push(values[f]);
-        requestCol.push(r);
-        impressedCol.push(isImpression ? 1 : 0);
-        splitCol.push(split);
-        probCol.push(p);
-        truthLabelCol.push(y);
-        if (isImpression) {
-          impressions++;
-          impressionClicks += y;
-        }
-      }
+      simulateRequest(u, r, requestSplit(splitSeed, r, params.testShare), logRng, featureRng);
     }
+  }
+  // The foundation model's extra history: more requests of the same users, on streams of their own
+  // so the production models' data is the same with or without it.
+  const historyPerUser = requestsPerUser * params.foundationHistory;
+  const historyLogRng = root.fork(8);
+  const historyFeatureRng = root.fork(9);
+  for (let u = 0; u < numUsers; u++) {
+    for (let q = 0; q < historyPerUser; q++)
+      simulateRequest(u, requests + u * historyPerUser + q, SPLIT_HISTORY, historyLogRng, historyFeatureRng);
   }
   const rows = requestCol.length;
   const impressed = Uint8Array.from(impressedCol.done());
@@ -364,10 +382,18 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
   }));
   const probability = probCol.done();
   let unlabeledProb = 0;
-  for (let k = 0; k < rows; k++) if (impressed[k] === 0) unlabeledProb += probability[k];
+  let unlabeled = 0;
+  for (let k = 0; k < rows; k++) {
+    if (impressed[k] === 1) continue;
+    unlabeledProb += probability[k];
+    unlabeled++;
+  }
+  const historyRows = rows - impressions - unlabeled;
   return {
     data: {
-      name: `UKDSL funnel (${numUsers} users x ${requestsPerUser} requests, pool ${pool}, consideration ${k1}, impressions ${k2}, seed ${sim.seed})`,
+      name:
+        `UKDSL funnel (${numUsers} users x ${requestsPerUser} requests, pool ${pool}, consideration ${k1}, ` +
+        `impressions ${k2}, seed ${sim.seed})`,
       rows,
       fields,
       request: Int32Array.from(requestCol.done()),
@@ -381,8 +407,9 @@ export function simulateFunnel(sim: SimulatorParams, params: FunnelParams): Funn
     items: numItems,
     summary:
       `${impressions} impressions (CTR ${((100 * impressionClicks) / Math.max(1, impressions)).toFixed(2)}%), ` +
-      `${rows - impressions} unlabelled consideration rows (true mean CTR ` +
-      `${((100 * unlabeledProb) / Math.max(1, rows - impressions)).toFixed(2)}%)`,
+      `${unlabeled} unlabelled consideration rows (true mean CTR ` +
+      `${((100 * unlabeledProb) / Math.max(1, unlabeled)).toFixed(2)}%)` +
+      (historyRows > 0 ? `, ${historyRows} history impressions of the foundation model` : ''),
   };
 }
 

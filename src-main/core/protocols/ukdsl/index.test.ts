@@ -44,12 +44,16 @@ function methodParams(id: string, overrides: ParamValues = {}): ParamValues {
   return { ...Object.fromEntries(descriptor.params.map((p) => [p.key, p.default])), ...overrides };
 }
 
-function context(id: string, params: ParamValues = {}, extra: { signal?: AbortSignal; seed?: number } = {}) {
+function context(
+  id: string,
+  params: ParamValues = {},
+  extra: { signal?: AbortSignal; seed?: number; protocolParams?: ParamValues } = {},
+) {
   return protocolTestContext({
     protocol: 'ukdsl',
     method: id,
     params: methodParams(id, params),
-    protocolParams: protocolParams(),
+    protocolParams: protocolParams(extra.protocolParams),
     simulator: SIMULATOR,
     training: TRAINING,
     ...extra,
@@ -121,6 +125,20 @@ describe('UKDSL jobs', () => {
     );
     for (let k = 1; k < fractions.length; k++) expect(fractions[k]).toBeGreaterThanOrEqual(fractions[k - 1]);
     expect(fractions[fractions.length - 1]).toBeCloseTo(1, 10);
+  });
+
+  it('gives every model the same optimizer steps under the equal-steps budget, more for more rows under equal epochs', async () => {
+    const stepsOf = async (trainingBudget: string) => {
+      clearUkdslCaches();
+      const ctx = context('ukdsl', {}, { protocolParams: { trainingBudget } });
+      await ukdslProtocol.runJob(ctx);
+      // Steps per epoch of each model: the later stage, the baseline (impressions) and the student (mixed).
+      return new Set(
+        ctx.events.flatMap((e) => (e.type === 'progress' && e.phase === 'train' ? [e.stepsPerEpoch] : [])),
+      ).size;
+    };
+    expect(await stepsOf('equal-steps')).toBe(1);
+    expect(await stepsOf('equal-epochs')).toBe(2);
   });
 
   it('Tables 2 and 3: feature selection and foundation distillation run and report their reference change', async () => {

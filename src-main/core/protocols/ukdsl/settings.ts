@@ -74,6 +74,28 @@ export const UKDSL_PROTOCOL_PARAMS: ParamSpec[] = [
   },
   {
     kind: 'number',
+    key: 'foundationHistory',
+    label: 'Foundation history (x requests)',
+    help: "Extra requests per user, as a multiple of the production models' requests, whose labelled impressions only the foundation model (Table 3's teacher) trains on: its longer history. 0 = it trains on the production models' impressions only. Simulated data only.",
+    default: 0,
+    min: 0,
+    max: 20,
+    step: 1,
+    integer: true,
+  },
+  {
+    kind: 'choice',
+    key: 'trainingBudget',
+    label: 'Training budget',
+    help: "equal-steps: every student (the early-stage models of Tables 1-2, the importance models, Table 3's later-stage models) makes epochs x ceil(training impressions / batch size) optimizer steps; one whose examples add unlabelled rows takes proportionally larger batches, so each epoch is still one pass over its examples (issue #15: methods compared at equal budgets). equal-epochs: every student makes `epochs` passes at the batch size, so one with more examples makes more steps. Teachers (the later-stage and foundation models) always make `epochs` passes at the batch size, so a teacher with more data trains longer.",
+    default: 'equal-steps',
+    options: [
+      { value: 'equal-steps', label: 'Equal optimizer steps' },
+      { value: 'equal-epochs', label: 'Equal epochs (more steps for more rows)' },
+    ],
+  },
+  {
+    kind: 'number',
     key: 'unlabeledPerImpression',
     label: 'Unlabelled rows per impression (stored data)',
     help: 'Stored datasets have no logged consideration set: this many never-exposed items per impression, drawn by exposure count, stand in for it.',

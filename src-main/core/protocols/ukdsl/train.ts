@@ -39,6 +39,7 @@ import type { ProtocolJobContext } from '../types';
 import {
   type Funnel,
   type FunnelData,
+  SPLIT_HISTORY,
   SPLIT_TEST,
   SPLIT_TRAIN,
   SPLIT_VALID,
@@ -59,6 +60,7 @@ import { rocAuc } from '../../metrics/auc';
 import { type ModelHeads, FieldModel, type TrainingSink, fitModel, progressSlice } from './model';
 import { UKDSL_METHODS } from './methods';
 import { simulateTwoStage } from './section3';
+import { UKDSL_SETTINGS } from './settings';
 
 export const STUDENT_HIDDEN = [32, 16];
 export const LATER_STAGE_HIDDEN = [128, 64];
@@ -77,6 +79,10 @@ interface Shared {
   validCd: Int32Array;
   testImp: Int32Array;
   testCd: Int32Array;
+  /** Impressions of the foundation model's extra history (empty unless `foundationHistory` > 0). */
+  historyImp: Int32Array;
+  /** Optimizer steps per epoch of every model (equal-steps budget), or null (equal epochs). */
+  stepsPerEpoch: number | null;
 }
 
 function sharedOf(ctx: ProtocolJobContext, funnel: Funnel, dataKey: string): Shared {
@@ -92,7 +98,14 @@ function sharedOf(ctx: ProtocolJobContext, funnel: Funnel, dataKey: string): Sha
     validCd: rowsWhere(data, SPLIT_VALID, 0),
     testImp: rowsWhere(data, SPLIT_TEST, 1),
     testCd: rowsWhere(data, SPLIT_TEST, 0),
+    historyImp: rowsWhere(data, SPLIT_HISTORY, 1),
+    stepsPerEpoch: null,
   };
+  const budget = new ParamReader(UKDSL_SETTINGS, ctx.protocolParams, 'protocolParams').choice(
+    'trainingBudget',
+  );
+  if (budget === 'equal-steps')
+    shared.stepsPerEpoch = Math.ceil(shared.trainImp.length / ctx.request.spec.training.batchSize);
   if (shared.trainImp.length === 0) throw new Error('dataset: the funnel has no training impressions');
   if (shared.testImp.length === 0 || shared.testCd.length === 0)
     throw new Error(
@@ -101,12 +114,24 @@ function sharedOf(ctx: ProtocolJobContext, funnel: Funnel, dataKey: string): Sha
   return shared;
 }
 
+/**
+ * The batch size of a student trained on `examples` rows: the experiment's, or under the
+ * equal-steps budget the one that makes every student's epoch the same number of steps (one pass
+ * over its rows).
+ */
+function batchSizeFor(s: Shared, examples: number): number {
+  const batchSize = s.ctx.request.spec.training.batchSize;
+  return s.stepsPerEpoch === null ? batchSize : Math.max(1, Math.ceil(examples / s.stepsPerEpoch));
+}
+
 interface ModelSpec {
   fields: readonly number[];
   hidden: readonly number[];
   heads?: ModelHeads;
   /** Distinguishes the model's initialisation and shuffling streams. */
   stream: number;
+  /** A teacher: `epochs` passes at the batch size whatever the budget (it is no compared method). */
+  teacher?: boolean;
 }
 
 /**
@@ -139,7 +164,7 @@ async function trainAndPredict(
       model,
       examples,
       epochs: training.epochs,
-      batchSize: training.batchSize,
+      batchSize: spec.teacher ? training.batchSize : batchSizeFor(s, examples.rows.length),
       shuffle: rng.fork(2),
       label,
       headNames,
@@ -178,7 +203,7 @@ function laterStage(s: Shared, sink: TrainingSink): Promise<Float32Array> {
       s,
       sink,
       'later-stage',
-      { fields, hidden: LATER_STAGE_HIDDEN, stream: 11 },
+      { fields, hidden: LATER_STAGE_HIDDEN, stream: 11, teacher: true },
       {
         rows,
         targets: Float32Array.from(rows, (r) => s.data.label[r]),
@@ -191,16 +216,19 @@ function laterStage(s: Shared, sink: TrainingSink): Promise<Float32Array> {
   });
 }
 
-/** The foundation model (Table 3 teacher): every field, the largest MLP, trained on impressions. */
+/**
+ * The foundation model (Table 3 teacher): every field, the largest MLP, trained on the training
+ * impressions and its extra history's (`foundationHistory`).
+ */
 function foundation(s: Shared, sink: TrainingSink): Promise<Float32Array> {
   return cached(`foundation ${s.key}`, async () => {
     const fields = fieldsOfStages(s.data, ['early', 'late', 'foundation']);
-    const rows = s.trainImp;
+    const rows = concatRows(s.trainImp, s.historyImp);
     const preds = await trainAndPredict(
       s,
       sink,
       'foundation',
-      { fields, hidden: FOUNDATION_HIDDEN, stream: 12 },
+      { fields, hidden: FOUNDATION_HIDDEN, stream: 12, teacher: true },
       {
         rows,
         targets: Float32Array.from(rows, (r) => s.data.label[r]),
@@ -407,7 +435,7 @@ function featureImportance(
           model,
           examples,
           epochs: training.epochs,
-          batchSize: training.batchSize,
+          batchSize: batchSizeFor(s, examples.rows.length),
           shuffle: rng.fork(stream + 1),
           label,
           headNames: ['main'],
@@ -468,7 +496,12 @@ export async function runOnFunnel(
   ctx.emit({
     type: 'log',
     level: 'info',
-    message: `${funnel.data.name}: ${funnel.summary}; train ${s.trainImp.length} impressions + ${s.trainCd.length} unlabelled, test ${s.testImp.length} + ${s.testCd.length}.`,
+    message:
+      `${funnel.data.name}: ${funnel.summary}; train ${s.trainImp.length} impressions + ${s.trainCd.length} ` +
+      `unlabelled, test ${s.testImp.length} + ${s.testCd.length}; ` +
+      (s.stepsPerEpoch === null
+        ? `every student makes ${ctx.request.spec.training.epochs} epochs at batch ${ctx.request.spec.training.batchSize}.`
+        : `every student makes ${ctx.request.spec.training.epochs} x ${s.stepsPerEpoch} steps (equal-steps budget).`),
   });
   const sink: TrainingSink = { emit: ctx.emit, signal: ctx.signal };
   const earlyFields = fieldsOfStages(s.data, ['early']);
@@ -653,6 +686,8 @@ export async function runUkdslJob(ctx: ProtocolJobContext): Promise<Record<strin
   let impressions = 0;
   let clicks = 0;
   for (let k = 0; k < funnel.data.rows; k++) {
+    // The foundation model's history is not part of the production log.
+    if (funnel.data.split[k] === SPLIT_HISTORY) continue;
     impressions += funnel.data.impressed[k];
     clicks += funnel.data.label[k];
   }
