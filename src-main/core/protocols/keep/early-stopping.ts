@@ -69,6 +69,19 @@ export async function trainWithEarlyStopping(options: EarlyStoppingOptions): Pro
   let sinceBest = 0;
   let step = 0;
   let lastEmit = performance.now();
+  /** One progress event of this stage: its steps count against the maxSteps cap. */
+  const emitProgress = (atStep: number, loss: number | null, fraction: number): void =>
+    ctx.emit({
+      type: 'progress',
+      phase: 'train',
+      epoch: 1,
+      epochs: 1,
+      step: atStep,
+      stepsPerEpoch: rule.maxSteps,
+      loss,
+      samplesPerSecond: null,
+      fraction,
+    });
   while (step < rule.maxSteps) {
     if (ctx.signal.aborted) throw new JobCancelledError();
     if (position >= rows) {
@@ -85,17 +98,7 @@ export async function trainWithEarlyStopping(options: EarlyStoppingOptions): Pro
     const now = performance.now();
     if (now - lastEmit >= 200) {
       lastEmit = now;
-      ctx.emit({
-        type: 'progress',
-        phase: 'train',
-        epoch: 1,
-        epochs: 1,
-        step,
-        stepsPerEpoch: rule.maxSteps,
-        loss,
-        samplesPerSecond: null,
-        fraction: step / rule.maxSteps,
-      });
+      emitProgress(step, loss, step / rule.maxSteps);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (step % rule.evalEvery !== 0 && step !== rule.maxSteps) continue;
@@ -113,17 +116,7 @@ export async function trainWithEarlyStopping(options: EarlyStoppingOptions): Pro
   }
   const capped = sinceBest < rule.patience;
   // The stage is done, stopped early or not: its share of the progress bar is full.
-  ctx.emit({
-    type: 'progress',
-    phase: 'train',
-    epoch: 1,
-    epochs: 1,
-    step,
-    stepsPerEpoch: rule.maxSteps,
-    loss: null,
-    samplesPerSecond: null,
-    fraction: 1,
-  });
+  emitProgress(step, null, 1);
   ctx.emit({
     type: 'log',
     level: 'info',
