@@ -47,6 +47,26 @@ export interface JobHooks {
   cancelled(runId: number, reason: string | null): void;
 }
 
+/**
+ * What a run's messages mean for the store and the windows (services/jobs.ts), for every executor:
+ * the local pool (JobHooks) and the queue (queue/coordinator.ts), whose runs start on a remote
+ * worker rather than in a slot here.
+ */
+export interface RunHooks extends JobHooks {
+  /** The run's request, without changing its status; null when the run does not exist. */
+  request(runId: number): JobRequest | null;
+  /** A remote worker took the run: queued -> running, marked with the worker. */
+  startedRemotely(runId: number, worker: string): void;
+}
+
+/** Runs runs: the local pool here, or a queue of remote workers (queue/coordinator.ts). */
+export interface RunExecutor {
+  enqueue(runIds: readonly number[]): void;
+  /** Where the run was when asked to stop, or null when this executor does not hold it. */
+  cancel(runId: number): 'queued' | 'running' | null;
+  close(): Promise<void>;
+}
+
 export interface JobPoolOptions {
   maxParallel: number;
   hooks: JobHooks;
@@ -68,7 +88,7 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export class JobPool {
+export class JobPool implements RunExecutor {
   private readonly queue: number[] = [];
   private readonly active = new Map<number, ActiveJob>();
   private readonly hooks: JobHooks;

@@ -88,6 +88,15 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
   }
   const datasets = await createDatasetService(context, options);
   const jobs = createJobService(context, { ...options, preferredBackend });
+  if (options.queue) {
+    try {
+      await jobs.connectQueue(options.queue.url);
+    } catch (error) {
+      await Promise.all([jobs.close(), datasets.close()]);
+      store.close();
+      throw error;
+    }
+  }
   const experiments = createExperimentService(context, { ...options, jobs, preferredBackend });
   const exports = createExportService(experiments);
   const comparisons = createComparisonService(context);
@@ -124,6 +133,8 @@ export async function createLabApp(options: LabAppOptions): Promise<LocalLabApp>
     'results:table': ({ experimentId }) => experiments.resultTable(experimentId),
     'runs:compare': (request) => comparisons.compare(request),
     'results:export': ({ experimentId, format }) => exports.exportResults(experimentId, format),
+    'queue:status': () => jobs.queueStatus(),
+    'queue:connect': ({ url }) => jobs.connectQueue(url),
   });
 
   return {

@@ -41,6 +41,13 @@ export interface LabAppOptions {
   importWorkerEntry?: URL;
   /** How long a cancelled run may take to stop before its worker is terminated (default 5000 ms). */
   cancelGraceMs?: number;
+  /**
+   * Execute runs on the queue at this Redis URL (`cascade-lab worker` processes take them) instead
+   * of in this process; the app refuses to start when it cannot reach it.
+   */
+  queue?: { url: string };
+  /** CA certificate for a rediss:// queue with a private CA. */
+  queueCaFile?: string;
 }
 
 export interface LabApp {

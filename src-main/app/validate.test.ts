@@ -52,6 +52,8 @@ const VALID: { [C in Channel]: unknown } = {
   'experiments:archive': { experimentId: 1, archived: false },
   'experiments:delete': { experimentId: 2 },
   'results:export': { experimentId: 5, format: 'latex' },
+  'queue:status': {},
+  'queue:connect': { url: 'rediss://:secret@gpu-box:6380/0' },
 };
 
 describe('validateRequest', () => {
@@ -126,6 +128,12 @@ describe('validateRequest', () => {
       'format',
     );
     expect(fieldOf(() => validateRequest('results:export', { experimentId: 1 }))).toBe('format');
+  });
+
+  it('takes only a redis:// or rediss:// queue URL, or null for this machine', () => {
+    expect(fieldOf(() => validateRequest('queue:connect', { url: 'http://gpu-box:6379' }))).toBe('url');
+    expect(fieldOf(() => validateRequest('queue:connect', {}))).toBe('url');
+    expect(validateRequest('queue:connect', { url: null })).toEqual({ url: null });
   });
 
   it('checks import requests: absolute paths, formats, filters, the csv mapping', () => {

@@ -29,6 +29,7 @@ Commands:
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
   bench-store       Write runs and curves from several processes at once; throughput and losses
   setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
+  worker --redis URL  Execute runs queued on Redis (by \`run --queue\` or the workbench) on this machine
 
 Options:
   -h, --help        Show help (also after a command: cascade-lab run --help)
@@ -38,6 +39,7 @@ The default database is ${defaultDatabasePath()}
 `;
 
 export const RUN_HELP = `Usage: cascade-lab run <spec.json> [--db FILE] [--json FILE] [--backend B] [--jobs N]
+                        [--queue URL [--redis-ca FILE]]
 
 Validates the experiment spec, runs one job per (method, seed) in worker threads with a progress
 bar on stderr, prints the comparison table on stdout and stores everything in the database.
@@ -47,6 +49,11 @@ Options:
   --json FILE      Also write the runs as JSON: {"runs":[{"method","dataset","seed","backend","metrics"}]}
   --backend B      Override the spec's backend: ${BACKEND_CHOICES.join(', ')}
   --jobs N         Runs at once (default: one per core)
+  --queue URL      Queue the runs on Redis (redis://host:6379, rediss:// for TLS) for
+                   \`cascade-lab worker\` processes instead of running them here; results are stored
+                   here as they finish. A password is best given in CASCADE_LAB_REDIS_PASSWORD
+                   rather than in the URL (command lines are visible to other users).
+  --redis-ca FILE  CA certificate of a rediss:// server with a private CA
   -h, --help       Show this help
 
 Exit codes: 0 every run finished, 1 a run failed or was cancelled, 2 bad arguments or spec,
@@ -259,4 +266,29 @@ searched. A spec sets "protocol", "protocolParams" and per method "params" from 
 Options:
   --json       Print {"protocols":[...],"methods":[...]} instead of text
   -h, --help   Show this help
+`;
+
+export const WORKER_HELP = `Usage: cascade-lab worker --redis URL [--concurrency N] [--backend B] [--name NAME]
+                           [--data DIR] [--redis-ca FILE] [--stalled-ms MS]
+
+Connects to the queue on Redis, announces itself (name, backend, device, cores, version) and
+executes the runs that \`cascade-lab run --queue\` or the workbench queue there, each in a worker
+thread; progress, metrics, curves and artifacts go back to whoever queued the run. Stops on Ctrl-C
+after the running runs end (a second Ctrl-C stops them; the queue gives them to other workers).
+
+Options:
+  --redis URL        The queue's Redis: redis://host:6379, rediss:// for TLS (or CASCADE_LAB_REDIS_URL).
+                     A password is best given in CASCADE_LAB_REDIS_PASSWORD.
+  --concurrency N    Runs at once (default 1: a run already uses the cores it is given)
+  --backend B        Backend for every run, whatever its spec says: ${BACKEND_CHOICES.join(', ')}
+  --name NAME        Shown on the runs it executes (default: <host>-<pid>); unique per queue
+  --data DIR         This worker's own folder for fetched datasets and the ranking-model cache
+                     (default: <data folder>/worker-<name>)
+  --redis-ca FILE    CA certificate of a rediss:// server with a private CA
+  --stalled-ms MS    How soon a run of a worker that died goes to another (default 30000)
+  -h, --help         Show this help
+
+Runs queued by another Cascade Lab version are refused (and left for other workers).
+Exit codes: 0 stopped, 1 refused to go on (another version, a backend that does not start),
+2 bad arguments, 130 interrupted twice.
 `;

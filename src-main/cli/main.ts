@@ -23,6 +23,7 @@ import {
   METHODS_HELP,
   RUN_HELP,
   SETUP_HELP,
+  WORKER_HELP,
 } from './help';
 import { EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, UsageError, processIo, type CliIo } from './io';
 
@@ -58,6 +59,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('./bench-store-command')).benchStoreCommand,
   },
   setup: { help: SETUP_HELP, load: async () => (await import('./setup-command')).setupCommand },
+  worker: { help: WORKER_HELP, load: async () => (await import('./worker-command')).workerCommand },
 };
 
 /**

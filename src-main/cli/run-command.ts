@@ -11,6 +11,7 @@ import { defaultDatabasePath } from '../app/paths';
 import { backendOption, integerOption, parseCommandArgs as parse, stringOption } from './args';
 import { RUN_HELP } from './help';
 import { EXIT_INTERRUPTED, EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
+import { resolveQueueUrl } from './queue-args';
 import { runExperimentWithProgress } from './run-experiment';
 import { loadSpecFile } from './spec-file';
 import { renderTerminalTable } from './table';
@@ -57,6 +58,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
       json: { type: 'string' },
       backend: { type: 'string' },
       jobs: { type: 'string' },
+      queue: { type: 'string' },
+      'redis-ca': { type: 'string' },
     },
     RUN_HELP,
   );
@@ -74,11 +77,13 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   const spec = loadSpecFile(specFile);
   if (backend !== undefined) spec.backend = backend;
   const jsonFile = stringOption(values, 'json');
+  const queueUrl = resolveQueueUrl(stringOption(values, 'queue'), '--queue');
 
   const app = await createLabApp({
     transport: 'cli',
     dbPath: resolve(stringOption(values, 'db') ?? defaultDatabasePath()),
     maxParallelJobs,
+    ...(queueUrl ? { queue: { url: queueUrl }, queueCaFile: stringOption(values, 'redis-ca') } : {}),
   });
   try {
     const { experimentId, runs, interrupted } = await runExperimentWithProgress(app, spec, io, (s) =>

@@ -372,6 +372,8 @@ export interface RunSummary {
   status: RunStatus;
   backend: string | null;
   device: string | null;
+  /** The remote worker that ran it, e.g. "gpu-1 (NVIDIA H100)"; null for runs on this machine. */
+  worker: string | null;
   params: ParamValues;
   createdAt: string;
   startedAt: string | null;
@@ -467,6 +469,44 @@ export interface AppInfo {
   databasePath: string;
 }
 
+/* ----------------------------------------------------------------------------------------------
+ * Remote execution: runs queued on Redis, executed by `cascade-lab worker` processes
+ * -------------------------------------------------------------------------------------------- */
+
+/** Where new runs execute: in worker threads of this process, or on a queue's workers. */
+export type RunTarget =
+  | { kind: 'local' }
+  /** `url` is the queue's Redis URL with its password redacted. */
+  | { kind: 'queue'; url: string };
+
+/** A worker connected to the queue, as it last announced itself (every few seconds). */
+export interface QueueWorkerInfo {
+  name: string;
+  host: string;
+  /** Its Cascade Lab version (it refuses runs queued by another). */
+  version: string;
+  backend: string;
+  device: string;
+  cores: number;
+  /** Runs it executes at once, and how many it is executing now. */
+  concurrency: number;
+  active: number;
+  /** 'ready', or why it takes no runs (its backend failed to start, another version). */
+  status: string;
+  startedAt: string;
+  heartbeatAt: string;
+}
+
+export interface QueueStatus {
+  runOn: RunTarget;
+  /** The queue's live workers; empty when running locally. */
+  workers: QueueWorkerInfo[];
+  /** Runs of this store waiting or running on the queue. */
+  queuedRuns: number;
+  /** Why the queue could not be reached or used, or null. */
+  error: string | null;
+}
+
 /** A job's progress as the engine reports it (core's JobEvent 'progress'). */
 export interface JobStepProgress {
   /**
@@ -557,6 +597,10 @@ export interface ApiResponses {
   'results:table': ResultTable;
   'runs:compare': ComparisonTable;
   'results:export': { filename: string; mimeType: string; content: string };
+  /** Where new runs execute, the queue's workers and how many runs wait there. */
+  'queue:status': QueueStatus;
+  /** Switches where new runs execute (runs already queued keep their place). */
+  'queue:connect': QueueStatus;
 }
 
 /** A spec file from the experiments/ folder, validated. */

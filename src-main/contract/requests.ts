@@ -37,6 +37,15 @@ const PATH = v.pipe(
   v.check((path: string) => !path.includes('\0'), 'a path cannot contain a NUL character'),
 );
 
+/**
+ * A queue's Redis URL (`redis://[user:password@]host[:port][/db]`, or `rediss://` for TLS); null
+ * in `queue:connect` means this machine.
+ */
+const QUEUE_URL = v.pipe(
+  text({ nonEmpty: true, maxLength: 2000 }),
+  v.regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL'),
+);
+
 /** A display name or a column name. */
 const NAME = text({ nonEmpty: true, maxLength: 200 });
 
@@ -198,6 +207,8 @@ export const CHANNEL_REQUESTS = {
   'results:table': body({ experimentId: id() }),
   'runs:compare': body({ runIds: RUN_IDS, baselineKey: v.optional(ROW_KEY) }),
   'results:export': body({ experimentId: id(), format: choice(EXPORT_FORMATS) }),
+  'queue:status': NOTHING,
+  'queue:connect': body({ url: v.nullable(QUEUE_URL) }),
 };
 
 export type Channel = keyof typeof CHANNEL_REQUESTS;

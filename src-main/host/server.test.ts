@@ -133,6 +133,8 @@ function makeFakeApp(): LabApp & { calls: { channel: string; request: unknown }[
     'experiments:archive': async (request) => summary(request.experimentId, template),
     'experiments:delete': async () => ({ deletedRuns: 0 }),
     'results:export': async () => ({ filename: 'r.csv', mimeType: 'text/csv', content: 'a,b\n' }),
+    'queue:status': async () => ({ runOn: { kind: 'local' }, workers: [], queuedRuns: 0, error: null }),
+    'queue:connect': async () => ({ runOn: { kind: 'local' }, workers: [], queuedRuns: 0, error: null }),
   };
   return {
     calls,

@@ -133,6 +133,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
   ALTER TABLE runs ADD COLUMN archived_at TEXT;
   `,
+  // 4: runs executed by remote workers through a queue (app/queue/): which queue and job, and the
+  // worker that ran it. Queue runs belong to the queue, not to this process: recovery leaves them to
+  // the queue service, which asks Redis how they ended.
+  `
+  -- The queue's Redis URL with its password redacted, and the BullMQ job id; NULL for local runs.
+  ALTER TABLE runs ADD COLUMN queue TEXT;
+  ALTER TABLE runs ADD COLUMN queue_job_id TEXT;
+  -- The worker that ran it, e.g. "gpu-1 (NVIDIA H100, tensorflow)"; NULL for local runs.
+  ALTER TABLE runs ADD COLUMN worker TEXT;
+  CREATE INDEX runs_queue_job ON runs (queue_job_id) WHERE queue_job_id IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build writes. */

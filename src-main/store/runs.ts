@@ -49,6 +49,11 @@ export interface RunRecord {
   ownerPid: number | null;
   ownerToken: string | null;
   ownerStartTicks: number | null;
+  /** The queue (redacted Redis URL) and BullMQ job id of a run executed remotely; null locally. */
+  queue: string | null;
+  queueJobId: string | null;
+  /** The remote worker that ran it (name and device); null for local runs. */
+  worker: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -101,6 +106,9 @@ interface RunRow {
   owner_pid: number | null;
   owner_token: string | null;
   owner_start_ticks: number | null;
+  queue: string | null;
+  queue_job_id: string | null;
+  worker: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -139,6 +147,9 @@ function toRecord(row: RunRow): RunRecord {
     ownerPid: row.owner_pid,
     ownerToken: row.owner_token,
     ownerStartTicks: row.owner_start_ticks,
+    queue: row.queue,
+    queueJobId: row.queue_job_id,
+    worker: row.worker,
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
@@ -173,6 +184,17 @@ export function createRunRepository(db: Db, owner: RunOwner) {
      WHERE id = ? AND status = 'queued'`,
   );
   const setBackend = db.prepare('UPDATE runs SET backend = ?, device = ? WHERE id = ?');
+  const setQueueJob = db.prepare(
+    "UPDATE runs SET queue = ?, queue_job_id = ? WHERE id = ? AND status IN ('queued', 'running')",
+  );
+  const markRemoteRunning = db.prepare(
+    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), worker = ?
+     WHERE id = ? AND status IN ('queued', 'running')`,
+  );
+  const selectOnQueue = db.prepare<[string], RunRow>(
+    `${SELECT_RUNS} WHERE runs.queue = ? AND runs.queue_job_id IS NOT NULL
+       AND runs.status IN ('queued', 'running') ORDER BY runs.id`,
+  );
   const setDataset = db.prepare('UPDATE runs SET dataset_id = ? WHERE id = ?');
   const selectTimings = db.prepare<[number], { timings: string }>('SELECT timings FROM runs WHERE id = ?');
   const setTimings = db.prepare('UPDATE runs SET timings = ? WHERE id = ?');
@@ -295,6 +317,17 @@ export function createRunRepository(db: Db, owner: RunOwner) {
     /** queued -> running; false if the run is not queued any more (e.g. cancelled meanwhile). */
     markRunning: (id: number): boolean =>
       markRunning.run(nowIso(), owner.pid, owner.token, owner.startTicks, id).changes > 0,
+    /** Records the queue and job that will execute a queued or running run. */
+    setQueueJob: (id: number, queue: string, jobId: string): boolean =>
+      setQueueJob.run(queue, jobId, id).changes > 0,
+    /**
+     * queued -> running on a remote worker (or, running, the worker that took it over after the
+     * first one died); false when the run has ended meanwhile.
+     */
+    markRemoteRunning: (id: number, worker: string): boolean =>
+      markRemoteRunning.run(nowIso(), worker, id).changes > 0,
+    /** Runs still queued or running on the queue `queue` (redacted URL), oldest first. */
+    listOnQueue: (queue: string): RunRecord[] => selectOnQueue.all(queue).map(toRecord),
     setBackend(id: number, backend: string, device: string): void {
       setBackend.run(backend, device, id);
     },
@@ -354,7 +387,8 @@ export interface RecoveryOptions extends ProcessProbe {
  * by no store open here belongs to an earlier process that had the same pid. Likewise a live pid
  * whose start time differs from the one recorded with the run is a new process that inherited the
  * pid, so the run's owner is dead. Rows written before start times were recorded, and systems
- * without /proc (macOS, Windows), fall back to the pid alone.
+ * without /proc (macOS, Windows), fall back to the pid alone. Runs on a queue (queue_job_id set) are
+ * the queue service's: Redis knows how they ended (app/queue/coordinator.ts).
  * @returns the ids of the runs it marked.
  */
 export function recoverInterruptedRuns(db: Db, options: RecoveryOptions): number[] {
@@ -372,7 +406,7 @@ export function recoverInterruptedRuns(db: Db, options: RecoveryOptions): number
       }
     >(
       `SELECT id, status, owner_pid, owner_token, owner_start_ticks FROM runs
-       WHERE status IN ('queued', 'running')`,
+       WHERE status IN ('queued', 'running') AND queue_job_id IS NULL`,
     )
     .all();
   const orphaned = candidates.filter((run) => {

@@ -124,6 +124,7 @@ export function createExperimentService(
       status: run.status,
       backend: run.backend,
       device: run.device,
+      worker: run.worker,
       params: run.params,
       createdAt: run.createdAt,
       startedAt: run.startedAt,

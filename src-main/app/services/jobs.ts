@@ -6,29 +6,43 @@
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { BackendChoice } from '../../contract/api';
+import type { BackendChoice, QueueStatus } from '../../contract/api';
 import type { JobEvent, JobRequest, JobResult } from '../../core/experiments/job';
 import type { RunRecord } from '../../store/index';
 import { encodeHistogramArtifact } from '../histogram-artifact';
-import { JobPool, probeBackend, resolveTrainingWorkerEntry, type JobHooks } from '../jobs';
+import { JobPool, probeBackend, resolveTrainingWorkerEntry, type RunHooks } from '../jobs';
 import type { BackendProbe } from '../worker-protocol';
+import { QueueCoordinator } from '../queue/coordinator';
 import { emitRunStatus, messageOf, type ServiceContext } from './context';
 import { simulatorContentHash } from './simulated-data';
 
 export interface JobService {
-  /** Queues created runs; they start as workers come free. */
+  /**
+   * Queues created runs where runs execute now (queueStatus().runOn): this process's worker
+   * threads, or a queue's remote workers. They start as workers come free.
+   */
   enqueue(runIds: readonly number[]): void;
-  /** Stops a queued or running run of this pool; null when the pool does not hold it. */
+  /** Stops a queued or running run of this pool or queue; null when neither holds it. */
   cancel(runId: number): 'queued' | 'running' | null;
   /** The backend runs with `auto` would get here, probed once in a worker. */
   probeBackend(): Promise<BackendProbe>;
-  /** Cancels queued runs and stops the workers. */
+  /** Where new runs execute, the queue's workers and how many runs wait there. */
+  queueStatus(): Promise<QueueStatus>;
+  /**
+   * New runs execute on the queue at `url` (null: on this machine). Connecting picks up the
+   * results of this store's runs that finished on that queue meanwhile. Throws when the queue
+   * cannot be reached; where runs execute is then unchanged.
+   */
+  connectQueue(url: string | null): Promise<QueueStatus>;
+  /** Cancels locally queued runs and stops the workers; runs on a queue stay there. */
   close(): Promise<void>;
 }
 
 export interface JobServiceOptions {
   /** Backend for runs whose spec says `auto`. */
   preferredBackend: BackendChoice;
+  /** CA certificate for rediss:// queues with a private CA (or env CASCADE_LAB_REDIS_CA). */
+  queueCaFile?: string;
   maxParallelJobs?: number;
   workerEntry?: URL;
   cancelGraceMs?: number;
@@ -87,22 +101,39 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
     }
   }
 
-  const hooks: JobHooks = {
-    start(runId: number): JobRequest | null {
+  /** The run's record while this app has it in hand; runs ended elsewhere are read again. */
+  function runOf(runId: number): RunRecord | undefined {
+    return started.get(runId) ?? store.runs.get(runId);
+  }
+
+  const hooks: RunHooks = {
+    request(runId: number): JobRequest | null {
       const run = store.runs.get(runId);
-      if (!run || !store.runs.markRunning(runId)) return null;
+      if (!run) return null;
       started.set(runId, run);
-      emitRunStatus(events, run, 'running', null);
-      log('info', runId, `Run ${runId} started: ${run.label}, seed ${run.seed}.`);
       // Trained ranking models are shared through the data folder's cache (core/node/ranking-cache.ts).
       return { ...run.config, runId, cacheDir: join(dataDir, 'cache') };
     },
+    start(runId: number): JobRequest | null {
+      const run = store.runs.get(runId);
+      if (!run || !store.runs.markRunning(runId)) return null;
+      emitRunStatus(events, run, 'running', null);
+      log('info', runId, `Run ${runId} started: ${run.label}, seed ${run.seed}.`);
+      return hooks.request(runId);
+    },
+    startedRemotely(runId: number, worker: string): void {
+      const run = runOf(runId);
+      if (!run || !store.runs.markRemoteRunning(runId, worker)) return;
+      started.set(runId, run);
+      emitRunStatus(events, run, 'running', null);
+      log('info', runId, `Run ${runId} started on worker ${worker}: ${run.label}, seed ${run.seed}.`);
+    },
     event(runId: number, event: JobEvent): void {
-      const run = started.get(runId);
+      const run = runOf(runId);
       if (run) recordEvent(run, event);
     },
     finished(runId: number, result: JobResult): void {
-      const run = started.get(runId) ?? store.runs.get(runId);
+      const run = runOf(runId);
       started.delete(runId);
       if (!run) return;
       const stored = store.runs.finish(runId, {
@@ -117,7 +148,7 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
       }
     },
     failed(runId: number, message: string): void {
-      const run = started.get(runId) ?? store.runs.get(runId);
+      const run = runOf(runId);
       started.delete(runId);
       if (run && store.runs.fail(runId, message)) {
         emitRunStatus(events, run, 'failed', message);
@@ -125,7 +156,7 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
       }
     },
     cancelled(runId: number, reason: string | null): void {
-      const run = started.get(runId) ?? store.runs.get(runId);
+      const run = runOf(runId);
       started.delete(runId);
       if (run && store.runs.cancel(runId, reason)) {
         emitRunStatus(events, run, 'cancelled', reason);
@@ -143,10 +174,29 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
   });
 
   let backendProbe: Promise<BackendProbe> | null = null;
+  let coordinator: QueueCoordinator | null = null;
+  let queueError: string | null = null;
+
+  async function queueStatus(): Promise<QueueStatus> {
+    if (!coordinator) return { runOn: { kind: 'local' }, workers: [], queuedRuns: 0, error: queueError };
+    let workers: QueueStatus['workers'] = [];
+    let error: string | null = null;
+    try {
+      workers = await coordinator.workers();
+    } catch (cause) {
+      error = `cannot read the workers of ${coordinator.label}: ${messageOf(cause)}`;
+    }
+    return {
+      runOn: { kind: 'queue', url: coordinator.label },
+      workers,
+      queuedRuns: coordinator.trackedRunIds.length,
+      error,
+    };
+  }
 
   return {
-    enqueue: (runIds) => pool.enqueue(runIds),
-    cancel: (runId) => pool.cancel(runId),
+    enqueue: (runIds) => (coordinator ?? pool).enqueue(runIds),
+    cancel: (runId) => pool.cancel(runId) ?? coordinator?.cancel(runId) ?? null,
     probeBackend(): Promise<BackendProbe> {
       backendProbe ??= probeBackend(options.preferredBackend, workerEntry).catch((error: unknown) => ({
         backend: 'unavailable',
@@ -155,6 +205,29 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
       }));
       return backendProbe;
     },
-    close: () => pool.close(),
+    queueStatus,
+    async connectQueue(url: string | null): Promise<QueueStatus> {
+      const next =
+        url === null
+          ? null
+          : await QueueCoordinator.open({
+              url,
+              caFile: options.queueCaFile,
+              store,
+              hooks,
+              log,
+              dataDir,
+            });
+      const previous = coordinator;
+      coordinator = next;
+      queueError = null;
+      // Its runs stay on that queue; connecting to it again picks up their results.
+      await previous?.close();
+      log('info', null, next ? `New runs execute on the queue ${next.label}.` : 'New runs execute on this machine.');
+      return queueStatus();
+    },
+    async close(): Promise<void> {
+      await Promise.all([pool.close(), coordinator?.close()]);
+    },
   };
 }

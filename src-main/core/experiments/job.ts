@@ -38,6 +38,12 @@ export interface JobRequest {
    * and processes of one data folder; without it every job trains its ranking model.
    */
   cacheDir?: string;
+  /**
+   * Digest of the world the data phase built (node/world-digest.ts): 'report' adds it to the
+   * result; 'only' stops after the data phase and returns just the digest (no training). Remote
+   * execution (app/queue/) rebuilds simulated data on the worker and compares the two.
+   */
+  worldDigest?: 'report' | 'only';
 }
 
 export type JobEvent =
@@ -68,6 +74,8 @@ export interface JobResult {
   timings: Record<string, number>;
   backend: string;
   device: string;
+  /** Set when the request asked for it (JobRequest.worldDigest). */
+  worldDigest?: string;
 }
 
 /** Thrown by `runJob` when its AbortSignal fires; the run is then stored as cancelled, not failed. */

@@ -7,6 +7,7 @@
  */
 import type { CascadeDataset } from '../data/dataset';
 import { readProcessedSync } from '../node/importers/processed';
+import { worldDigest } from '../node/world-digest';
 import { toCascadeDataset } from '../node/importers/to-cascade';
 import { simulateCascade } from '../data/simulator';
 import { throwIfCancelled } from '../methods/loop';
@@ -59,12 +60,18 @@ export function materializeDataset(source: JobDataset): CascadeDataset {
   return dataset;
 }
 
+/** Ends a job whose request wanted only its world's digest, right after the data phase. */
+class WorldBuilt {
+  constructor(readonly digest: string) {}
+}
+
 export async function runJob(
   request: JobRequest,
   emit: (e: JobEvent) => void,
   signal: AbortSignal,
 ): Promise<JobResult> {
   const timings: Record<string, number> = {};
+  let digest: string | undefined;
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
   const progress = (phase: 'data' | 'done', fraction: number) =>
     emit(phaseProgress(phase, request.spec.training.epochs, fraction));
@@ -74,6 +81,11 @@ export async function runJob(
     const ms = Math.round(performance.now() - start);
     timings[phase] = ms;
     emit({ type: 'timing', phase, ms });
+    // Every testbed builds its whole world inside its 'data' phase (protocols/types.ts).
+    if (phase === 'data' && request.worldDigest) {
+      digest = worldDigest(result);
+      if (request.worldDigest === 'only') throw new WorldBuilt(digest);
+    }
     return result;
   };
 
@@ -101,28 +113,46 @@ export async function runJob(
 
   log(`Running ${request.method.label} (seed ${request.seed}) in the ${module.descriptor.name} testbed.`);
   progress('data', 0);
-  const metrics = await module.runJob({
-    request,
-    params,
-    protocolParams: resolveProtocolParams(request.spec, {
-      overrides: request.method.protocolParams,
-      path: 'method.protocolParams',
-    }),
-    rng: createRng(request.seed),
-    backend: backend.backend,
-    signal,
-    timed,
-    materializeDataset: () => materializeDataset(request.dataset),
-    emit: (event) => {
-      if (event.type !== 'progress') return emit(event);
-      const [start, share] = spans[event.phase] ?? [0, 1];
-      emit({ ...event, fraction: start + share * Math.min(1, Math.max(0, event.fraction)) });
-    },
-  });
+  let metrics: Record<string, number>;
+  try {
+    metrics = await module.runJob({
+      request,
+      params,
+      protocolParams: resolveProtocolParams(request.spec, {
+        overrides: request.method.protocolParams,
+        path: 'method.protocolParams',
+      }),
+      rng: createRng(request.seed),
+      backend: backend.backend,
+      signal,
+      timed,
+      materializeDataset: () => materializeDataset(request.dataset),
+      emit: (event) => {
+        if (event.type !== 'progress') return emit(event);
+        const [start, share] = spans[event.phase] ?? [0, 1];
+        emit({ ...event, fraction: start + share * Math.min(1, Math.max(0, event.fraction)) });
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof WorldBuilt)) throw error;
+    return {
+      metrics: {},
+      timings,
+      backend: backend.backend,
+      device: backend.device,
+      worldDigest: error.digest,
+    };
+  }
   for (const [key, value] of Object.entries(metrics)) {
     if (!Number.isFinite(value)) throw new Error(`${descriptor.name}: metric ${key} is ${value}.`);
   }
   log(`${request.method.label}: ${formatMetrics(metrics)}`);
   progress('done', 1);
-  return { metrics, timings, backend: backend.backend, device: backend.device };
+  return {
+    metrics,
+    timings,
+    backend: backend.backend,
+    device: backend.device,
+    ...(digest === undefined ? {} : { worldDigest: digest }),
+  };
 }

@@ -17,6 +17,7 @@ function run(overrides: Partial<RunSummary> = {}): RunSummary {
     status: 'finished',
     backend: 'wasm',
     device: null,
+    worker: null,
     params: {},
     createdAt: '2026-12-05T10:00:00.000Z',
     startedAt: null,
