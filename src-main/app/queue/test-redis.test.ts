@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis } from './redis-url';
@@ -117,4 +118,44 @@ describe('startRedisServer', () => {
     await server.stop();
     expect(existsSync(server.dir)).toBe(false);
   });
+
+  it('leaves no server and no folder behind when the test process itself is killed', async () => {
+    // A test process that starts a server, reports it, and is then killed as vitest ends its forks.
+    const script = `import('./test-redis.ts').then(async ({ startRedisServer }) => {
+      const server = await startRedisServer({ appendonly: true });
+      console.log(JSON.stringify({ port: server.port, dir: server.dir }));
+    });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: import.meta.dirname,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (data: Buffer) => {
+        output += data.toString();
+        if (output.includes('\n')) resolve(output);
+      });
+      child.once('exit', (code) => reject(new Error(`the child exited (${code}) before its server started`)));
+    });
+    const { port, dir } = JSON.parse(line) as { port: number; dir: string };
+    expect(await accepts(port)).toBe(true);
+    child.kill('SIGKILL');
+    for (let wait = 0; wait < 50 && ((await accepts(port)) || existsSync(dir)); wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await accepts(port)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
 });
+
+/** Whether something accepts TCP connections on the loopback port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -6,7 +6,7 @@
  * in-process fake reproduces. Without `redis-server` on PATH it throws: the tests fail, never skip.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -51,6 +51,24 @@ process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
+/**
+ * A shell per server that outlives nothing: vitest ends its test processes with a signal, so no
+ * `exit` handler runs there. When this process dies its end of the pipe closes, `read` sees the
+ * end of input, and the shell kills the last server pid it was told (`-` when none runs) and
+ * removes the folder. stop() ends it with SIGKILL once the server is down and the folder gone.
+ */
+const WATCHDOG =
+  'pid=-; while read -r line; do pid=$line; done; [ "$pid" = - ] || kill -9 "$pid"; rm -rf "$1"';
+
+function spawnWatchdog(dir: string): ChildProcess {
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'redis-watchdog', dir], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  // Once stop() has killed it, nothing more is written; a late write must not crash the tests.
+  watchdog.stdin?.on('error', () => undefined);
+  return watchdog;
+}
+
 /** Starts a redis-server; see RedisServerOptions. Retries on another port if the chosen one is taken. */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerHandle> {
   const binary = findOnPath('redis-server');
@@ -58,14 +76,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     throw new Error('redis-server not found: install it (Debian: apt install redis-server)');
   }
   const dir = mkdtempSync(join(tmpdir(), 'cascade-redis-'));
+  const watchdog = spawnWatchdog(dir);
   try {
-    const caFile = options.tls ? await copyTlsFiles(dir) : undefined;
+    const caFile = options.tls ? await writeTlsFiles(dir) : undefined;
     for (let attempt = 1; ; attempt++) {
       const port = await freeLoopbackPort();
       const args = serverArgs(port, dir, options);
       try {
-        const child = await launch(binary, args);
-        return handle(binary, args, child, port, dir, caFile, options);
+        const child = await launch(binary, args, watchdog);
+        return handle({ binary, args, watchdog, port, dir, caFile, options }, child);
       } catch (error) {
         // Another process may take the port between freeLoopbackPort and redis-server's bind.
         if (attempt < 3 && /Address already in use/.test(String(error))) continue;
@@ -73,9 +92,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       }
     }
   } catch (error) {
+    watchdog.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+interface ServerSetup {
+  binary: string;
+  args: string[];
+  watchdog: ChildProcess;
+  port: number;
+  dir: string;
+  caFile: string | undefined;
+  options: RedisServerOptions;
 }
 
 function serverArgs(port: number, dir: string, options: RedisServerOptions): string[] {
@@ -91,21 +121,16 @@ function serverArgs(port: number, dir: string, options: RedisServerOptions): str
   return args;
 }
 
-function handle(
-  binary: string,
-  args: string[],
-  first: ChildProcess,
-  port: number,
-  dir: string,
-  caFile: string | undefined,
-  options: RedisServerOptions,
-): RedisServerHandle {
+function handle(setup: ServerSetup, first: ChildProcess): RedisServerHandle {
+  const { binary, args, watchdog, port, dir, caFile, options } = setup;
   let child: ChildProcess | undefined = first;
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   const end = async (signal: NodeJS.Signals) => {
     const running = child;
     child = undefined;
-    if (running !== undefined) await terminate(running, signal);
+    if (running === undefined) return;
+    await terminate(running, signal);
+    watchdog.stdin?.write('-\n');
   };
   return {
     url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
@@ -117,21 +142,24 @@ function handle(
     },
     async stop(stopOptions = {}) {
       await end('SIGTERM');
-      if (!stopOptions.keepDir) rmSync(dir, { recursive: true, force: true });
+      if (stopOptions.keepDir) return;
+      rmSync(dir, { recursive: true, force: true });
+      watchdog.kill('SIGKILL');
     },
     kill: () => end('SIGKILL'),
     async restart() {
       await end('SIGTERM');
-      child = await launch(binary, args);
+      child = await launch(binary, args, watchdog);
     },
   };
 }
 
 /** Spawns redis-server and resolves once it accepts connections (after loading its AOF). */
-function launch(binary: string, args: string[]): Promise<ChildProcess> {
+function launch(binary: string, args: string[], watchdog: ChildProcess): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
+    if (child.pid !== undefined) watchdog.stdin?.write(`${child.pid}\n`);
     let output = '';
     const fail = (why: string) => {
       clearTimeout(timer);
@@ -199,53 +227,55 @@ function findOnPath(command: string): string | undefined {
 
 const run = promisify(execFile);
 
-/** The CA and server certificate, made once per test process (openssl takes ~0.2 s). */
-let tlsFiles: Promise<string> | undefined;
+/** The CA and server certificate, made once per test process (openssl takes ~0.2 s) and kept in memory. */
+let tlsFiles: Promise<Map<string, Buffer>> | undefined;
+const TLS_FILES = ['ca.crt', 'server.crt', 'server.key'];
 
-async function copyTlsFiles(dir: string): Promise<string> {
+async function writeTlsFiles(dir: string): Promise<string> {
   tlsFiles ??= makeTlsFiles();
-  const source = await tlsFiles;
-  for (const file of ['ca.crt', 'server.crt', 'server.key'])
-    copyFileSync(join(source, file), join(dir, file));
+  for (const [name, bytes] of await tlsFiles) writeFileSync(join(dir, name), bytes, { mode: 0o600 });
   return join(dir, 'ca.crt');
 }
 
-async function makeTlsFiles(): Promise<string> {
+async function makeTlsFiles(): Promise<Map<string, Buffer>> {
   if (findOnPath('openssl') === undefined) {
     throw new Error('openssl not found: the TLS Redis fixture makes its certificates with it');
   }
   const dir = mkdtempSync(join(tmpdir(), 'cascade-redis-tls-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const file = (name: string) => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run(
-    'openssl',
-    ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt')].concat([
-      '-days',
-      '2',
-      '-subj',
-      '/CN=cascade-lab test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-    ]),
-  );
-  await run(
-    'openssl',
-    ['req', '-new', ...ec, '-keyout', file('server.key'), '-out', file('server.csr')].concat([
-      '-subj',
-      '/CN=localhost',
-    ]),
-  );
-  writeFileSync(
-    file('server.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  await run(
-    'openssl',
-    ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt')].concat(
-      ['-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '2'],
-      ['-extfile', file('server.ext')],
-    ),
-  );
-  return dir;
+  try {
+    const file = (name: string) => join(dir, name);
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    await run(
+      'openssl',
+      ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.crt')].concat([
+        '-days',
+        '2',
+        '-subj',
+        '/CN=cascade-lab test CA',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+      ]),
+    );
+    await run(
+      'openssl',
+      ['req', '-new', ...ec, '-keyout', file('server.key'), '-out', file('server.csr')].concat([
+        '-subj',
+        '/CN=localhost',
+      ]),
+    );
+    writeFileSync(
+      file('server.ext'),
+      'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+    );
+    await run(
+      'openssl',
+      ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt')].concat(
+        ['-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.crt'), '-days', '2'],
+        ['-extfile', file('server.ext')],
+      ),
+    );
+    return new Map(TLS_FILES.map((name) => [name, readFileSync(file(name))]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
