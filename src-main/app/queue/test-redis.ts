@@ -45,17 +45,12 @@ export interface RedisServerHandle {
 const READY = /Ready to accept connections/;
 const START_TIMEOUT_MS = 10_000;
 
-/** Live servers, killed when the test process exits so that a failed test leaks none. */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
 /**
- * A shell per server that outlives nothing: vitest ends its test processes with a signal, so no
- * `exit` handler runs there. When this process dies its end of the pipe closes, `read` sees the
- * end of input, and the shell kills the last server pid it was told (`-` when none runs) and
- * removes the folder. stop() ends it with SIGKILL once the server is down and the folder gone.
+ * A shell beside each server that cleans up when this process dies without stopping it: vitest
+ * ends its test processes with a signal, so no `exit` handler would run. When this process dies,
+ * its end of the pipe closes, `read` sees the end of input, and the shell kills the last server
+ * pid it was told (`-` when none runs) and removes the folder. stop() ends it with SIGKILL once
+ * the server is down and the folder gone.
  */
 const WATCHDOG =
   'pid=-; while read -r line; do pid=$line; done; [ "$pid" = - ] || kill -9 "$pid"; rm -rf "$1"';
@@ -158,13 +153,12 @@ function handle(setup: ServerSetup, first: ChildProcess): RedisServerHandle {
 function launch(binary: string, args: string[], watchdog: ChildProcess): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
     if (child.pid !== undefined) watchdog.stdin?.write(`${child.pid}\n`);
     let output = '';
     const fail = (why: string) => {
       clearTimeout(timer);
       child.kill('SIGKILL');
-      live.delete(child);
+      watchdog.stdin?.write('-\n');
       reject(new Error(`redis-server ${why}:\n${output.slice(-2000)}`));
     };
     const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS} ms`), START_TIMEOUT_MS);
@@ -189,12 +183,8 @@ function launch(binary: string, args: string[], watchdog: ChildProcess): Promise
 
 function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => {
-      live.delete(child);
-      resolve();
-    };
-    if (child.exitCode !== null || child.signalCode !== null) return done();
-    child.once('exit', done);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
     child.kill(signal);
   });
 }
