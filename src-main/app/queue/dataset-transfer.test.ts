@@ -117,6 +117,14 @@ describe('publishDataset and fetchDataset', () => {
     );
   });
 
+  it('lets two jobs of one worker fetch the same dataset at once', async () => {
+    const ref = await publishDataset(redis, dataset, { chunkBytes });
+    const folders = await Promise.all([1, 2, 3].map(() => fetchDataset(redis, ref, cacheRoot)));
+    expect(new Set(folders)).toEqual(new Set([join(cacheRoot, 'datasets', ref.hash)]));
+    expect(readdirSync(join(cacheRoot, 'datasets'))).toEqual([ref.hash]);
+    expect(readdirSync(folders[0]).length).toBe(ref.files.length + 1);
+  });
+
   it('refuses a corrupted chunk, naming the file, and keeps nothing of it', async () => {
     const ref = await publishDataset(redis, dataset, { chunkBytes });
     const index = ref.files.findIndex((file) => file.bytes > 2 * chunkBytes);
