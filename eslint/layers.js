@@ -41,8 +41,13 @@ export const LAYERS = {
   // node_modules) lives in one folder, core/node; nowhere else in the engine imports Node.
   [CORE]: { mayImport: [CONTRACT], packages: ['@tensorflow/*'], node: [CORE_NODE] },
   [STORE]: { mayImport: [CONTRACT, CORE], packages: ['better-sqlite3'], node: true },
-  // tsx: the worker entry points (.mjs) compile the TypeScript workers on the fly.
-  [APP]: { mayImport: [CONTRACT, CORE, STORE], packages: ['@tensorflow/*', 'tsx'], node: true },
+  // tsx: the worker entry points (.mjs) compile the TypeScript workers on the fly. bullmq and
+  // ioredis: remote execution's queue on Redis (app/queue), which the transports reach through the app.
+  [APP]: {
+    mayImport: [CONTRACT, CORE, STORE],
+    packages: ['@tensorflow/*', 'tsx', 'bullmq', 'ioredis'],
+    node: true,
+  },
   'src-main/electron': {
     mayImport: [CONTRACT, CORE, STORE, APP],
     packages: ['electron', '@electron/fuses'],
