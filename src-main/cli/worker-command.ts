@@ -45,8 +45,7 @@ export async function workerCommand(args: string[], io: CliIo): Promise<number> 
     name,
     concurrency: concurrency === undefined ? undefined : integerOption(concurrency, '--concurrency', 1, 256),
     backend: backendOption(values),
-    dataDir:
-      stringOption(values, 'data') ?? join(defaultDataDir(), `worker-${name ?? `${process.pid}`}`),
+    dataDir: stringOption(values, 'data') ?? join(defaultDataDir(), `worker-${name ?? `${process.pid}`}`),
     stalledMs: stalled === undefined ? undefined : integerOption(stalled, '--stalled-ms', 500, 3_600_000),
     log,
   });

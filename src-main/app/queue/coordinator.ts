@@ -39,13 +39,13 @@ import {
   QUEUE_NAME,
   cancelledKey,
   queueJobId,
-  type DatasetRefPayload,
+  type DatasetRef,
   type QueueOutcome,
   type QueuePayload,
   type QueueProgress,
   type WorkerAnnouncement,
 } from './payload';
-import { connectRedis, parseRedisUrl, redactRedisUrl } from './redis-url';
+import { connectRedis, parseRedisUrl, reachRedis, redactRedisUrl } from './redis-url';
 import { ThreadJobRunner } from './thread-runner';
 import { listQueueWorkers } from './workers';
 
@@ -103,12 +103,13 @@ export class QueueCoordinator implements RunExecutor {
   readonly label: string;
   private readonly options: QueueCoordinatorOptions;
   private readonly coordinatorId: string;
-  private readonly queue: Queue;
-  private readonly events: QueueEvents;
+  // Made once Redis answers (start): BullMQ's connections wait for an unreachable server for ever.
+  private queue!: Queue;
+  private events!: QueueEvents;
   private readonly publisher: Redis;
   private readonly digests: ThreadJobRunner;
   private readonly expectedDigest = new Map<string, Promise<string | null>>();
-  private readonly published = new Map<string, Promise<DatasetRefPayload>>();
+  private readonly published = new Map<string, Promise<DatasetRef>>();
   /** Runs on the queue that this coordinator watches, by job id. */
   private readonly tracked = new Map<string, number>();
   private readonly cancelTimers = new Map<number, NodeJS.Timeout>();
@@ -119,9 +120,6 @@ export class QueueCoordinator implements RunExecutor {
     this.options = options;
     this.label = redactRedisUrl(options.url);
     this.coordinatorId = coordinatorIdOf(options.dataDir);
-    const connection = parseRedisUrl(options.url, { caFile: options.caFile });
-    this.queue = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
-    this.events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
     this.publisher = connectRedis(options.url, { caFile: options.caFile });
     this.digests = new ThreadJobRunner({ maxParallel: options.digestThreads ?? 1 });
   }
@@ -132,14 +130,28 @@ export class QueueCoordinator implements RunExecutor {
     try {
       await coordinator.start();
     } catch (error) {
-      await coordinator.close();
-      throw new Error(`cannot use the queue at ${coordinator.label}: ${messageOf(error)}`);
+      await coordinator.abandon();
+      throw new Error(`cannot use the queue ${coordinator.label}: ${messageOf(error)}`);
     }
     return coordinator;
   }
 
   private async start(): Promise<void> {
-    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady(), this.publisher.ping()]);
+    await reachRedis(this.publisher, this.options.url);
+    const connection = parseRedisUrl(this.options.url, { caFile: this.options.caFile });
+    this.queue = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
+    this.events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
+    // Later connection errors (a Redis restart) are retried by the clients; say them once each.
+    let lastError = '';
+    const onError = (error: Error): void => {
+      if (error.message === lastError) return;
+      lastError = error.message;
+      this.options.log('warn', null, `Queue ${this.label}: ${error.message}`);
+    };
+    this.publisher.on('error', onError);
+    this.queue.on('error', onError);
+    this.events.on('error', onError);
+    await Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]);
     this.events.on('progress', ({ jobId, data }) => this.onProgress(jobId, data as QueueProgress));
     this.events.on('completed', ({ jobId }) => void this.settleFromRedis(jobId));
     this.events.on('failed', ({ jobId }) => void this.settleFromRedis(jobId));
@@ -148,7 +160,11 @@ export class QueueCoordinator implements RunExecutor {
       if (run.queueJobId) this.tracked.set(run.queueJobId, run.id);
     }
     if (this.tracked.size > 0) {
-      this.options.log('info', null, `Picking up ${this.tracked.size} run(s) left on the queue ${this.label}.`);
+      this.options.log(
+        'info',
+        null,
+        `Picking up ${this.tracked.size} run(s) left on the queue ${this.label}.`,
+      );
     }
     await this.reconcile();
     this.reconcileTimer = setInterval(() => void this.reconcile(), this.options.reconcileMs ?? 10_000);
@@ -213,7 +229,7 @@ export class QueueCoordinator implements RunExecutor {
     return this.options.store.datasets.get(datasetId)?.name ?? `dataset ${datasetId}`;
   }
 
-  private publish(folder: string): Promise<DatasetRefPayload> {
+  private publish(folder: string): Promise<DatasetRef> {
     let ref = this.published.get(folder);
     if (!ref) {
       ref = publishDataset(this.publisher, folder);
@@ -246,7 +262,8 @@ export class QueueCoordinator implements RunExecutor {
       hooks.startedRemotely(runId, progress.worker);
     } else if (progress.kind === 'event') {
       // Live only: what the store keeps comes once, with the outcome.
-      if (progress.event.type === 'progress' || progress.event.type === 'log') hooks.event(runId, progress.event);
+      if (progress.event.type === 'progress' || progress.event.type === 'log')
+        hooks.event(runId, progress.event);
     }
   }
 
@@ -263,7 +280,10 @@ export class QueueCoordinator implements RunExecutor {
     if (!this.tracked.has(jobId)) return; // settled by a concurrent call
     if (!job) {
       this.untrack(jobId, runId);
-      this.options.hooks.failed(runId, `its job ${jobId} is no longer on the queue ${this.label} (removed or expired)`);
+      this.options.hooks.failed(
+        runId,
+        `its job ${jobId} is no longer on the queue ${this.label} (removed or expired)`,
+      );
       return;
     }
     const state = await job.getState();
@@ -352,6 +372,13 @@ export class QueueCoordinator implements RunExecutor {
   /** Runs on the queue this coordinator watches (for tests and the status line). */
   get trackedRunIds(): number[] {
     return [...this.tracked.values()];
+  }
+
+  /** Drops the connections of a coordinator that never started (close() would wait for them). */
+  private async abandon(): Promise<void> {
+    this.closed = true;
+    this.publisher.disconnect();
+    await Promise.allSettled([this.events?.close(), this.queue?.close(), this.digests.close()]);
   }
 
   /** Stops listening. Queued and running jobs stay on the queue; a restart picks up their results. */

@@ -20,21 +20,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
+import {
+  SHA256_HEX,
+  isDatasetFileName,
+  type DatasetFile,
+  type DatasetRef,
+} from '../../contract/queue-payload';
 
-export interface DatasetFile {
-  name: string;
-  bytes: number;
-  /** sha256 of the file's bytes, lowercase hex. */
-  sha256: string;
-}
-
-/** What a job carries to name a stored dataset; `hash` is the sha256 of the manifest's text. */
-export interface DatasetRef {
-  hash: string;
-  files: DatasetFile[];
-  /** All files' bytes together. */
-  bytes: number;
-}
+export type { DatasetFile, DatasetRef };
 
 export interface PublishDatasetOptions {
   /** Seconds the dataset's keys live after this publish; default 7 days. */
@@ -49,9 +42,6 @@ export const DATASET_CHUNK_BYTES = 1 << 20;
 /** Written last into a fetched folder, before it is renamed into place. */
 export const VERIFIED_MARKER = '.verified';
 
-/** A manifest file name: one plain path component, never `.`, `..` or the marker. */
-const FILE_NAME = /^[A-Za-z0-9._-]{1,128}$/;
-const HASH = /^[0-9a-f]{64}$/;
 /** Chunks asked of Redis in one round trip (at most this many MiB in memory). */
 const CHUNKS_PER_BATCH = 8;
 
@@ -69,10 +59,6 @@ export function manifestKey(hash: string): string {
 
 function chunkKey(hash: string, file: number, chunk: number): string {
   return `${DATASET_KEY_PREFIX}${hash}:${file}:${chunk}`;
-}
-
-export function isValidDatasetFileName(name: string): boolean {
-  return FILE_NAME.test(name) && name !== '.' && name !== '..' && name !== VERIFIED_MARKER;
 }
 
 /** The manifest's text: files by name, keys in a fixed order, so that equal folders hash equal. */
@@ -165,7 +151,7 @@ async function describeFolder(folder: string): Promise<DatasetFile[]> {
     if (!entry.isFile()) {
       throw new DatasetTransferError(`${join(folder, entry.name)}: a dataset folder holds only plain files`);
     }
-    if (!isValidDatasetFileName(entry.name)) {
+    if (!isDatasetFileName(entry.name)) {
       throw new DatasetTransferError(
         `${join(folder, entry.name)}: file names on the queue are letters, digits, '.', '_' and '-'`,
       );
@@ -213,7 +199,7 @@ export async function fetchDataset(
   cacheRoot: string,
 ): Promise<string> {
   const hash = typeof dataset === 'string' ? dataset : dataset.hash;
-  if (typeof hash !== 'string' || !HASH.test(hash)) {
+  if (typeof hash !== 'string' || !SHA256_HEX.test(hash)) {
     throw new DatasetTransferError(`not a dataset hash (64 lowercase hex digits): ${JSON.stringify(hash)}`);
   }
   const datasets = join(resolve(cacheRoot), 'datasets');
@@ -268,14 +254,14 @@ function parseManifest(hash: string, text: string): DatasetFile[] {
   const seen = new Set<string>();
   return files.map((file: unknown) => {
     const { name, bytes, sha256 } = (file ?? {}) as Record<string, unknown>;
-    if (typeof name !== 'string' || !isValidDatasetFileName(name) || seen.has(name)) {
+    if (typeof name !== 'string' || !isDatasetFileName(name) || seen.has(name)) {
       throw bad(`file name ${JSON.stringify(name)} is not one plain, unique file name`);
     }
     seen.add(name);
     if (typeof bytes !== 'number' || !Number.isSafeInteger(bytes) || bytes < 0) {
       throw bad(`${name}: size ${JSON.stringify(bytes)}`);
     }
-    if (typeof sha256 !== 'string' || !HASH.test(sha256))
+    if (typeof sha256 !== 'string' || !SHA256_HEX.test(sha256))
       throw bad(`${name}: sha256 ${JSON.stringify(sha256)}`);
     return { name, bytes, sha256 };
   });

@@ -8,12 +8,12 @@
  * (the spec itself with validateSpec, so unknown testbeds, methods and out-of-range values are
  * refused) before anything runs, and no field names a path.
  */
-import * as v from 'valibot';
-import { BACKEND_CHOICES, type BackendChoice } from '../../contract/backends';
-import { choice, fields, id, listOf, parseWith, strictFields, text } from '../../contract/schema';
-import { PARAM_VALUES, SIMULATOR_PARAMS } from '../../contract/spec-schema';
-import type { ExperimentSpec, ParamValues, QueueWorkerInfo, SimulatorParams } from '../../contract/api';
-import type { JobEvent, JobRequest, JobResult } from '../../core/experiments/job';
+import type { ParamValues, QueueWorkerInfo } from '../../contract/api';
+import { QUEUE_PAYLOAD, type QueueDataset, type QueuePayload } from '../../contract/queue-payload';
+
+export type { DatasetRef, QueueDataset, QueuePayload } from '../../contract/queue-payload';
+import { parseWith } from '../../contract/schema';
+import type { JobEvent, JobResult } from '../../core/experiments/job';
 import { validateSpec } from '../../core/experiments/spec';
 
 /** The BullMQ queue every coordinator and worker of one Redis shares. */
@@ -29,79 +29,12 @@ export const workerKey = (name: string): string => `${KEY_PREFIX}:worker:${name}
 /** A failed job's reason starts with this when it was cancelled, not broken. */
 export const CANCELLED_REASON = 'cancelled';
 
-const SHA256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 digest in hex'));
-/** A file name inside a dataset folder: no separators, no dot names. */
-const FILE_NAME = v.pipe(
-  v.string(),
-  v.regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/, 'must be a plain file name'),
-);
-
-/** A stored dataset on the queue: its content hash and files (queue/dataset-transfer.ts). */
-export interface DatasetRefPayload {
-  hash: string;
-  files: { name: string; bytes: number; sha256: string }[];
-  bytes: number;
-}
-
-export type QueueDataset =
-  | { kind: 'simulated'; params: SimulatorParams }
-  | { kind: 'stored'; datasetId: number; name: string; ref: DatasetRefPayload };
-
-export interface QueuePayload {
-  format: 1;
-  /** codeVersion() of the coordinator; a worker with other code refuses the job. */
-  codeVersion: string;
-  /** The coordinator's run id and experiment, for messages and the job id. */
-  runId: number;
-  experimentId: number;
-  spec: ExperimentSpec;
-  method: JobRequest['method'];
-  seed: number;
-  backend: BackendChoice;
-  dataset: QueueDataset;
-}
-
-const BYTES = v.pipe(v.number(), v.integer(), v.minValue(0));
-
-const PAYLOAD = fields({
-  format: v.literal(1),
-  codeVersion: text({ nonEmpty: true, maxLength: 200 }),
-  runId: id(),
-  experimentId: id(),
-  spec: v.unknown(),
-  method: fields({
-    id: text({ nonEmpty: true, maxLength: 200 }),
-    label: text({ maxLength: 500 }),
-    params: PARAM_VALUES,
-    protocolParams: v.optional(PARAM_VALUES),
-  }),
-  seed: v.pipe(v.number(), v.integer()),
-  backend: choice(BACKEND_CHOICES),
-  dataset: v.variant('kind', [
-    strictFields({ kind: v.literal('simulated'), params: SIMULATOR_PARAMS }),
-    strictFields({
-      kind: v.literal('stored'),
-      /** The coordinator's id of the dataset (a cache key on the worker, never a path). */
-      datasetId: id(),
-      name: text({ maxLength: 500 }),
-      ref: fields({
-        hash: SHA256,
-        files: listOf(fields({ name: FILE_NAME, bytes: BYTES, sha256: SHA256 }), {
-          what: 'files',
-          nonEmpty: true,
-        }),
-        bytes: BYTES,
-      }),
-    }),
-  ]),
-});
-
 /**
  * Parses a job's payload as a worker receives it. Throws a ValidationError naming the field
  * (`spec.training.epochs`, `dataset.ref.files[2].name`) on anything malformed.
  */
 export function parseQueuePayload(input: unknown): QueuePayload {
-  const payload = parseWith(PAYLOAD, input);
+  const payload = parseWith(QUEUE_PAYLOAD, input);
   return {
     ...payload,
     spec: validateSpec(payload.spec),
@@ -109,7 +42,9 @@ export function parseQueuePayload(input: unknown): QueuePayload {
       id: payload.method.id,
       label: payload.method.label,
       params: payload.method.params as ParamValues,
-      ...(payload.method.protocolParams ? { protocolParams: payload.method.protocolParams as ParamValues } : {}),
+      ...(payload.method.protocolParams
+        ? { protocolParams: payload.method.protocolParams as ParamValues }
+        : {}),
     },
     dataset: payload.dataset as QueueDataset,
   };
@@ -130,8 +65,7 @@ export function workerLabel(worker: Pick<WorkerAnnouncement, 'name' | 'device' |
 
 /** Progress a worker reports while it runs a job (BullMQ job progress; live, not stored as such). */
 export type QueueProgress =
-  | { kind: 'started'; worker: string; attempt: number }
-  | { kind: 'event'; event: JobEvent };
+  { kind: 'started'; worker: string; attempt: number } | { kind: 'event'; event: JobEvent };
 
 /** A finished job's return value: the result and every event to store, in order. */
 export interface QueueOutcome {

@@ -86,7 +86,11 @@ async function openCoordinator(caFile?: string): Promise<LocalLabApp> {
   return app;
 }
 
-async function waitFor<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+async function waitFor<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 60_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -121,6 +125,24 @@ const runsOf = (app: LocalLabApp, experimentId: number): Promise<RunSummary[]> =
   app.handlers['runs:list']({ experimentId });
 
 describe('runs on a queue of remote workers', () => {
+  it('refuses to start on a queue it cannot reach, naming it without its password', async () => {
+    redis = await startRedisServer();
+    const port = redis.port;
+    await redis.stop();
+    redis = null;
+    await expect(
+      createLabApp({
+        dataDir: join(dir, 'coordinator'),
+        transport: 'cli',
+        queue: { url: `redis://:hunter2@127.0.0.1:${port}` },
+      }),
+    ).rejects.toThrow(
+      new RegExp(
+        `cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port} within 10 s: .*ECONNREFUSED`,
+      ),
+    );
+  }, 30_000);
+
   it('finish on a worker over TLS with a password, stored as local runs are and marked with it', async () => {
     redis = await startRedisServer({ tls: true, password: 'queue-s3cret' });
     const app = await openCoordinator(redis.caFile);
@@ -140,7 +162,10 @@ describe('runs on a queue of remote workers', () => {
       expect((await app.handlers['runs:curves']({ runId: run.id })).length).toBeGreaterThan(0);
     }
     const status = await app.handlers['queue:status']({});
-    expect(status.runOn).toEqual({ kind: 'queue', url: expect.stringMatching(/^rediss:\/\/:\*\*\*@127\.0\.0\.1:/) });
+    expect(status.runOn).toEqual({
+      kind: 'queue',
+      url: expect.stringMatching(/^rediss:\/\/:\*\*\*@127\.0\.0\.1:/),
+    });
     expect(status.workers.map((w) => [w.name, w.status, w.concurrency])).toEqual([['tls-1', 'ready', 1]]);
 
     // The same spec on this machine gives the same metrics: the worker trained on the same world.
@@ -157,7 +182,9 @@ describe('runs on a queue of remote workers', () => {
     redis = await startRedisServer();
     const app = await openCoordinator();
     const doomed = startWorker('doomed');
-    const spec = await tinySpec(app, { training: { epochs: 8, embeddingDim: 16, batchSize: 64, learningRate: 0.01 } });
+    const spec = await tinySpec(app, {
+      training: { epochs: 8, embeddingDim: 16, batchSize: 64, learningRate: 0.01 },
+    });
     const experimentId = await runOnQueue(app, spec);
     const run = await waitFor('the run to start on the doomed worker', async () =>
       (await runsOf(app, experimentId)).find((r) => r.status === 'running' && r.worker?.startsWith('doomed')),
@@ -178,7 +205,9 @@ describe('runs on a queue of remote workers', () => {
     redis = await startRedisServer();
     const app = await openCoordinator();
     const worker = startWorker('busy');
-    const long = await tinySpec(app, { training: { epochs: 50, embeddingDim: 16, batchSize: 32, learningRate: 0.01 } });
+    const long = await tinySpec(app, {
+      training: { epochs: 50, embeddingDim: 16, batchSize: 32, learningRate: 0.01 },
+    });
     const experimentId = await runOnQueue(app, long);
     const run = await waitFor('the run to start', async () =>
       (await runsOf(app, experimentId)).find((r) => r.status === 'running'),
@@ -207,7 +236,11 @@ describe('runs on a queue of remote workers', () => {
     await redis.restart();
     startWorker('after-restart');
     await app.waitForExperiment(experimentId);
-    expect((await runsOf(app, experimentId)).map((r) => r.status)).toEqual(['finished', 'finished', 'finished']);
+    expect((await runsOf(app, experimentId)).map((r) => r.status)).toEqual([
+      'finished',
+      'finished',
+      'finished',
+    ]);
   }, 180_000);
 
   it('stores, when it starts again, the results of runs that finished while the coordinator was down', async () => {
@@ -220,12 +253,17 @@ describe('runs on a queue of remote workers', () => {
     await first.close();
     apps.splice(apps.indexOf(first), 1);
     const worker = startWorker('night-shift');
-    await waitFor('both runs to finish on the worker', () => (worker.output().match(/Run \d+ finished/g) ?? []).length === 2);
+    await waitFor(
+      'both runs to finish on the worker',
+      () => (worker.output().match(/Run \d+ finished/g) ?? []).length === 2,
+    );
     const second = await openCoordinator();
     await second.waitForExperiment(experimentId);
     const runs = await runsOf(second, experimentId);
     expect(runs.map((r) => r.status)).toEqual(['finished', 'finished']);
-    expect(runs.every((r) => r.worker?.startsWith('night-shift') && Object.keys(r.metrics).length > 0)).toBe(true);
+    expect(runs.every((r) => r.worker?.startsWith('night-shift') && Object.keys(r.metrics).length > 0)).toBe(
+      true,
+    );
   }, 180_000);
 
   it('leaves the run to another worker when a worker cannot start its backend or runs other code', async () => {

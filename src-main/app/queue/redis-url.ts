@@ -164,3 +164,37 @@ export function connectRedis(url: string, options: ConnectRedisOptions = {}): Re
   const { caFile, ...rest } = options;
   return new Redis({ maxRetriesPerRequest: null, ...rest, ...parseRedisUrl(url, { caFile }) });
 }
+
+/**
+ * Waits for the client's first PING, at most `timeoutMs`: a client made by connectRedis retries
+ * for ever, so an unreachable or refusing server would otherwise hang its caller. The error names
+ * the server (password redacted) and the client's last connection error.
+ */
+export async function reachRedis(client: Redis, url: string, timeoutMs = 10_000): Promise<void> {
+  let lastError: string | null = null;
+  const onError = (error: Error): void => {
+    lastError = error.message;
+  };
+  client.on('error', onError);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `cannot reach Redis at ${redactRedisUrl(url)} within ${timeoutMs / 1000} s` +
+                  (lastError ? `: ${lastError}` : ''),
+              ),
+            ),
+          timeoutMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', onError);
+  }
+}

@@ -39,7 +39,7 @@ import {
   type QueueProgress,
   type WorkerAnnouncement,
 } from './payload';
-import { connectRedis, parseRedisUrl, redactRedisUrl } from './redis-url';
+import { connectRedis, parseRedisUrl, reachRedis, redactRedisUrl } from './redis-url';
 import { JobEndedError, ThreadJobRunner } from './thread-runner';
 
 export interface QueueWorkerOptions {
@@ -93,19 +93,30 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const minProgressGapMs = 1000 / (options.progressPerSecond ?? 2);
 
   try {
-    await redis.ping();
+    await reachRedis(redis, options.url);
   } catch (error) {
     redis.disconnect();
     subscriber.disconnect();
     await runner.close();
-    throw new Error(`cannot reach the queue's Redis at ${label}: ${messageOf(error)}`);
+    throw error;
   }
+  // Connection errors after this (a Redis restart) are retried by the clients; say each once.
+  let lastError = '';
+  const onError = (error: Error): void => {
+    if (error.message === lastError) return;
+    lastError = error.message;
+    options.log(`Queue ${label}: ${error.message}`);
+  };
+  redis.on('error', onError);
+  subscriber.on('error', onError);
   const existing = await redis.get(workerKey(name));
   if (existing) {
     redis.disconnect();
     subscriber.disconnect();
     await runner.close();
-    throw new Error(`a worker named "${name}" is already connected to ${label}; give this one another --name`);
+    throw new Error(
+      `a worker named "${name}" is already connected to ${label}; give this one another --name`,
+    );
   }
 
   const announcement: WorkerAnnouncement = {
@@ -130,6 +141,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   let backendProbe: Promise<BackendProbe> | null = null;
   const backendReady = (): Promise<BackendProbe> => {
     backendProbe ??= probeBackend(options.backend ?? 'auto', workerEntry).then((probe) => {
+      // The engine falls back along tensorflow, webgpu, wasm, cpu; a GPU server told to use its
+      // GPU that would quietly train on wasm is the failure to report, not to paper over.
+      if (options.backend && options.backend !== 'auto' && probe.backend !== options.backend) {
+        throw new Error(probe.notes.join(' ') || `the engine picked ${probe.backend} instead`);
+      }
       announcement.backend = probe.backend;
       announcement.device = probe.device;
       void announce().catch(() => undefined);
@@ -159,7 +175,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     try {
       payload = parseQueuePayload(job.data);
     } catch (error) {
-      throw new UnrecoverableError(`worker ${name}: the job's payload is not a valid run: ${messageOf(error)}`);
+      throw new UnrecoverableError(
+        `worker ${name}: the job's payload is not a valid run: ${messageOf(error)}`,
+      );
     }
     if (payload.codeVersion !== version) {
       throw refuse(
@@ -224,7 +242,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const abort = (): void => runner.cancel(thread.id);
     signal?.addEventListener('abort', abort);
     void announce().catch(() => undefined);
-    options.log(`Run ${payload.runId} (${payload.method.label}, seed ${payload.seed}) started: job ${jobId}.`);
+    options.log(
+      `Run ${payload.runId} (${payload.method.label}, seed ${payload.seed}) started: job ${jobId}.`,
+    );
     try {
       const result = await thread.result;
       options.log(`Run ${payload.runId} finished: job ${jobId}.`);
@@ -253,7 +273,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     maxStalledCount: 2,
     autorun: false,
   });
-  worker.on('error', (error) => options.log(`Queue error: ${messageOf(error)}`));
+  worker.on('error', onError);
 
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on('message', (_channel: string, jobId: string) => {

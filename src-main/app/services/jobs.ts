@@ -223,7 +223,11 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
       queueError = null;
       // Its runs stay on that queue; connecting to it again picks up their results.
       await previous?.close();
-      log('info', null, next ? `New runs execute on the queue ${next.label}.` : 'New runs execute on this machine.');
+      log(
+        'info',
+        null,
+        next ? `New runs execute on the queue ${next.label}.` : 'New runs execute on this machine.',
+      );
       return queueStatus();
     },
     async close(): Promise<void> {
