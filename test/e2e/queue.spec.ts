@@ -126,6 +126,11 @@ test('runs on a queue: connect in Settings, see the worker, run there and see wh
   await editor.run();
   await expect(editor.error).toBeHidden();
 
+  // While it trains, the panel's live progress names the worker (a fresh worker trains the ranking
+  // model first, so the run lasts long enough to be seen).
+  const job = page.getByTestId('job-progress').first();
+  await expect(job.getByTestId('job-worker')).toContainText(WORKER_NAME, { timeout: 60_000 });
+
   const results = shell.results();
   await expect(results.root).toBeVisible();
   await results.waitForNumbers('bc', 180_000);
