@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { QueueStatus, QueueWorkerInfo } from '../../../src-main/contract/api';
 import {
-  describeRunTarget,
   formatAge,
   queueHost,
   runTargetSummary,
+  runTargetTitle,
   workerBusy,
   workerLoad,
 } from './queue-format';
@@ -45,10 +45,16 @@ describe('where runs execute', () => {
     error: null,
   });
 
-  it('names this machine or the queue host, never the password placeholder', () => {
-    expect(describeRunTarget({ kind: 'local' })).toBe('this machine');
-    expect(describeRunTarget({ kind: 'queue', url: 'redis://:***@10.0.0.5:6379' })).toBe(
-      'queue 10.0.0.5:6379',
+  it('names the redacted URL, the counts and any error in the tooltip', () => {
+    expect(runTargetTitle({ runOn: { kind: 'local' }, workers: [], queuedRuns: 0, error: null })).toBe(
+      'New runs execute on this machine',
+    );
+    expect(runTargetTitle({ ...onQueue([worker()]), queuedRuns: 3 })).toBe(
+      'New runs execute on the queue redis://:***@10.0.0.5:6379: 1 worker, 3 runs waiting or running',
+    );
+    expect(runTargetTitle({ ...onQueue([]), error: 'cannot read the workers: ETIMEDOUT' })).toBe(
+      'New runs execute on the queue redis://:***@10.0.0.5:6379: 0 workers, 0 runs waiting or running\n' +
+        'cannot read the workers: ETIMEDOUT',
     );
   });
 

@@ -2,7 +2,7 @@
  * How the workbench words remote execution: where runs execute (status bar, workers view), a
  * worker's load and how long ago it last announced itself.
  */
-import type { QueueStatus, QueueWorkerInfo, RunTarget } from '../../../src-main/contract/api';
+import type { QueueStatus, QueueWorkerInfo } from '../../../src-main/contract/api';
 import { pluralize } from './format';
 
 /**
@@ -14,15 +14,21 @@ export function queueHost(url: string): string {
   return match ? match[1] : url;
 }
 
-/** Where new runs execute, in a few words: `this machine` or `queue 10.0.0.5:6379`. */
-export function describeRunTarget(target: RunTarget): string {
-  return target.kind === 'local' ? 'this machine' : `queue ${queueHost(target.url)}`;
-}
-
 /** The status bar's text: where runs execute and, on a queue, how many workers serve it. */
 export function runTargetSummary(status: QueueStatus): string {
   if (status.runOn.kind === 'local') return 'This machine';
   return `${queueHost(status.runOn.url)} · ${pluralize(status.workers.length, 'worker')}`;
+}
+
+/** The status bar item's tooltip: the queue's redacted URL, its counts, and what went wrong. */
+export function runTargetTitle(status: QueueStatus): string {
+  if (status.runOn.kind === 'local') return 'New runs execute on this machine';
+  const lines = [
+    `New runs execute on the queue ${status.runOn.url}: ${pluralize(status.workers.length, 'worker')}, ` +
+      `${pluralize(status.queuedRuns, 'run')} waiting or running`,
+  ];
+  if (status.error) lines.push(status.error);
+  return lines.join('\n');
 }
 
 /** A worker's load as `active/concurrency`, e.g. `1/2`. */
