@@ -6,16 +6,19 @@
  * version is wrong refuses and leaves the run to others.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExperimentSpec, RunSummary } from '../../contract/api';
+import type { ExperimentSpec, ImportDone, RunSummary } from '../../contract/api';
 import { BIN } from '../fixtures/run-bin';
 import { TINY_SIMULATION } from '../fixtures/tiny-simulation';
+import { codeVersion } from '../code-version';
 import { createLabApp } from '../lab-app';
 import type { LocalLabApp } from '../types';
 import { startRedisServer, type RedisServerHandle } from './test-redis';
+
+const TIKTOK = join(import.meta.dirname, '..', '..', 'core', 'node', 'importers', 'fixtures', 'tiktok');
 
 interface WorkerProcess {
   name: string;
@@ -166,7 +169,12 @@ describe('runs on a queue of remote workers', () => {
       kind: 'queue',
       url: expect.stringMatching(/^rediss:\/\/:\*\*\*@127\.0\.0\.1:/),
     });
-    expect(status.workers.map((w) => [w.name, w.status, w.concurrency])).toEqual([['tls-1', 'ready', 1]]);
+    expect(status.workers.map((w) => [w.name, w.status, w.concurrency, w.backend])).toEqual([
+      ['tls-1', 'ready', 1, 'wasm'],
+    ]);
+    expect(status.workers[0].device).toMatch(/^WebAssembly/);
+    expect(status.workers[0].cores).toBeGreaterThan(0);
+    expect(status.workers[0].version).toBe(codeVersion());
 
     // The same spec on this machine gives the same metrics: the worker trained on the same world.
     const local = await createLabApp({ dataDir: join(dir, 'local'), transport: 'cli', maxParallelJobs: 1 });
@@ -176,6 +184,37 @@ describe('runs on a queue of remote workers', () => {
     const localRuns = await runsOf(local, localId);
     expect(localRuns.map((run) => run.metrics)).toEqual(runs.map((run) => run.metrics));
     expect(localRuns.every((run) => run.worker === null)).toBe(true);
+  }, 180_000);
+
+  it('sends a stored dataset by content hash to a worker that keeps it in its own cache folder', async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    const done = new Promise<ImportDone>((resolve) => app.events.on('dataset:import-done', resolve));
+    await app.handlers['datasets:import']({
+      format: 'tiktok',
+      paths: [join(TIKTOK, 'final_track2_train.txt'), join(TIKTOK, 'track2_video_features.txt')],
+      filters: { minUserInteractions: 2 },
+    });
+    const { dataset, error } = await done;
+    expect(error).toBeUndefined();
+    const worker = startWorker('reader');
+    const spec = await tinySpec(app, {
+      dataset: { kind: 'stored', datasetId: dataset?.id ?? 0 },
+      seeds: [1, 2],
+    });
+    const experimentId = await runOnQueue(app, spec);
+    await app.waitForExperiment(experimentId);
+    const runs = await runsOf(app, experimentId);
+    expect(runs.map((r) => [r.status, r.error, r.datasetId])).toEqual([
+      ['finished', null, dataset?.id],
+      ['finished', null, dataset?.id],
+    ]);
+    // Fetched once into the worker's own folder, verified; the coordinator's folder untouched.
+    const cached = readdirSync(join(dir, 'worker-reader', 'datasets'));
+    expect(cached).toHaveLength(1);
+    expect(cached[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(existsSync(join(dir, 'worker-reader', 'datasets', cached[0], '.verified'))).toBe(true);
+    expect(worker.output()).not.toMatch(/did not arrive intact/);
   }, 180_000);
 
   it('gives the run of a worker killed mid-run to another worker, which stores it once', async () => {
