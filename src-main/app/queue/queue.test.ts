@@ -217,6 +217,24 @@ describe('runs on a queue of remote workers', () => {
     expect(worker.output()).not.toMatch(/did not arrive intact/);
   }, 180_000);
 
+  it("keeps the trained ranking model in the worker's own cache, shared by its runs", async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    startWorker('ranker');
+    const spec = await tinySpec(app, { ranking: { model: 'deepfm' }, methods: [{ id: 'bc' }, { id: 'kd' }] });
+    const experimentId = await runOnQueue(app, spec);
+    const logs: string[] = [];
+    app.events.on('job:log', (line) => logs.push(line.message));
+    await app.waitForExperiment(experimentId);
+    expect((await runsOf(app, experimentId)).map((r) => r.status)).toEqual(['finished', 'finished']);
+    expect(readdirSync(join(dir, 'worker-ranker', 'cache')).length).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'coordinator', 'cache'))).toBe(false);
+    // The second run reused the first one's ranking model on the worker instead of training it.
+    expect(
+      logs.some((line) => /ranking model (trained for seed 1 in this worker|trained earlier)/.test(line)),
+    ).toBe(true);
+  }, 180_000);
+
   it('gives the run of a worker killed mid-run to another worker, which stores it once', async () => {
     redis = await startRedisServer();
     const app = await openCoordinator();
