@@ -281,6 +281,22 @@ describe('runs on a queue of remote workers', () => {
     expect((await runsOf(app, next)).map((r) => r.status)).toEqual(['finished']);
   }, 180_000);
 
+  it('takes a cancelled run off the queue before any worker sees it', async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    const experimentId = await runOnQueue(app, await tinySpec(app));
+    const [run] = await waitFor('the run to be queued', async () =>
+      (await runsOf(app, experimentId)).filter((r) => r.status === 'queued'),
+    );
+    await app.handlers['runs:cancel']({ runId: run.id });
+    await app.waitForExperiment(experimentId);
+    expect((await runsOf(app, experimentId)).map((r) => [r.status, r.error])).toEqual([['cancelled', null]]);
+    const late = startWorker('late');
+    await waitFor('the late worker to be ready', () => /Worker late on /.test(late.output()));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(late.output()).not.toMatch(/started: job/);
+  }, 120_000);
+
   it('loses no queued run when Redis restarts, with persistence on', async () => {
     redis = await startRedisServer({ appendonly: true });
     const app = await openCoordinator();
