@@ -113,6 +113,8 @@ export class QueueCoordinator implements RunExecutor {
   /** Runs on the queue that this coordinator watches, by job id. */
   private readonly tracked = new Map<string, number>();
   private readonly cancelTimers = new Map<number, NodeJS.Timeout>();
+  /** Runs whose job is being added to Redis: a cancel waits for the add. */
+  private readonly adding = new Map<number, Promise<void>>();
   private reconcileTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -177,7 +179,10 @@ export class QueueCoordinator implements RunExecutor {
   }
 
   enqueue(runIds: readonly number[]): void {
-    for (const runId of runIds) void this.enqueueOne(runId);
+    for (const runId of runIds) {
+      const adding = this.enqueueOne(runId).finally(() => this.adding.delete(runId));
+      this.adding.set(runId, adding);
+    }
   }
 
   private async enqueueOne(runId: number): Promise<void> {
@@ -342,13 +347,19 @@ export class QueueCoordinator implements RunExecutor {
     try {
       // Marked first: a worker that takes the job from now on refuses it.
       await this.publisher.set(cancelledKey(jobId), '1', 'EX', 7 * 86_400);
+      await this.adding.get(runId);
       const job = await this.queue.getJob(jobId);
       const state = job ? await job.getState() : 'unknown';
       if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) {
-        await job.remove();
+        // Untracked first, so the 'removed' event does not read as a job that vanished.
         this.untrack(jobId, runId);
-        hooks.cancelled(runId, null);
-        return;
+        try {
+          await job.remove();
+          hooks.cancelled(runId, null);
+          return;
+        } catch {
+          this.tracked.set(jobId, runId); // a worker took it meanwhile: stop it there
+        }
       }
       await this.publisher.publish(CANCEL_CHANNEL, jobId);
       const grace = this.options.cancelGraceMs ?? 15_000;

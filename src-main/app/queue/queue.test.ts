@@ -6,16 +6,19 @@
  * version is wrong refuses and leaves the run to others.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ExperimentSpec, RunSummary } from '../../contract/api';
+import type { ExperimentSpec, ImportDone, RunSummary } from '../../contract/api';
 import { BIN } from '../fixtures/run-bin';
 import { TINY_SIMULATION } from '../fixtures/tiny-simulation';
+import { codeVersion } from '../code-version';
 import { createLabApp } from '../lab-app';
 import type { LocalLabApp } from '../types';
 import { startRedisServer, type RedisServerHandle } from './test-redis';
+
+const TIKTOK = join(import.meta.dirname, '..', '..', 'core', 'node', 'importers', 'fixtures', 'tiktok');
 
 interface WorkerProcess {
   name: string;
@@ -166,7 +169,12 @@ describe('runs on a queue of remote workers', () => {
       kind: 'queue',
       url: expect.stringMatching(/^rediss:\/\/:\*\*\*@127\.0\.0\.1:/),
     });
-    expect(status.workers.map((w) => [w.name, w.status, w.concurrency])).toEqual([['tls-1', 'ready', 1]]);
+    expect(status.workers.map((w) => [w.name, w.status, w.concurrency, w.backend])).toEqual([
+      ['tls-1', 'ready', 1, 'wasm'],
+    ]);
+    expect(status.workers[0].device).toMatch(/^WebAssembly/);
+    expect(status.workers[0].cores).toBeGreaterThan(0);
+    expect(status.workers[0].version).toBe(codeVersion());
 
     // The same spec on this machine gives the same metrics: the worker trained on the same world.
     const local = await createLabApp({ dataDir: join(dir, 'local'), transport: 'cli', maxParallelJobs: 1 });
@@ -176,6 +184,55 @@ describe('runs on a queue of remote workers', () => {
     const localRuns = await runsOf(local, localId);
     expect(localRuns.map((run) => run.metrics)).toEqual(runs.map((run) => run.metrics));
     expect(localRuns.every((run) => run.worker === null)).toBe(true);
+  }, 180_000);
+
+  it('sends a stored dataset by content hash to a worker that keeps it in its own cache folder', async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    const done = new Promise<ImportDone>((resolve) => app.events.on('dataset:import-done', resolve));
+    await app.handlers['datasets:import']({
+      format: 'tiktok',
+      paths: [join(TIKTOK, 'final_track2_train.txt'), join(TIKTOK, 'track2_video_features.txt')],
+      filters: { minUserInteractions: 2 },
+    });
+    const { dataset, error } = await done;
+    expect(error).toBeUndefined();
+    const worker = startWorker('reader');
+    const spec = await tinySpec(app, {
+      dataset: { kind: 'stored', datasetId: dataset?.id ?? 0 },
+      seeds: [1, 2],
+    });
+    const experimentId = await runOnQueue(app, spec);
+    await app.waitForExperiment(experimentId);
+    const runs = await runsOf(app, experimentId);
+    expect(runs.map((r) => [r.status, r.error, r.datasetId])).toEqual([
+      ['finished', null, dataset?.id],
+      ['finished', null, dataset?.id],
+    ]);
+    // Fetched once into the worker's own folder, verified; the coordinator's folder untouched.
+    const cached = readdirSync(join(dir, 'worker-reader', 'datasets'));
+    expect(cached).toHaveLength(1);
+    expect(cached[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(existsSync(join(dir, 'worker-reader', 'datasets', cached[0], '.verified'))).toBe(true);
+    expect(worker.output()).not.toMatch(/did not arrive intact/);
+  }, 180_000);
+
+  it("keeps the trained ranking model in the worker's own cache, shared by its runs", async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    startWorker('ranker');
+    const spec = await tinySpec(app, { ranking: { model: 'deepfm' }, methods: [{ id: 'bc' }, { id: 'kd' }] });
+    const experimentId = await runOnQueue(app, spec);
+    const logs: string[] = [];
+    app.events.on('job:log', (line) => logs.push(line.message));
+    await app.waitForExperiment(experimentId);
+    expect((await runsOf(app, experimentId)).map((r) => r.status)).toEqual(['finished', 'finished']);
+    expect(readdirSync(join(dir, 'worker-ranker', 'cache')).length).toBeGreaterThan(0);
+    expect(existsSync(join(dir, 'coordinator', 'cache'))).toBe(false);
+    // The second run reused the first one's ranking model on the worker instead of training it.
+    expect(
+      logs.some((line) => /ranking model (trained for seed 1 in this worker|trained earlier)/.test(line)),
+    ).toBe(true);
   }, 180_000);
 
   it('gives the run of a worker killed mid-run to another worker, which stores it once', async () => {
@@ -223,6 +280,22 @@ describe('runs on a queue of remote workers', () => {
     await app.waitForExperiment(next);
     expect((await runsOf(app, next)).map((r) => r.status)).toEqual(['finished']);
   }, 180_000);
+
+  it('takes a cancelled run off the queue before any worker sees it', async () => {
+    redis = await startRedisServer();
+    const app = await openCoordinator();
+    const experimentId = await runOnQueue(app, await tinySpec(app));
+    const [run] = await waitFor('the run to be queued', async () =>
+      (await runsOf(app, experimentId)).filter((r) => r.status === 'queued'),
+    );
+    await app.handlers['runs:cancel']({ runId: run.id });
+    await app.waitForExperiment(experimentId);
+    expect((await runsOf(app, experimentId)).map((r) => [r.status, r.error])).toEqual([['cancelled', null]]);
+    const late = startWorker('late');
+    await waitFor('the late worker to be ready', () => /Worker late on /.test(late.output()));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(late.output()).not.toMatch(/started: job/);
+  }, 120_000);
 
   it('loses no queued run when Redis restarts, with persistence on', async () => {
     redis = await startRedisServer({ appendonly: true });

@@ -286,6 +286,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   await announce();
   const heartbeat = setInterval(() => void announce().catch(() => undefined), HEARTBEAT_MS);
+  // Probed now, so the announcement names the device before the first run; a backend that does
+  // not start makes the worker refuse before it takes any run (a run it already took goes back).
+  backendReady().catch((error: unknown) => {
+    refuse(`the ${options.backend ?? 'auto'} backend did not start: ${messageOf(error)}`);
+  });
   void worker.run().catch((error: unknown) => options.log(`The worker stopped: ${messageOf(error)}`));
   await worker.waitUntilReady();
   options.log(
