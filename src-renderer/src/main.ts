@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 import { imports } from './lib/imports.svelte';
+import { queue } from './lib/queue.svelte';
 import { applyTheme } from './lib/theme.svelte';
 import { workbench } from './lib/workbench.svelte';
 
@@ -12,3 +13,4 @@ applyTheme();
 mount(App, { target });
 void workbench.init();
 imports.init();
+queue.start();

@@ -137,6 +137,16 @@ export const commands: readonly Command[] = [
     },
   },
   {
+    id: 'view.workers',
+    title: 'Show Workers',
+    category: 'View',
+    disabledReason: () => null,
+    run: () => {
+      workbench.view = 'workers';
+      workbench.sidebarOpen = true;
+    },
+  },
+  {
     id: 'view.sidebar',
     title: 'Toggle side bar',
     category: 'View',

@@ -52,6 +52,9 @@ describe('search', () => {
     expect(matches('')).toBe(true);
     expect(matches('epoch tiktok #7')).toBe(true);
     expect(matches('epoch nowhere')).toBe(false);
+    // The queue worker that ran it is a word too: find what ran on one machine.
+    expect(matches('gpu-1', { worker: 'gpu-1 (NVIDIA H100, tensorflow)' })).toBe(true);
+    expect(matches('gpu-1')).toBe(false);
     expect(matches('testbed:rra status:finished dataset:tiktok tag:base')).toBe(true);
     expect(matches('status:fin')).toBe(false); // a status is matched whole
     expect(matches('testbed:keep')).toBe(false);

@@ -1,6 +1,7 @@
 /**
  * Searching runs and experiments, as the Runs and Experiments views do: free words match anywhere
- * (name, method, testbed, dataset, tags, note, id), and `key:value` terms narrow by one field:
+ * (name, method, testbed, dataset, tags, note, id, the queue worker that ran a run), and
+ * `key:value` terms narrow by one field:
  *
  *   method:bc  testbed:rra  dataset:tiktok  status:failed  tag:baseline
  *   after:2026-12-01  before:2026-12-31  is:archived
@@ -100,7 +101,7 @@ function matches(item: Searchable, query: SearchQuery, showArchived: boolean): b
 export function runMatches(run: RunSummary, query: SearchQuery, showArchived = false): boolean {
   return matches(
     {
-      text: [`#${run.id}`, run.label, run.experimentName, run.note, `seed ${run.seed}`],
+      text: [`#${run.id}`, run.label, run.experimentName, run.note, `seed ${run.seed}`, run.worker ?? ''],
       methods: [run.method, run.methodName],
       testbed: run.protocol,
       datasets: [run.datasetName],

@@ -25,7 +25,7 @@ import { describeError } from './errors';
 import { pluralize } from './format';
 import { fillMethodDefaults, specsEqual } from './spec';
 
-export type ViewId = 'explorer' | 'experiments' | 'runs' | 'settings';
+export type ViewId = 'explorer' | 'experiments' | 'runs' | 'workers' | 'settings';
 
 export type Tab =
   | { id: string; kind: 'welcome'; title: string }
