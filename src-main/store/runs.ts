@@ -188,8 +188,8 @@ export function createRunRepository(db: Db, owner: RunOwner) {
     "UPDATE runs SET queue = ?, queue_job_id = ? WHERE id = ? AND status IN ('queued', 'running')",
   );
   const markRemoteRunning = db.prepare(
-    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), worker = ?
-     WHERE id = ? AND status IN ('queued', 'running')`,
+    `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?), worker = @worker
+     WHERE id = @id AND (status = 'queued' OR (status = 'running' AND worker IS NOT @worker))`,
   );
   const selectOnQueue = db.prepare<[string], RunRow>(
     `${SELECT_RUNS} WHERE runs.queue = ? AND runs.queue_job_id IS NOT NULL
@@ -322,10 +322,10 @@ export function createRunRepository(db: Db, owner: RunOwner) {
       setQueueJob.run(queue, jobId, id).changes > 0,
     /**
      * queued -> running on a remote worker (or, running, the worker that took it over after the
-     * first one died); false when the run has ended meanwhile.
+     * first one died); false when nothing changed: the run has ended, or that worker has it already.
      */
     markRemoteRunning: (id: number, worker: string): boolean =>
-      markRemoteRunning.run(nowIso(), worker, id).changes > 0,
+      markRemoteRunning.run(nowIso(), { worker, id }).changes > 0,
     /** Runs still queued or running on the queue `queue` (redacted URL), oldest first. */
     listOnQueue: (queue: string): RunRecord[] => selectOnQueue.all(queue).map(toRecord),
     setBackend(id: number, backend: string, device: string): void {

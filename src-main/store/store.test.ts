@@ -326,6 +326,39 @@ describe('recoverInterruptedRuns', () => {
     next.close();
   });
 
+  it('leaves runs on a queue to the queue service, which finds them by queue and moves them to their worker', () => {
+    const path = join(dir, 'lab.db');
+    const crashed = openStore(path);
+    const experiment = crashed.experiments.create(SPEC);
+    const [onQueue, otherQueue, local] = crashed.runs.createMany([
+      newRun(experiment.id, 1),
+      newRun(experiment.id, 2),
+      newRun(experiment.id, 3),
+    ]);
+    expect(crashed.runs.setQueueJob(onQueue.id, 'redis://:***@q:6379', 'c0ffee-run-1')).toBe(true);
+    expect(crashed.runs.setQueueJob(otherQueue.id, 'redis://other:6379', 'c0ffee-run-2')).toBe(true);
+    crashed.db.prepare('UPDATE runs SET owner_pid = ?').run(deadPid());
+    crashed.db.close();
+
+    const next = openStore(path);
+    expect(next.recoverInterruptedRuns()).toEqual([local.id]);
+    expect(next.runs.listOnQueue('redis://:***@q:6379').map((r) => [r.id, r.queueJobId])).toEqual([
+      [onQueue.id, 'c0ffee-run-1'],
+    ]);
+    expect(next.runs.markRemoteRunning(onQueue.id, 'gpu-1 (H100, tensorflow)')).toBe(true);
+    // The same worker again changes nothing (its finish is not a second start); another takes it over.
+    expect(next.runs.markRemoteRunning(onQueue.id, 'gpu-1 (H100, tensorflow)')).toBe(false);
+    expect(next.runs.markRemoteRunning(onQueue.id, 'gpu-2 (H100, tensorflow)')).toBe(true);
+    expect(next.runs.get(onQueue.id)).toMatchObject({
+      status: 'running',
+      worker: 'gpu-2 (H100, tensorflow)',
+    });
+    expect(next.runs.finish(onQueue.id, { metrics: { 'R@10': 0.2 } })).toBe(true);
+    expect(next.runs.markRemoteRunning(onQueue.id, 'gpu-3 (H100, tensorflow)')).toBe(false);
+    expect(next.runs.listOnQueue('redis://:***@q:6379')).toEqual([]);
+    next.close();
+  });
+
   it('leaves alone the runs of a live process and of a store open in this process', () => {
     const path = join(dir, 'lab.db');
     const live = openStore(path);
