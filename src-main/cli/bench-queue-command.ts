@@ -335,6 +335,8 @@ interface Context {
   redis: Redis;
   eventsKey: string;
   jobKeyPrefix: string;
+  /** Runs in the grid. */
+  runs: number;
 }
 
 interface Timed {
@@ -416,7 +418,11 @@ async function jobIdsOf(databasePath: string, runIds: readonly number[]): Promis
   }
 }
 
-/** Queues the grid with no worker connected: what waiting jobs cost in Redis. Then cancels it. */
+/**
+ * Queues the grid twice with no worker connected, and cancels both: what a waiting job costs in
+ * Redis. The second batch's growth is the figure (the first also pays one-off costs: the event
+ * stream's creation, BullMQ's scripts, the coordinator's connections).
+ */
 async function measureWaiting(ctx: Context): Promise<Record<string, unknown>> {
   const { createLabApp } = await import('../app/lab-app');
   const app = await createLabApp({
@@ -425,43 +431,50 @@ async function measureWaiting(ctx: Context): Promise<Record<string, unknown>> {
     maxParallelJobs: 1,
     queue: { url: ctx.url },
   });
-  try {
-    const before = await readRedis(ctx.redis, ctx.eventsKey);
+  const waitingJobs = async (): Promise<number> =>
+    (await ctx.redis.llen(`${ctx.jobKeyPrefix}wait`)) +
+    (await ctx.redis.zcard(`${ctx.jobKeyPrefix}prioritized`));
+  const queueGrid = async (): Promise<{ id: number; runIds: number[] }> => {
+    const target = (await waitingJobs()) + ctx.runs;
     const { id } = await app.handlers['experiments:create']({ spec: ctx.spec });
     const { runIds } = await app.handlers['experiments:run']({ experimentId: id });
     const deadline = Date.now() + 60_000;
-    for (;;) {
-      const waiting =
-        (await ctx.redis.llen(`${ctx.jobKeyPrefix}wait`)) +
-        (await ctx.redis.zcard(`${ctx.jobKeyPrefix}prioritized`));
-      if (waiting >= runIds.length) break;
+    while ((await waitingJobs()) < target) {
       if (Date.now() > deadline) throw new Error('the grid did not reach the queue within 60 s');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    return { id, runIds };
+  };
+  const experiments: number[] = [];
+  try {
+    const before = await readRedis(ctx.redis, ctx.eventsKey);
+    const first = await queueGrid();
+    experiments.push(first.id);
+    const middle = await readRedis(ctx.redis, ctx.eventsKey);
+    const second = await queueGrid();
+    experiments.push(second.id);
     const after = await readRedis(ctx.redis, ctx.eventsKey);
-    const jobIds = await jobIdsOf(app.databasePath, runIds);
     const hashBytes: number[] = [];
-    for (const jobId of jobIds.values()) {
+    for (const jobId of (await jobIdsOf(app.databasePath, second.runIds)).values()) {
       const bytes = await memoryUsage(ctx.redis, `${ctx.jobKeyPrefix}${jobId}`);
       if (bytes !== null) hashBytes.push(bytes);
     }
-    await app.handlers['runs:cancel']({ experimentId: id });
-    await app.waitForExperiment(id);
-    const cancelled = await readRedis(ctx.redis, ctx.eventsKey);
-    const jobs = runIds.length;
+    const jobs = second.runIds.length;
     return {
       bench: 'queue-memory',
       state: 'waiting',
       jobs,
       used_memory_before: before.usedMemory,
-      used_memory_after: after.usedMemory,
-      bytes_per_waiting_job: Math.round((after.usedMemory - before.usedMemory) / jobs),
+      used_memory_after_first: middle.usedMemory,
+      used_memory_after_second: after.usedMemory,
+      bytes_per_waiting_job: Math.round((after.usedMemory - middle.usedMemory) / jobs),
+      bytes_per_waiting_job_first: Math.round((middle.usedMemory - before.usedMemory) / jobs),
       job_hash_bytes: spread(hashBytes),
-      events_per_enqueued_job: round((after.eventsAdded - before.eventsAdded) / jobs),
-      // After the cancel: the jobs are gone; what stays is events and the cancel marks.
-      bytes_left_per_cancelled_job: Math.round((cancelled.usedMemory - before.usedMemory) / jobs),
+      events_per_enqueued_job: round((after.eventsAdded - middle.eventsAdded) / jobs),
     };
   } finally {
+    for (const experimentId of experiments) await app.handlers['runs:cancel']({ experimentId });
+    for (const experimentId of experiments) await app.waitForExperiment(experimentId);
     await app.close();
   }
 }
@@ -499,13 +512,13 @@ async function runOnWorkers(
     const finishToStored: number[] = [];
     const onWorker: number[] = [];
     const hashBytes: number[] = [];
-    const byWorker = new Map<string, { start: number; end: number }[]>();
-    let attempts = 0;
+    const byWorker = new Map<string, { added: number; start: number; end: number }[]>();
+    let retried = 0;
     for (const run of timed.runs) {
       const jobId = jobIds.get(run.id);
       const job = jobId === undefined ? null : await jobTimes(ctx.redis, `${ctx.jobKeyPrefix}${jobId}`);
       if (!job || jobId === undefined) continue;
-      attempts += job.attemptsMade;
+      if (job.attemptsMade > 1) retried += 1;
       if (job.processedOn !== null) enqueueToStart.push(job.processedOn - job.timestamp);
       if (job.finishedOn !== null && run.finishedAt)
         finishToStored.push(Date.parse(run.finishedAt) - job.finishedOn);
@@ -513,7 +526,7 @@ async function runOnWorkers(
         onWorker.push(job.finishedOn - job.processedOn);
         const who = job.processedBy ?? '?';
         const list = byWorker.get(who) ?? [];
-        list.push({ start: job.processedOn, end: job.finishedOn });
+        list.push({ added: job.timestamp, start: job.processedOn, end: job.finishedOn });
         byWorker.set(who, list);
       }
       const bytes = await memoryUsage(ctx.redis, `${ctx.jobKeyPrefix}${jobId}`);
@@ -521,8 +534,11 @@ async function runOnWorkers(
     }
     // A free worker to its next job: the queue's own hand-over time, without the wait for a worker.
     const pickupGap: number[] = [];
+    // An idle worker's first job: how soon a job added to the queue reaches a waiting worker.
+    const firstPickup: number[] = [];
     for (const list of byWorker.values()) {
       list.sort((a, b) => a.start - b.start);
+      firstPickup.push(list[0].start - list[0].added);
       for (let i = 1; i < list.length; i++) pickupGap.push(list[i].start - list[i - 1].end);
     }
     const jobs = timed.runs.length;
@@ -534,14 +550,20 @@ async function runOnWorkers(
       ...baseLine(`workers-${count}`, timed, localWallMs),
       workers: count,
       enqueue_to_start_ms: spread(enqueueToStart),
+      first_pickup_ms: spread(firstPickup),
       pickup_gap_ms: spread(pickupGap),
       on_worker_ms: spread(onWorker),
       finish_to_stored_ms: spread(finishToStored),
-      attempts,
+      retried_jobs: retried,
       used_memory_before: before.usedMemory,
       used_memory_after: after.usedMemory,
       bytes_per_completed_job: Math.round((after.usedMemory - before.usedMemory) / jobs),
       completed_job_hash_bytes: spread(hashBytes),
+      // What the jobs' own keys and their events account for, without allocator and buffer noise.
+      accounted_bytes_per_job:
+        streamBytes && streamLength
+          ? Math.round((spread(hashBytes).median ?? 0) + (events / jobs) * (streamBytes / streamLength))
+          : null,
       events,
       events_per_job: round(events / jobs),
       events_per_s: round(events / (timed.wallMs / 1000)),
@@ -624,7 +646,7 @@ export async function benchQueueCommand(args: string[], io: CliIo): Promise<numb
         `local pool of ${options.jobs}, then ${options.workers.join(', ')} worker process(es) on ${redactRedisUrl(url)} ` +
         `(redis ${/redis_version:(\S+)/.exec(server_info)?.[1] ?? '?'}); ${availableParallelism()} cores here.\n`,
     );
-    const ctx: Context = { options, spec, dir, url, redis, eventsKey, jobKeyPrefix };
+    const ctx: Context = { options, spec, dir, url, redis, eventsKey, jobKeyPrefix, runs };
 
     io.stderr.write('Local pool...\n');
     const local = await runLocal(ctx);
