@@ -38,6 +38,7 @@ describe('bench-queue arguments', () => {
       backend: 'wasm',
       redisUrl: undefined,
       jsonFile: undefined,
+      memoryOnly: false,
     });
   });
 
@@ -45,7 +46,7 @@ describe('bench-queue arguments', () => {
     const options = parseBenchQueueArgs(
       ['--points', '5', '--seeds', '2', '--epochs', '3', '--users', '1000', '--items', '2000'].concat(
         ['--jobs', '1', '--workers', '2,8', '--backend', 'cpu', '--redis', 'redis://127.0.0.1:6390'],
-        ['--json', 'out.json'],
+        ['--json', 'out.json', '--memory-only'],
       ),
       { CASCADE_LAB_REDIS_PASSWORD: 's3cret' },
       2,
@@ -61,6 +62,7 @@ describe('bench-queue arguments', () => {
       backend: 'cpu',
       redisUrl: 'redis://:s3cret@127.0.0.1:6390',
       jsonFile: 'out.json',
+      memoryOnly: true,
     });
   });
 
@@ -225,4 +227,21 @@ describe('cascade-lab bench-queue', () => {
     expect(workers.events).toBeGreaterThanOrEqual(6);
     expect(summary).toMatchObject({ runs: 2, metric_mismatches: 0, ok: true });
   }, 300_000);
+
+  it('with --memory-only, queues the grid twice with no worker, measures and cancels it, and trains nothing', async () => {
+    const { io, out } = captureIo();
+    const code = await main(['bench-queue', '--memory-only', '--points', '2'], io);
+    expect(code).toBe(0);
+    const lines = out().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]) as Record<string, number>;
+    expect(line).toMatchObject({
+      bench: 'queue-memory',
+      state: 'waiting',
+      jobs: 8,
+      events_per_enqueued_job: 2,
+    });
+    expect(line.used_memory_after_second).toBeGreaterThan(line.used_memory_after_first);
+    expect(line.bytes_per_waiting_job).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -49,6 +49,8 @@ export interface BenchQueueOptions {
   redisUrl: string | undefined;
   /** Also write every line to this file, as a JSON array. */
   jsonFile: string | undefined;
+  /** Only the memory of the grid's jobs waiting on the queue: nothing is trained. */
+  memoryOnly: boolean;
 }
 
 /** The options, or null when help was asked for. */
@@ -70,6 +72,7 @@ export function parseBenchQueueArgs(
       backend: { type: 'string' },
       redis: { type: 'string' },
       json: { type: 'string' },
+      'memory-only': { type: 'boolean' },
     },
     BENCH_QUEUE_HELP,
   );
@@ -97,6 +100,7 @@ export function parseBenchQueueArgs(
     backend,
     redisUrl: resolveQueueUrl(stringOption(values, 'redis'), '--redis', env),
     jsonFile: stringOption(values, 'json'),
+    memoryOnly: values['memory-only'] === true,
   };
 }
 
@@ -231,6 +235,8 @@ async function jobTimes(redis: Redis, key: string): Promise<JobTimes | null> {
 
 interface RedisReading {
   usedMemory: number;
+  /** Commands the server has processed (INFO stats), this benchmark's own few included. */
+  commands: number;
   /** Entries ever added to the events stream (XINFO's entries-added: trimming does not lower it). */
   eventsAdded: number;
   lastEventId: string;
@@ -241,9 +247,12 @@ const EVENTS_KEY = (prefix: string, queue: string): string => `${prefix}:${queue
 async function readRedis(redis: Redis, eventsKey: string): Promise<RedisReading> {
   const info = await redis.info('memory');
   const usedMemory = Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+  const stats = await redis.info('stats');
+  const commands = Number(/^total_commands_processed:(\d+)/m.exec(stats)?.[1] ?? NaN);
   const stream = await streamInfo(redis, eventsKey);
   return {
     usedMemory,
+    commands,
     eventsAdded: Number(stream.get('entries-added') ?? 0),
     lastEventId: String(stream.get('last-generated-id') ?? '0-0'),
   };
@@ -567,6 +576,8 @@ async function runOnWorkers(
       events,
       events_per_job: round(events / jobs),
       events_per_s: round(events / (timed.wallMs / 1000)),
+      redis_commands_per_job: round((after.commands - before.commands) / jobs),
+      redis_commands_per_s: round((after.commands - before.commands) / (timed.wallMs / 1000)),
       events_by_name: byName,
       event_stream_bytes_per_entry:
         streamBytes && streamLength ? Math.round(streamBytes / streamLength) : null,
@@ -647,6 +658,12 @@ export async function benchQueueCommand(args: string[], io: CliIo): Promise<numb
         `(redis ${/redis_version:(\S+)/.exec(server_info)?.[1] ?? '?'}); ${availableParallelism()} cores here.\n`,
     );
     const ctx: Context = { options, spec, dir, url, redis, eventsKey, jobKeyPrefix, runs };
+
+    if (options.memoryOnly) {
+      io.stderr.write('Queued with no worker connected (memory of waiting jobs)...\n');
+      print(await measureWaiting(ctx));
+      return EXIT_OK;
+    }
 
     io.stderr.write('Local pool...\n');
     const local = await runLocal(ctx);

@@ -241,7 +241,7 @@ Options:
 
 export const BENCH_QUEUE_HELP = `Usage: cascade-lab bench-queue [--points N] [--seeds N] [--epochs N] [--users N]
                               [--items N] [--jobs N] [--workers LIST] [--backend B]
-                              [--redis URL] [--json FILE]
+                              [--redis URL] [--json FILE] [--memory-only]
 
 Runs DAMCAR's Table 4 grid (experiments/table4-grid.json: the three loss weights, cut to N values
 each, on a small simulated world) on this machine's job pool, then on each number of
@@ -264,6 +264,7 @@ Options:
   --redis URL     Use this Redis, which must hold no other queue's work (default: start a
                   redis-server on a free loopback port, stopped at the end)
   --json FILE     Also write all the lines to FILE as a JSON array
+  --memory-only   Only queue the grid with no worker and measure the waiting jobs' memory
   -h, --help      Show this help
 `;
 
