@@ -28,6 +28,7 @@ Commands:
   bench-pipeline    Time each stage of a WeChat-sized run, with peak memory (JSON lines)
   bench-fidelity <folder> --reference FILE   BC and DAMCAR beside the authors' code's numbers
   bench-store       Write runs and curves from several processes at once; throughput and losses
+  bench-queue       DAMCAR's Table 4 grid on the local pool vs 1, 2, 4 loopback queue workers
   setup tensorflow|torch   Build the native TensorFlow backend / install the benchmark's PyTorch peer
   worker --redis URL  Execute runs queued on Redis (by \`run --queue\` or the workbench) on this machine
 
@@ -236,6 +237,35 @@ Options:
   --db FILE          Database to write (default: a temporary one, deleted afterwards)
   --busy-timeout MS  How long a writer waits for the lock (default: the store's, 5000)
   -h, --help         Show this help
+`;
+
+export const BENCH_QUEUE_HELP = `Usage: cascade-lab bench-queue [--points N] [--seeds N] [--epochs N] [--users N]
+                              [--items N] [--jobs N] [--workers LIST] [--backend B]
+                              [--redis URL] [--json FILE] [--memory-only]
+
+Runs DAMCAR's Table 4 grid (experiments/table4-grid.json: the three loss weights, cut to N values
+each, on a small simulated world) on this machine's job pool, then on each number of
+\`cascade-lab worker\` processes in LIST (each with its own data folder, talking only to Redis).
+Prints one JSON line per configuration: wall time, runs/min, speed-up over the local pool, each
+job's enqueue-to-start and finish-to-stored times (median, p90), Redis memory per job and the
+event stream's rate; one line for the memory of waiting jobs (the grid queued with no worker,
+then cancelled); and a summary. Every run must give the same metrics wherever it ran: exit code 1
+when one does not (or fails).
+
+Options:
+  --points N      Values per loss weight, of Table 4's five: N^3 runs per seed (default: 3)
+  --seeds N       Seeds 1..N (default: 1)
+  --epochs N      Training epochs per run (default: 1)
+  --users N       Simulated users (default: 300)
+  --items N       Simulated items (default: 400)
+  --jobs N        The local pool's runs at once (default: one per core)
+  --workers LIST  Worker processes per configuration, comma-separated (default: 1,2,4)
+  --backend B     Backend of every run, here and on the workers (default: wasm)
+  --redis URL     Use this Redis, which must hold no other queue's work (default: start a
+                  redis-server on a free loopback port, stopped at the end)
+  --json FILE     Also write all the lines to FILE as a JSON array
+  --memory-only   Only queue the grid with no worker and measure the waiting jobs' memory
+  -h, --help      Show this help
 `;
 
 export const SETUP_HELP = `Usage: cascade-lab setup tensorflow [--gpu] [--python PY]

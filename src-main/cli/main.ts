@@ -16,6 +16,7 @@ import {
   BENCH_HELP,
   BENCH_IMPORT_HELP,
   BENCH_PIPELINE_HELP,
+  BENCH_QUEUE_HELP,
   BENCH_STORE_HELP,
   IMPORT_HELP,
   LIST_HELP,
@@ -57,6 +58,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   'bench-store': {
     help: BENCH_STORE_HELP,
     load: async () => (await import('./bench-store-command')).benchStoreCommand,
+  },
+  'bench-queue': {
+    help: BENCH_QUEUE_HELP,
+    load: async () => (await import('./bench-queue-command')).benchQueueCommand,
   },
   setup: { help: SETUP_HELP, load: async () => (await import('./setup-command')).setupCommand },
   worker: { help: WORKER_HELP, load: async () => (await import('./worker-command')).workerCommand },
