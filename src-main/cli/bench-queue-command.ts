@@ -628,7 +628,7 @@ export async function benchQueueCommand(args: string[], io: CliIo): Promise<numb
     const spec = sizedDownSpec(table4, options);
 
     if (options.redisUrl === undefined) {
-      const { startRedisServer } = await import('../app/queue/test-redis');
+      const { startRedisServer } = await import('../app/queue/local-redis');
       server = await startRedisServer();
     }
     const url = options.redisUrl ?? (server as { url: string }).url;

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRedisServer, type RedisServerHandle } from '../../src-main/app/queue/test-redis';
+import { startRedisServer, type RedisServerHandle } from '../../src-main/app/queue/local-redis';
 import { expect, test } from './fixtures';
 import { RunTargetSettingsPage } from './pages/run-target-page';
 import { WorkersViewPage } from './pages/workers-view-page';

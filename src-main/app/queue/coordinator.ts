@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { ExperimentSpec } from '../../contract/api';
 import type { JobRequest } from '../../core/experiments/job';
 import type { LabStore } from '../../store/index';
 import { codeVersion } from '../code-version';
@@ -65,7 +66,7 @@ export interface QueueCoordinatorOptions {
   attempts?: number;
   /** How long a cancelled running job may take to stop before it is marked cancelled (ms). */
   cancelGraceMs?: number;
-  /** How often tracked jobs' states are re-read, for events missed across a Redis restart (ms). */
+  /** How often tracked jobs are checked for an end no event reported (ms, default 30 000). */
   reconcileMs?: number;
 }
 
@@ -84,6 +85,16 @@ function coordinatorIdOf(dataDir: string): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The spec row of one run: its method with every parameter resolved, no grid. */
+function runRow(method: JobRequest['method']): ExperimentSpec['methods'][number] {
+  return {
+    id: method.id,
+    label: method.label,
+    params: method.params,
+    ...(method.protocolParams ? { protocolParams: method.protocolParams } : {}),
+  };
 }
 
 /** The world key of a simulated job: what its data phase reads. */
@@ -169,13 +180,36 @@ export class QueueCoordinator implements RunExecutor {
       );
     }
     await this.reconcile();
-    this.reconcileTimer = setInterval(() => void this.reconcile(), this.options.reconcileMs ?? 10_000);
+    this.reconcileTimer = setInterval(() => void this.reconcile(), this.options.reconcileMs ?? 30_000);
     this.reconcileTimer.unref();
   }
 
-  /** Re-reads every tracked job's state: stores what ended while nobody listened. */
+  /**
+   * Stores what ended while nobody listened (events missed while this coordinator was down). Cheap
+   * per tracked job: one pipelined membership test of BullMQ's completed and failed sets and the
+   * job's existence; only jobs that ended or vanished are read in full.
+   */
   private async reconcile(): Promise<void> {
-    await Promise.all([...this.tracked.keys()].map((jobId) => this.settleFromRedis(jobId)));
+    const jobIds = [...this.tracked.keys()];
+    if (jobIds.length === 0) return;
+    const pipeline = this.publisher.pipeline();
+    for (const jobId of jobIds) {
+      pipeline.zscore(this.queue.toKey('completed'), jobId);
+      pipeline.zscore(this.queue.toKey('failed'), jobId);
+      pipeline.exists(this.queue.toKey(jobId));
+    }
+    let replies: [Error | null, unknown][] | null;
+    try {
+      replies = await pipeline.exec();
+    } catch {
+      return; // Redis unreachable: the next round tries again
+    }
+    if (!replies) return;
+    const ended = jobIds.filter((_, k) => {
+      const [completed, failed, exists] = replies.slice(3 * k, 3 * k + 3).map(([, value]) => value);
+      return completed !== null || failed !== null || exists === 0;
+    });
+    await Promise.all(ended.map((jobId) => this.settleFromRedis(jobId)));
   }
 
   enqueue(runIds: readonly number[]): void {
@@ -196,7 +230,8 @@ export class QueueCoordinator implements RunExecutor {
         codeVersion: codeVersion(),
         runId,
         experimentId: request.experimentId,
-        spec: request.spec,
+        // Only this run's row: a grid's other rows would make every job carry the whole grid.
+        spec: { ...request.spec, methods: [runRow(request.method)] },
         method: request.method,
         seed: request.seed,
         backend: request.backend,
@@ -291,11 +326,11 @@ export class QueueCoordinator implements RunExecutor {
       );
       return;
     }
-    const state = await job.getState();
-    if (state === 'completed') {
+    // Set membership, not getState(): that one searches the waiting list, O(queue length).
+    if (await job.isCompleted()) {
       this.untrack(jobId, runId);
       await this.storeOutcome(runId, job.returnvalue as QueueOutcome);
-    } else if (state === 'failed') {
+    } else if (await job.isFailed()) {
       this.untrack(jobId, runId);
       const reason = job.failedReason || 'the job failed without a reason';
       if (reason.startsWith(CANCELLED_REASON)) this.options.hooks.cancelled(runId, null);

@@ -23,7 +23,7 @@ import {
   VERIFIED_MARKER,
 } from './dataset-transfer';
 import { connectRedis } from './redis-url';
-import { startRedisServer, type RedisServerHandle } from './test-redis';
+import { startRedisServer, type RedisServerHandle } from './local-redis';
 
 const tiktok = (name: string) => join(import.meta.dirname, '../../core/node/importers/fixtures/tiktok', name);
 

@@ -1,5 +1,5 @@
 /**
- * Remote execution end to end, against a real redis-server (test-redis.ts) and real `cascade-lab
+ * Remote execution end to end, against a real redis-server (local-redis.ts) and real `cascade-lab
  * worker` processes, each with its own data folder, talking to the coordinator only through Redis:
  * results land as local runs do; a worker killed mid-run hands its run to another; cancels reach
  * the worker; a Redis restart and a coordinator restart lose nothing; a worker whose backend or
@@ -16,7 +16,7 @@ import { TINY_SIMULATION } from '../fixtures/tiny-simulation';
 import { codeVersion } from '../code-version';
 import { createLabApp } from '../lab-app';
 import type { LocalLabApp } from '../types';
-import { startRedisServer, type RedisServerHandle } from './test-redis';
+import { startRedisServer, type RedisServerHandle } from './local-redis';
 
 const TIKTOK = join(import.meta.dirname, '..', '..', 'core', 'node', 'importers', 'fixtures', 'tiktok');
 

@@ -4,7 +4,7 @@ import { connect as connectTcp } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectRedis } from './redis-url';
-import { startRedisServer, type RedisServerHandle } from './test-redis';
+import { startRedisServer, type RedisServerHandle } from './local-redis';
 
 const servers: RedisServerHandle[] = [];
 const clients: Redis[] = [];
@@ -121,7 +121,7 @@ describe('startRedisServer', () => {
 
   it('leaves no server and no folder behind when the test process itself is killed', async () => {
     // A test process that starts a server, reports it, and is then killed as vitest ends its forks.
-    const script = `import('./test-redis.ts').then(async ({ startRedisServer }) => {
+    const script = `import('./local-redis.ts').then(async ({ startRedisServer }) => {
       const server = await startRedisServer({ appendonly: true });
       console.log(JSON.stringify({ port: server.port, dir: server.dir }));
     });`;

@@ -1,5 +1,5 @@
 /**
- * Test support, not shipped code: a real `redis-server` for the queue's tests, on a random free
+ * A private `redis-server` for the queue's tests and `cascade-lab bench-queue`, on a random free
  * loopback port in a fresh temp folder, optionally with a password, TLS (a CA and a server
  * certificate made with `openssl`) and append-only persistence. The fault tests need the real
  * server (BullMQ's Lua scripts, stalled-job checks, a restart that reloads its AOF), which no
