@@ -86,6 +86,15 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     ...(queueUrl ? { queue: { url: queueUrl }, queueCaFile: stringOption(values, 'redis-ca') } : {}),
   });
   try {
+    const queue = await app.handlers['queue:status']({});
+    if (queue.runOn.kind === 'queue') {
+      const where = queue.runOn.url; // its password redacted
+      io.stderr.write(
+        queue.workers.length === 0
+          ? `No worker is connected to ${where} yet: the runs wait until one is (cascade-lab worker --redis URL).\n`
+          : `Queue ${where}: ${queue.workers.map((w) => `${w.name} (${w.device})`).join(', ')}.\n`,
+      );
+    }
     const { experimentId, runs, interrupted } = await runExperimentWithProgress(app, spec, io, (s) =>
       app.handlers['experiments:create']({ spec: s }).catch((error: unknown) => {
         // Checks that need the database (a stored dataset that must exist) still name the file.
