@@ -13,6 +13,7 @@ import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
 import { registeredModuleUrls } from '../core/protocols/registry';
 import { tensorflowEnvironment, threadsPerWorker } from '../core/tf/tensorflow-env';
 import type { BackendProbe, MainToWorker, TrainingWorkerData, WorkerToMain } from './worker-protocol';
+import { messageOf } from './errors';
 
 /**
  * The worker's entry file. A bundled build (electron-vite's out/main, the CLI's out/cli) emits
@@ -82,10 +83,6 @@ interface ActiveJob {
   settled: boolean;
   cancelRequested: boolean;
   cancelTimer: NodeJS.Timeout | null;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class JobPool implements RunExecutor {

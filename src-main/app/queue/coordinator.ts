@@ -46,9 +46,16 @@ import {
   type QueueProgress,
   type WorkerAnnouncement,
 } from './payload';
-import { connectRedis, parseRedisUrl, reachRedis, redactRedisUrl } from './redis-url';
+import {
+  connectRedis,
+  parseRedisUrl,
+  reachRedis,
+  redactRedisUrl,
+  sayEachConnectionErrorOnce,
+} from './redis-url';
 import { ThreadJobRunner } from './thread-runner';
 import { listQueueWorkers } from './workers';
+import { messageOf } from '../errors';
 
 export interface QueueCoordinatorOptions {
   /** redis:// or rediss:// URL, with a password where the server has one. */
@@ -81,10 +88,6 @@ function coordinatorIdOf(dataDir: string): string {
   const id = randomBytes(8).toString('hex');
   writeFileSync(file, `${id}\n`);
   return id;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The spec row of one run: its method with every parameter resolved, no grid. */
@@ -154,13 +157,9 @@ export class QueueCoordinator implements RunExecutor {
     const connection = parseRedisUrl(this.options.url, { caFile: this.options.caFile });
     this.queue = new Queue(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
     this.events = new QueueEvents(QUEUE_NAME, { connection, prefix: KEY_PREFIX });
-    // Later connection errors (a Redis restart) are retried by the clients; say them once each.
-    let lastError = '';
-    const onError = (error: Error): void => {
-      if (error.message === lastError) return;
-      lastError = error.message;
-      this.options.log('warn', null, `Queue ${this.label}: ${error.message}`);
-    };
+    const onError = sayEachConnectionErrorOnce((message) =>
+      this.options.log('warn', null, `Queue ${this.label}: ${message}`),
+    );
     this.publisher.on('error', onError);
     this.queue.on('error', onError);
     this.events.on('error', onError);

@@ -198,3 +198,16 @@ export async function reachRedis(client: Redis, url: string, timeoutMs = 10_000)
     client.off('error', onError);
   }
 }
+
+/**
+ * An 'error' listener for clients that retry on their own (connectRedis's, BullMQ's): a Redis
+ * restart makes them fail the same way on every retry, so each distinct message is said once.
+ */
+export function sayEachConnectionErrorOnce(say: (message: string) => void): (error: Error) => void {
+  let last = '';
+  return (error) => {
+    if (error.message === last) return;
+    last = error.message;
+    say(error.message);
+  };
+}

@@ -39,8 +39,15 @@ import {
   type QueueProgress,
   type WorkerAnnouncement,
 } from './payload';
-import { connectRedis, parseRedisUrl, reachRedis, redactRedisUrl } from './redis-url';
+import {
+  connectRedis,
+  parseRedisUrl,
+  reachRedis,
+  redactRedisUrl,
+  sayEachConnectionErrorOnce,
+} from './redis-url';
 import { JobEndedError, ThreadJobRunner } from './thread-runner';
+import { messageOf } from '../errors';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -74,10 +81,6 @@ export interface QueueWorkerHandle {
 
 const HEARTBEAT_MS = 5000;
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Connects, announces itself and takes runs until closed. */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const name = options.name ?? `${hostname()}-${process.pid}`;
@@ -100,13 +103,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     await runner.close();
     throw error;
   }
-  // Connection errors after this (a Redis restart) are retried by the clients; say each once.
-  let lastError = '';
-  const onError = (error: Error): void => {
-    if (error.message === lastError) return;
-    lastError = error.message;
-    options.log(`Queue ${label}: ${error.message}`);
-  };
+  const onError = sayEachConnectionErrorOnce((message) => options.log(`Queue ${label}: ${message}`));
   redis.on('error', onError);
   subscriber.on('error', onError);
   const existing = await redis.get(workerKey(name));

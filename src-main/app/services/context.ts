@@ -19,9 +19,7 @@ export interface ServiceContext {
   isClosing(): boolean;
 }
 
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export { messageOf } from '../errors';
 
 export function experimentOrThrow(store: LabStore, experimentId: number): ExperimentRecord {
   const experiment = store.experiments.get(experimentId);

@@ -29,7 +29,7 @@
 import type { MethodDescriptor, ParamSpec, ParamValues } from '../../../contract/api';
 import { NEGATIVE_SAMPLING, type NegativeOptions, type NegativeSampling } from './negatives';
 import { ParamReader, resolveParamValues } from '../../methods/param-spec';
-import { type LossSwitches, NO_LOSSES, type TrainingPlan } from './model-trainer';
+import { ALL_LOSSES, type LossSwitches, NO_LOSSES, type TrainingPlan } from './model-trainer';
 
 const PAPER = 'RRA (KDD 2023)';
 
@@ -248,16 +248,6 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
     retrieval: true,
     samples: { kind: 'impressions' },
   };
-  const all: LossSwitches = {
-    clsCtr: true,
-    clsDwm: true,
-    rankCtr: true,
-    rankDwm: true,
-    maskCtr: true,
-    maskDwm: true,
-    kdCtr: true,
-    kdDwm: true,
-  };
   switch (methodId) {
     case 'rra-base': {
       const ranking = read.boolean('rankingModel');
@@ -293,7 +283,7 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
           ...base,
           ranking: 'separate',
           samples: { kind: 'corpus-negatives', perClick: read.number('negativesPerClick') },
-          losses: { ...all, clsCtr: false, clsDwm: false },
+          losses: { ...ALL_LOSSES, clsCtr: false, clsDwm: false },
         },
         needsTeacher: false,
         wServe,
@@ -309,7 +299,7 @@ export function planOf(methodId: string, given: ParamValues): MethodPlan {
         wServe,
       };
     case 'rra-offline':
-      return { plan: { ...base, ranking: 'shared', losses: all }, needsTeacher: true, wServe };
+      return { plan: { ...base, ranking: 'shared', losses: ALL_LOSSES }, needsTeacher: true, wServe };
     default: {
       const losses = { ...NO_LOSSES };
       for (const key of Object.keys(NO_LOSSES) as (keyof LossSwitches)[]) losses[key] = read.boolean(key);

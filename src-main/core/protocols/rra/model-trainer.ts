@@ -62,16 +62,23 @@ export const LOSS_CURVE_NAMES: Record<LossTerm, string> = {
   kdDwm: 'L_kd^dwm',
 };
 
-export const NO_LOSSES: LossSwitches = {
-  clsCtr: false,
-  clsDwm: false,
-  rankCtr: false,
-  rankDwm: false,
-  maskCtr: false,
-  maskDwm: false,
-  kdCtr: false,
-  kdDwm: false,
-};
+/** Every loss term switched `on` (or off). */
+function everyLoss(on: boolean): LossSwitches {
+  return {
+    clsCtr: on,
+    clsDwm: on,
+    rankCtr: on,
+    rankDwm: on,
+    maskCtr: on,
+    maskDwm: on,
+    kdCtr: on,
+    kdDwm: on,
+  };
+}
+
+export const NO_LOSSES: LossSwitches = everyLoss(false);
+/** Every loss term on: RRA's plan (Eq. 3-6 for both objectives). */
+export const ALL_LOSSES: LossSwitches = everyLoss(true);
 
 export interface TrainingPlan {
   losses: LossSwitches;
