@@ -9,7 +9,7 @@
  * What this testbed can and cannot show. The simulator builds a super-domain of about 140
  * impressions per user (1,500 users, log-normal activity) whose clicks read a latent preference z,
  * while conversion and add-to-cart also read two user x category purchase-intent latents that
- * clicks never see; the sub-domain (750 users, 750 items, 8 training, 16 validation and 40 test
+ * clicks never see; the sub-domain (750 users, 750 items, 8 training, 16 validation and 120 test
  * impressions per user) clicks on z + intent + a small sub-domain-only part (domainShift 0.5).
  * So knowledge from super-domain clicks can help every method that sees them (Sample Merging
  * pools them, KEEP extracts them), and only the conversion and add-to-cart tasks can carry intent
@@ -46,7 +46,7 @@ export const keepProtocol: ProtocolModule = {
     params: KEEP_PROTOCOL_PARAMS,
     methods: KEEP_METHODS.map((m) => m.id),
     // The settings of experiments/keep-*.json.
-    training: { epochs: 2, batchSize: 512, learningRate: 0.02, embeddingDim: 16 },
+    training: { epochs: 2, batchSize: 512, learningRate: 0.01, embeddingDim: 16 },
     evaluationSettings: [],
     presentation: { rankingStage: false, figures: {}, pairedMethods: [] },
   },

@@ -131,6 +131,28 @@ describe('KEEP protocol', () => {
     ).rejects.toThrow(/params\.clickTask/);
   }, 60_000);
 
+  it("starts KEEP's downstream model from Base's initialisation and batch order (common random numbers)", async () => {
+    /** The first training step's loss (a curve point per step) of Base and of the method's own model. */
+    const firstLosses = async (plugInInit: string) => {
+      const ctx = context('keep', { plugInInit });
+      ctx.protocolParams = { ...PROTOCOL, maxSteps: 2, evalEvery: 1, patience: 1 };
+      await keepProtocol.runJob(ctx);
+      const first = (name: string) =>
+        ctx.events.find((e) => e.type === 'curve' && e.name === name && e.step === 1);
+      const base = first('keep/base/train');
+      const own = first('keep/downstream/train');
+      if (base?.type !== 'curve' || own?.type !== 'curve') throw new Error('no first-step curve point');
+      return { base: base.value, own: own.value };
+    };
+    // The zero plug-in adds nothing at the first step, so the same weights on the same batch give
+    // the same loss, to the bit; a random plug-in changes the first step's output.
+    const zero = await firstLosses('zero');
+    expect(zero.own).toBe(zero.base);
+    const random = await firstLosses('random');
+    expect(random.own).not.toBe(random.base);
+    expect(random.base).toBe(zero.base);
+  }, 60_000);
+
   it('stops with JobCancelledError when cancelled during training', async () => {
     const controller = new AbortController();
     const ctx = context('keep', {}, controller.signal);
