@@ -17,6 +17,12 @@ import './gradients';
 import { ADAGRAD_DEFAULTS, type AdagradOptions } from './embedding';
 import { BatchNorm } from './batch-norm';
 import { explicitTransposes, reluMask } from './kernel-choice';
+import {
+  type NativeBackend,
+  NativeResourceVariable,
+  nativeBackend,
+  resourceApplyAdagrad,
+} from './tensorflow-ops';
 
 export type Activation = 'relu' | 'linear';
 
@@ -185,24 +191,58 @@ export class Mlp {
 }
 
 /**
- * Adagrad (PyTorch form) for a fixed list of variables; state in tf.Variables of the same shapes.
- * One chain of element-wise kernels per variable. One flat buffer for all of them (concat, one
- * chain, split) was measured no faster on native TensorFlow (DSSM step, batch 512: 38.5-48.6k
- * against 39.6-49.5k samples/s in alternating runs) and its split is slow on wasm, so it is not used.
+ * Adagrad (PyTorch form) for a fixed list of variables.
+ *
+ * On wasm, WebGPU and the JavaScript backend the state is tf.Variables of the same shapes and an
+ * update is one chain of six element-wise kernels per variable. One flat buffer for all of them
+ * (concat, one chain, split) was measured no faster on native TensorFlow (DSSM step, batch 512:
+ * 38.5-48.6k against 39.6-49.5k samples/s in alternating runs) and its split is slow on wasm, so it
+ * is not used.
+ *
+ * On native TensorFlow each variable and its accumulator are mirrored in TensorFlow resource
+ * variables and an update is two kernels, ResourceApplyAdagradV2 and a read back into the
+ * tf.Variable (tensorflow-ops.ts): dispatch, ~25-40 us a kernel there, is most of a small
+ * variable's update. A tf.Variable changed by anything else (a weight copy, an initialisation) is
+ * noticed by its tensor no longer being the one last read back, and copied in before the update.
  */
 export class DenseAdagrad {
   private readonly variables: tf.Variable[];
-  private readonly accumulators: tf.Variable[];
   private readonly learningRate: tf.Scalar;
   private readonly epsilon: tf.Scalar;
+  private readonly state:
+    | { kind: 'tfjs'; accumulators: tf.Variable[] }
+    | {
+        kind: 'native';
+        native: NativeBackend;
+        mirrors: NativeResourceVariable[];
+        accumulators: NativeResourceVariable[];
+        /** The dataId each tf.Variable had after the last read back (null: never synced). */
+        synced: (object | null)[];
+      };
 
   constructor(variables: tf.Variable[], options: AdagradOptions) {
     this.variables = variables;
     const initial = options.initialAccumulator ?? ADAGRAD_DEFAULTS.initialAccumulator;
-    this.accumulators = variables.map((v) => tf.tidy(() => tf.variable(tf.fill(v.shape, initial), false)));
     // Kept as tensors so each step does not create fresh scalars.
     this.learningRate = tf.keep(tf.scalar(options.learningRate));
     this.epsilon = tf.keep(tf.scalar(options.epsilon ?? ADAGRAD_DEFAULTS.epsilon));
+    const native = nativeBackend();
+    if (native) {
+      const accumulators = variables.map((v) => new NativeResourceVariable(native, v.shape));
+      tf.tidy(() => accumulators.forEach((a, k) => a.assign(tf.fill(variables[k].shape, initial))));
+      this.state = {
+        kind: 'native',
+        native,
+        mirrors: variables.map((v) => new NativeResourceVariable(native, v.shape)),
+        accumulators,
+        synced: variables.map(() => null),
+      };
+    } else {
+      this.state = {
+        kind: 'tfjs',
+        accumulators: variables.map((v) => tf.tidy(() => tf.variable(tf.fill(v.shape, initial), false))),
+      };
+    }
   }
 
   /**
@@ -212,19 +252,40 @@ export class DenseAdagrad {
     if (grads.length !== this.variables.length) {
       throw new Error(`DenseAdagrad: ${grads.length} gradients for ${this.variables.length} variables`);
     }
+    const state = this.state;
     tf.tidy(() => {
       for (let k = 0; k < grads.length; k++) {
         const g = grads[k];
-        const accumulated = tf.add(this.accumulators[k], tf.square(g));
-        this.accumulators[k].assign(accumulated);
+        const variable = this.variables[k];
+        if (state.kind === 'native') {
+          const mirror = state.mirrors[k];
+          if (state.synced[k] !== variable.dataId) mirror.assign(variable);
+          resourceApplyAdagrad(
+            state.native,
+            mirror,
+            state.accumulators[k],
+            this.learningRate,
+            this.epsilon,
+            g,
+          );
+          variable.assign(mirror.read());
+          state.synced[k] = variable.dataId;
+          continue;
+        }
+        const accumulated = tf.add(state.accumulators[k], tf.square(g));
+        state.accumulators[k].assign(accumulated);
         const step = tf.div(tf.mul(g, this.learningRate), tf.add(tf.sqrt(accumulated), this.epsilon));
-        this.variables[k].assign(tf.sub(this.variables[k], step));
+        variable.assign(tf.sub(variable, step));
       }
     });
   }
 
   dispose(): void {
-    for (const a of this.accumulators) a.dispose();
+    if (this.state.kind === 'native') {
+      for (const r of [...this.state.mirrors, ...this.state.accumulators]) r.destroy();
+    } else {
+      for (const a of this.state.accumulators) a.dispose();
+    }
     this.learningRate.dispose();
     this.epsilon.dispose();
   }

@@ -6,13 +6,16 @@
  * FusedBatchNormV3 / FusedBatchNormGradV3 (training mode): a batch-normalised layer's forward and
  * backward pass as one kernel each, instead of about 15 element-wise tfjs kernels each way, every
  * one a pass over the [batch, units] activations plus ~25-40 us of dispatch.
+ *
+ * ResourceApplyAdagradV2 on resource variables (VarHandleOp): one dense variable's Adagrad update
+ * as one kernel instead of six (square, add, sqrt, add, mul, div and a sub), the same arithmetic.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
 interface OpAttr {
   name: string;
   type: number;
-  value: number | boolean | string;
+  value: number | boolean | string | number[];
 }
 
 interface NativeBinding {
@@ -20,6 +23,7 @@ interface NativeBinding {
   TF_ATTR_FLOAT: number;
   TF_ATTR_BOOL: number;
   TF_ATTR_STRING: number;
+  TF_ATTR_SHAPE: number;
   TF_FLOAT: number;
 }
 
@@ -112,4 +116,102 @@ export function fusedBatchNormGrad(
     5,
   );
   return [tf.reshape(dx, [n, units]), dgamma as tf.Tensor1D, dbeta as tf.Tensor1D];
+}
+
+let resourceCount = 0;
+/** Resource names are per TensorFlow context; the random part keeps two modules' names apart. */
+const resourcePrefix = `cascade-lab-${Math.random().toString(36).slice(2)}`;
+
+/**
+ * A float32 TensorFlow resource variable of a fixed shape (VarHandleOp). tfjs-node represents
+ * its handle as a scalar 'string' tensor; the variable lives until destroy().
+ */
+export class NativeResourceVariable {
+  /** The resource handle (kept: not owned by any tidy). */
+  readonly handle: tf.Tensor;
+
+  constructor(
+    private readonly native: NativeBackend,
+    readonly shape: number[],
+  ) {
+    const b = native.binding;
+    this.handle = tf.keep(
+      native.executeMultipleOutputs(
+        'VarHandleOp',
+        [
+          { name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+          { name: 'shape', type: b.TF_ATTR_SHAPE, value: shape },
+          { name: 'container', type: b.TF_ATTR_STRING, value: '' },
+          // An empty shared_name would make every handle the same variable.
+          { name: 'shared_name', type: b.TF_ATTR_STRING, value: `${resourcePrefix}-${resourceCount++}` },
+        ],
+        [],
+        1,
+      )[0],
+    );
+  }
+
+  /** Sets the variable to `value` (same shape). */
+  assign(value: tf.Tensor): void {
+    const b = this.native.binding;
+    this.native.executeMultipleOutputs(
+      'AssignVariableOp',
+      [
+        { name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+        { name: 'validate_shape', type: b.TF_ATTR_BOOL, value: true },
+      ],
+      [this.handle, value],
+      0,
+    );
+  }
+
+  /** The variable's current value, a new tensor. */
+  read(): tf.Tensor {
+    const b = this.native.binding;
+    return this.native.executeMultipleOutputs(
+      'ReadVariableOp',
+      [{ name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT }],
+      [this.handle],
+      1,
+    )[0];
+  }
+
+  destroy(): void {
+    const b = this.native.binding;
+    this.native.executeMultipleOutputs(
+      'DestroyResourceOp',
+      [{ name: 'ignore_lookup_error', type: b.TF_ATTR_BOOL, value: true }],
+      [this.handle],
+      0,
+    );
+    this.handle.dispose();
+  }
+}
+
+/**
+ * accumulator += g^2; variable -= learningRate * g / (sqrt(accumulator) + epsilon), in place, as
+ * one kernel (PyTorch's Adagrad form, dense.ts).
+ * @param learningRate [] scalar
+ * @param epsilon [] scalar
+ * @param gradient the variable's shape
+ */
+export function resourceApplyAdagrad(
+  native: NativeBackend,
+  variable: NativeResourceVariable,
+  accumulator: NativeResourceVariable,
+  learningRate: tf.Scalar,
+  epsilon: tf.Scalar,
+  gradient: tf.Tensor,
+): void {
+  const b = native.binding;
+  native.executeMultipleOutputs(
+    'ResourceApplyAdagradV2',
+    [
+      { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+      { name: 'use_locking', type: b.TF_ATTR_BOOL, value: false },
+      { name: 'update_slots', type: b.TF_ATTR_BOOL, value: true },
+    ],
+    [variable.handle, accumulator.handle, learningRate, epsilon, gradient],
+    0,
+  );
 }
