@@ -13,15 +13,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName, ExperimentSpec, RunSummary } from '../contract/api';
 import { PAPER_RETRIEVAL_PARAMS } from '../core/protocols/damcar/settings';
-import { TENSORFLOW_PACKAGES, nativeBindingState } from '../core/node/tf-backends';
+import { NATIVE_TENSORFLOW_TESTED, nativeTitle } from '../core/tf/native-test-support';
 import { TINY_SIMULATION } from './fixtures/tiny-simulation';
 import { createLabApp } from './lab-app';
 import type { LocalLabApp } from './types';
-
-const built = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)))).some(
-  (s) => s.state === 'built',
-);
-const required = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
 
 /**
  * Largest |tensorflow - wasm| accepted per metric. The test set has 277 users (150 with ground
@@ -72,47 +67,44 @@ async function runOn(backend: BackendName): Promise<RunSummary[]> {
   return app.handlers['runs:list']({ experimentId: experiment.id });
 }
 
-describe.skipIf(!built && !required)(
-  `native TensorFlow against wasm${built || required ? '' : ' (skipped: no tfjs-node binding; run cascade-lab setup tensorflow)'}`,
-  () => {
-    it('gives the same losses and metrics for the same seed, within the stated tolerances', async () => {
-      const wasm = await runOn('wasm');
-      const native = await runOn('tensorflow');
-      for (const runs of [wasm, native])
-        expect(runs.map((r) => [r.status, r.error])).toEqual([
-          ['finished', null],
-          ['finished', null],
-        ]);
+describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('native TensorFlow against wasm'), () => {
+  it('gives the same losses and metrics for the same seed, within the stated tolerances', async () => {
+    const wasm = await runOn('wasm');
+    const native = await runOn('tensorflow');
+    for (const runs of [wasm, native])
+      expect(runs.map((r) => [r.status, r.error])).toEqual([
+        ['finished', null],
+        ['finished', null],
+      ]);
 
-      expect(native.map((r) => r.backend)).toEqual(['tensorflow', 'tensorflow']);
-      expect(wasm.map((r) => r.backend)).toEqual(['wasm', 'wasm']);
-      for (const run of wasm) {
-        const twin = native.find((r) => r.method === run.method);
-        const [wasmCurves, nativeCurves] = await Promise.all(
-          [run.id, twin?.id ?? -1].map((runId) => app.handlers['runs:curves']({ runId })),
-        );
-        const losses = wasmCurves.filter((c) => c.points[0]?.value);
-        expect(losses.length).toBeGreaterThan(0);
-        for (const curve of losses) {
-          const first = curve.points[0]?.value ?? Number.NaN;
-          const other = nativeCurves.find((c) => c.name === curve.name)?.points[0]?.value ?? Number.NaN;
-          expect(
-            Math.abs(first - other) / Math.abs(first),
-            `${run.method} ${curve.name}: ${first} vs ${other}`,
-          ).toBeLessThanOrEqual(firstPointTolerance(run.method, curve.name));
-        }
-        expect(twin).toBeDefined();
-        const keys = Object.keys(run.metrics);
-        expect(keys.length).toBeGreaterThan(4);
-        expect(Object.keys(twin?.metrics ?? {}).sort()).toEqual([...keys].sort());
-        for (const key of keys) {
-          const difference = Math.abs(run.metrics[key] - (twin?.metrics[key] ?? Number.NaN));
-          expect(
-            difference,
-            `${run.method} ${key}: wasm ${run.metrics[key]}, tensorflow ${twin?.metrics[key]}`,
-          ).toBeLessThanOrEqual(METRIC_TOLERANCE);
-        }
+    expect(native.map((r) => r.backend)).toEqual(['tensorflow', 'tensorflow']);
+    expect(wasm.map((r) => r.backend)).toEqual(['wasm', 'wasm']);
+    for (const run of wasm) {
+      const twin = native.find((r) => r.method === run.method);
+      const [wasmCurves, nativeCurves] = await Promise.all(
+        [run.id, twin?.id ?? -1].map((runId) => app.handlers['runs:curves']({ runId })),
+      );
+      const losses = wasmCurves.filter((c) => c.points[0]?.value);
+      expect(losses.length).toBeGreaterThan(0);
+      for (const curve of losses) {
+        const first = curve.points[0]?.value ?? Number.NaN;
+        const other = nativeCurves.find((c) => c.name === curve.name)?.points[0]?.value ?? Number.NaN;
+        expect(
+          Math.abs(first - other) / Math.abs(first),
+          `${run.method} ${curve.name}: ${first} vs ${other}`,
+        ).toBeLessThanOrEqual(firstPointTolerance(run.method, curve.name));
       }
-    });
-  },
-);
+      expect(twin).toBeDefined();
+      const keys = Object.keys(run.metrics);
+      expect(keys.length).toBeGreaterThan(4);
+      expect(Object.keys(twin?.metrics ?? {}).sort()).toEqual([...keys].sort());
+      for (const key of keys) {
+        const difference = Math.abs(run.metrics[key] - (twin?.metrics[key] ?? Number.NaN));
+        expect(
+          difference,
+          `${run.method} ${key}: wasm ${run.metrics[key]}, tensorflow ${twin?.metrics[key]}`,
+        ).toBeLessThanOrEqual(METRIC_TOLERANCE);
+      }
+    }
+  });
+});

@@ -9,6 +9,7 @@
  * kernels: JavaScript (host-side embedding updates, batch drawing), tensor bookkeeping, GC.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { observeNativeOps } from '../tf/tensorflow-ops';
 
 export interface KernelRow {
   kernel: string;
@@ -74,11 +75,15 @@ export async function profileSteps(
   for (let k = 0; k < steps; k++) await step();
   const wallMsPerStep = (performance.now() - start) / steps;
 
+  // TensorFlow kernels run through tfjs-node's eager op API (batch norm, Adagrad) are not tfjs
+  // kernels, so tf.profile does not see them: they are observed and counted as '<op> (native)'.
+  const nativeOps: { name: string; ms: number }[] = [];
+  observeNativeOps((op, ms) => nativeOps.push({ name: `${op} (native)`, ms }));
   const { value: info, reads } = await countingReads(() =>
     tf.profile(async () => {
       for (let k = 0; k < steps; k++) await step();
     }),
-  );
+  ).finally(() => observeNativeOps(null));
   const byKernel = new Map<string, { calls: number; ms: number }>();
   // Composite records wrap kernels that are recorded too; counting both would count their time
   // twice: a custom gradient's forward function ('forward'), op scopes ('<op>__op') and, on
@@ -87,11 +92,19 @@ export async function profileSteps(
     name === CUSTOM_FORWARD ||
     name.endsWith('__op') ||
     (name === '_FusedMatMul' && tf.getBackend() === 'tensorflow');
-  const kernelsRun = info.kernels.filter((kernel) => !composite(kernel.name));
+  const kernelsRun = [
+    ...info.kernels
+      .filter((kernel) => !composite(kernel.name))
+      .map((kernel) => ({
+        name: kernel.name,
+        ms: typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0,
+      })),
+    ...nativeOps,
+  ];
   for (const kernel of kernelsRun) {
     const row = byKernel.get(kernel.name) ?? { calls: 0, ms: 0 };
     row.calls++;
-    row.ms += typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
+    row.ms += kernel.ms;
     byKernel.set(kernel.name, row);
   }
   const kernels = [...byKernel.entries()]

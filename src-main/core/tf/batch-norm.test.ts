@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
 import { initBackend } from './backend';
+import { NATIVE_TENSORFLOW_TESTED, nativeTitle } from './native-test-support';
 import { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM, BatchNorm, batchNormTraining } from './batch-norm';
 
 beforeAll(async () => {
@@ -108,56 +108,48 @@ describe('BatchNorm (PyTorch BatchNorm1d)', () => {
   });
 });
 
-const nativeBuilt = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)))).some(
-  (s) => s.state === 'built',
-);
-const nativeRequired = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
+describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('BatchNorm on native TensorFlow'), () => {
+  afterAll(async () => {
+    await initBackend('wasm');
+  });
 
-describe.skipIf(!nativeBuilt && !nativeRequired)(
-  `BatchNorm on native TensorFlow${nativeBuilt || nativeRequired ? '' : ' (skipped: no tfjs-node binding; run cascade-lab setup tensorflow)'}`,
-  () => {
-    afterAll(async () => {
-      await initBackend('wasm');
+  it("TensorFlow's fused kernels give the tfjs-op path's output, gradients and running statistics", async () => {
+    expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
+    const x = tf.tidy(() =>
+      tf.add(tf.mul(tf.randomNormal([16, 5], 0, 1, 'float32', 4), 3), 1),
+    ) as tf.Tensor2D;
+    const dy = tf.randomNormal([16, 5], 0, 1, 'float32', 5);
+    const bn = new BatchNorm(5);
+    tf.tidy(() => {
+      bn.gamma.assign(tf.tensor1d([1, 2, 0.5, -1, 3]));
+      bn.beta.assign(tf.tensor1d([0, 0.1, -0.2, 0.3, 1]));
     });
-
-    it("TensorFlow's fused kernels give the tfjs-op path's output, gradients and running statistics", async () => {
-      expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
-      const x = tf.tidy(() =>
-        tf.add(tf.mul(tf.randomNormal([16, 5], 0, 1, 'float32', 4), 3), 1),
-      ) as tf.Tensor2D;
-      const dy = tf.randomNormal([16, 5], 0, 1, 'float32', 5);
-      const bn = new BatchNorm(5);
+    const before = tf.memory().numTensors;
+    const [native, reference] = [
+      (a: tf.Tensor, _g: tf.Tensor, _b: tf.Tensor) => bn.apply(a as tf.Tensor2D, true),
+      (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+        batchNormTraining(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D),
+    ].map((forward) =>
       tf.tidy(() => {
-        bn.gamma.assign(tf.tensor1d([1, 2, 0.5, -1, 3]));
-        bn.beta.assign(tf.tensor1d([0, 0.1, -0.2, 0.3, 1]));
-      });
-      const before = tf.memory().numTensors;
-      const [native, reference] = [
-        (a: tf.Tensor, _g: tf.Tensor, _b: tf.Tensor) => bn.apply(a as tf.Tensor2D, true),
-        (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-          batchNormTraining(a as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D),
-      ].map((forward) =>
-        tf.tidy(() => {
-          const { value, grads } = tf.valueAndGrads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.mul(forward(a, g, b), dy)),
-          )([x, bn.gamma, bn.beta]);
-          return [value, ...grads].map((t) => Array.from(t.dataSync()));
-        }),
-      );
-      expect(tf.memory().numTensors).toBe(before);
-      native.forEach((values, k) => values.forEach((v, j) => expect(v).toBeCloseTo(reference[k][j], 4)));
-      // The fused forward's moments moved the running statistics as batchMoments would.
-      const moments = tf.moments(x, 0);
-      const n = 16;
-      const m = BATCH_NORM_MOMENTUM;
-      const mean = Array.from(moments.mean.dataSync());
-      const variance = Array.from(moments.variance.dataSync());
-      Array.from(bn.runningMean.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(m * mean[j], 5));
-      Array.from(bn.runningVar.dataSync()).forEach((v, j) =>
-        expect(v).toBeCloseTo(1 - m + (m * variance[j] * n) / (n - 1), 4),
-      );
-      tf.dispose([x, dy, moments.mean, moments.variance]);
-      bn.dispose();
-    });
-  },
-);
+        const { value, grads } = tf.valueAndGrads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.mul(forward(a, g, b), dy)),
+        )([x, bn.gamma, bn.beta]);
+        return [value, ...grads].map((t) => Array.from(t.dataSync()));
+      }),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    native.forEach((values, k) => values.forEach((v, j) => expect(v).toBeCloseTo(reference[k][j], 4)));
+    // The fused forward's moments moved the running statistics as batchMoments would.
+    const moments = tf.moments(x, 0);
+    const n = 16;
+    const m = BATCH_NORM_MOMENTUM;
+    const mean = Array.from(moments.mean.dataSync());
+    const variance = Array.from(moments.variance.dataSync());
+    Array.from(bn.runningMean.dataSync()).forEach((v, j) => expect(v).toBeCloseTo(m * mean[j], 5));
+    Array.from(bn.runningVar.dataSync()).forEach((v, j) =>
+      expect(v).toBeCloseTo(1 - m + (m * variance[j] * n) / (n - 1), 4),
+    );
+    tf.dispose([x, dy, moments.mean, moments.variance]);
+    bn.dispose();
+  });
+});

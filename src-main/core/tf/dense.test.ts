@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
 import { createRng } from '../random';
 import { initBackend } from './backend';
+import { NATIVE_TENSORFLOW_TESTED, nativeTitle } from './native-test-support';
 import { DenseAdagrad, Mlp, denseLayer, glorotUniform } from './dense';
 import { sigmoidBce } from './losses';
 
@@ -112,78 +112,70 @@ describe('sigmoidBce', () => {
   });
 });
 
-const nativeBuilt = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)))).some(
-  (s) => s.state === 'built',
-);
-const nativeRequired = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
+describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('DenseAdagrad on native TensorFlow'), () => {
+  afterAll(async () => {
+    await initBackend('cpu');
+  });
 
-describe.skipIf(!nativeBuilt && !nativeRequired)(
-  `DenseAdagrad on native TensorFlow${nativeBuilt || nativeRequired ? '' : ' (skipped: no tfjs-node binding; run cascade-lab setup tensorflow)'}`,
-  () => {
-    afterAll(async () => {
-      await initBackend('cpu');
-    });
-
-    it("ResourceApplyAdagradV2 on resource variables gives the tfjs chain's updates, follows outside assigns and frees its resources", async () => {
-      /** Three updates of two variables; between the second and third, variable 0 is set from outside. */
-      const run = (): number[][] => {
-        const w = tf.tidy(() =>
-          tf.variable(
-            tf.tensor2d([
-              [1, -2, 3],
-              [0.5, 0, -1],
-            ]),
-          ),
-        );
-        const b = tf.tidy(() => tf.variable(tf.tensor1d([0.1, -0.3, 2])));
-        const optimizer = new DenseAdagrad([w, b], { learningRate: 0.05, initialAccumulator: 0.1 });
-        const grads = [
-          [
-            tf.tensor2d([
-              [0.5, -1, 2],
-              [0, 1e-3, 4],
-            ]),
-            tf.tensor1d([1, -1, 0]),
-          ],
-          [
-            tf.tensor2d([
-              [1.5, 2, -0.5],
-              [3, -2, 0.25],
-            ]),
-            tf.tensor1d([0.2, 0.3, -4]),
-          ],
-          [
-            tf.tensor2d([
-              [-1, 1, 1],
-              [2, 2, -2],
-            ]),
-            tf.tensor1d([0, 5, 1]),
-          ],
-        ];
-        const before = tf.memory().numTensors;
-        optimizer.apply(grads[0]);
-        optimizer.apply(grads[1]);
-        tf.tidy(() => w.assign(tf.mul(w, 2)));
-        optimizer.apply(grads[2]);
-        expect(tf.memory().numTensors).toBe(before);
-        const out = [Array.from(w.dataSync()), Array.from(b.dataSync())];
-        optimizer.dispose();
-        grads.flat().forEach((g) => g.dispose());
-        w.dispose();
-        b.dispose();
-        return out;
-      };
-      expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
-      const start = tf.memory().numTensors;
-      const native = run();
-      expect(tf.memory().numTensors).toBe(start);
-      // The tfjs chain, on the JavaScript backend.
-      await initBackend('cpu');
-      const reference = run();
-      // Hand check of the first element: steps of 0.05 * g / sqrt(0.1 + sum g^2), doubled before the third.
-      const w1 = 1 - (0.05 * 0.5) / Math.sqrt(0.35) - (0.05 * 1.5) / Math.sqrt(2.6);
-      expect(reference[0][0]).toBeCloseTo(2 * w1 + (0.05 * 1) / Math.sqrt(3.6), 5);
-      native.flat().forEach((v, j) => expect(v, `value ${j}`).toBeCloseTo(reference.flat()[j], 6));
-    });
-  },
-);
+  it("ResourceApplyAdagradV2 on resource variables gives the tfjs chain's updates, follows outside assigns and frees its resources", async () => {
+    /** Three updates of two variables; between the second and third, variable 0 is set from outside. */
+    const run = (): number[][] => {
+      const w = tf.tidy(() =>
+        tf.variable(
+          tf.tensor2d([
+            [1, -2, 3],
+            [0.5, 0, -1],
+          ]),
+        ),
+      );
+      const b = tf.tidy(() => tf.variable(tf.tensor1d([0.1, -0.3, 2])));
+      const optimizer = new DenseAdagrad([w, b], { learningRate: 0.05, initialAccumulator: 0.1 });
+      const grads = [
+        [
+          tf.tensor2d([
+            [0.5, -1, 2],
+            [0, 1e-3, 4],
+          ]),
+          tf.tensor1d([1, -1, 0]),
+        ],
+        [
+          tf.tensor2d([
+            [1.5, 2, -0.5],
+            [3, -2, 0.25],
+          ]),
+          tf.tensor1d([0.2, 0.3, -4]),
+        ],
+        [
+          tf.tensor2d([
+            [-1, 1, 1],
+            [2, 2, -2],
+          ]),
+          tf.tensor1d([0, 5, 1]),
+        ],
+      ];
+      const before = tf.memory().numTensors;
+      optimizer.apply(grads[0]);
+      optimizer.apply(grads[1]);
+      tf.tidy(() => w.assign(tf.mul(w, 2)));
+      optimizer.apply(grads[2]);
+      expect(tf.memory().numTensors).toBe(before);
+      const out = [Array.from(w.dataSync()), Array.from(b.dataSync())];
+      optimizer.dispose();
+      grads.flat().forEach((g) => g.dispose());
+      w.dispose();
+      b.dispose();
+      return out;
+    };
+    expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
+    const start = tf.memory().numTensors;
+    const native = run();
+    expect(tf.memory().numTensors).toBe(start);
+    // The tfjs chain, on the JavaScript backend.
+    await initBackend('cpu');
+    const reference = run();
+    // Hand check of the first element: steps of 0.05 * g / sqrt(0.1 + sum g^2), doubled before the third.
+    const w1 = 1 - (0.05 * 0.5) / Math.sqrt(0.35) - (0.05 * 1.5) / Math.sqrt(2.6);
+    expect(reference[0][0]).toBeCloseTo(2 * w1 + (0.05 * 1) / Math.sqrt(3.6), 5);
+    native.flat().forEach((v, j) => expect(v, `value ${j}`).toBeCloseTo(reference.flat()[j], 6));
+  });
+});

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../random';
-import { TENSORFLOW_PACKAGES, nativeBindingState } from '../node/tf-backends';
 import { initBackend } from './backend';
+import { NATIVE_TENSORFLOW_TESTED } from './native-test-support';
 import { GRADIENT_KERNELS } from './gradients';
 
 interface Input {
@@ -227,12 +227,9 @@ describe('GatherV2 gradient on wasm', () => {
   });
 });
 
-const nativeBuilt = (await Promise.all(TENSORFLOW_PACKAGES.map((p) => nativeBindingState(p.name)))).some(
-  (s) => s.state === 'built',
-);
-const nativeRequired = process.env.CASCADE_LAB_REQUIRE_TENSORFLOW === '1';
-const backendsWithOtherForms =
-  nativeBuilt || nativeRequired ? (['wasm', 'tensorflow'] as const) : (['wasm'] as const);
+const backendsWithOtherForms = NATIVE_TENSORFLOW_TESTED
+  ? (['wasm', 'tensorflow'] as const)
+  : (['wasm'] as const);
 
 // Relu's mask and the matrix products' transposes take another form on these backends than on
 // the JavaScript one above (kernel-choice.ts): step and explicit transposes on wasm, sign and the

@@ -32,6 +32,33 @@ export interface NativeBackend {
   executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.Tensor[], outputs: number): tf.Tensor[];
 }
 
+/** Told of each native op this module runs, with its wall milliseconds (bench --profile). */
+export type NativeOpObserver = (op: string, ms: number) => void;
+let observer: NativeOpObserver | null = null;
+
+/**
+ * Makes `next` the observer of the native ops run here (null: none). tf.profile sees only tfjs
+ * kernels, so without this a profile would leave out batch norm's and Adagrad's TensorFlow kernels.
+ */
+export function observeNativeOps(next: NativeOpObserver | null): void {
+  observer = next;
+}
+
+/** Every native op of this module goes through here, so that a profile sees it. */
+function runNative(
+  native: NativeBackend,
+  op: string,
+  attrs: OpAttr[],
+  inputs: tf.Tensor[],
+  outputs: number,
+): tf.Tensor[] {
+  if (!observer) return native.executeMultipleOutputs(op, attrs, inputs, outputs);
+  const start = performance.now();
+  const result = native.executeMultipleOutputs(op, attrs, inputs, outputs);
+  observer(op, performance.now() - start);
+  return result;
+}
+
 /** The active backend's eager op API, or null unless the backend is native TensorFlow. */
 export function nativeBackend(): NativeBackend | null {
   if (tf.getBackend() !== 'tensorflow') return null;
@@ -80,7 +107,8 @@ export function fusedBatchNormTraining(
 ): FusedBatchNormResult {
   const [n, units] = x.shape;
   const empty = tf.tensor1d([]);
-  const [y, , , reserve1, reserve2, reserve3] = native.executeMultipleOutputs(
+  const [y, , , reserve1, reserve2, reserve3] = runNative(
+    native,
     'FusedBatchNormV3',
     batchNormAttrs(native, epsilon, true),
     [tf.reshape(x, [n, 1, 1, units]), gamma, beta, empty, empty],
@@ -109,7 +137,8 @@ export function fusedBatchNormGrad(
   epsilon: number,
 ): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
   const [n, units] = x.shape;
-  const [dx, dgamma, dbeta] = native.executeMultipleOutputs(
+  const [dx, dgamma, dbeta] = runNative(
+    native,
     'FusedBatchNormGradV3',
     batchNormAttrs(native, epsilon, false),
     [tf.reshape(dy, [n, 1, 1, units]), tf.reshape(x, [n, 1, 1, units]), gamma, ...reserve],
@@ -136,7 +165,8 @@ export class NativeResourceVariable {
   ) {
     const b = native.binding;
     this.handle = tf.keep(
-      native.executeMultipleOutputs(
+      runNative(
+        native,
         'VarHandleOp',
         [
           { name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
@@ -154,7 +184,8 @@ export class NativeResourceVariable {
   /** Sets the variable to `value` (same shape). */
   assign(value: tf.Tensor): void {
     const b = this.native.binding;
-    this.native.executeMultipleOutputs(
+    runNative(
+      this.native,
       'AssignVariableOp',
       [
         { name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
@@ -168,7 +199,8 @@ export class NativeResourceVariable {
   /** The variable's current value, a new tensor. */
   read(): tf.Tensor {
     const b = this.native.binding;
-    return this.native.executeMultipleOutputs(
+    return runNative(
+      this.native,
       'ReadVariableOp',
       [{ name: 'dtype', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT }],
       [this.handle],
@@ -178,7 +210,8 @@ export class NativeResourceVariable {
 
   destroy(): void {
     const b = this.native.binding;
-    this.native.executeMultipleOutputs(
+    runNative(
+      this.native,
       'DestroyResourceOp',
       [{ name: 'ignore_lookup_error', type: b.TF_ATTR_BOOL, value: true }],
       [this.handle],
@@ -204,7 +237,8 @@ export function resourceApplyAdagrad(
   gradient: tf.Tensor,
 ): void {
   const b = native.binding;
-  native.executeMultipleOutputs(
+  runNative(
+    native,
     'ResourceApplyAdagradV2',
     [
       { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
