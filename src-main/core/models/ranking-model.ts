@@ -226,12 +226,9 @@ export class CtrModel {
     const stride = tables.length * width;
     const out = new Float32Array(batch * stride);
     tables.forEach((table, f) => {
-      const weights = table.weights;
       const fieldIds = ids[f];
-      for (let b = 0; b < batch; b++) {
-        const id = fieldIds[b];
-        out.set(weights.subarray(id * width, id * width + width), b * stride + f * width);
-      }
+      // row(): a table with the embedding L2 settles just the rows it hands out (embedding.ts).
+      for (let b = 0; b < batch; b++) out.set(table.row(fieldIds[b]), b * stride + f * width);
     });
     return out;
   }

@@ -125,6 +125,71 @@ describe('EmbeddingTable.applyGradientWithL2', () => {
     }
   });
 
+  it('holds the same floats as a pass over every row at every step, though rows outside the batch settle when read', () => {
+    const rows = 12;
+    const dim = 3;
+    const rng = createRng(7);
+    const lazy = table(rows, dim, 0.05);
+    // The eager pass (every row, every step, float32 storage): the arithmetic of the pass that
+    // applyGradientWithL2 replaced.
+    const w = Float32Array.from(lazy.weights);
+    const acc = Float32Array.from(lazy.accumulators);
+    const eagerStep = (ids: Int32Array, grad: Float32Array, l2: number, lr: number) => {
+      const batch = new Float64Array(rows * dim);
+      const seen = new Uint8Array(rows);
+      ids.forEach((id, b) => {
+        seen[id] = 1;
+        for (let k = 0; k < dim; k++)
+          batch[id * dim + k] = Math.fround(batch[id * dim + k] + grad[b * dim + k]);
+      });
+      for (let k = 0; k < rows * dim; k++) {
+        const g = 2 * l2 * w[k] + (seen[Math.floor(k / dim)] ? batch[k] : 0);
+        const G = acc[k] + g * g;
+        acc[k] = G;
+        w[k] -= (lr * g) / (Math.sqrt(G) + 1e-10);
+      }
+    };
+    const eagerPlain = (ids: Int32Array, grad: Float32Array, lr: number) => {
+      ids.forEach((id, b) => {
+        for (let k = 0; k < dim; k++) {
+          const j = id * dim + k;
+          const g = grad[b * dim + k];
+          acc[j] += g * g;
+          w[j] -= (lr * g) / (Math.sqrt(acc[j]) + 1e-10);
+        }
+      });
+    };
+    let lr = 0.05;
+    for (let step = 0; step < 40; step++) {
+      // Rows 10 and 11 are never in a batch; ids repeat within a batch.
+      const ids = Int32Array.from({ length: 5 }, () => rng.int(10));
+      const grad = Float32Array.from({ length: ids.length * dim }, () => rng.normal(0, 1));
+      if (step === 25) {
+        lr = 0.02;
+        lazy.learningRate = lr;
+      }
+      if (step % 9 === 4) {
+        // A plain sparse step in between (no L2): only its rows move.
+        lazy.applyGradient(Int32Array.from([ids[0]]), grad.subarray(0, dim));
+        eagerPlain(Int32Array.from([ids[0]]), grad.subarray(0, dim), lr);
+      }
+      lazy.applyGradientWithL2(ids, grad, 0, step < 30 ? 0.01 : 0.03);
+      eagerStep(ids, grad, step < 30 ? 0.01 : 0.03, lr);
+      if (step % 7 === 3) {
+        // Reading rows settles them: the same values as the eager pass holds now.
+        const out = new Float32Array(2 * dim);
+        lazy.gatherInto(Int32Array.from([ids[1], 10]), out);
+        expect(Array.from(out)).toEqual([
+          ...w.subarray(ids[1] * dim, ids[1] * dim + dim),
+          ...w.subarray(10 * dim, 11 * dim),
+        ]);
+      }
+    }
+    expect(Array.from(lazy.row(11))).toEqual(Array.from(w.subarray(11 * dim, 12 * dim)));
+    expect(Array.from(lazy.weights)).toEqual(Array.from(w));
+    expect(Array.from(lazy.accumulators)).toEqual(Array.from(acc));
+  });
+
   it('rejects an out-of-range id and leaves later updates exact', () => {
     const t = table(3, 1, 0.1);
     expect(() => t.applyGradientWithL2(Int32Array.from([1, 5]), Float32Array.from([1, 1]), 0, 0.01)).toThrow(
