@@ -123,8 +123,11 @@ export class EmbeddingTable {
     const lr = this.l2LearningRate;
     const eps = this.epsilon;
     const start = id * this.dim;
-    for (let k = start; k < start + this.dim; k++) {
-      for (let step = 0; step < owed; step++) {
+    const end = start + this.dim;
+    // Steps outer, elements inner: an element's steps depend on each other, the row's elements
+    // do not, so the inner loop's square roots and divisions overlap.
+    for (let step = 0; step < owed; step++) {
+      for (let k = start; k < end; k++) {
         const g = decay * w[k];
         const G = acc[k] + g * g;
         acc[k] = G;
