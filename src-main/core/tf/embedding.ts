@@ -108,7 +108,7 @@ export class EmbeddingTable {
   }
 
   /**
-   * Takes the L2-only steps `id` is owed, element by element: the arithmetic (and float32
+   * Takes the L2-only steps `id` is owed, one after another: the arithmetic (and float32
    * rounding after each step) of applyGradientWithL2's pass for a row outside the batch.
    */
   private settleRow(id: number): void {
@@ -239,8 +239,9 @@ export class EmbeddingTable {
    * arithmetic and float32 rounding, so the table holds the same floats as after a pass over every
    * row at every step (tested). That pass was 4.6 ms a step on its own and 8.7 ms, a quarter of
    * the hybrid DSSM step, inside training, where 15 MB of weights and accumulators fall out of
-   * cache; a row's owed steps run in registers. The work is O(batch * dim) a step plus the owed
-   * steps, which a training run settles as it reads rows and finally when it reads the table.
+   * cache; a row's owed steps run while the row is in cache (hybrid step 1.12x / 1.04x at batch
+   * 512 / 4,096). The square roots and divisions are the same in number: a step costs
+   * O(batch * dim) plus the owed steps that its reads settle.
    * @param ids [batch] row ids, repeats allowed
    * @param grad [batch * dim] gradient of the loss w.r.t. the gathered rows, from `gradOffset`
    */
