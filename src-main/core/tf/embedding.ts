@@ -136,6 +136,15 @@ export class EmbeddingTable {
     }
   }
 
+  /** Grows the per-update scratch arrays to hold a batch of `batch` ids. */
+  private growScratch(batch: number): void {
+    if (this.uniqueRows.length >= batch) return;
+    this.uniqueRows = new Int32Array(batch);
+    this.firstSource = new Int32Array(batch);
+    this.sumSlot = new Int32Array(batch);
+    this.summed = new Float32Array(batch * this.dim);
+  }
+
   /** Settles every row; afterwards no row is owed anything. */
   private settleAllRows(): void {
     if (!this.rowStep) return;
@@ -171,12 +180,7 @@ export class EmbeddingTable {
         throw new Error(`EmbeddingTable: id ${ids[b]} outside [0, ${this.rows})`);
     }
     const slotOfRow = this.slotOfRow;
-    if (this.uniqueRows.length < ids.length) {
-      this.uniqueRows = new Int32Array(ids.length);
-      this.firstSource = new Int32Array(ids.length);
-      this.sumSlot = new Int32Array(ids.length);
-      this.summed = new Float32Array(ids.length * dim);
-    }
+    this.growScratch(ids.length);
     const unique = this.uniqueRows;
     const firstSource = this.firstSource;
     const sumSlot = this.sumSlot;
@@ -257,12 +261,7 @@ export class EmbeddingTable {
     if (this.fullGradient.length < ids.length * dim) this.fullGradient = new Float32Array(ids.length * dim);
     const batchGradient = this.fullGradient;
     const slotOfRow = this.slotOfRow;
-    if (this.uniqueRows.length < ids.length) {
-      this.uniqueRows = new Int32Array(ids.length);
-      this.firstSource = new Int32Array(ids.length);
-      this.sumSlot = new Int32Array(ids.length);
-      this.summed = new Float32Array(ids.length * dim);
-    }
+    this.growScratch(ids.length);
     const unique = this.uniqueRows;
     let distinct = 0;
     for (let b = 0; b < ids.length; b++) {
