@@ -136,7 +136,8 @@ export class BatchNorm {
 
   /**
    * Training mode on native TensorFlow: TensorFlow's fused kernels forward and backward
-   * (tensorflow-ops.ts), the running statistics from the forward kernel's own moments.
+   * (tensorflow-ops.ts); the forward kernel also moves the running statistics, by the formula of
+   * the file comment (replacing the eight tfjs kernels of updateRunning).
    * @param x [batch, units]
    */
   private applyNative(native: NativeBackend, x: tf.Tensor2D): tf.Tensor2D {
@@ -149,19 +150,27 @@ export class BatchNorm {
         g as tf.Tensor1D,
         b as tf.Tensor1D,
         BATCH_NORM_EPSILON,
+        {
+          mean: this.runningMean,
+          variance: this.runningVar,
+          momentum: BATCH_NORM_MOMENTUM,
+        },
       );
-      this.updateRunning(out.mean, out.variance, x.shape[0]);
-      save([xIn, g, ...out.reserve]);
+      // Assigning keeps the kernel's outputs alive past this node's tidy (the variables hold them).
+      if (out.running) {
+        this.runningMean.assign(out.running.mean);
+        this.runningVar.assign(out.running.variance);
+      }
+      save([g, ...out.saved]);
       return {
         value: out.y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xSaved, gammaSaved, ...reserve] = saved;
+          const [gammaSaved, ...rest] = saved;
           return fusedBatchNormGrad(
             native,
             dy as tf.Tensor2D,
-            xSaved as tf.Tensor2D,
             gammaSaved as tf.Tensor1D,
-            reserve,
+            rest,
             BATCH_NORM_EPSILON,
           );
         },

@@ -5,6 +5,7 @@ import { initBackend } from './backend';
 import { NATIVE_TENSORFLOW_TESTED, nativeTitle } from './native-test-support';
 import { DenseAdagrad, Mlp, denseLayer, glorotUniform } from './dense';
 import { sigmoidBce } from './losses';
+import { observeNativeOps } from './tensorflow-ops';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -22,8 +23,9 @@ describe('glorotUniform', () => {
   });
 });
 
-describe('denseLayer', () => {
-  it('computes relu(xW + b) and its gradients by hand', () => {
+/** denseLayer against values and gradients computed by hand, on the active backend. */
+function expectHandComputedDenseLayer(): void {
+  tf.tidy(() => {
     const x = tf.tensor2d([
       [1, 2],
       [-1, 0.5],
@@ -43,8 +45,41 @@ describe('denseLayer', () => {
     expect(Array.from(dx.dataSync())).toEqual([-0.5, 1.25, -1, 1]);
     expect(Array.from(dw.dataSync())).toEqual([1, 0, 2, 2.5]);
     expect(Array.from(db.dataSync())).toEqual([1, 2]);
-    const [dxLinear] = tf.grads((a: tf.Tensor) => tf.sum(denseLayer(a as tf.Tensor2D, w, b, 'linear')))([x]);
-    expect(Array.from(dxLinear.dataSync())).toEqual([-0.5, 1.25, -0.5, 1.25]);
+    const [dxLinear, dwLinear, dbLinear] = tf.grads((a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(denseLayer(a as tf.Tensor2D, k as tf.Tensor2D, c as tf.Tensor1D, 'linear'), [[1, 2]])),
+    )([x, w, b]);
+    // Loss = sum(y * [1, 2]): dz = [[1, 2], [1, 2]].
+    expect(Array.from(dxLinear.dataSync())).toEqual([-1.5, 2.25, -1.5, 2.25]);
+    expect(Array.from(dwLinear.dataSync())).toEqual([0, 0, 2.5, 5]);
+    expect(Array.from(dbLinear.dataSync())).toEqual([2, 4]);
+  });
+}
+
+describe('denseLayer', () => {
+  it('computes relu(xW + b) and its gradients by hand', () => {
+    const before = tf.memory().numTensors;
+    expectHandComputedDenseLayer();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('denseLayer on native TensorFlow'), () => {
+  afterAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it("computes relu(xW + b) and its gradients by hand with TensorFlow's MatMul, BiasAdd and ReluGrad kernels", async () => {
+    expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
+    const ops: string[] = [];
+    observeNativeOps((op) => ops.push(op));
+    const before = tf.memory().numTensors;
+    try {
+      expectHandComputedDenseLayer();
+    } finally {
+      observeNativeOps(null);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(new Set(ops)).toEqual(new Set(['MatMul', 'BiasAdd', 'Relu', 'ReluGrad', 'BiasAddGrad']));
   });
 });
 

@@ -231,9 +231,9 @@ const backendsWithOtherForms = NATIVE_TENSORFLOW_TESTED
   ? (['wasm', 'tensorflow'] as const)
   : (['wasm'] as const);
 
-// Relu's mask and the matrix products' transposes take another form on these backends than on
-// the JavaScript one above (kernel-choice.ts): step and explicit transposes on wasm, sign and the
-// matmul kernel's transpose flags on native TensorFlow.
+// Relu's gradient and the matrix products' transposes take another form on these backends than
+// on the JavaScript one above (kernel-choice.ts): step and explicit transposes on wasm,
+// TensorFlow's ReluGrad kernel and the matmul kernel's transpose flags on native TensorFlow.
 describe.each(backendsWithOtherForms)('the backend-chosen forms on %s', (backend) => {
   beforeAll(async () => {
     expect((await initBackend(backend)).backend).toBe(backend);

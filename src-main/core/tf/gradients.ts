@@ -28,7 +28,7 @@
  * the union package, whose set replaces ours: core/node/tf-backends.ts registers ours again.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { matMulTransposed, reluMask } from './kernel-choice';
+import { matMulTransposed, reluGradient } from './kernel-choice';
 
 type Grads = Record<string, () => tf.Tensor>;
 
@@ -214,7 +214,7 @@ const GRADIENTS: tf.GradConfig[] = [
   unary('Square', (dy, x) => tf.mul(dy, tf.mul(x, 2))),
   unary('Reciprocal', (dy, x) => tf.neg(tf.div(dy, tf.square(x)))),
   // From the saved output: relu'(x) = [relu(x) > 0], one kernel (kernel-choice.ts), no relu recomputed.
-  unaryFromOutput('Relu', (dy, y) => tf.mul(dy, reluMask(y))),
+  unaryFromOutput('Relu', (dy, y) => reluGradient(dy, y)),
   unary('Relu6', (dy, x) => tf.mul(dy, tf.cast(tf.logicalAnd(tf.greater(x, 0), tf.less(x, 6)), 'float32'))),
   unaryFromOutput('Sigmoid', (dy, y) => tf.mul(dy, tf.mul(y, tf.sub(1, y)))),
   unaryFromOutput('Tanh', (dy, y) => tf.mul(dy, tf.sub(1, tf.square(y)))),

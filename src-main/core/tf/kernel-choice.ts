@@ -4,6 +4,7 @@
  * kernels in this thread; native TensorFlow and WebGPU run library kernels behind a dispatch.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeBackend, nativeReluGrad } from './tensorflow-ops';
 
 /**
  * Whether a matmul with a transposed operand should transpose it first: on wasm and the
@@ -39,6 +40,16 @@ export function matMulTransposed(
 ): tf.Tensor {
   if (!explicitTransposes()) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b);
+}
+
+/**
+ * relu's gradient from its output: dy where y = relu(z) > 0, else 0. One ReluGrad kernel on native
+ * TensorFlow, dy * reluMask(y) elsewhere.
+ * @param dy the shape of y
+ */
+export function reluGradient(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  const native = nativeBackend();
+  return native ? nativeReluGrad(native, dy, y) : tf.mul(dy, reluMask(y));
 }
 
 /**

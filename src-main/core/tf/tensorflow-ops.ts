@@ -9,6 +9,10 @@
  *
  * ResourceApplyAdagradV2 on resource variables (VarHandleOp): one dense variable's Adagrad update
  * as one kernel instead of six (square, add, sqrt, add, mul, div and a sub), the same arithmetic.
+ *
+ * MatMul, BiasAdd, BiasAddGrad, Relu and ReluGrad for dense layers (native-dense.ts): tfjs runs a
+ * 2-D matMul as BatchMatMulV2 between three Reshapes, a bias as a broadcasting Add and relu's
+ * gradient as Sign and Multiply; these are one kernel each.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -68,17 +72,92 @@ export function nativeBackend(): NativeBackend | null {
     : null;
 }
 
-function batchNormAttrs(native: NativeBackend, epsilon: number, forward: boolean): OpAttr[] {
+function floatType(native: NativeBackend): OpAttr {
+  return { name: 'T', type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT };
+}
+
+/**
+ * @param averageFactor forward only: 1 = no running statistics; m = the running ones updated as
+ *   (1 - m) old + m batch (the variance unbiased, n / (n - 1))
+ */
+function batchNormAttrs(
+  native: NativeBackend,
+  epsilon: number,
+  forward: boolean,
+  averageFactor = 1,
+): OpAttr[] {
   const b = native.binding;
   return [
-    { name: 'T', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
+    floatType(native),
     { name: 'U', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
     { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: epsilon },
     // NHWC with H = W = 1: each unit is a channel, normalised over the batch.
     { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
     { name: 'is_training', type: b.TF_ATTR_BOOL, value: true },
-    ...(forward ? [{ name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: 1 }] : []),
+    ...(forward ? [{ name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: averageFactor }] : []),
   ];
+}
+
+/**
+ * a b with either operand transposed by the kernel's flags, one MatMul kernel.
+ * @param a [m, k] ([k, m] when transposeA)
+ * @param b [k, n] ([n, k] when transposeB)
+ * @returns [m, n]
+ */
+export function nativeMatMul(
+  native: NativeBackend,
+  a: tf.Tensor,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.Tensor2D {
+  const binding = native.binding;
+  return runNative(
+    native,
+    'MatMul',
+    [
+      floatType(native),
+      { name: 'transpose_a', type: binding.TF_ATTR_BOOL, value: transposeA },
+      { name: 'transpose_b', type: binding.TF_ATTR_BOOL, value: transposeB },
+    ],
+    [a, b],
+    1,
+  )[0] as tf.Tensor2D;
+}
+
+function dataFormat(native: NativeBackend): OpAttr {
+  return { name: 'data_format', type: native.binding.TF_ATTR_STRING, value: 'NHWC' };
+}
+
+/**
+ * x + bias on the last axis.
+ * @param x [..., units]
+ * @param bias [units]
+ */
+export function nativeBiasAdd<T extends tf.Tensor>(native: NativeBackend, x: T, bias: tf.Tensor): T {
+  return runNative(native, 'BiasAdd', [floatType(native), dataFormat(native)], [x, bias], 1)[0] as T;
+}
+
+/**
+ * The bias gradient of nativeBiasAdd: dy summed over every axis but the last.
+ * @param dy [..., units]
+ * @returns [units]
+ */
+export function nativeBiasAddGrad(native: NativeBackend, dy: tf.Tensor): tf.Tensor1D {
+  return runNative(native, 'BiasAddGrad', [floatType(native), dataFormat(native)], [dy], 1)[0] as tf.Tensor1D;
+}
+
+/** max(x, 0). */
+export function nativeRelu<T extends tf.Tensor>(native: NativeBackend, x: T): T {
+  return runNative(native, 'Relu', [floatType(native)], [x], 1)[0] as T;
+}
+
+/**
+ * relu's gradient: dy where the layer's output y = relu(z) is positive (z > 0), else 0.
+ * @param dy the shape of y
+ */
+export function nativeReluGrad<T extends tf.Tensor>(native: NativeBackend, dy: T, y: tf.Tensor): T {
+  return runNative(native, 'ReluGrad', [floatType(native)], [dy, y], 1)[0] as T;
 }
 
 export interface FusedBatchNormResult {
@@ -88,15 +167,20 @@ export interface FusedBatchNormResult {
   mean: tf.Tensor1D;
   /** [units] biased batch variance (what normalised the batch) */
   variance: tf.Tensor1D;
-  /** What FusedBatchNormGradV3 needs besides dy, x and gamma. */
-  reserve: tf.Tensor[];
+  /** What FusedBatchNormGradV3 needs besides dy and gamma: x in the kernel's layout, the reserves. */
+  saved: tf.Tensor[];
+  /** [units] each: the running statistics after this batch, when old ones were given. */
+  running: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null;
 }
 
 /**
- * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance.
+ * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance, and
+ * optionally the running statistics' update in the same kernel:
+ * (1 - m) old + m mean_B and (1 - m) old + m var_B n / (n - 1).
  * @param x [n, units]
  * @param gamma [units]
  * @param beta [units]
+ * @param running the old running mean and variance [units] and the momentum m, or null
  */
 export function fusedBatchNormTraining(
   native: NativeBackend,
@@ -104,14 +188,17 @@ export function fusedBatchNormTraining(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  running: { mean: tf.Tensor1D; variance: tf.Tensor1D; momentum: number } | null = null,
 ): FusedBatchNormResult {
   const [n, units] = x.shape;
-  const empty = tf.tensor1d([]);
-  const [y, , , reserve1, reserve2, reserve3] = runNative(
+  const x4 = tf.reshape(x, [n, 1, 1, units]);
+  // Without running statistics the kernel takes empty ones.
+  const statistics = running ? [running.mean, running.variance] : [tf.tensor1d([]), tf.tensor1d([])];
+  const [y, runningMean, runningVariance, reserve1, reserve2, reserve3] = runNative(
     native,
     'FusedBatchNormV3',
-    batchNormAttrs(native, epsilon, true),
-    [tf.reshape(x, [n, 1, 1, units]), gamma, beta, empty, empty],
+    batchNormAttrs(native, epsilon, true, running ? running.momentum : 1),
+    [x4, gamma, beta, ...statistics],
     6,
   );
   return {
@@ -119,29 +206,31 @@ export function fusedBatchNormTraining(
     // CPU kernel: reserve_space_1 is the batch mean, reserve_space_2 the biased variance.
     mean: reserve1 as tf.Tensor1D,
     variance: reserve2 as tf.Tensor1D,
-    reserve: [reserve1, reserve2, reserve3],
+    saved: [x4, reserve1, reserve2, reserve3],
+    running: running ? { mean: runningMean as tf.Tensor1D, variance: runningVariance as tf.Tensor1D } : null,
   };
 }
 
 /**
  * The gradients of fusedBatchNormTraining's y.
  * @param dy [n, units]
+ * @param saved fusedBatchNormTraining's `saved`
  * @returns dx [n, units], dgamma [units], dbeta [units]
  */
 export function fusedBatchNormGrad(
   native: NativeBackend,
   dy: tf.Tensor2D,
-  x: tf.Tensor2D,
   gamma: tf.Tensor1D,
-  reserve: tf.Tensor[],
+  saved: tf.Tensor[],
   epsilon: number,
 ): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
-  const [n, units] = x.shape;
+  const [n, units] = dy.shape;
+  const [x4, ...reserve] = saved;
   const [dx, dgamma, dbeta] = runNative(
     native,
     'FusedBatchNormGradV3',
     batchNormAttrs(native, epsilon, false),
-    [tf.reshape(dy, [n, 1, 1, units]), tf.reshape(x, [n, 1, 1, units]), gamma, ...reserve],
+    [tf.reshape(dy, [n, 1, 1, units]), x4, gamma, ...reserve],
     5,
   );
   return [tf.reshape(dx, [n, units]), dgamma as tf.Tensor1D, dbeta as tf.Tensor1D];
