@@ -68,7 +68,7 @@ describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('denseLayer on native Ten
     await initBackend('cpu');
   });
 
-  it("computes relu(xW + b) and its gradients by hand with TensorFlow's MatMul, BiasAdd and ReluGrad kernels", async () => {
+  it("computes relu(xW + b) and its gradients by hand with TensorFlow's BatchMatMulV2, BiasAdd and ReluGrad kernels", async () => {
     expect((await initBackend('tensorflow')).backend).toBe('tensorflow');
     const ops: string[] = [];
     observeNativeOps((op) => ops.push(op));
@@ -79,7 +79,7 @@ describe.skipIf(!NATIVE_TENSORFLOW_TESTED)(nativeTitle('denseLayer on native Ten
       observeNativeOps(null);
     }
     expect(tf.memory().numTensors).toBe(before);
-    expect(new Set(ops)).toEqual(new Set(['MatMul', 'BiasAdd', 'Relu', 'ReluGrad', 'BiasAddGrad']));
+    expect(new Set(ops)).toEqual(new Set(['BatchMatMulV2', 'BiasAdd', 'Relu', 'ReluGrad', 'BiasAddGrad']));
   });
 });
 

@@ -62,7 +62,7 @@ export function denseLayer(
   activation: Activation,
 ): tf.Tensor2D {
   const native = nativeBackend();
-  if (native) return nativeDenseLayer(native, x, kernel, bias, activation);
+  if (native && !process.env.NO_ND) return nativeDenseLayer(native, x, kernel, bias, activation);
   // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; the last one is the save function.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, w, b] = args as tf.Tensor[];
@@ -96,10 +96,9 @@ export function denseLayer(
 
 /**
  * denseLayer on native TensorFlow, each part one TensorFlow kernel (tensorflow-ops.ts): forward
- * MatMul, BiasAdd (and Relu); backward (ReluGrad,) MatMul with transpose_b for dx, MatMul with
- * transpose_a for dW, BiasAddGrad for db. tfjs would run a 2-D matMul as BatchMatMulV2 between
- * three Reshapes and the bias as a broadcasting Add: 7 kernels forward and 14 backward per relu
- * layer against 3 and 4 here.
+ * a matmul, BiasAdd (and Relu); backward (ReluGrad,) a matmul with b transposed for dx, one with
+ * a transposed for dW, BiasAddGrad for db. tfjs would run each 2-D matMul between three Reshapes
+ * and the bias as a broadcasting Add.
  * @param x [batch, in]
  * @param kernel [in, out]
  * @param bias [out]

@@ -10,7 +10,7 @@
  * ResourceApplyAdagradV2 on resource variables (VarHandleOp): one dense variable's Adagrad update
  * as one kernel instead of six (square, add, sqrt, add, mul, div and a sub), the same arithmetic.
  *
- * MatMul, BiasAdd, BiasAddGrad, Relu and ReluGrad for dense layers (native-dense.ts): tfjs runs a
+ * BatchMatMulV2, BiasAdd, BiasAddGrad, Relu and ReluGrad for dense layers (dense.ts): tfjs runs a
  * 2-D matMul as BatchMatMulV2 between three Reshapes, a bias as a broadcasting Add and relu's
  * gradient as Sign and Multiply; these are one kernel each.
  */
@@ -99,7 +99,13 @@ function batchNormAttrs(
 }
 
 /**
- * a b with either operand transposed by the kernel's flags, one MatMul kernel.
+ * a b with either operand transposed by the kernel's flags, one kernel: BatchMatMulV2 on 2-D
+ * operands, which oneDNN runs as its brgemm matmul. Not TensorFlow's MatMul: that one reaches
+ * oneDNN's AVX-512 sgemm (jit_avx512_common_gemm_f32), which points the stack register into the
+ * heap, so a signal arriving while it runs (a sampling profiler such as Node's --cpu-prof, or any
+ * handler) corrupts the heap (uxlfoundation/oneDNN#4845); measured here, 200 steps of an Mlp under
+ * --cpu-prof aborted on every run with MatMul and never with BatchMatMulV2
+ * (native-signals.test.ts). BatchMatMulV2 was also faster on these shapes.
  * @param a [m, k] ([k, m] when transposeA)
  * @param b [k, n] ([n, k] when transposeB)
  * @returns [m, n]
@@ -114,11 +120,11 @@ export function nativeMatMul(
   const binding = native.binding;
   return runNative(
     native,
-    'MatMul',
+    'BatchMatMulV2',
     [
       floatType(native),
-      { name: 'transpose_a', type: binding.TF_ATTR_BOOL, value: transposeA },
-      { name: 'transpose_b', type: binding.TF_ATTR_BOOL, value: transposeB },
+      { name: 'adj_x', type: binding.TF_ATTR_BOOL, value: transposeA },
+      { name: 'adj_y', type: binding.TF_ATTR_BOOL, value: transposeB },
     ],
     [a, b],
     1,
