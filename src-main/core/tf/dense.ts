@@ -249,7 +249,7 @@ export class Mlp {
  *
  * On native TensorFlow each variable and its accumulator are mirrored in TensorFlow resource
  * variables and an update is two kernels, ResourceApplyAdagradV2 and a read back into the
- * tf.Variable (tensorflow-ops.ts): dispatch, ~25-40 us a kernel there, is most of a small
+ * tf.Variable (tensorflow-ops.ts): dispatch, ~10-15 us a tfjs kernel there, is most of a small
  * variable's update. A tf.Variable changed by anything else (a weight copy, an initialisation) is
  * noticed by its tensor no longer being the one last read back, and copied in before the update.
  */

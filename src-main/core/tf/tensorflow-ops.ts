@@ -5,7 +5,7 @@
  *
  * FusedBatchNormV3 / FusedBatchNormGradV3 (training mode): a batch-normalised layer's forward and
  * backward pass as one kernel each, instead of about 15 element-wise tfjs kernels each way, every
- * one a pass over the [batch, units] activations plus ~25-40 us of dispatch.
+ * one a pass over the [batch, units] activations plus ~10-15 us of dispatch.
  *
  * ResourceApplyAdagradV2 on resource variables (VarHandleOp): one dense variable's Adagrad update
  * as one kernel instead of six (square, add, sqrt, add, mul, div and a sub), the same arithmetic.
