@@ -8,6 +8,7 @@ import {
   adversarialDomainLoss,
   boundedDomainLoss,
   reversalCoefficient,
+  sideLogits,
   stopGradient,
 } from './model-adversary';
 import { domainLoss } from './losses';
@@ -98,6 +99,48 @@ describe('adversary', () => {
     );
     expect(Number.isFinite(onlySource)).toBe(true);
     tf.dispose([source, target]);
+    classifier.dispose();
+  });
+});
+
+describe('sideLogits', () => {
+  it('is the classifier on each side, values and gradients, with absent sides empty', () => {
+    const classifier = new Mlp(4, [5, 1], createRng(3));
+    const source = tf.randomNormal([3, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const target = tf.randomNormal([2, 4], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const apply = (h: tf.Tensor2D): tf.Tensor2D => classifier.apply(h);
+    const weighted = (s: tf.Tensor1D, t: tf.Tensor1D): tf.Scalar =>
+      tf.add(tf.sum(tf.mul(s, [1, -2, 3])), tf.sum(tf.mul(t, [0.5, 4])));
+    const lossOf =
+      (stacked: boolean) =>
+      (s: tf.Tensor, t: tf.Tensor): tf.Scalar => {
+        const [a, b] = stacked
+          ? sideLogits(apply, s as tf.Tensor2D, t as tf.Tensor2D)
+          : [
+              tf.reshape(apply(s as tf.Tensor2D), [-1]) as tf.Tensor1D,
+              tf.reshape(apply(t as tf.Tensor2D), [-1]) as tf.Tensor1D,
+            ];
+        return weighted(a, b);
+      };
+    const [sl, tl] = sideLogits(apply, source, target);
+    expect(sl.shape).toEqual([3]);
+    expect(tl.shape).toEqual([2]);
+    const expected = tf.grads(lossOf(false))([source, target]).map(values);
+    const got = tf.grads(lossOf(true))([source, target]).map(values);
+    got.forEach((g, k) => g.forEach((v, j) => expect(v, `input ${k}[${j}]`).toBeCloseTo(expected[k][j], 6)));
+    const kernel = classifier.layers[0].kernel;
+    const kernelGrad = (stacked: boolean): Float32Array =>
+      values(tf.variableGrads(() => lossOf(stacked)(source, target), [kernel]).grads[kernel.name]);
+    const reference = kernelGrad(false);
+    kernelGrad(true).forEach((v, j) => expect(v, `kernel[${j}]`).toBeCloseTo(reference[j], 6));
+    const close = (got: tf.Tensor, want: tf.Tensor): void =>
+      values(got).forEach((v, j) => expect(v).toBeCloseTo(values(want)[j], 6));
+    close(sideLogits(apply, source, null)[0], sl);
+    close(sideLogits(apply, null, target)[1], tl);
+    close(sl, tf.reshape(apply(source), [-1]));
+    close(tl, tf.reshape(apply(target), [-1]));
+    expect(sideLogits(apply, source, null)[1].shape).toEqual([0]);
+    expect(sideLogits(apply, null, null).map((t) => t.shape)).toEqual([[0], [0]]);
     classifier.dispose();
   });
 });

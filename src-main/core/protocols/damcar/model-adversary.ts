@@ -89,6 +89,35 @@ export function boundedDomainLoss(
 }
 
 /**
+ * Logits of the source and the target rows from one application of `apply` to both stacked, split
+ * back (empty for an absent side). `apply` treats rows independently (dense layers, gradient
+ * reversal, stop-gradient), so this is `apply` on each side; but its matmuls see one shape per
+ * batch size instead of one per source/target split, which changes every step, and native
+ * TensorFlow's oneDNN kernels keep a primitive for every shape they see (README, "Where the
+ * memory goes").
+ * @param apply maps [n, dim] to [n, 1]
+ * @param source [nSource, dim] or null
+ * @param target [nTarget, dim] or null
+ * @returns [nSource], [nTarget]
+ */
+export function sideLogits(
+  apply: (h: tf.Tensor2D) => tf.Tensor2D,
+  source: tf.Tensor2D | null,
+  target: tf.Tensor2D | null,
+): [tf.Tensor1D, tf.Tensor1D] {
+  const logitsOf = (h: tf.Tensor2D): tf.Tensor1D => tf.reshape(apply(h), [-1]);
+  if (!source || !target) {
+    const empty = tf.tensor1d([]);
+    if (source) return [logitsOf(source), empty];
+    return [empty, target ? logitsOf(target) : empty];
+  }
+  const numSource = source.shape[0];
+  const logits = logitsOf(tf.concat([source, target], 0));
+  const [sourceLogits, targetLogits] = tf.split(logits, [numSource, logits.shape[0] - numSource]);
+  return [sourceLogits as tf.Tensor1D, targetLogits as tf.Tensor1D];
+}
+
+/**
  * The domain loss with the adversary's gradients in one scalar: its value is Eq. 8 of
  * `classifier` (logits) on the two feature sets; minimising it (times a weight lambda) trains the
  * classifier on Eq. 8 and gives the features the reversed gradient of Eq. 8 ('unbounded'), of Eq. 8
@@ -107,17 +136,14 @@ export function adversarialDomainLoss(
   mode: AdversaryMode,
   progress = 1,
 ): tf.Scalar {
-  const empty = tf.tensor1d([]);
-  const logits = (apply: (h: tf.Tensor2D) => tf.Tensor2D, h: tf.Tensor2D | null): tf.Tensor1D =>
-    h ? (tf.reshape(apply(h), [-1]) as tf.Tensor1D) : empty;
   if (mode === 'unbounded' || mode === 'ramped') {
     const coefficient = mode === 'ramped' ? reversalCoefficient(progress) : 1;
     const reversed = (h: tf.Tensor2D) => classifier.apply(gradientReversal(h, coefficient));
-    return domainLoss(logits(reversed, source), logits(reversed, target));
+    return domainLoss(...sideLogits(reversed, source, target));
   }
   // The classifier learns Eq. 8 on features it cannot move ...
   const own = (h: tf.Tensor2D) => classifier.apply(stopGradient(h));
-  const classifierLoss = domainLoss(logits(own, source), logits(own, target));
+  const classifierLoss = domainLoss(...sideLogits(own, source, target));
   // ... and the features get the bounded term's reversed gradient through a copy of the
   // classifier that does not move.
   const frozen = (h: tf.Tensor2D): tf.Tensor2D =>
@@ -125,7 +151,7 @@ export function adversarialDomainLoss(
       (x, layer) => denseLayer(x, stopGradient(layer.kernel), stopGradient(layer.bias), layer.activation),
       gradientReversal(h, 1),
     );
-  const extractorLoss = boundedDomainLoss(logits(frozen, source), logits(frozen, target));
+  const extractorLoss = boundedDomainLoss(...sideLogits(frozen, source, target));
   return tf.add(classifierLoss, tf.sub(extractorLoss, stopGradient(extractorLoss))) as tf.Scalar;
 }
 

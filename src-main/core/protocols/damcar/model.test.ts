@@ -176,6 +176,29 @@ describe('DamcarLabelGenerator', () => {
     g.dispose();
   });
 
+  it('teacherProbabilities gives each target row its own probability, whatever the padding of the rows', () => {
+    const g = generator();
+    const b = batch(5);
+    // 16 target rows (padded to 32 inside), then each row alone (padded with 31 copies of itself).
+    const together = tf.tidy(() => values(g.teacherProbabilities(b)));
+    expect(together).toHaveLength(b.targetUsers.length);
+    together.forEach((p, k) => {
+      const alone = tf.tidy(() =>
+        values(
+          g.teacherProbabilities({
+            targetUsers: b.targetUsers.subarray(k, k + 1),
+            targetItems: b.targetItems.subarray(k, k + 1),
+          }),
+        ),
+      );
+      expect(alone).toHaveLength(1);
+      expect(p, `row ${k}`).toBeCloseTo(alone[0], 6);
+    });
+    // The rows differ, so a shifted or mixed-up slice would not pass the loop above.
+    expect(new Set(Array.from(together, (p) => p.toFixed(6))).size).toBeGreaterThan(1);
+    g.dispose();
+  });
+
   it('w/o EMA: no teacher, L_sup is 0 and lambda1 has no effect', async () => {
     const a = generator({ emaAlpha: null });
     const b = generator({ emaAlpha: null });

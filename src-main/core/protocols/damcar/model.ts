@@ -45,6 +45,7 @@ import {
   type AdversaryMode,
   adversarialDomainLoss,
   boundedDomainLoss,
+  sideLogits,
 } from './model-adversary';
 import '../../tf/gradients';
 import {
@@ -60,6 +61,9 @@ export const ENCODER_UNITS: readonly number[] = [300, 200, 100];
 export const TRANSFORM_UNITS: readonly number[] = [128, 100];
 
 const FILE = 'src-main/core/protocols/damcar/model.ts';
+
+/** The teacher's forward pass runs on target rows padded to a multiple of this (teacherProbabilities). */
+const TEACHER_ROW_BLOCK = 32;
 
 export interface LabelGeneratorOptions extends Omit<ItemCatalogue, 'numUsers'> {
   numUsers: number;
@@ -316,18 +320,17 @@ export class DamcarLabelGenerator {
     const total = x.shape[0];
     const numTarget = total - numSource;
     const z = this.encoder.apply(x);
-    const empty = tf.tensor1d([]);
-    const gs = numSource > 0 ? this.transform.apply(tf.slice(z, [0, 0], [numSource, -1])) : null;
+    // g runs on every row and its source rows are kept, and each head runs once on the source and
+    // target rows stacked (sideLogits): the batch's split changes every step, its size does not,
+    // and each matmul shape costs native TensorFlow a kept oneDNN primitive.
+    const gs = numSource > 0 ? tf.slice(this.transform.apply(z), [0, 0], [numSource, -1]) : null;
     const zt = numTarget > 0 ? tf.slice(z, [numSource, 0], [numTarget, -1]) : null;
-    const logitsOf = (head: Mlp, h: tf.Tensor2D | null): tf.Tensor1D =>
-      h ? (tf.reshape(head.apply(h), [-1]) as tf.Tensor1D) : empty;
-    const ce = labelLoss(logitsOf(this.labelHead, gs), sourceLabels);
+    const [sourceLabelLogits, targetLabelLogits] = sideLogits((h) => this.labelHead.apply(h), gs, zt);
+    const ce = labelLoss(sourceLabelLogits, sourceLabels);
     const sup =
-      teacherProbs && numTarget > 0
-        ? teacherSupervisionLoss(logitsOf(this.labelHead, zt), teacherProbs)
-        : tf.scalar(0);
+      teacherProbs && numTarget > 0 ? teacherSupervisionLoss(targetLabelLogits, teacherProbs) : tf.scalar(0);
     if (!reverse) {
-      return { ce, sup, dom: domainLoss(logitsOf(this.domainHead, gs), logitsOf(this.domainHead, zt)) };
+      return { ce, sup, dom: domainLoss(...sideLogits((h) => this.domainHead.apply(h), gs, zt)) };
     }
     return { ce, sup, dom: adversarialDomainLoss(this.domainHead, gs, zt, this.adversary, this.progress) };
   }
@@ -368,11 +371,9 @@ export class DamcarLabelGenerator {
     const z = this.encoder.apply(
       this.inputOf(inputs.userRows, inputs.itemRows, inputs.categoryRows, inputs.dense),
     );
-    const logits = (h: tf.Tensor2D): tf.Tensor1D => tf.reshape(this.domainHead.apply(h), [-1]);
-    const source =
-      numSource > 0 ? logits(this.transform.apply(tf.slice(z, [0, 0], [numSource, -1]))) : tf.tensor1d([]);
-    const target = numTarget > 0 ? logits(tf.slice(z, [numSource, 0], [numTarget, -1])) : tf.tensor1d([]);
-    return boundedDomainLoss(source, target);
+    const gs = numSource > 0 ? tf.slice(this.transform.apply(z), [0, 0], [numSource, -1]) : null;
+    const zt = numTarget > 0 ? tf.slice(z, [numSource, 0], [numTarget, -1]) : null;
+    return boundedDomainLoss(...sideLogits((h) => this.domainHead.apply(h), gs, zt));
   }
 
   /**
@@ -382,8 +383,17 @@ export class DamcarLabelGenerator {
   teacherProbabilities(batch: Pick<StageOneBatch, 'targetUsers' | 'targetItems'>): tf.Tensor1D {
     const teacher = this.teacher;
     if (!teacher) throw new Error(`${FILE}: this label generator has no teacher (w/o EMA)`);
-    const users = batch.targetUsers;
-    const items = batch.targetItems;
+    const numTarget = batch.targetUsers.length;
+    // The target rows padded to a multiple of TEACHER_ROW_BLOCK with copies of the first, whose
+    // outputs are dropped: a handful of matmul shapes instead of one per split (see termsOn).
+    const rows = Math.ceil(numTarget / TEACHER_ROW_BLOCK) * TEACHER_ROW_BLOCK;
+    const padded = (ids: Int32Array): Int32Array => {
+      const out = new Int32Array(rows).fill(ids[0]);
+      out.set(ids);
+      return out;
+    };
+    const users = padded(batch.targetUsers);
+    const items = padded(batch.targetItems);
     const categories = this.categoriesOf(items);
     teacher.userEma.syncRows(users);
     teacher.itemEma.syncRows(items);
@@ -391,7 +401,8 @@ export class DamcarLabelGenerator {
     return tf.tidy(() => {
       const inputs = this.gatherInputs(users, items, teacher);
       const x = this.inputOf(inputs.userRows, inputs.itemRows, inputs.categoryRows, inputs.dense);
-      return tf.reshape(tf.sigmoid(teacher.labelHead.apply(teacher.encoder.apply(x))), [-1]) as tf.Tensor1D;
+      const probabilities = tf.reshape(tf.sigmoid(teacher.labelHead.apply(teacher.encoder.apply(x))), [-1]);
+      return (rows === numTarget ? probabilities : tf.slice(probabilities, 0, numTarget)) as tf.Tensor1D;
     });
   }
 
