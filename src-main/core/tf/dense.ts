@@ -62,7 +62,7 @@ export function denseLayer(
   activation: Activation,
 ): tf.Tensor2D {
   const native = nativeBackend();
-  if (native && !process.env.NO_ND) return nativeDenseLayer(native, x, kernel, bias, activation);
+  if (native) return nativeDenseLayer(native, x, kernel, bias, activation);
   // tfjs types customGrad's arguments as (Tensor | GradSaveFunc)[]; the last one is the save function.
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xIn, w, b] = args as tf.Tensor[];
