@@ -94,7 +94,7 @@ export function boundedDomainLoss(
  * reversal, stop-gradient), so this is `apply` on each side; but its matmuls see one shape per
  * batch size instead of one per source/target split, which changes every step, and native
  * TensorFlow's oneDNN kernels keep a primitive for every shape they see (README, "Where the
- * memory goes").
+ * memory went").
  * @param apply maps [n, dim] to [n, 1]
  * @param source [nSource, dim] or null
  * @param target [nTarget, dim] or null
