@@ -157,10 +157,8 @@ export class BatchNorm {
         },
       );
       // Assigning keeps the kernel's outputs alive past this node's tidy (the variables hold them).
-      if (out.running) {
-        this.runningMean.assign(out.running.mean);
-        this.runningVar.assign(out.running.variance);
-      }
+      this.runningMean.assign(out.running.mean);
+      this.runningVar.assign(out.running.variance);
       save([g, ...out.saved]);
       return {
         value: out.y,

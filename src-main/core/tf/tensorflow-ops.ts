@@ -76,25 +76,26 @@ function floatType(native: NativeBackend): OpAttr {
   return { name: 'T', type: native.binding.TF_ATTR_TYPE, value: native.binding.TF_FLOAT };
 }
 
+function dataFormat(native: NativeBackend): OpAttr {
+  return { name: 'data_format', type: native.binding.TF_ATTR_STRING, value: 'NHWC' };
+}
+
 /**
- * @param averageFactor forward only: 1 = no running statistics; m = the running ones updated as
- *   (1 - m) old + m batch (the variance unbiased, n / (n - 1))
+ * @param averageFactor the forward kernel's m (the running statistics become (1 - m) old + m batch,
+ *   the variance unbiased, n / (n - 1)); null for the backward kernel
  */
-function batchNormAttrs(
-  native: NativeBackend,
-  epsilon: number,
-  forward: boolean,
-  averageFactor = 1,
-): OpAttr[] {
+function batchNormAttrs(native: NativeBackend, epsilon: number, averageFactor: number | null): OpAttr[] {
   const b = native.binding;
   return [
     floatType(native),
     { name: 'U', type: b.TF_ATTR_TYPE, value: b.TF_FLOAT },
     { name: 'epsilon', type: b.TF_ATTR_FLOAT, value: epsilon },
     // NHWC with H = W = 1: each unit is a channel, normalised over the batch.
-    { name: 'data_format', type: b.TF_ATTR_STRING, value: 'NHWC' },
+    dataFormat(native),
     { name: 'is_training', type: b.TF_ATTR_BOOL, value: true },
-    ...(forward ? [{ name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: averageFactor }] : []),
+    ...(averageFactor === null
+      ? []
+      : [{ name: 'exponential_avg_factor', type: b.TF_ATTR_FLOAT, value: averageFactor }]),
   ];
 }
 
@@ -131,10 +132,6 @@ export function nativeMatMul(
   )[0] as tf.Tensor2D;
 }
 
-function dataFormat(native: NativeBackend): OpAttr {
-  return { name: 'data_format', type: native.binding.TF_ATTR_STRING, value: 'NHWC' };
-}
-
 /**
  * x + bias on the last axis.
  * @param x [..., units]
@@ -169,24 +166,20 @@ export function nativeReluGrad<T extends tf.Tensor>(native: NativeBackend, dy: T
 export interface FusedBatchNormResult {
   /** [n, units] */
   y: tf.Tensor2D;
-  /** [units] batch mean */
-  mean: tf.Tensor1D;
-  /** [units] biased batch variance (what normalised the batch) */
-  variance: tf.Tensor1D;
   /** What FusedBatchNormGradV3 needs besides dy and gamma: x in the kernel's layout, the reserves. */
   saved: tf.Tensor[];
-  /** [units] each: the running statistics after this batch, when old ones were given. */
-  running: { mean: tf.Tensor1D; variance: tf.Tensor1D } | null;
+  /** [units] each: the running statistics after this batch. */
+  running: { mean: tf.Tensor1D; variance: tf.Tensor1D };
 }
 
 /**
  * y = gamma * (x - mean) / sqrt(var + eps) + beta with the batch's mean and biased variance, and
- * optionally the running statistics' update in the same kernel:
+ * the running statistics' update in the same kernel:
  * (1 - m) old + m mean_B and (1 - m) old + m var_B n / (n - 1).
  * @param x [n, units]
  * @param gamma [units]
  * @param beta [units]
- * @param running the old running mean and variance [units] and the momentum m, or null
+ * @param running the old running mean and variance [units] and the momentum m
  */
 export function fusedBatchNormTraining(
   native: NativeBackend,
@@ -194,26 +187,21 @@ export function fusedBatchNormTraining(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
-  running: { mean: tf.Tensor1D; variance: tf.Tensor1D; momentum: number } | null = null,
+  running: { mean: tf.Tensor1D; variance: tf.Tensor1D; momentum: number },
 ): FusedBatchNormResult {
   const [n, units] = x.shape;
   const x4 = tf.reshape(x, [n, 1, 1, units]);
-  // Without running statistics the kernel takes empty ones.
-  const statistics = running ? [running.mean, running.variance] : [tf.tensor1d([]), tf.tensor1d([])];
-  const [y, runningMean, runningVariance, reserve1, reserve2, reserve3] = runNative(
+  const [y, runningMean, runningVariance, ...reserve] = runNative(
     native,
     'FusedBatchNormV3',
-    batchNormAttrs(native, epsilon, true, running ? running.momentum : 1),
-    [x4, gamma, beta, ...statistics],
+    batchNormAttrs(native, epsilon, running.momentum),
+    [x4, gamma, beta, running.mean, running.variance],
     6,
   );
   return {
     y: tf.reshape(y, [n, units]),
-    // CPU kernel: reserve_space_1 is the batch mean, reserve_space_2 the biased variance.
-    mean: reserve1 as tf.Tensor1D,
-    variance: reserve2 as tf.Tensor1D,
-    saved: [x4, reserve1, reserve2, reserve3],
-    running: running ? { mean: runningMean as tf.Tensor1D, variance: runningVariance as tf.Tensor1D } : null,
+    saved: [x4, ...reserve],
+    running: { mean: runningMean as tf.Tensor1D, variance: runningVariance as tf.Tensor1D },
   };
 }
 
@@ -235,7 +223,7 @@ export function fusedBatchNormGrad(
   const [dx, dgamma, dbeta] = runNative(
     native,
     'FusedBatchNormGradV3',
-    batchNormAttrs(native, epsilon, false),
+    batchNormAttrs(native, epsilon, null),
     [tf.reshape(dy, [n, 1, 1, units]), x4, gamma, ...reserve],
     5,
   );

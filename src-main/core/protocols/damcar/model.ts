@@ -304,6 +304,24 @@ export class DamcarLabelGenerator {
   }
 
   /**
+   * The features Phi and Psi read: g(z^s) of the source rows and z^t of the target rows (null for
+   * an absent side). g runs on every row and keeps the source ones: the batch's split changes every
+   * step, its size does not, and each matmul shape costs native TensorFlow a kept oneDNN primitive.
+   * @param z [nSource + nTarget, zDim], source rows first
+   * @returns gs [nSource, zDim], zt [nTarget, zDim]
+   */
+  private domainFeatures(
+    z: tf.Tensor2D,
+    numSource: number,
+  ): { gs: tf.Tensor2D | null; zt: tf.Tensor2D | null } {
+    const numTarget = z.shape[0] - numSource;
+    return {
+      gs: numSource > 0 ? tf.slice(this.transform.apply(z), [0, 0], [numSource, -1]) : null,
+      zt: numTarget > 0 ? tf.slice(z, [numSource, 0], [numTarget, -1]) : null,
+    };
+  }
+
+  /**
    * Eq. 4-10 on an input whose first `numSource` rows are source samples.
    * @param x [nSource + nTarget, inputDim]
    * @param sourceLabels [nSource]
@@ -317,14 +335,10 @@ export class DamcarLabelGenerator {
     teacherProbs: tf.Tensor1D | null,
     reverse: boolean,
   ): StageOneTerms {
-    const total = x.shape[0];
-    const numTarget = total - numSource;
+    const numTarget = x.shape[0] - numSource;
     const z = this.encoder.apply(x);
-    // g runs on every row and its source rows are kept, and each head runs once on the source and
-    // target rows stacked (sideLogits): the batch's split changes every step, its size does not,
-    // and each matmul shape costs native TensorFlow a kept oneDNN primitive.
-    const gs = numSource > 0 ? tf.slice(this.transform.apply(z), [0, 0], [numSource, -1]) : null;
-    const zt = numTarget > 0 ? tf.slice(z, [numSource, 0], [numTarget, -1]) : null;
+    // Each head runs once on the source and target rows stacked (sideLogits).
+    const { gs, zt } = this.domainFeatures(z, numSource);
     const [sourceLabelLogits, targetLabelLogits] = sideLogits((h) => this.labelHead.apply(h), gs, zt);
     const ce = labelLoss(sourceLabelLogits, sourceLabels);
     const sup =
@@ -361,8 +375,6 @@ export class DamcarLabelGenerator {
    * @returns [] scalar; the caller owns it (call inside tf.tidy)
    */
   boundedDomainTerm(batch: StageOneBatch): tf.Scalar {
-    const numSource = batch.sourceUsers.length;
-    const numTarget = batch.targetUsers.length;
     const inputs = this.gatherInputs(
       concatInt(batch.sourceUsers, batch.targetUsers),
       concatInt(batch.sourceItems, batch.targetItems),
@@ -371,8 +383,7 @@ export class DamcarLabelGenerator {
     const z = this.encoder.apply(
       this.inputOf(inputs.userRows, inputs.itemRows, inputs.categoryRows, inputs.dense),
     );
-    const gs = numSource > 0 ? tf.slice(this.transform.apply(z), [0, 0], [numSource, -1]) : null;
-    const zt = numTarget > 0 ? tf.slice(z, [numSource, 0], [numTarget, -1]) : null;
+    const { gs, zt } = this.domainFeatures(z, batch.sourceUsers.length);
     return boundedDomainLoss(...sideLogits((h) => this.domainHead.apply(h), gs, zt));
   }
 
