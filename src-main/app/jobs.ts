@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../contract/api';
 import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
 import { registeredModuleUrls } from '../core/protocols/registry';
-import { tensorflowEnvironment, threadsPerWorker } from '../core/tf/tensorflow-env';
+import { coresPerRun, tensorflowEnvironment } from '../core/tf/tensorflow-env';
 import type { BackendProbe, MainToWorker, TrainingWorkerData, WorkerToMain } from './worker-protocol';
 import { messageOf } from './errors';
 
@@ -92,6 +92,8 @@ export class JobPool implements RunExecutor {
   private readonly maxParallel: number;
   private readonly cancelGraceMs: number;
   private readonly workerEntry: URL;
+  /** Each run's share of the cores. */
+  private readonly cores: ReturnType<typeof coresPerRun>;
   private closed = false;
 
   constructor(options: JobPoolOptions) {
@@ -103,8 +105,8 @@ export class JobPool implements RunExecutor {
     this.cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.workerEntry = options.workerEntry ?? resolveTrainingWorkerEntry();
     // Workers that load native TensorFlow share the cores instead of each taking all of them.
-    const threads = threadsPerWorker(availableParallelism(), this.maxParallel);
-    Object.assign(process.env, tensorflowEnvironment(process.env, threads));
+    this.cores = coresPerRun(availableParallelism(), this.maxParallel);
+    Object.assign(process.env, tensorflowEnvironment(process.env, this.cores.tensorflowThreads));
   }
 
   get queuedRunIds(): number[] {
@@ -185,7 +187,10 @@ export class JobPool implements RunExecutor {
 
   private spawn(runId: number, request: JobRequest): void {
     // Testbeds registered in this thread reach the worker's own registry as modules to import.
-    const workerData: TrainingWorkerData = { protocolModules: registeredModuleUrls() };
+    const workerData: TrainingWorkerData = {
+      protocolModules: registeredModuleUrls(),
+      l2Thread: this.cores.l2Thread,
+    };
     const worker = new Worker(this.workerEntry, { name: `cascade-lab run ${runId}`, workerData });
     const job: ActiveJob = { runId, worker, settled: false, cancelRequested: false, cancelTimer: null };
     this.active.set(runId, job);

@@ -14,10 +14,12 @@ export interface BackendProbe {
 /**
  * What a training worker gets at its start (`workerData`): the URLs of modules that register
  * testbeds beyond the built-in ones (core/protocols/registry.ts registerProtocol), which it imports
- * before a job, since its registry is its own.
+ * before a job, since its registry is its own; and whether its embedding L2 runs on a thread of
+ * its own (core/tf/embedding-l2.ts), which the pool decides from the cores each run has.
  */
 export interface TrainingWorkerData {
   protocolModules: string[];
+  l2Thread: boolean;
 }
 
 export type MainToWorker =

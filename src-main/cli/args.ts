@@ -47,3 +47,11 @@ export function backendOption(values: OptionValues): BackendChoice | undefined {
     `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got ${JSON.stringify(backend)}`,
   );
 }
+
+/** An `on|off` flag: true, false, or undefined when absent; anything else is a UsageError. */
+export function onOffOption(values: OptionValues, key: string): boolean | undefined {
+  const value = stringOption(values, key);
+  if (value === undefined) return undefined;
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new UsageError(`--${key} must be on or off, got ${JSON.stringify(value)}`);
+}

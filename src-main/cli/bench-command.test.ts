@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,6 +181,8 @@ describe('cascade-lab bench', () => {
       ['bench', '--loss-every', '5'],
       ['bench', 'extra'],
       ['bench-pipeline', '--users', '1'],
+      ['bench', '--l2-thread', 'maybe'],
+      ['bench-pipeline', '--l2-thread', 'yes'],
     ]) {
       const { io, err } = captureIo();
       expect(await main(args, io), args.join(' ')).toBe(2);
@@ -231,6 +233,7 @@ describe('cascade-lab bench-pipeline', () => {
     expect(train).toMatchObject({ steps: 2, stepsPerEpoch: 2, extrapolated: false });
     const summary = lines[lines.length - 1];
     expect(summary).toMatchObject({ summary: 'pipeline', backend: 'cpu', users: 60, interactions: 1200 });
+    expect(summary.l2_thread).toBe(cpus().length >= 2 ? 'on' : 'off');
     expect(summary.peak_rss_mb).toEqual(expect.any(Number));
     const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
     expect(file.stages).toHaveLength(8);

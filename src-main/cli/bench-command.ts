@@ -6,6 +6,7 @@
 import {
   backendOption,
   integerOption,
+  onOffOption,
   parseCommandArgs as parse,
   stringOption,
   type OptionValues,
@@ -24,6 +25,7 @@ import type { StageResult } from '../core/bench/pipeline';
 import type { StepProfile } from '../core/bench/profile';
 import type { BackendInit } from '../core/tf/backend';
 import type { TorchPeer } from '../app/torch-peer';
+import { coresPerRun, tensorflowEnvironment } from '../core/tf/tensorflow-env';
 import { MAX_WASM_THREADS } from '../core/tf/threads';
 import {
   BENCH_HELP,
@@ -235,6 +237,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       model: { type: 'string' },
       embeddings: { type: 'string' },
       'loss-every': { type: 'string' },
+      'l2-thread': { type: 'string' },
     },
     BENCH_HELP,
   );
@@ -271,6 +274,10 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
 
   // The engine loads only here, so other commands start without tfjs.
   const { initBackend } = await import('../core/tf/backend');
+  const { useL2Thread } = await import('../core/node/l2-settler');
+  // A core beside the step's compute threads takes the embedding L2 (core/tf/embedding-l2.ts).
+  const l2Thread = onOffOption(values, 'l2-thread') ?? cpus().length > threads;
+  useL2Thread(l2Thread);
   const { DssmStepWorkload, benchSteps } = await import('../core/bench/dssm-step');
   const { DeepFmStepWorkload } = await import('../core/bench/deepfm-step');
   const { HybridStepWorkload } = await import('../core/bench/hybrid-step');
@@ -301,7 +308,7 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   }
   const ours: BenchLine[] = [];
   await benchSteps(batches, createWorkload, { seconds }, (m) => {
-    const line = { ...benchLine(m, init, used, embeddings), model };
+    const line = { ...benchLine(m, init, used, embeddings), model, l2_thread: l2Thread ? 'on' : 'off' };
     ours.push(line);
     io.stdout.write(`${JSON.stringify(line)}\n`);
   });
@@ -362,6 +369,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
       damcar: { type: 'boolean' },
       backend: { type: 'string' },
       json: { type: 'string' },
+      'l2-thread': { type: 'string' },
     },
     BENCH_PIPELINE_HELP,
   );
@@ -387,9 +395,19 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
 
   const { initBackend } = await import('../core/tf/backend');
   const { benchPipeline } = await import('../core/bench/pipeline');
+  const { useL2Thread } = await import('../core/node/l2-settler');
+  // The cores as one run of `cascade-lab run` uses them (app/jobs.ts), or all for TensorFlow
+  // with --l2-thread off.
+  const share = coresPerRun(cpus().length, 1);
+  const l2Thread = onOffOption(values, 'l2-thread') ?? share.l2Thread;
+  useL2Thread(l2Thread);
+  const tensorflowThreads = l2Thread === share.l2Thread ? share.tensorflowThreads : cpus().length;
+  Object.assign(process.env, tensorflowEnvironment(process.env, tensorflowThreads));
   const init = await initBackend(backend);
   for (const note of init.notes) io.stderr.write(`${note}\n`);
-  io.stderr.write(`Backend ${init.backend} (${init.device}).\n`);
+  io.stderr.write(
+    `Backend ${init.backend} (${init.device}); embedding L2 on ${l2Thread ? 'a thread of its own' : 'the training thread'}.\n`,
+  );
   const result = await benchPipeline({
     users,
     items,
@@ -407,6 +425,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
     summary: 'pipeline',
     backend: init.backend,
     device: init.device,
+    l2_thread: l2Thread ? 'on' : 'off',
     ...result.dataset,
     total_ms: result.totalEpochMs,
     peak_rss_mb: result.peakRssMb,
@@ -415,7 +434,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   if (jsonFile) {
     writeFileSync(
       jsonFile,
-      `${JSON.stringify({ backend: init.backend, device: init.device, notes: init.notes, ...result }, null, 2)}\n`,
+      `${JSON.stringify({ backend: init.backend, device: init.device, notes: init.notes, l2Thread, ...result }, null, 2)}\n`,
     );
   }
   return EXIT_OK;

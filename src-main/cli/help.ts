@@ -83,7 +83,7 @@ export const PROFILE_STEPS = 20;
 
 export const BENCH_HELP = `Usage: cascade-lab bench [--model dssm|deepfm|hybrid] [--backend B] [--batch 512,4096] [--seconds S]
                         [--threads T] [--embeddings host|device] [--loss-every N] [--profile]
-                        [--json FILE] [--peer] [--peer-threads 1,2]
+                        [--json FILE] [--peer] [--peer-threads 1,2] [--l2-thread on|off]
 
 Times the DSSM training step of the PyTorch peer (shared/bench/dssm_step_torch.py) on the same
 workload: user table 20,000 x 128, item table 40,000 x 128 (sparse Adagrad), towers
@@ -109,6 +109,8 @@ Options:
                      device (gather, scatter-summed Adagrad), nothing read back but the loss
                      (for GPUs; slower on a CPU backend, which updates the whole table)
   --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
+  --l2-thread on|off Take the embedding L2's owed steps (hybrid, DeepFM) on a worker thread of their
+                     own (default: on when the machine has more cores than --threads)
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
   --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
                      seconds and threads, and print its lines and the ratios cascade-lab / torch.
@@ -126,7 +128,7 @@ Options:
 `;
 
 export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FILE] [--users N] [--items N] [--interactions N]
-                                 [--train-steps N] [--damcar] [--backend B]
+                                 [--train-steps N] [--damcar] [--backend B] [--l2-thread on|off]
 
 Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
 split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
@@ -142,6 +144,9 @@ Options:
   --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
                      (long: both train on the full training split)
   --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto)
+  --l2-thread on|off Take the embedding L2's owed steps on a worker thread of their own, TensorFlow
+                     on the other cores, as \`run\` does with two cores a run (default: on with two
+                     cores or more); off gives TensorFlow every core
   --json FILE        Also write the result as one JSON file
   -h, --help         Show this help
 `;

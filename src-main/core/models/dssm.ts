@@ -432,6 +432,7 @@ export class DssmModel {
     this.itemOptimizer.dispose();
     this.scoreBias?.dispose();
     this.biasOptimizer?.dispose();
+    for (const table of [this.userIds, this.itemIds, ...this.itemFieldTables]) table.dispose();
   }
 }
 

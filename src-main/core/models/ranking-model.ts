@@ -414,6 +414,7 @@ export class CtrModel {
   dispose(): void {
     this.network.dispose();
     this.optimizer.dispose();
+    for (const table of [...this.fieldTables, ...(this.firstOrderTables ?? [])]) table.dispose();
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tensorflowEnvironment, threadsPerWorker } from './tensorflow-env';
+import { coresPerRun, tensorflowEnvironment } from './tensorflow-env';
 
 describe('tensorflowEnvironment', () => {
   it('quiets the start-up banner and sets intra-op threads only where the user has not', () => {
@@ -16,10 +16,12 @@ describe('tensorflowEnvironment', () => {
     });
   });
 
-  it('splits the cores between workers, one thread at least', () => {
-    expect(threadsPerWorker(16, 4)).toBe(4);
-    expect(threadsPerWorker(2, 2)).toBe(1);
-    expect(threadsPerWorker(2, 3)).toBe(1);
-    expect(threadsPerWorker(7, 2)).toBe(3);
+  it('splits the cores between runs, one thread at least, and one of two or more for the embedding L2', () => {
+    expect(coresPerRun(16, 4)).toEqual({ tensorflowThreads: 3, l2Thread: true });
+    expect(coresPerRun(2, 1)).toEqual({ tensorflowThreads: 1, l2Thread: true });
+    expect(coresPerRun(2, 2)).toEqual({ tensorflowThreads: 1, l2Thread: false });
+    expect(coresPerRun(2, 3)).toEqual({ tensorflowThreads: 1, l2Thread: false });
+    expect(coresPerRun(7, 2)).toEqual({ tensorflowThreads: 2, l2Thread: true });
+    expect(coresPerRun(1, 1)).toEqual({ tensorflowThreads: 1, l2Thread: false });
   });
 });
