@@ -181,7 +181,11 @@ export class DssmModel {
     this.architecture = arch;
     const units = [...arch.towerUnits];
     const dim = options.embeddingDim;
-    const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
+    const embedding = {
+      learningRate: options.learningRate,
+      initStd: options.embeddingInitStd,
+      trainsWithL2: arch.embeddingL2 > 0,
+    };
     this.numUsers = options.numUsers;
     this.numItems = options.numItems;
     this.embeddingDim = dim;

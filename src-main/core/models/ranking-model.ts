@@ -172,7 +172,11 @@ export class CtrModel {
             itemDense: minMaxColumns(catalogue.itemDense, catalogue.numItems, catalogue.denseDim),
           }
         : catalogue;
-    const embedding = { learningRate: options.learningRate, initStd: options.embeddingInitStd };
+    const embedding = {
+      learningRate: options.learningRate,
+      initStd: options.embeddingInitStd,
+      trainsWithL2: this.embeddingL2 > 0,
+    };
     const itemFields = rankingItemFields(options);
     this.itemFieldCodes = itemFields.map((f) => f.codes);
     const sizes = [options.numUsers, options.numItems, ...itemFields.map((f) => f.cardinality)];

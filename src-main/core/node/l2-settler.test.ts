@@ -96,15 +96,13 @@ describe('the background L2 settler (worker thread)', () => {
 
   it('leaves a training loop with the same floats as without it, bit for bit, while it sweeps the same rows', async () => {
     const rows = Math.ceil(BACKGROUND_L2_MIN_VALUES / 16) + 7;
-    const alone = train(
-      new EmbeddingTable(rows, 16, createRng(5), { learningRate: 0.05, initStd: 0.3 }),
-      120,
-    );
+    const options = { learningRate: 0.05, initStd: 0.3, trainsWithL2: true };
+    const alone = train(new EmbeddingTable(rows, 16, createRng(5), options), 120);
 
     const settler = createWorkerL2Settler();
     const spy = counted(settler);
     useBackgroundL2Settler(spy);
-    const table = new EmbeddingTable(rows, 16, createRng(5), { learningRate: 0.05, initStd: 0.3 });
+    const table = new EmbeddingTable(rows, 16, createRng(5), options);
     const withSettler = train(table, 120);
     expect(spy.added).toBe(1);
     expect(withSettler.weights).toEqual(alone.weights);
@@ -117,13 +115,18 @@ describe('the background L2 settler (worker thread)', () => {
     expect(table.weights).not.toEqual(before);
   });
 
-  it('leaves tables below BACKGROUND_L2_MIN_VALUES on the training thread', () => {
+  it('leaves tables below BACKGROUND_L2_MIN_VALUES, or not declared to train with L2, on the training thread', () => {
     const spy = counted(createWorkerL2Settler());
     useBackgroundL2Settler(spy);
-    const small = new EmbeddingTable(Math.floor(BACKGROUND_L2_MIN_VALUES / 8) - 1, 8, createRng(1), {
-      learningRate: 0.1,
-    });
-    small.applyGradientWithL2(Int32Array.from([1]), new Float32Array(8).fill(1), 0, 1e-3);
+    const rows = Math.floor(BACKGROUND_L2_MIN_VALUES / 8);
+    const small = new EmbeddingTable(rows - 1, 8, createRng(1), { learningRate: 0.1, trainsWithL2: true });
+    const undeclared = new EmbeddingTable(rows, 8, createRng(1), { learningRate: 0.1 });
+    for (const table of [small, undeclared])
+      table.applyGradientWithL2(Int32Array.from([1]), new Float32Array(8).fill(1), 0, 1e-3);
     expect(spy.added).toBe(0);
+    const declared = new EmbeddingTable(rows, 8, createRng(1), { learningRate: 0.1, trainsWithL2: true });
+    declared.applyGradientWithL2(Int32Array.from([1]), new Float32Array(8).fill(1), 0, 1e-3);
+    expect(spy.added).toBe(1);
+    declared.dispose();
   });
 });
