@@ -275,8 +275,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   // The engine loads only here, so other commands start without tfjs.
   const { initBackend } = await import('../core/tf/backend');
   const { useL2Thread } = await import('../core/node/l2-settler');
-  // A core beside the step's compute threads takes the embedding L2 (core/tf/embedding-l2.ts).
-  const l2Thread = onOffOption(values, 'l2-thread') ?? cpus().length > threads;
+  // The embedding L2 on a thread of its own (core/tf/embedding-l2.ts) where runs have it.
+  const l2Thread = onOffOption(values, 'l2-thread') ?? coresPerRun(cpus().length, 1).l2Thread;
   useL2Thread(l2Thread);
   const { DssmStepWorkload, benchSteps } = await import('../core/bench/dssm-step');
   const { DeepFmStepWorkload } = await import('../core/bench/deepfm-step');

@@ -109,8 +109,9 @@ Options:
                      device (gather, scatter-summed Adagrad), nothing read back but the loss
                      (for GPUs; slower on a CPU backend, which updates the whole table)
   --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
-  --l2-thread on|off Take the embedding L2's owed steps (hybrid, DeepFM) on a worker thread of their
-                     own (default: on when the machine has more cores than --threads)
+  --l2-thread on|off Take the embedding L2's owed steps (the hybrid step's; the DSSM and DeepFM steps
+                     have no L2) on a worker thread of their own (default: on with two cores or
+                     more, as runs do)
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
   --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
                      seconds and threads, and print its lines and the ratios cascade-lab / torch.
@@ -144,8 +145,8 @@ Options:
   --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
                      (long: both train on the full training split)
   --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto)
-  --l2-thread on|off Take the embedding L2's owed steps on a worker thread of their own, TensorFlow
-                     on the other cores, as \`run\` does with two cores a run (default: on with two
+  --l2-thread on|off Take the embedding L2's owed steps on a worker thread of their own and give
+                     TensorFlow the other cores, as \`run --jobs 1\` does (default: on with two
                      cores or more); off gives TensorFlow every core
   --json FILE        Also write the result as one JSON file
   -h, --help         Show this help

@@ -77,6 +77,12 @@ export function createWorkerL2Settler(): WorkerL2Settler {
         });
         thread.unref();
         channel.port1.unref();
+        // Its rows stay exact without it: the training thread takes whatever is still owed.
+        thread.once('error', (error: Error) =>
+          process.emitWarning(
+            `the embedding L2 thread stopped (${error.message}); the training thread takes its steps`,
+          ),
+        );
         exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
         worker = { port: channel.port1, tables: 0 };
       }

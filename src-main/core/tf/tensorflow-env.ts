@@ -25,18 +25,19 @@ export function tensorflowEnvironment(
 }
 
 /**
- * How each of `parallelRuns` runs sharing `cores` cores uses its share: with two cores or more,
- * one takes the embedding L2's owed steps (core/tf/embedding-l2.ts, a worker thread) and the rest
- * are TensorFlow's intra-op threads; with one, TensorFlow has it. Measured on the WeChat-size
- * DAMCAR pipeline on 2 cores: one TensorFlow thread beside the L2 thread trained BC, the label
- * generator and the hybrid DSSM 1.7x, 1.2x and 1.5x faster than two TensorFlow threads alone.
+ * How each of `parallelRuns` runs sharing `cores` cores uses them: TensorFlow's intra-op threads
+ * (the run's share, less one for the embedding L2 where the share is two or more), and whether
+ * the embedding L2's owed steps run on a thread of their own (core/tf/embedding-l2.ts). That
+ * thread is on wherever there is a second core, even when every core already has a run: its
+ * steps are work the training thread would otherwise do itself, so it adds none. Measured on the
+ * WeChat-size DAMCAR pipeline on 2 cores, one run each: one TensorFlow thread beside the L2 thread
+ * trained BC, the label generator and the hybrid DSSM 1.9x, 1.4x and 1.6x faster than two
+ * TensorFlow threads with the L2 on the training thread (README, "Measured").
  */
 export function coresPerRun(
   cores: number,
   parallelRuns: number,
 ): { tensorflowThreads: number; l2Thread: boolean } {
   const share = Math.max(1, Math.floor(cores / Math.max(1, parallelRuns)));
-  return share >= 2
-    ? { tensorflowThreads: share - 1, l2Thread: true }
-    : { tensorflowThreads: share, l2Thread: false };
+  return { tensorflowThreads: share >= 2 ? share - 1 : share, l2Thread: cores >= 2 };
 }
