@@ -298,7 +298,11 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
       const workload = createWorkload(batch);
       try {
         const profile = await profileSteps(() => workload.step(), PROFILE_STEPS);
-        io.stdout.write(`${JSON.stringify(profileLine(profile, init, batch, used, embeddings))}\n`);
+        const line = {
+          ...profileLine(profile, init, batch, used, embeddings),
+          l2_thread: l2Thread ? 'on' : 'off',
+        };
+        io.stdout.write(`${JSON.stringify(line)}\n`);
         io.stderr.write(profileTable(profile, batch));
       } finally {
         workload.dispose();
