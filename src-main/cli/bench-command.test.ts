@@ -183,10 +183,12 @@ describe('cascade-lab bench', () => {
       ['bench-pipeline', '--users', '1'],
       ['bench', '--l2-thread', 'maybe'],
       ['bench-pipeline', '--l2-thread', 'yes'],
+      ['bench-pipeline', '--epochs', '3'],
+      ['bench-pipeline', '--damcar', '--epochs', '0'],
     ]) {
       const { io, err } = captureIo();
       expect(await main(args, io), args.join(' ')).toBe(2);
-      expect(err()).toMatch(/must be|takes no arguments|applies to --embeddings device only/);
+      expect(err()).toMatch(/must be|takes no arguments|applies to --(embeddings device|damcar) only/);
     }
   });
 });
@@ -209,6 +211,8 @@ describe('cascade-lab bench-pipeline', () => {
         '--train-steps',
         '2',
         '--damcar',
+        '--epochs',
+        '2',
         '--json',
         json,
       ],
@@ -237,6 +241,8 @@ describe('cascade-lab bench-pipeline', () => {
     expect(summary.peak_rss_mb).toEqual(expect.any(Number));
     const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
     expect(file.stages).toHaveLength(8);
-    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR hybrid training epoch 1\/1/);
+    expect(lines[6]).toMatchObject({ stage: 'ranking-deepfm', epochs: 2 });
+    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR label generator epoch 2\/2/);
+    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR hybrid training epoch 2\/2/);
   });
 });

@@ -371,6 +371,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
       interactions: { type: 'string' },
       'train-steps': { type: 'string' },
       damcar: { type: 'boolean' },
+      epochs: { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'string' },
       'l2-thread': { type: 'string' },
@@ -394,6 +395,8 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   const interactions = integer('interactions', WECHAT_SIZE.interactions, users * 5, 50_000_000);
   const stepsText = stringOption(values, 'train-steps');
   const trainSteps = stepsText === undefined ? null : parseIntegerOption(stepsText, '--train-steps', 1, 1e9);
+  const epochs = integer('epochs', 1, 1, 100);
+  if (epochs > 1 && values.damcar !== true) throw new UsageError('--epochs applies to --damcar only');
   const backend = backendOption(values) ?? 'auto';
   const jsonFile = stringOption(values, 'json');
 
@@ -418,6 +421,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
     interactions,
     trainSteps,
     damcar: values.damcar === true,
+    epochs,
     onStage: ({ stage, state, result: stageResult }) => {
       if (state === 'start') io.stderr.write(`${stage}…\n`);
       else if (stageResult) {

@@ -129,7 +129,8 @@ Options:
 `;
 
 export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FILE] [--users N] [--items N] [--interactions N]
-                                 [--train-steps N] [--damcar] [--backend B] [--l2-thread on|off]
+                                 [--train-steps N] [--damcar [--epochs N]] [--backend B]
+                                 [--l2-thread on|off]
 
 Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
 split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
@@ -144,6 +145,7 @@ Options:
   --train-steps N    Time N training steps and extrapolate the epoch (default: the whole epoch)
   --damcar           Also time the DeepFM ranking model and DAMCAR's training, one epoch each
                      (long: both train on the full training split)
+  --epochs N         With --damcar: N epochs for those two stages (the paper's: 3)
   --backend B        ${BACKEND_CHOICES.join(', ')} (default: auto)
   --l2-thread on|off Take the embedding L2's owed steps on a worker thread of their own and give
                      TensorFlow the other cores, as \`run --jobs 1\` does (default: on with two

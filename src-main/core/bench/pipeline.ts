@@ -15,7 +15,8 @@
  *   tower-vectors   user and item tower outputs for every user and item
  *   retrieval-eval  exact inner-product top-K retrieval and R/P/F@K, GT-R@K (metrics/retrieval.ts;
  *                   the ground-truth positives of every user are computed inside this stage)
- * With `damcar` set, two more stages follow (one epoch each, as a run with epochs = 1):
+ * With `damcar` set, two more stages follow (`epochs` epochs each, as a run with that many; one
+ * by default, the paper's three with `epochs: 3`):
  *   ranking-deepfm  the cascade's DeepFM ranking model (models/ranking-model.ts), which DAMCAR
  *                   reads its ranking scores from
  *   damcar          DAMCAR's whole train() (protocols/damcar/method-damcar.ts, default parameters): its own
@@ -50,8 +51,10 @@ export interface PipelineBenchOptions {
   /** Random-walk radius R and walks per user H (paper, WeChat: 25 and 50). */
   radius?: number;
   walksPerUser?: number;
-  /** Also time the DeepFM ranking model and DAMCAR's train() (one epoch each). */
+  /** Also time the DeepFM ranking model and DAMCAR's train(). */
   damcar?: boolean;
+  /** Epochs of those two stages (default 1; the paper's and the authors' code's: 3). */
+  epochs?: number;
   /** Called when a stage starts and when it ends (for progress lines). */
   onStage?: (event: { stage: string; state: 'start' | 'end'; result?: StageResult }) => void;
 }
@@ -213,7 +216,7 @@ export async function benchPipeline(options: PipelineBenchOptions): Promise<Pipe
     model.dispose();
   }
 
-  if (options.damcar) await damcarStages(data, split, seed, stage);
+  if (options.damcar) await damcarStages(data, split, seed, options.epochs ?? 1, stage);
 
   const stats = datasetStats(data);
   const totalEpochMs = stages.reduce(
@@ -239,20 +242,21 @@ type StageRunner = <T>(
   details: (result: T, ms: number) => StageResult['details'],
 ) => Promise<T>;
 
-/** The ranking model DAMCAR needs, then DAMCAR's train(), one epoch each. */
+/** The ranking model DAMCAR needs, then DAMCAR's train(), `epochs` epochs each. */
 async function damcarStages(
   data: ReturnType<typeof trainingView>,
   split: ReturnType<typeof splitByUserTime>,
   seed: number,
+  epochs: number,
   stage: StageRunner,
 ): Promise<void> {
-  const training = { ...DEFAULT_TRAINING, epochs: 1 };
+  const training = { ...DEFAULT_TRAINING, epochs };
   const signal = new AbortController().signal;
   const ignore = (_event: JobEvent): void => undefined;
   const ranking = await stage(
     'ranking-deepfm',
     () => trainRankingModel('deepfm', data, split, training, createRng(seed).fork(3), ignore, signal),
-    (m) => ({ epochs: 1, validAuc: Number(m.validAuc.toFixed(4)) }),
+    (m) => ({ epochs, validAuc: Number(m.validAuc.toFixed(4)) }),
   );
   try {
     const logs: [number, string][] = [];
@@ -276,7 +280,7 @@ async function damcarStages(
         start = performance.now();
         return damcarMethod.train(ctx);
       },
-      () => ({ epochs: 1, ...Object.fromEntries(logs.map(([ms, message]) => [`log@${ms}`, message])) }),
+      () => ({ epochs, ...Object.fromEntries(logs.map(([ms, message]) => [`log@${ms}`, message])) }),
     );
   } finally {
     ranking.dispose();
