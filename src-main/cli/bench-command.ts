@@ -408,7 +408,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   const share = coresPerRun(cpus().length, 1);
   const l2Thread = onOffOption(values, 'l2-thread') ?? share.l2Thread;
   useL2Thread(l2Thread);
-  const tensorflowThreads = l2Thread === share.l2Thread ? share.tensorflowThreads : cpus().length;
+  const tensorflowThreads = l2Thread ? share.tensorflowThreads : cpus().length;
   Object.assign(process.env, tensorflowEnvironment(process.env, tensorflowThreads));
   const init = await initBackend(backend);
   for (const note of init.notes) io.stderr.write(`${note}\n`);

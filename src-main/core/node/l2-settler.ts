@@ -4,7 +4,7 @@
  * owed L2 steps with the training thread's own `settleL2Row`, whose source text it runs.
  *
  * The worker never sits in its event loop: it sweeps, then sleeps in Atomics.wait on a doorbell
- * that `wake` rings after each step, and reads its messages (a table added or removed, stop) with
+ * that `wake` rings after each step, and reads its messages (a table added or removed) with
  * receiveMessageOnPort between sweeps. It stops between rows, never inside one (a row's lock is
  * never left held), once no table is left; it is unref'd, so it never keeps a process alive.
  */

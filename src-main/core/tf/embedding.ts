@@ -93,9 +93,9 @@ export class EmbeddingTable {
       options.trainsWithL2 === true &&
       backgroundL2Settler() !== null &&
       rows * dim >= BACKGROUND_L2_MIN_VALUES;
-    this.rowWeights = this.floatArray(rows * dim);
+    this.rowWeights = this.zeroed(Float32Array, rows * dim);
     for (let k = 0; k < this.rowWeights.length; k++) this.rowWeights[k] = rng.normal(0, std);
-    this.rowAccumulators = this.floatArray(rows * dim).fill(
+    this.rowAccumulators = this.zeroed(Float32Array, rows * dim).fill(
       options.initialAccumulator ?? ADAGRAD_DEFAULTS.initialAccumulator,
     );
     this.learningRate = options.learningRate;
@@ -103,12 +103,13 @@ export class EmbeddingTable {
     this.slotOfRow = new Int32Array(rows).fill(-1);
   }
 
-  private floatArray(length: number): Float32Array {
-    return this.shareable ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
-  }
-
-  private intArray(length: number): Int32Array {
-    return this.shareable ? new Int32Array(new SharedArrayBuffer(length * 4)) : new Int32Array(length);
+  /** A zeroed array of `length` elements, on a SharedArrayBuffer when the table is shareable. */
+  private zeroed<T extends Float32Array | Float64Array | Int32Array>(
+    make: { new (buffer: ArrayBufferLike): T; BYTES_PER_ELEMENT: number },
+    length: number,
+  ): T {
+    const bytes = length * make.BYTES_PER_ELEMENT;
+    return new make(this.shareable ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
   }
 
   /**
@@ -332,16 +333,16 @@ export class EmbeddingTable {
 
   /** The L2 state of the first applyGradientWithL2, shared with the background settler if any. */
   private startL2(decay: number, learningRate: number): L2State {
-    const params = this.shareable ? new Float64Array(new SharedArrayBuffer(3 * 8)) : new Float64Array(3);
+    const params = this.zeroed(Float64Array, 3);
     params.set([decay, learningRate, this.epsilon]);
     const state: L2State = {
       rows: this.rows,
       dim: this.dim,
       weights: this.rowWeights,
       accumulators: this.rowAccumulators,
-      rowStep: this.intArray(this.rows),
-      rowLock: this.intArray(this.rows),
-      steps: this.intArray(1),
+      rowStep: this.zeroed(Int32Array, this.rows),
+      rowLock: this.zeroed(Int32Array, this.rows),
+      steps: this.zeroed(Int32Array, 1),
       params,
     };
     this.l2 = state;
