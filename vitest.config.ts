@@ -8,6 +8,8 @@ export default defineConfig({
     environment: 'node',
     // tfjs backends are process-global; files run in separate forks so they do not share one.
     pool: 'forks',
+    // Names the file and test a dying test process was in (Vitest says only that it died).
+    reporters: ['default', './test/unit-setup/unfinished-reporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

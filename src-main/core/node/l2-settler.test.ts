@@ -115,8 +115,9 @@ describe('the background L2 settler (worker thread)', () => {
     expect(table.weights).not.toEqual(before);
   });
 
-  it('leaves tables below BACKGROUND_L2_MIN_VALUES, or not declared to train with L2, on the training thread', () => {
-    const spy = counted(createWorkerL2Settler());
+  it('leaves tables below BACKGROUND_L2_MIN_VALUES, or not declared to train with L2, on the training thread', async () => {
+    const settler = createWorkerL2Settler();
+    const spy = counted(settler);
     useBackgroundL2Settler(spy);
     const rows = Math.floor(BACKGROUND_L2_MIN_VALUES / 8);
     const small = new EmbeddingTable(rows - 1, 8, createRng(1), { learningRate: 0.1, trainsWithL2: true });
@@ -128,5 +129,7 @@ describe('the background L2 settler (worker thread)', () => {
     declared.applyGradientWithL2(Int32Array.from([1]), new Float32Array(8).fill(1), 0, 1e-3);
     expect(spy.added).toBe(1);
     declared.dispose();
+    // No worker is left starting up or sweeping when the file ends.
+    await settler.idle();
   });
 });
