@@ -84,6 +84,17 @@ export interface RetrievedLists {
    * top K' for any K' <= k.
    */
   items: Int32Array;
+  /**
+   * With ground truth: what the ranking stage needs of it, taken while each user's ground-truth
+   * positives are at hand (computing them is the evaluation's largest cost on simulated data, and
+   * a list of them per user would take hundreds of MB at WeChat size).
+   */
+  groundTruth?: {
+    /** [rows * k] 1 where the slot's item is one of the row user's ground-truth positives in the corpus */
+    positive: Uint8Array;
+    /** [rows] one ground-truth positive in the corpus of the row's user, -1 when there is none */
+    witness: Int32Array;
+  };
 }
 
 export interface RetrievalEvalResult {
@@ -168,6 +179,9 @@ function* retrievalSteps(
   // Scored users, ascending, and their top lists (grown as users are scored).
   const scoredUsers: number[] = [];
   let topItems = input.keepTopLists ? new Int32Array(Math.min(numUsers, 1024) * maxK).fill(-1) : null;
+  const keepsGroundTruth = topItems !== null && input.groundTruthPositives !== undefined;
+  let topGroundTruth = keepsGroundTruth ? new Uint8Array(topItems?.length ?? 0) : null;
+  let witnesses = keepsGroundTruth ? new Int32Array(Math.min(numUsers, 1024)).fill(-1) : null;
 
   /** Adds user `u` (row `listRow` of the scored users) with its ranked corpus positions. */
   const accumulate = (u: number, gt: Int32Array | null, listRow: number, top: Int32Array): void => {
@@ -179,6 +193,14 @@ function* retrievalSteps(
     const positives = userItems(input.testPositives, u);
     for (const i of positives) testMark[i] = u;
     if (gt) for (const i of gt) gtMark[i] = u;
+    if (topGroundTruth && witnesses && gt) {
+      witnesses[listRow] = gt[0];
+      const row = listRow * maxK;
+      for (let position = 0; position < top.length; position++) {
+        const item = corpus ? corpus[top[position]] : top[position];
+        if (gtMark[item] === u) topGroundTruth[row + position] = 1;
+      }
+    }
     ks.forEach((k, kIndex) => {
       let hits = 0;
       let gtHits = 0;
@@ -235,6 +257,14 @@ function* retrievalSteps(
       const grown = new Int32Array(Math.max(topItems.length * 2, (firstRow + rows) * maxK)).fill(-1);
       grown.set(topItems);
       topItems = grown;
+      if (topGroundTruth && witnesses) {
+        const grownFlags = new Uint8Array(grown.length);
+        grownFlags.set(topGroundTruth);
+        topGroundTruth = grownFlags;
+        const grownWitnesses = new Int32Array(grown.length / maxK).fill(-1);
+        grownWitnesses.set(witnesses);
+        witnesses = grownWitnesses;
+      }
     }
     if (!corpusT) {
       // Empty corpus: empty lists.
@@ -332,15 +362,19 @@ function* retrievalSteps(
     evaluatedUsers: testUsers,
     groundTruthUsers,
   };
-  if (topItems)
+  if (topItems) {
+    const rows = scoredUsers.length;
     result.topLists = {
       k: maxK,
       users: Int32Array.from(scoredUsers),
-      items:
-        topItems.length === scoredUsers.length * maxK
-          ? topItems
-          : topItems.slice(0, scoredUsers.length * maxK),
+      items: topItems.length === rows * maxK ? topItems : topItems.slice(0, rows * maxK),
     };
+    if (topGroundTruth && witnesses)
+      result.topLists.groundTruth = {
+        positive: topGroundTruth.slice(0, rows * maxK),
+        witness: witnesses.slice(0, rows),
+      };
+  }
   return result;
 }
 

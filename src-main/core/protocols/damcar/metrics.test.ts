@@ -1,7 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import type { UserItemLists } from '../../data/dataset';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type UserItemLists, groupItemsByUser } from '../../data/dataset';
+import { splitByUserTime } from '../../data/split';
 import { rankingMetrics } from '../../metrics/ranking';
-import { describeMetricColumns, evaluateRankingStage, rankingCutoff } from './metrics';
+import { evaluateRetrievalAsync } from '../../metrics/retrieval';
+import { createRng } from '../../random';
+import { initBackend } from '../../tf/backend';
+import { tinyDataset } from '../test-support';
+import { describeMetricColumns, evaluateCascade, evaluateRankingStage, rankingCutoff } from './metrics';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
 
 describe('describeMetricColumns', () => {
   it('lists R/P/F per K in the paper order, then ground truth, without a ranking stage', () => {
@@ -105,17 +114,22 @@ describe('evaluateRankingStage', () => {
     },
   };
   const testPositives = lists(4, { 0: [19, 5, 999], 2: [110] });
-  const truth = (u: number) =>
-    Int32Array.from(({ 0: [18], 2: [], 3: [218] } as Record<number, number[]>)[u] ?? []);
+  /** What the retrieval evaluation keeps of each row user's ground-truth positives `byUser`. */
+  const groundTruthOf = (byUser: Record<number, number[]>) => ({
+    positive: Uint8Array.from(items, (item, slot) =>
+      (byUser[users[Math.floor(slot / k)]] ?? []).includes(item) ? 1 : 0,
+    ),
+    witness: Int32Array.from(users, (u) => byUser[u]?.[0] ?? -1),
+  });
+  const truth = groundTruthOf({ 0: [18], 2: [], 3: [218] });
 
   it('re-ranks each user top K1 and keeps K2 = K1 / 10, with the authors metrics', async () => {
     scorer.calls = 0;
     const metrics = await evaluateRankingStage({
-      lists: { k, users, items },
+      lists: { k, users, items, groundTruth: truth },
       ks: [10, 20],
       scorer,
       testPositives,
-      groundTruthPositives: truth,
     });
     expect(scorer.calls).toBe(1);
     // K1 = 10, K2 = 1: user 0's top 10 reversed starts with item 9 (miss); user 2's with 109 (miss).
@@ -142,6 +156,17 @@ describe('evaluateRankingStage', () => {
     );
   });
 
+  it('counts a user whose ground-truth positives were all left out of the list in GT-H, with no hit', async () => {
+    const metrics = await evaluateRankingStage({
+      lists: { k, users, items, groundTruth: groundTruthOf({ 0: [18], 3: [555, 777] }) },
+      ks: [20],
+      scorer,
+      testPositives,
+    });
+    // Users 0 (1), 2 (0) and 3 (0: its positives 555 and 777 were not retrieved) -> 1 / 3.
+    expect(metrics['GT-H@2']).toBeCloseTo(1 / 3, 10);
+  });
+
   it('skips a K1 that is not a multiple of 10 and has no GT-H without ground truth', async () => {
     const metrics = await evaluateRankingStage({
       lists: { k, users, items },
@@ -150,5 +175,83 @@ describe('evaluateRankingStage', () => {
       testPositives,
     });
     expect(Object.keys(metrics).sort()).toEqual(['H@2', 'M@2', 'N@2', 'NDCG@2']);
+  });
+});
+
+describe('evaluateCascade', () => {
+  it("gives GT-H@K2 as with every ground-truth positive of each user as relevant (test's and corpus's)", async () => {
+    const dataset = tinyDataset();
+    const groundTruth = dataset.groundTruth;
+    if (!groundTruth) throw new Error('the simulator gives ground truth');
+    const split = splitByUserTime(dataset);
+    const rng = createRng(7);
+    const dim = 3;
+    const trained = {
+      dim,
+      userVectors: Float32Array.from({ length: dataset.numUsers * dim }, () => rng.normal(0, 1)),
+      itemVectors: Float32Array.from({ length: dataset.numItems * dim }, () => rng.normal(0, 1)),
+    };
+    const ranking = {
+      name: 'hash',
+      score: async (u: Int32Array, i: Int32Array) =>
+        Float32Array.from(u, (user, p) => ((user * 7919 + i[p] * 104729) % 1000) / 1000),
+    };
+    const testPositives = groupItemsByUser(dataset, split.test, { onlyPositive: true, unique: true });
+    for (const corpus of ['all', 'test'] as const) {
+      const evaluation = { retrievalK: [20, 40], corpus };
+      const result = await evaluateCascade({ dataset, split, evaluation, trained, ranking });
+      // The reference: the retrieved lists re-ranked with the whole ground truth in the corpus.
+      const corpusItems =
+        corpus === 'test'
+          ? Int32Array.from(new Set(Array.from(split.test, (r) => dataset.interactions.item[r])))
+          : null;
+      const inCorpus = (i: number) => corpusItems === null || corpusItems.includes(i);
+      const { topLists } = await evaluateRetrievalAsync({
+        ...trained,
+        numUsers: dataset.numUsers,
+        numItems: dataset.numItems,
+        testPositives,
+        corpus: corpusItems,
+        ks: evaluation.retrievalK,
+        keepTopLists: true,
+        groundTruthPositives: (u) => groundTruth.unexposedPositives(u),
+      });
+      if (!topLists) throw new Error('lists were asked for');
+      const k = topLists.k;
+      const scores = await ranking.score(
+        Int32Array.from(topLists.items, (_, slot) => topLists.users[Math.floor(slot / k)]),
+        topLists.items,
+      );
+      const offsets = [0];
+      const relevant: number[] = [];
+      for (const u of topLists.users) {
+        relevant.push(
+          ...testPositives.items.subarray(testPositives.offsets[u], testPositives.offsets[u + 1]),
+        );
+        relevant.push(...Array.from(groundTruth.unexposedPositives(u)).filter(inCorpus));
+        offsets.push(relevant.length);
+      }
+      let checked = 0;
+      for (const k1 of evaluation.retrievalK) {
+        const k2 = k1 / 10;
+        const candidates = new Int32Array(topLists.users.length * k1);
+        const candidateScores = new Float32Array(candidates.length);
+        for (let row = 0; row < topLists.users.length; row++) {
+          candidates.set(topLists.items.subarray(row * k, row * k + k1), row * k1);
+          candidateScores.set(scores.subarray(row * k, row * k + k1), row * k1);
+        }
+        const expected = rankingMetrics({
+          k1,
+          k2,
+          candidates,
+          scores: candidateScores,
+          positiveOffsets: Int32Array.from(offsets),
+          positiveItems: Int32Array.from(relevant),
+        }).metrics[`H@${k2}`];
+        expect(result.ranking?.[`GT-H@${k2}`], `${corpus} GT-H@${k2}`).toBeCloseTo(expected, 12);
+        if (expected > 0) checked++;
+      }
+      expect(checked, `${corpus}: some GT-H above 0`).toBeGreaterThan(0);
+    }
   });
 });

@@ -85,8 +85,6 @@ export interface RankingStageInput {
   scorer: RankingScorer;
   /** Test-split positives per user (the relevance of N/M/H@K2). */
   testPositives: UserItemLists;
-  /** Unexposed ground-truth positives of a user inside the searched corpus (for GT-H@K2). */
-  groundTruthPositives?: (user: number) => Int32Array;
 }
 
 /**
@@ -122,7 +120,11 @@ export async function evaluateRankingStage(input: RankingStageInput): Promise<Re
   p = 0;
   for (let s = 0; s < scores.length; s++) if (lists.items[s] >= 0) scores[s] = pairScores[p++];
 
-  // Relevance per row: test positives, and test plus ground-truth positives.
+  // Relevance per row: test positives, and test plus ground-truth positives. GT-H@K2 reads only
+  // hits among the row's candidates and whether the row has a positive at all, so the row's
+  // ground truth is its flagged candidates and one witness (see RetrievedLists.groundTruth):
+  // the same H as with every ground-truth positive of the user.
+  const truth = lists.groundTruth;
   const testOffsets = new Int32Array(rows + 1);
   const testItems: number[] = [];
   const truthOffsets = new Int32Array(rows + 1);
@@ -130,10 +132,13 @@ export async function evaluateRankingStage(input: RankingStageInput): Promise<Re
   for (let row = 0; row < rows; row++) {
     const u = lists.users[row];
     const positives = testPositives.items.subarray(testPositives.offsets[u], testPositives.offsets[u + 1]);
-    testItems.push(...positives);
+    for (const item of positives) testItems.push(item);
     testOffsets[row + 1] = testItems.length;
-    if (input.groundTruthPositives) {
-      truthItems.push(...positives, ...input.groundTruthPositives(u));
+    if (truth) {
+      for (const item of positives) truthItems.push(item);
+      for (let slot = row * k; slot < (row + 1) * k; slot++)
+        if (truth.positive[slot] === 1) truthItems.push(lists.items[slot]);
+      if (truth.witness[row] >= 0) truthItems.push(truth.witness[row]);
       truthOffsets[row + 1] = truthItems.length;
     }
   }
@@ -165,7 +170,7 @@ export async function evaluateRankingStage(input: RankingStageInput): Promise<Re
     } else {
       for (const name of ['N', 'M', 'H', 'NDCG']) metrics[`${name}@${k2}`] = 0;
     }
-    if (input.groundTruthPositives) {
+    if (truth) {
       metrics[`GT-H@${k2}`] =
         truthOffsets[rows] > 0
           ? rankingMetrics({
@@ -207,12 +212,8 @@ export async function evaluateCascade(input: CascadeEvaluationInput): Promise<Ca
   const groundTruth = dataset.groundTruth;
   const corpus = evaluation.corpus === 'test' ? distinctItems(dataset, split.test) : null;
   const testPositives = groupItemsByUser(dataset, split.test, { onlyPositive: true, unique: true });
-  const inCorpus = new Uint8Array(dataset.numItems);
-  if (corpus) for (const i of corpus) inCorpus[i] = 1;
-  else inCorpus.fill(1);
-  const groundTruthPositives = groundTruth
-    ? (u: number) => groundTruth.unexposedPositives(u).filter((i) => inCorpus[i] === 1)
-    : undefined;
+  // The retrieval evaluation keeps the ones in the corpus, and what the ranking stage needs of them.
+  const groundTruthPositives = groundTruth ? (u: number) => groundTruth.unexposedPositives(u) : undefined;
   const retrieval = await evaluateRetrievalAsync({
     userVectors: trained.userVectors,
     itemVectors: trained.itemVectors,
@@ -232,7 +233,6 @@ export async function evaluateCascade(input: CascadeEvaluationInput): Promise<Ca
           ks: evaluation.retrievalK,
           scorer: ranking,
           testPositives,
-          ...(groundTruthPositives ? { groundTruthPositives } : {}),
         })
       : null;
   return { retrieval, ranking: rankingResult };
