@@ -242,10 +242,22 @@ export class WeightedSampler {
  * (user, item) pair "once" without storing them.
  */
 export function hashUniform(seed: number, a: number, b: number): number {
-  let h = seedToUint32(seed) ^ 0x27d4eb2f;
-  h = Math.imul(h ^ (a >>> 0), 0x85ebca6b);
-  h = rotl(h >>> 0, 13);
-  h = Math.imul(h ^ (b >>> 0), 0xc2b2ae35);
+  return hashUniformAfter(hashUniformPrefix(seed, a), b);
+}
+
+/**
+ * hashUniform's state after `seed` and `a`: hashUniform(seed, a, b) is
+ * hashUniformAfter(hashUniformPrefix(seed, a), b), for loops over b with seed and a fixed (the
+ * ground truth's labels of one user and every item), which then mix the seed and a only once.
+ */
+export function hashUniformPrefix(seed: number, a: number): number {
+  const h = Math.imul(seedToUint32(seed) ^ 0x27d4eb2f ^ (a >>> 0), 0x85ebca6b);
+  return rotl(h >>> 0, 13);
+}
+
+/** The rest of hashUniform from its prefix (see hashUniformPrefix). */
+export function hashUniformAfter(prefix: number, b: number): number {
+  let h = Math.imul(prefix ^ (b >>> 0), 0xc2b2ae35);
   h = rotl(h >>> 0, 17);
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);

@@ -34,7 +34,7 @@ import { ValidationError } from '../../contract/errors';
 import { DEFAULT_SIMULATOR_PARAMS } from '../../contract/ranges';
 import { parseWith } from '../../contract/schema';
 import { PARTIAL_SIMULATOR_PARAMS } from '../../contract/spec-schema';
-import { Rng, WeightedSampler, createRng, hashUniform } from '../random';
+import { Rng, WeightedSampler, createRng, hashUniform, hashUniformAfter, hashUniformPrefix } from '../random';
 import { TopKStream, topK } from '../topk';
 import { type CascadeDataset, type GroundTruth, createCascadeDataset } from './dataset';
 
@@ -249,13 +249,14 @@ class SimulatedGroundTruth implements GroundTruth {
     dotsWithAllItems(userLatent, user * d, itemLatent, d, numItems, affinity);
     let out = this.positivesScratch;
     let count = 0;
+    const labelHash = hashUniformPrefix(labelSeed, user);
     // World.label for one user's row: the same preference arithmetic in the same order, and the
     // same comparison (belowSigmoid is exact), so the same labels. This runs for every
     // (user, item) pair at every ground-truth evaluation.
     for (let i = 0; i < numItems; i++) {
       if (stamp[i] === user) continue;
       const z = PREFERENCE_SCALE * affinity[i] + userBias + itemQuality[i] + GLOBAL_BIAS;
-      if (belowSigmoid(hashUniform(labelSeed, user, i), z)) {
+      if (belowSigmoid(hashUniformAfter(labelHash, i), z)) {
         if (count === out.length) {
           const grown = new Int32Array(out.length * 2);
           grown.set(out);
