@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,9 @@ import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import {
   RANKING_CACHE_MAX_FILES,
+  RANKING_CLAIM_STALE_MS,
   type RankingCurve,
+  claimRankingTraining,
   rankingCacheFile,
   readCachedRanking,
   writeCachedRanking,
@@ -143,5 +145,38 @@ describe('ranking model cache files', () => {
     expect(readdirSync(dir)).toHaveLength(RANKING_CACHE_MAX_FILES);
     expect(readCachedRanking(dir, 'first')).not.toBeNull();
     expect(readCachedRanking(dir, 'second')).toBeNull();
+  });
+});
+
+describe("claims on a ranking model's training", () => {
+  it('lets one job hold a key at a time, until it gives the claim up', () => {
+    const dir = tempDir();
+    const first = claimRankingTraining(dir, 'key-a');
+    expect(first).not.toBeNull();
+    expect(claimRankingTraining(dir, 'key-a')).toBeNull();
+    const other = claimRankingTraining(dir, 'key-b');
+    expect(other).not.toBeNull();
+    first?.release();
+    first?.release();
+    const second = claimRankingTraining(dir, 'key-a');
+    expect(second).not.toBeNull();
+    second?.release();
+    other?.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("takes over a claim whose heartbeat stopped, and the dead job's release leaves the new claim", () => {
+    const dir = tempDir();
+    const dead = claimRankingTraining(dir, 'key-a');
+    const file = `${rankingCacheFile(dir, 'key-a')}.training`;
+    const past = new Date(Date.now() - RANKING_CLAIM_STALE_MS - 1000);
+    utimesSync(file, past, past);
+    const live = claimRankingTraining(dir, 'key-a');
+    expect(live).not.toBeNull();
+    dead?.release();
+    expect(existsSync(file)).toBe(true);
+    expect(claimRankingTraining(dir, 'key-a')).toBeNull();
+    live?.release();
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -10,10 +10,18 @@
  * lengths }), zero padding to a multiple of 4, then the weight arrays as float32, in
  * CtrModel.exportWeights order. Files are written to a temporary name and renamed, so a reader
  * never sees half a file; a file that fails to parse is ignored (and retrained over).
+ *
+ * Jobs that start together (the first two runs of an experiment on two job slots) would each find
+ * no file and train the same model at once, each at half the machine. So the first claims the
+ * training (`claimRankingTraining`: a `.training` file beside the model's, created exclusively) and
+ * the others wait for the model's file. The claim's modification time is its heartbeat, moved on
+ * while the model trains; a claim left by a process that died goes stale and is taken over.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
+  closeSync,
   mkdirSync,
+  openSync,
   readFileSync,
   readdirSync,
   renameSync,
@@ -21,6 +29,7 @@ import {
   statSync,
   utimesSync,
   writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { JobEvent } from '../experiments/job';
@@ -127,4 +136,71 @@ function trimCache(dir: string): void {
     .map((name) => ({ path: join(dir, name), used: statSync(join(dir, name)).mtimeMs }))
     .sort((a, b) => b.used - a.used);
   for (const { path } of files.slice(RANKING_CACHE_MAX_FILES)) rmSync(path, { force: true });
+}
+
+/** A claim older than this since its last heartbeat belongs to a job that died: it is taken over. */
+export const RANKING_CLAIM_STALE_MS = 60_000;
+
+/** Least time between two heartbeats of a claim. */
+const CLAIM_HEARTBEAT_MS = 2_000;
+
+/** A job's claim to train the model of a key (see the file comment). */
+export interface RankingClaim {
+  /** Moves the heartbeat on (at most every CLAIM_HEARTBEAT_MS; cheap to call often). */
+  beat(): void;
+  /** Gives the claim up (the model's file is written, or the training failed). */
+  release(): void;
+}
+
+/**
+ * Claims the training of `key`'s model in `dir`: the claim, or null while another job holds a
+ * live one. A claim whose heartbeat is older than RANKING_CLAIM_STALE_MS is removed and claimed.
+ */
+export function claimRankingTraining(dir: string, key: string): RankingClaim | null {
+  mkdirSync(dir, { recursive: true });
+  const file = `${rankingCacheFile(dir, key)}.training`;
+  const token = JSON.stringify({ pid: process.pid, claim: randomUUID(), at: new Date().toISOString() });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, token);
+      closeSync(fd);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      let age: number;
+      try {
+        age = Date.now() - statSync(file).mtimeMs;
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      if (age < RANKING_CLAIM_STALE_MS) return null;
+      rmSync(file, { force: true });
+      continue;
+    }
+    let lastBeat = Date.now();
+    let released = false;
+    return {
+      beat() {
+        const now = Date.now();
+        if (released || now - lastBeat < CLAIM_HEARTBEAT_MS) return;
+        lastBeat = now;
+        try {
+          utimesSync(file, new Date(now), new Date(now));
+        } catch {
+          /* removed as stale by another job: it trains too, as without a claim */
+        }
+      },
+      release() {
+        if (released) return;
+        released = true;
+        // Only our own claim: a job that found it stale holds the file now.
+        try {
+          if (readFileSync(file, 'utf8') === token) rmSync(file, { force: true });
+        } catch {
+          /* gone already */
+        }
+      },
+    };
+  }
+  return null;
 }

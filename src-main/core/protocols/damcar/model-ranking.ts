@@ -8,7 +8,13 @@
 import type { JobEvent, JobRequest } from '../../experiments/job';
 import type { TrainingData } from '../../data/dataset';
 import type { DataSplit } from '../../data/split';
-import { readCachedRanking, writeCachedRanking } from '../../node/ranking-cache';
+import {
+  type RankingClaim,
+  claimRankingTraining,
+  readCachedRanking,
+  writeCachedRanking,
+} from '../../node/ranking-cache';
+import { throwIfCancelled } from '../../methods/loop';
 import {
   type RankingKind,
   type TrainedRankingModel,
@@ -19,6 +25,9 @@ import {
 } from '../../models/ranking-model';
 import { createRng } from '../../random';
 import { rankingNetworkReading } from './settings';
+
+/** How often a job waiting for another's ranking model looks for its file. */
+const CLAIM_POLL_MS = 500;
 
 /** Stream of the run's seed that initialises and shuffles the ranking model (not the method's). */
 const RANKING_RNG_STREAM = 0x52414e4b;
@@ -63,6 +72,30 @@ export function clearRankingCache(): void {
   }
 }
 
+/** Everything the ranking model's training reads, as the key of the worker's and the disk's caches. */
+export function rankingCacheKey(
+  kind: RankingKind,
+  request: JobRequest,
+  data: TrainingData,
+  backend: string,
+): string {
+  const { split: splitKind, dayLength } = request.spec.evaluation;
+  // The testbed's ranking network reading (spec level: every row of a seed shares the model).
+  const reading = rankingNetworkReading({ ...request.spec.protocolParams });
+  return JSON.stringify({
+    dataset: request.dataset,
+    split: splitKind ?? 'user-time',
+    dayLength: splitKind === 'global-time' ? (dayLength ?? 86_400) : null,
+    seed: request.seed,
+    kind,
+    // The categorical item inputs (the dataset's item fields where it has them); rankingItemFields.
+    fields: rankingItemFields(data).map((f) => f.name),
+    ...(reading === 'ours' ? {} : { reading }),
+    training: request.spec.training,
+    backend,
+  });
+}
+
 /**
  * The ranking model for the job: the cached one when this worker trained it for the same dataset,
  * seed, model, training settings and backend, else a freshly trained one (then cached). It never
@@ -79,25 +112,13 @@ export async function acquireRankingModel(
   signal: AbortSignal,
 ): Promise<CachedRanking> {
   const training = request.spec.training;
-  const { split: splitKind, dayLength } = request.spec.evaluation;
-  // The testbed's ranking network reading (spec level: every row of a seed shares the model).
-  const reading = rankingNetworkReading({ ...request.spec.protocolParams });
-  const options = { model: rankingNetworkOptions(reading) };
-  const key = JSON.stringify({
-    dataset: request.dataset,
-    split: splitKind ?? 'user-time',
-    dayLength: splitKind === 'global-time' ? (dayLength ?? 86_400) : null,
-    seed: request.seed,
-    kind,
-    // The categorical item inputs (the dataset's item fields where it has them); rankingItemFields.
-    fields: rankingItemFields(data).map((f) => f.name),
-    ...(reading === 'ours' ? {} : { reading }),
-    training,
-    backend,
-  });
+  const options = { model: rankingNetworkOptions(rankingNetworkReading({ ...request.spec.protocolParams })) };
+  const key = rankingCacheKey(kind, request, data, backend);
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
   const rng = () => createRng(request.seed).fork(RANKING_RNG_STREAM);
-  if (rankingCache && rankingCache.key === key) {
+  /** The model this worker trained for the key, if it still holds it. */
+  const reuseInWorker = (): CachedRanking | null => {
+    if (!rankingCache || rankingCache.key !== key) return null;
     const entry = rankingCache;
     entry.users++;
     for (const curve of entry.curves) emit(curve);
@@ -106,9 +127,11 @@ export async function acquireRankingModel(
         `(validation AUC ${entry.model.validAuc.toFixed(4)}).`,
     );
     return entry;
-  }
-  const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
-  if (stored && stored.kind === kind) {
+  };
+  /** The model of the key from the disk cache, if a job stored it. */
+  const loadFromCache = (): CachedRanking | null => {
+    const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
+    if (!stored || stored.kind !== kind) return null;
     const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc, options);
     for (const curve of stored.curves) emit(curve);
     log(
@@ -125,38 +148,73 @@ export async function acquireRankingModel(
     };
     cacheRanking(entry);
     return entry;
-  }
-  log(
-    `Training the ranking model on ${split.train.length} exposed training interactions ` +
-      `(seed ${request.seed}); every method of this seed shares it.`,
-  );
-  const curves: CurveEvent[] = [];
-  const model = await trainRankingModel(
-    kind,
-    data,
-    split,
-    training,
-    rng(),
-    (event) => {
-      if (event.type === 'curve') curves.push(event);
-      emit(event);
-    },
-    signal,
-    options,
-  );
-  if (request.cacheDir) {
+  };
+
+  // Another job training the same model (they start together on an experiment's job slots):
+  // wait for its file rather than train it too at half the machine (node/ranking-cache.ts).
+  let claim: RankingClaim | null = null;
+  for (let waiting = false; ; waiting = true) {
+    const found = reuseInWorker() ?? loadFromCache();
+    if (found) return found;
+    if (!request.cacheDir) break;
     try {
-      writeCachedRanking(request.cacheDir, key, {
-        kind,
-        validAuc: model.validAuc,
-        curves,
-        weights: await model.exportWeights(),
-      });
+      claim = claimRankingTraining(request.cacheDir, key);
     } catch (error) {
-      log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
+      log(
+        `Could not claim the ranking model's training in ${request.cacheDir}: ${(error as Error).message}`,
+        'warn',
+      );
+      break;
     }
+    if (claim) {
+      // Its trainer may have stored it between our read and our claim.
+      const late = loadFromCache();
+      if (!late) break;
+      claim.release();
+      return late;
+    }
+    if (!waiting)
+      log('Waiting for the ranking model that another run is training on the same data and settings.');
+    throwIfCancelled(signal);
+    await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
   }
-  const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
-  cacheRanking(entry);
-  return entry;
+  const heldClaim = claim;
+  try {
+    log(
+      `Training the ranking model on ${split.train.length} exposed training interactions ` +
+        `(seed ${request.seed}); every method of this seed shares it.`,
+    );
+    const curves: CurveEvent[] = [];
+    const model = await trainRankingModel(
+      kind,
+      data,
+      split,
+      training,
+      rng(),
+      (event) => {
+        heldClaim?.beat();
+        if (event.type === 'curve') curves.push(event);
+        emit(event);
+      },
+      signal,
+      options,
+    );
+    if (request.cacheDir) {
+      try {
+        writeCachedRanking(request.cacheDir, key, {
+          kind,
+          validAuc: model.validAuc,
+          curves,
+          weights: await model.exportWeights(),
+        });
+      } catch (error) {
+        log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
+      }
+    }
+    const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
+    cacheRanking(entry);
+    return entry;
+  } finally {
+    heldClaim?.release();
+  }
 }
