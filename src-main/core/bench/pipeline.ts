@@ -17,7 +17,8 @@
  *                   the ground-truth positives of every user are computed inside this stage)
  * With `damcar` set, two more stages follow (`epochs` epochs each, as a run with that many; one
  * by default, the paper's three with `epochs: 3`):
- *   ranking-deepfm  the cascade's DeepFM ranking model (models/ranking-model.ts), which DAMCAR
+ *   ranking-deepfm  the cascade's DeepFM ranking model (models/ranking-model.ts) in the testbed's
+ *                   default reading (the authors' network, with their embedding L2), which DAMCAR
  *                   reads its ranking scores from
  *   damcar          DAMCAR's whole train() (protocols/damcar/method-damcar.ts, default parameters): its own
  *                   target-domain generation, the label generator's epoch on S_exp + S_sam, the
@@ -33,10 +34,10 @@ import { DEFAULT_EVALUATION, resolveParamValues } from '../experiments/spec';
 import { generateTargetDomain } from '../graph/random-walk';
 import { evaluateRetrievalAsync, retrievalTopKPlace } from '../metrics/retrieval';
 import { DssmModel } from '../models/dssm';
-import { trainRankingModel } from '../models/ranking-model';
+import { rankingNetworkOptions, trainRankingModel } from '../models/ranking-model';
 import { damcarMethod } from '../protocols/damcar/method-damcar';
 import type { MethodContext } from '../protocols/damcar/methods';
-import { retrievalArchitecture } from '../protocols/damcar/settings';
+import { rankingNetworkReading, retrievalArchitecture } from '../protocols/damcar/settings';
 import { createRng } from '../random';
 
 export interface PipelineBenchOptions {
@@ -255,7 +256,10 @@ async function damcarStages(
   const ignore = (_event: JobEvent): void => undefined;
   const ranking = await stage(
     'ranking-deepfm',
-    () => trainRankingModel('deepfm', data, split, training, createRng(seed).fork(3), ignore, signal),
+    () =>
+      trainRankingModel('deepfm', data, split, training, createRng(seed).fork(3), ignore, signal, {
+        model: rankingNetworkOptions(rankingNetworkReading({})),
+      }),
     (m) => ({ epochs, validAuc: Number(m.validAuc.toFixed(4)) }),
   );
   try {
