@@ -179,9 +179,8 @@ function* retrievalSteps(
   // Scored users, ascending, and their top lists (grown as users are scored).
   const scoredUsers: number[] = [];
   let topItems = input.keepTopLists ? new Int32Array(Math.min(numUsers, 1024) * maxK).fill(-1) : null;
-  const keepsGroundTruth = topItems !== null && input.groundTruthPositives !== undefined;
-  let topGroundTruth = keepsGroundTruth ? new Uint8Array(topItems?.length ?? 0) : null;
-  let witnesses = keepsGroundTruth ? new Int32Array(Math.min(numUsers, 1024)).fill(-1) : null;
+  let topGroundTruth = topItems && input.groundTruthPositives ? new Uint8Array(topItems.length) : null;
+  let witnesses = topGroundTruth ? new Int32Array(topGroundTruth.length / maxK).fill(-1) : null;
 
   /** Adds user `u` (row `listRow` of the scored users) with its ranked corpus positions. */
   const accumulate = (u: number, gt: Int32Array | null, listRow: number, top: Int32Array): void => {
