@@ -108,6 +108,66 @@ describe('JobPool', () => {
     expect(pool.runningRunIds).toEqual([]);
   });
 
+  it('starts a helper for a run on cores no worker uses, only with prefetch on and a cache folder', async () => {
+    const helperLogs = (r: ReturnType<typeof recorder>) =>
+      r.events.flatMap((e) =>
+        e.event.type === 'log' && e.event.message.startsWith('Spare core: ')
+          ? [`${e.runId} ${e.event.level} ${e.event.message}`]
+          : [],
+      );
+    const withCache = (r: ReturnType<typeof recorder>): JobHooks => ({
+      ...r.hooks,
+      start: (runId) => ({ ...(r.hooks.start(runId) as JobRequest), cacheDir: '/cache' }),
+    });
+    // One run, four cores (a worker's two threads each): its helper runs the same request as a
+    // prefetch and logs into the run.
+    const alone = recorder({ 1: 'slow' });
+    const options = { workerEntry: SCRIPTED, prefetch: true, cores: 4 };
+    pool = new JobPool({ ...options, maxParallel: 4, hooks: withCache(alone) });
+    pool.enqueue([1]);
+    await alone.until(1);
+    expect(alone.outcomes[0]).toMatchObject({ runId: 1, kind: 'finished' });
+    expect(helperLogs(alone)).toEqual(['1 info Spare core: prefetched for run 1']);
+    await pool.close();
+
+    // A helper that fails leaves a warning; the run goes on.
+    const failing = recorder({ 1: 'slow-helper-fails' });
+    pool = new JobPool({ ...options, maxParallel: 4, hooks: withCache(failing) });
+    pool.enqueue([1]);
+    await failing.until(1);
+    expect(failing.outcomes[0]).toMatchObject({ runId: 1, kind: 'finished' });
+    expect(helperLogs(failing)).toEqual([
+      '1 warn Spare core: the helper failed (no space left for the cache file); the run does its part itself.',
+    ]);
+    await pool.close();
+
+    // Every core taken by the runs at their start (run 2 alone after run 1 ends gets none either),
+    // 2 cores (one run's two threads), prefetch off, or no cache folder: no helper.
+    const full = recorder({ 1: 'ok', 2: 'slow' });
+    pool = new JobPool({ ...options, maxParallel: 4, hooks: withCache(full) });
+    pool.enqueue([1, 2]);
+    await full.until(2);
+    expect(helperLogs(full)).toEqual([]);
+    await pool.close();
+    const twoCores = recorder({ 1: 'slow' });
+    pool = new JobPool({ ...options, cores: 2, maxParallel: 2, hooks: withCache(twoCores) });
+    pool.enqueue([1]);
+    await twoCores.until(1);
+    expect(helperLogs(twoCores)).toEqual([]);
+    await pool.close();
+    const off = recorder({ 1: 'slow' });
+    pool = new JobPool({ ...options, prefetch: false, maxParallel: 4, hooks: withCache(off) });
+    pool.enqueue([1]);
+    await off.until(1);
+    expect(helperLogs(off)).toEqual([]);
+    await pool.close();
+    const noCache = recorder({ 1: 'slow' });
+    pool = new JobPool({ ...options, maxParallel: 4, hooks: noCache.hooks });
+    pool.enqueue([1]);
+    await noCache.until(1);
+    expect(helperLogs(noCache)).toEqual([]);
+  });
+
   it('reports an engine error, a crashed worker and an exited worker as failures with the reason', async () => {
     const r = recorder({ 1: 'fail', 2: 'crash', 3: 'exit' });
     pool = new JobPool({ maxParallel: 3, hooks: r.hooks, workerEntry: SCRIPTED });

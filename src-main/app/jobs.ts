@@ -3,6 +3,13 @@
  * (the Electron UI process, the HTTP host, the CLI's progress bar) stays responsive. At most
  * `maxParallel` workers run at once; the rest wait in a FIFO queue. What a job's messages mean for
  * the store and the windows is the hooks' business (services/jobs.ts); the pool only runs workers.
+ *
+ * With `prefetch` on, a run that starts with cores no worker uses (nothing queued, and room for
+ * one more worker's threads: its training thread and its embedding-L2 thread) gets a helper: a
+ * second worker running the same request as JobRequest.prefetch, which trains what the run would
+ * otherwise stop for (the cascade testbed's ranking model) into the cache folder while the run
+ * trains its method. Its log lines join the run's; it ends with the run. On 2 cores a run's two
+ * threads take both, and a helper there only slowed the run down (measured: README), so none starts.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -75,11 +82,18 @@ export interface JobPoolOptions {
   workerEntry?: URL;
   /** How long a cancelled worker may take to stop before it is terminated (default 5000 ms). */
   cancelGraceMs?: number;
+  /** Start helpers on cores no run uses (see above); off by default. */
+  prefetch?: boolean;
+  /** The machine's cores (default: availableParallelism()). */
+  cores?: number;
 }
 
 interface ActiveJob {
   runId: number;
+  request: JobRequest;
   worker: Worker;
+  /** Its helper while one runs (jobs.ts prefetch). */
+  helper: Worker | null;
   settled: boolean;
   cancelRequested: boolean;
   cancelTimer: NodeJS.Timeout | null;
@@ -94,6 +108,9 @@ export class JobPool implements RunExecutor {
   private readonly workerEntry: URL;
   /** Each run's share of the cores. */
   private readonly cores: ReturnType<typeof coresPerRun>;
+  private readonly prefetch: boolean;
+  private readonly coreCount: number;
+  private helpers = 0;
   private closed = false;
 
   constructor(options: JobPoolOptions) {
@@ -104,8 +121,10 @@ export class JobPool implements RunExecutor {
     this.maxParallel = options.maxParallel;
     this.cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.workerEntry = options.workerEntry ?? resolveTrainingWorkerEntry();
+    this.prefetch = options.prefetch ?? false;
     // Workers that load native TensorFlow share the cores instead of each taking all of them.
-    this.cores = coresPerRun(availableParallelism(), this.maxParallel);
+    this.coreCount = options.cores ?? availableParallelism();
+    this.cores = coresPerRun(this.coreCount, this.maxParallel);
     Object.assign(process.env, tensorflowEnvironment(process.env, this.cores.tensorflowThreads));
   }
 
@@ -156,14 +175,16 @@ export class JobPool implements RunExecutor {
   async close(reason = 'cancelled: Cascade Lab closed while the run was active'): Promise<void> {
     this.closed = true;
     for (const runId of this.queue.splice(0)) this.hooks.cancelled(runId, reason);
-    const workers = [...this.active.values()].map((job) => {
+    const workers = [...this.active.values()].flatMap((job) => {
+      const helper = job.helper;
       this.settle(job, () => this.hooks.cancelled(job.runId, reason));
-      return job.worker;
+      return helper ? [job.worker, helper] : [job.worker];
     });
     await Promise.all(workers.map((worker) => worker.terminate().catch(() => 0)));
   }
 
   private pump(): void {
+    const started: ActiveJob[] = [];
     while (!this.closed && this.active.size < this.maxParallel && this.queue.length > 0) {
       const runId = this.queue.shift() as number;
       let request: JobRequest | null;
@@ -173,8 +194,68 @@ export class JobPool implements RunExecutor {
         this.hooks.failed(runId, messageOf(error));
         continue;
       }
-      if (request) this.spawn(runId, request);
+      if (request) started.push(this.spawn(runId, request));
     }
+    this.startHelpers(started);
+  }
+
+  /**
+   * Helpers for runs just started, on cores no worker uses. Only at a run's start: later its helper
+   * would redo the run's data phase beside the run's training, for nothing the run waits for.
+   */
+  private startHelpers(started: readonly ActiveJob[]): void {
+    if (!this.prefetch || this.closed || this.queue.length > 0) return;
+    const threadsPerWorker = this.cores.tensorflowThreads + (this.cores.l2Thread ? 1 : 0);
+    for (const job of started) {
+      const workers = this.active.size + this.helpers;
+      if (workers >= this.maxParallel || (workers + 1) * threadsPerWorker > this.coreCount) return;
+      if (job.settled || !job.request.cacheDir || job.request.worldDigest === 'only') continue;
+      this.spawnHelper(job);
+    }
+  }
+
+  private spawnHelper(job: ActiveJob): void {
+    const helper = new Worker(this.workerEntry, {
+      name: `cascade-lab run ${job.runId} helper`,
+      workerData: this.workerData(),
+    });
+    job.helper = helper;
+    this.helpers++;
+    let ended = false;
+    const end = (warning: string | null): void => {
+      if (ended) return;
+      ended = true;
+      this.helpers--;
+      job.helper = null;
+      void helper.terminate().catch(() => 0);
+      if (warning && !job.settled) this.helperLog(job, 'warn', warning);
+    };
+    helper.on('message', (message: WorkerToMain) => {
+      if (message.type === 'event' && message.event.type === 'log' && !job.settled)
+        this.helperLog(job, message.event.level, message.event.message);
+      else if (message.type === 'result' || message.type === 'cancelled') end(null);
+      else if (message.type === 'error')
+        end(`the helper failed (${message.message}); the run does its part itself.`);
+    });
+    helper.on('error', (error) =>
+      end(`the helper crashed (${messageOf(error)}); the run does its part itself.`),
+    );
+    helper.on('exit', () => end(null));
+    helper.postMessage({ type: 'run', request: { ...job.request, prefetch: true } } satisfies MainToWorker);
+  }
+
+  private helperLog(job: ActiveJob, level: 'info' | 'warn' | 'error', message: string): void {
+    try {
+      this.hooks.event(job.runId, { type: 'log', level, message: `Spare core: ${message}` });
+    } catch {
+      // A log line the store could not take loses nothing of the run.
+    }
+  }
+
+  /** What every training worker gets at its start. */
+  private workerData(): TrainingWorkerData {
+    // Testbeds registered in this thread reach the worker's own registry as modules to import.
+    return { protocolModules: registeredModuleUrls(), l2Thread: this.cores.l2Thread };
   }
 
   private post(job: ActiveJob, message: MainToWorker): void {
@@ -185,14 +266,20 @@ export class JobPool implements RunExecutor {
     }
   }
 
-  private spawn(runId: number, request: JobRequest): void {
-    // Testbeds registered in this thread reach the worker's own registry as modules to import.
-    const workerData: TrainingWorkerData = {
-      protocolModules: registeredModuleUrls(),
-      l2Thread: this.cores.l2Thread,
+  private spawn(runId: number, request: JobRequest): ActiveJob {
+    const worker = new Worker(this.workerEntry, {
+      name: `cascade-lab run ${runId}`,
+      workerData: this.workerData(),
+    });
+    const job: ActiveJob = {
+      runId,
+      request,
+      worker,
+      settled: false,
+      cancelRequested: false,
+      cancelTimer: null,
+      helper: null,
     };
-    const worker = new Worker(this.workerEntry, { name: `cascade-lab run ${runId}`, workerData });
-    const job: ActiveJob = { runId, worker, settled: false, cancelRequested: false, cancelTimer: null };
     this.active.set(runId, job);
 
     worker.on('message', (message: WorkerToMain) => this.onMessage(job, message));
@@ -219,6 +306,7 @@ export class JobPool implements RunExecutor {
       );
     });
     this.post(job, { type: 'run', request });
+    return job;
   }
 
   private onMessage(job: ActiveJob, message: WorkerToMain): void {
@@ -261,6 +349,8 @@ export class JobPool implements RunExecutor {
     if (job.cancelTimer) clearTimeout(job.cancelTimer);
     this.active.delete(job.runId);
     void job.worker.terminate().catch(() => 0);
+    // A helper still running has nothing left to serve (the run waited for whatever it needed).
+    void job.helper?.terminate().catch(() => 0);
     try {
       record();
     } finally {

@@ -169,6 +169,8 @@ export function createJobService(context: ServiceContext, options: JobServiceOpt
   const pool = new JobPool({
     maxParallel: options.maxParallelJobs ?? availableParallelism(),
     hooks,
+    // A run alone on the machine trains its ranking model on a core it would leave idle.
+    prefetch: true,
     workerEntry,
     cancelGraceMs: options.cancelGraceMs,
   });

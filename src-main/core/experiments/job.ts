@@ -44,6 +44,12 @@ export interface JobRequest {
    * execution (app/queue/) rebuilds simulated data on the worker and compares the two.
    */
   worldDigest?: 'report' | 'only';
+  /**
+   * Run only the testbed's preparation that no method changes (ProtocolModule.prefetch: the
+   * cascade testbed's ranking model, into `cacheDir`) and return no metrics: a helper the job pool
+   * starts on a core that no run uses, so the run finds that model ready when it needs it.
+   */
+  prefetch?: boolean;
 }
 
 export type JobEvent =

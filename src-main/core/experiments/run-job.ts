@@ -12,7 +12,7 @@ import { toCascadeDataset } from '../node/importers/to-cascade';
 import { simulateCascade } from '../data/simulator';
 import { throwIfCancelled } from '../methods/loop';
 import { findMethodDescriptor, getProtocolModule } from '../protocols/registry';
-import type { ProgressShares } from '../protocols/types';
+import type { ProgressShares, ProtocolJobContext } from '../protocols/types';
 import { createRng } from '../random';
 import { initBackend } from '../tf/backend';
 import {
@@ -30,15 +30,30 @@ const DEFAULT_SHARES: ProgressShares = { data: 0.05, eval: 0.05 };
 
 type Phase = Extract<JobEvent, { type: 'progress' }>['phase'];
 
-/** Where each phase's own fraction lands on the whole job's progress: [start, share]. */
-function phaseSpans(shares: ProgressShares): Partial<Record<Phase, [number, number]>> {
+/**
+ * The whole job's progress from its phases' own: each phase's share times the largest fraction it
+ * has reported. Phases may overlap (the cascade testbed trains its ranking model when a method first
+ * asks for its scores, in the middle of 'train'), so the bar is a weighted sum rather than spans
+ * laid end to end: it never moves back, and for phases that run one after another it is the same.
+ * Exported for its test.
+ */
+export function jobProgress(shares: ProgressShares): (phase: Phase, fraction: number) => number {
   const ranking = shares.ranking ?? 0;
-  return {
-    data: [0, shares.data],
-    ...(ranking > 0 ? { ranking: [shares.data, ranking] as [number, number] } : {}),
-    train: [shares.data + ranking, 1 - shares.data - ranking - shares.eval],
-    eval: [1 - shares.eval, shares.eval],
-    done: [1, 0],
+  const weights: Partial<Record<Phase, number>> = {
+    data: shares.data,
+    ranking,
+    train: 1 - shares.data - ranking - shares.eval,
+    eval: shares.eval,
+  };
+  const done: Partial<Record<Phase, number>> = {};
+  return (phase, fraction) => {
+    if (phase === 'done') return 1;
+    const clamped = Math.min(1, Math.max(0, fraction));
+    done[phase] = Math.max(done[phase] ?? 0, clamped);
+    let total = 0;
+    for (const [name, weight] of Object.entries(weights) as [Phase, number][])
+      total += weight * (done[name] ?? 0);
+    return Math.min(1, total);
   };
 }
 
@@ -75,10 +90,24 @@ export async function runJob(
   const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
   const progress = (phase: 'data' | 'done', fraction: number) =>
     emit(phaseProgress(phase, request.spec.training.epochs, fraction));
+  // A phase timed inside another (the ranking model, trained when a method first asks for its
+  // scores) is left out of the outer phase's time: 'train' stays the method's own training.
+  const open: { nested: number }[] = [];
   const timed = async <T>(phase: string, work: () => T | Promise<T>): Promise<T> => {
+    const frame = { nested: 0 };
+    open.push(frame);
     const start = performance.now();
-    const result = await work();
-    const ms = Math.round(performance.now() - start);
+    let elapsed: number;
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      elapsed = performance.now() - start;
+      open.splice(open.lastIndexOf(frame), 1);
+      const outer = open.at(-1);
+      if (outer) outer.nested += elapsed;
+    }
+    const ms = Math.round(elapsed - frame.nested);
     timings[phase] = ms;
     emit({ type: 'timing', phase, ms });
     // Every testbed builds its whole world inside its 'data' phase (protocols/types.ts).
@@ -104,35 +133,41 @@ export async function runJob(
     'method.params',
     descriptor.name,
   );
-  const spans = phaseSpans(module.progressShares?.(request.spec) ?? DEFAULT_SHARES);
+  const jobFraction = jobProgress(module.progressShares?.(request.spec) ?? DEFAULT_SHARES);
 
   const backend = await initBackend(request.backend);
   emit({ type: 'backend', backend: backend.backend, device: backend.device, notes: backend.notes });
   for (const note of backend.notes) log(note);
   log(`Backend ${backend.backend} (${backend.device}).`);
 
+  const context: ProtocolJobContext = {
+    request,
+    params,
+    protocolParams: resolveProtocolParams(request.spec, {
+      overrides: request.method.protocolParams,
+      path: 'method.protocolParams',
+    }),
+    rng: createRng(request.seed),
+    backend: backend.backend,
+    signal,
+    timed,
+    materializeDataset: () => materializeDataset(request.dataset),
+    emit: (event) => {
+      if (event.type !== 'progress') return emit(event);
+      emit({ ...event, fraction: jobFraction(event.phase, event.fraction) });
+    },
+  };
+  if (request.prefetch) {
+    // A helper on a spare core: the method-independent preparation only, no metrics.
+    if (module.prefetch) await module.prefetch(context);
+    return { metrics: {}, timings, backend: backend.backend, device: backend.device };
+  }
+
   log(`Running ${request.method.label} (seed ${request.seed}) in the ${module.descriptor.name} testbed.`);
   progress('data', 0);
   let metrics: Record<string, number>;
   try {
-    metrics = await module.runJob({
-      request,
-      params,
-      protocolParams: resolveProtocolParams(request.spec, {
-        overrides: request.method.protocolParams,
-        path: 'method.protocolParams',
-      }),
-      rng: createRng(request.seed),
-      backend: backend.backend,
-      signal,
-      timed,
-      materializeDataset: () => materializeDataset(request.dataset),
-      emit: (event) => {
-        if (event.type !== 'progress') return emit(event);
-        const [start, share] = spans[event.phase] ?? [0, 1];
-        emit({ ...event, fraction: start + share * Math.min(1, Math.max(0, event.fraction)) });
-      },
-    });
+    metrics = await module.runJob(context);
   } catch (error) {
     if (!(error instanceof WorldBuilt)) throw error;
     return {

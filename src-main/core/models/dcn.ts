@@ -52,7 +52,8 @@ interface CrossWeights {
 }
 
 export class DcnNetwork implements CtrNetwork {
-  readonly name = 'DCN';
+  static readonly modelName = 'DCN';
+  readonly name = DcnNetwork.modelName;
   readonly usesFirstOrder = false;
   readonly inputDim: number;
   readonly cross: readonly CrossWeights[];

@@ -46,7 +46,8 @@ export function fmSecondOrder(fieldEmbeddings: tf.Tensor3D): tf.Tensor1D {
 }
 
 export class DeepFmNetwork implements CtrNetwork {
-  readonly name = 'DeepFM';
+  static readonly modelName = 'DeepFM';
+  readonly name = DeepFmNetwork.modelName;
   readonly usesFirstOrder = true;
   readonly shape: CtrShape;
   /** Fields and dense vector -> hidden units -> 1 (linear, with the global bias). */

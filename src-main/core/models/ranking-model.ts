@@ -85,6 +85,11 @@ export interface CtrNetwork {
 
 export type RankingKind = Exclude<RankingModelName, 'none'>;
 
+/** The name a ranking model of the kind reports ('DeepFM', 'DCN'), before one is trained. */
+export function rankingModelName(kind: RankingKind): string {
+  return kind === 'deepfm' ? DeepFmNetwork.modelName : DcnNetwork.modelName;
+}
+
 /** The users, items and item features a CTR model is sized from. */
 export type CtrFeatures = ItemCatalogue;
 
@@ -432,7 +437,6 @@ function meanBceOfLogits(logits: Float32Array, labels: ArrayLike<number>): numbe
   return logits.length > 0 ? sum / logits.length : NaN;
 }
 
-/** A trained ranking model as the job keeps it. */
 /** A trained ranking model as the testbed's methods and its cascade evaluation see it. */
 export interface RankingScorer {
   /** 'DeepFM' or 'DCN'. */

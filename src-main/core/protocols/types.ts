@@ -66,12 +66,12 @@ export interface SpecProblem {
 }
 
 /**
- * Shares of a job's progress bar per phase, in the order data, ranking, train, eval; 'train' gets
- * what the others leave. runJob's defaults: data 5%, no ranking phase, eval 5%.
+ * Shares of a job's progress bar per phase (data, ranking, train, eval; phases may overlap);
+ * 'train' gets what the others leave. runJob's defaults: data 5%, no ranking phase, eval 5%.
  */
 export interface ProgressShares {
   data: number;
-  /** A ranking model trained before the method (DAMCAR's cascade); 0 or absent: no such phase. */
+  /** A ranking model the method reads (DAMCAR's cascade); 0 or absent: no such phase. */
   ranking?: number;
   eval: number;
 }
@@ -97,6 +97,12 @@ export interface ProtocolModule {
    * cut-offs that its ranking stage divides by 10; the first problem, or null.
    */
   checkSpec?(spec: ExperimentSpec): SpecProblem | null;
+  /**
+   * The part of a job that no method changes and that the job would otherwise wait for, run ahead
+   * of it by a helper on a spare core (JobRequest.prefetch) and left where the job finds it (the
+   * cascade testbed: its ranking model, in the request's cache folder). Absent: nothing to prefetch.
+   */
+  prefetch?(ctx: ProtocolJobContext): Promise<void>;
   /** How a job's progress bar divides between its phases, when not runJob's defaults. */
   progressShares?(spec: ExperimentSpec): ProgressShares;
 }

@@ -31,7 +31,7 @@ import {
   rankingNetworkReading,
   retrievalCaption,
 } from './settings';
-import { runCascadeJob } from './train';
+import { prefetchCascadeRanking, runCascadeJob } from './train';
 
 export const DAMCAR_PROTOCOL: ProtocolDescriptor = {
   id: 'damcar',
@@ -117,4 +117,5 @@ export const damcarProtocol: ProtocolModule = {
     eval: EVAL_SHARE,
   }),
   runJob: runCascadeJob,
+  prefetch: prefetchCascadeRanking,
 };

@@ -23,7 +23,7 @@ import {
   restoreRankingModel,
   trainRankingModel,
 } from '../../models/ranking-model';
-import { createRng } from '../../random';
+import { type Rng, createRng } from '../../random';
 import { rankingNetworkReading } from './settings';
 
 /** How often a job waiting for another's ranking model looks for its file. */
@@ -96,6 +96,17 @@ export function rankingCacheKey(
   });
 }
 
+/** Everything the ranking model's training of a job reads. */
+interface RankingJob {
+  kind: RankingKind;
+  request: JobRequest;
+  data: TrainingData;
+  split: DataSplit;
+  backend: string;
+  emit: (event: JobEvent) => void;
+  signal: AbortSignal;
+}
+
 /**
  * The ranking model for the job: the cached one when this worker trained it for the same dataset,
  * seed, model, training settings and backend, else a freshly trained one (then cached). It never
@@ -111,11 +122,9 @@ export async function acquireRankingModel(
   emit: (event: JobEvent) => void,
   signal: AbortSignal,
 ): Promise<CachedRanking> {
-  const training = request.spec.training;
-  const options = { model: rankingNetworkOptions(rankingNetworkReading({ ...request.spec.protocolParams })) };
+  const job: RankingJob = { kind, request, data, split, backend, emit, signal };
   const key = rankingCacheKey(kind, request, data, backend);
-  const log = (message: string, level: 'info' | 'warn' = 'info') => emit({ type: 'log', level, message });
-  const rng = () => createRng(request.seed).fork(RANKING_RNG_STREAM);
+  const log = (message: string) => emit({ type: 'log', level: 'info', message });
   /** The model this worker trained for the key, if it still holds it. */
   const reuseInWorker = (): CachedRanking | null => {
     if (!rankingCache || rankingCache.key !== key) return null;
@@ -132,7 +141,16 @@ export async function acquireRankingModel(
   const loadFromCache = (): CachedRanking | null => {
     const stored = request.cacheDir ? readCachedRanking(request.cacheDir, key) : null;
     if (!stored || stored.kind !== kind) return null;
-    const model = restoreRankingModel(kind, data, training, rng(), stored.weights, stored.validAuc, options);
+    const options = modelOptions(request);
+    const model = restoreRankingModel(
+      kind,
+      data,
+      request.spec.training,
+      rankingRng(request),
+      stored.weights,
+      stored.validAuc,
+      options,
+    );
     for (const curve of stored.curves) emit(curve);
     log(
       `Loaded the ${model.name} ranking model trained earlier for seed ${request.seed} on the same data ` +
@@ -150,22 +168,16 @@ export async function acquireRankingModel(
     return entry;
   };
 
-  // Another job training the same model (they start together on an experiment's job slots):
-  // wait for its file rather than train it too at half the machine (node/ranking-cache.ts).
+  // Another job training the same model (they start together on an experiment's job slots, or a
+  // helper started it on a spare core): wait for its file rather than train it too.
   let claim: RankingClaim | null = null;
   for (let waiting = false; ; waiting = true) {
     const found = reuseInWorker() ?? loadFromCache();
     if (found) return found;
     if (!request.cacheDir) break;
-    try {
-      claim = claimRankingTraining(request.cacheDir, key);
-    } catch (error) {
-      log(
-        `Could not claim the ranking model's training in ${request.cacheDir}: ${(error as Error).message}`,
-        'warn',
-      );
-      break;
-    }
+    const claimed = tryClaim(job, key);
+    if (claimed === 'unavailable') break;
+    claim = claimed;
     if (claim) {
       // Its trainer may have stored it between our read and our claim.
       const late = loadFromCache();
@@ -174,30 +186,101 @@ export async function acquireRankingModel(
       return late;
     }
     if (!waiting)
-      log('Waiting for the ranking model that another run is training on the same data and settings.');
+      log(
+        'Waiting for the ranking model that another run, or a helper on a spare core, is training on the same data and settings.',
+      );
     throwIfCancelled(signal);
     await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
   }
-  const heldClaim = claim;
+  const { model, curves } = await trainAndStore(job, key, claim);
+  const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
+  cacheRanking(entry);
+  return entry;
+}
+
+/**
+ * A helper's part (JobRequest.prefetch): trains the job's ranking model into the cache folder
+ * unless it is there already or another job is training it, and keeps nothing. What it did, for
+ * its log.
+ */
+export async function prefetchRankingModel(
+  kind: RankingKind,
+  request: JobRequest,
+  data: TrainingData,
+  split: DataSplit,
+  backend: string,
+  emit: (event: JobEvent) => void,
+  signal: AbortSignal,
+): Promise<'trained' | 'cached' | 'claimed'> {
+  const { cacheDir } = request;
+  if (!cacheDir) throw new Error("prefetching the ranking model needs the request's cache folder");
+  const job: RankingJob = { kind, request, data, split, backend, emit, signal };
+  const key = rankingCacheKey(kind, request, data, backend);
+  const stored = (): boolean => readCachedRanking(cacheDir, key)?.kind === kind;
+  if (stored()) return 'cached';
+  const claim = tryClaim(job, key);
+  if (claim === 'unavailable' || claim === null) return 'claimed';
+  if (stored()) {
+    claim.release();
+    return 'cached';
+  }
+  const { model } = await trainAndStore(job, key, claim);
+  model.dispose();
+  return 'trained';
+}
+
+function modelOptions(request: JobRequest) {
+  return { model: rankingNetworkOptions(rankingNetworkReading({ ...request.spec.protocolParams })) };
+}
+
+function rankingRng(request: JobRequest): Rng {
+  return createRng(request.seed).fork(RANKING_RNG_STREAM);
+}
+
+/** The claim of the key's training, null while another job holds it, 'unavailable' without one. */
+function tryClaim(job: RankingJob, key: string): RankingClaim | null | 'unavailable' {
+  const cacheDir = job.request.cacheDir as string;
   try {
-    log(
-      `Training the ranking model on ${split.train.length} exposed training interactions ` +
+    return claimRankingTraining(cacheDir, key);
+  } catch (error) {
+    job.emit({
+      type: 'log',
+      level: 'warn',
+      message: `Could not claim the ranking model's training in ${cacheDir}: ${(error as Error).message}`,
+    });
+    return 'unavailable';
+  }
+}
+
+/** Trains the job's ranking model, stores it in the cache folder if any, and gives up the claim. */
+async function trainAndStore(
+  job: RankingJob,
+  key: string,
+  claim: RankingClaim | null,
+): Promise<{ model: TrainedRankingModel; curves: CurveEvent[] }> {
+  const { kind, request, data, split, emit, signal } = job;
+  try {
+    emit({
+      type: 'log',
+      level: 'info',
+      message:
+        `Training the ranking model on ${split.train.length} exposed training interactions ` +
         `(seed ${request.seed}); every method of this seed shares it.`,
-    );
+    });
     const curves: CurveEvent[] = [];
     const model = await trainRankingModel(
       kind,
       data,
       split,
-      training,
-      rng(),
+      request.spec.training,
+      rankingRng(request),
       (event) => {
-        heldClaim?.beat();
+        claim?.beat();
         if (event.type === 'curve') curves.push(event);
         emit(event);
       },
       signal,
-      options,
+      modelOptions(request),
     );
     if (request.cacheDir) {
       try {
@@ -208,13 +291,15 @@ export async function acquireRankingModel(
           weights: await model.exportWeights(),
         });
       } catch (error) {
-        log(`Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`, 'warn');
+        emit({
+          type: 'log',
+          level: 'warn',
+          message: `Could not cache the ranking model in ${request.cacheDir}: ${(error as Error).message}`,
+        });
       }
     }
-    const entry: CachedRanking = { key, model, curves, seed: request.seed, users: 1, replaced: false };
-    cacheRanking(entry);
-    return entry;
+    return { model, curves };
   } finally {
-    heldClaim?.release();
+    claim?.release();
   }
 }

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { JobCancelledError, type JobEvent, type JobRequest } from '../../experiments/job';
-import { runJob } from '../../experiments/run-job';
+import { materializeDataset, runJob } from '../../experiments/run-job';
+import { trainingView } from '../../data/dataset';
+import { claimRankingTraining } from '../../node/ranking-cache';
 import { bcMethod } from './method-bc';
 import type { MethodContext, RankingScorer } from './methods';
-import { clearRankingCache } from './model-ranking';
+import { clearRankingCache, rankingCacheKey } from './model-ranking';
 import { cascadeJobRequest, runCollecting } from './test-support';
 
 function withoutRanking(req: JobRequest): JobRequest {
@@ -48,15 +50,54 @@ describe('runJob', () => {
     const fractions = events.flatMap((e) => (e.type === 'progress' ? [e.fraction] : []));
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]);
     expect(fractions[fractions.length - 1]).toBe(1);
+    // BC reads no ranking scores while it trains: the ranking model comes when the evaluation
+    // needs it, its epochs reported as 'ranking' after the method's 'train' steps.
     expect(
       events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
-    ).toEqual(['data', 'ranking', 'train', 'eval']);
-    // The ranking model's epochs report as 'ranking', before any of the method's 'train' steps.
+    ).toEqual(['data', 'train', 'ranking', 'eval']);
     const phases = events.flatMap((e) => (e.type === 'progress' ? [e.phase] : []));
     const rankingEpochs = events.filter((e) => e.type === 'progress' && e.phase === 'ranking' && e.epoch > 0);
     expect(rankingEpochs.length).toBeGreaterThan(0);
-    expect(phases.lastIndexOf('ranking')).toBeLessThan(phases.indexOf('train'));
-    expect([...new Set(phases)]).toEqual(['data', 'ranking', 'train', 'eval', 'done']);
+    expect(phases.indexOf('ranking')).toBeGreaterThan(phases.lastIndexOf('train'));
+    expect([...new Set(phases)]).toEqual(['data', 'train', 'ranking', 'eval', 'done']);
+  });
+
+  it("acquires the ranking model when the method first asks for scores, its time left out of 'train'", async () => {
+    const original = bcMethod.train;
+    let trainWallMs = 0;
+    const spy = vi.spyOn(bcMethod, 'train').mockImplementation(async (ctx: MethodContext) => {
+      const start = performance.now();
+      // The method's own training first (its 'train' progress reaches the end), then scores.
+      const trained = await original(ctx);
+      await ctx.ranking?.score(Int32Array.from([0, 1]), Int32Array.from([3, 4]));
+      trainWallMs = performance.now() - start;
+      return trained;
+    });
+    let run: Awaited<ReturnType<typeof runCollecting>>;
+    try {
+      clearRankingCache();
+      run = await runCollecting(cascadeJobRequest(2));
+    } finally {
+      spy.mockRestore();
+    }
+    const { result, events } = run;
+    const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    // Trained once, inside the method's training; the evaluation reuses it.
+    expect(logs.filter((m) => m.startsWith('Training the ranking model'))).toHaveLength(1);
+    expect(
+      events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
+    ).toEqual(['data', 'ranking', 'train', 'eval']);
+    // 'train' is the method's own time: with the ranking model's, the method's whole wall time.
+    expect(result.timings.ranking).toBeGreaterThan(0);
+    expect(Math.abs(result.timings.train + result.timings.ranking - trainWallMs)).toBeLessThan(20);
+    // The ranking model's progress comes after the method's training reached its end; the job's
+    // bar still never moves back.
+    const progress = events.flatMap((e) => (e.type === 'progress' ? [e] : []));
+    const firstRanking = progress.findIndex((e) => e.phase === 'ranking');
+    expect(progress.slice(0, firstRanking).some((e) => e.phase === 'train')).toBe(true);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i].fraction).toBeGreaterThanOrEqual(progress[i - 1].fraction);
+    expect(progress[progress.length - 1].fraction).toBe(1);
   });
 
   it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
@@ -106,6 +147,60 @@ describe('runJob', () => {
       const third = await runCollecting(globalSplit);
       const thirdLogs = third.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
       expect(thirdLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
+    } finally {
+      clearRankingCache();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  it('prefetches the ranking model into the cache folder for the run, and stands aside for a stored or claimed one', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-prefetch-'));
+    const logsOf = (events: JobEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    try {
+      clearRankingCache();
+      const plain = await runCollecting(cascadeJobRequest(9));
+      // Without a cache folder a helper has nowhere to leave the model: it does nothing.
+      clearRankingCache();
+      const nowhere = await runCollecting(cascadeJobRequest(9, { prefetch: true }));
+      expect(nowhere.result.metrics).toEqual({});
+      expect(nowhere.events.some((e) => e.type === 'curve' || e.type === 'dataset')).toBe(false);
+
+      const helper = await runCollecting(cascadeJobRequest(9, { cacheDir, prefetch: true }));
+      expect(helper.result.metrics).toEqual({});
+      expect(
+        logsOf(helper.events).filter((m) => /^Trained the DeepFM ranking model in \d+ s/.test(m)),
+      ).toHaveLength(1);
+      // No method trained, no epochs of its own reported (the run replays the stored curves).
+      expect(helper.events.some((e) => e.type === 'progress' && e.phase === 'train')).toBe(false);
+      expect(helper.events.some((e) => e.type === 'curve')).toBe(false);
+
+      clearRankingCache();
+      const run = await runCollecting(cascadeJobRequest(9, { cacheDir }));
+      const runLogs = logsOf(run.events);
+      expect(
+        runLogs.some((m) => m.startsWith('Loaded the DeepFM ranking model trained earlier for seed 9')),
+      ).toBe(true);
+      expect(runLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(false);
+      expect(run.result.metrics).toEqual(plain.result.metrics);
+
+      const again = await runCollecting(cascadeJobRequest(9, { cacheDir, prefetch: true }));
+      expect(logsOf(again.events)).toContain(
+        'The DeepFM ranking model is stored already; nothing to prefetch.',
+      );
+
+      // Another job holds the training of seed 10's model: the helper leaves it to that job.
+      const seed10 = cascadeJobRequest(10, { cacheDir, prefetch: true });
+      const key = rankingCacheKey('deepfm', seed10, trainingView(materializeDataset(seed10.dataset)), 'wasm');
+      const claim = claimRankingTraining(cacheDir, key);
+      expect(claim).not.toBeNull();
+      try {
+        const claimed = await runCollecting(seed10);
+        expect(logsOf(claimed.events)).toContain(
+          'The DeepFM ranking model is being trained by another run; nothing to prefetch.',
+        );
+      } finally {
+        claim?.release();
+      }
     } finally {
       clearRankingCache();
       rmSync(cacheDir, { recursive: true, force: true });

@@ -1,11 +1,13 @@
 /**
  * One job of the cascade testbed — one (method, seed) — (DAMCAR section 5.1.2): data (data.ts:
- * materialise, stats, split) -> ranking (train DeepFM or DCN on the exposed training data, or reuse
- * the one this worker trained for the seed; model-ranking.ts) -> train (the method, which may read
- * the ranking model's scores; methods.ts) -> evaluate (metrics.ts: retrieval R/P/F@K1 over the
- * corpus; the ranking model re-ranks each user's top K1 and keeps K2 = K1 / 10 for N/M/H@K2; ground
- * truth on simulated data). Every phase reports through `ctx.emit` with its own progress fraction
- * (runJob lays the phases out by index.ts's progressShares); the same request and seed give the
+ * materialise, stats, split) -> train (the method, which may read the ranking model's scores;
+ * methods.ts) -> evaluate (metrics.ts: retrieval R/P/F@K1 over the corpus; the ranking model
+ * re-ranks each user's top K1 and keeps K2 = K1 / 10 for N/M/H@K2; ground truth on simulated data).
+ * The ranking model (DeepFM or DCN on the exposed training data; model-ranking.ts) is its own
+ * phase, acquired when the method first asks for scores or before the evaluation: reused from this
+ * worker, loaded from the cache folder (where a helper on a spare core may have trained it meanwhile:
+ * prefetchCascadeRanking), or trained. Every phase reports through `ctx.emit` with its own progress
+ * fraction (runJob weighs them by index.ts's progressShares); the same request and seed give the
  * same metrics.
  */
 import type { JobEvent } from '../../experiments/job';
@@ -16,7 +18,13 @@ import type { ProtocolJobContext } from '../types';
 import { loadCascadeData } from './data';
 import { type MethodContext, type RankingScorer, getMethod } from './methods';
 import { evaluateCascade, rankingCutoff } from './metrics';
-import { type CachedRanking, acquireRankingModel, releaseRanking } from './model-ranking';
+import { type RankingKind, rankingModelName } from '../../models/ranking-model';
+import {
+  type CachedRanking,
+  acquireRankingModel,
+  prefetchRankingModel,
+  releaseRanking,
+} from './model-ranking';
 import { rankingModelOf, retrievalArchitecture } from './settings';
 
 export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<string, number>> {
@@ -34,30 +42,42 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
   progress('data', 1);
   throwIfCancelled(signal);
 
-  // Ranking model: its own 'ranking' phase, so 'train' always means the method's training.
-  let ranking: CachedRanking | null = null;
-  if (rankingModel !== 'none') {
-    ranking = await ctx.timed('ranking', () =>
-      acquireRankingModel(
-        rankingModel,
-        request,
-        trainingView(dataset),
-        split,
-        ctx.backend,
-        (event: JobEvent) => ctx.emit(event.type === 'progress' ? { ...event, phase: 'ranking' } : event),
-        signal,
-      ),
-    );
-    progress('ranking', 1);
-  }
+  // Ranking model: acquired when first needed (the method's first ranking scores, else the
+  // evaluation), so a method that trains long before it reads them (DAMCAR's target domain and
+  // label generator; every method that reads none) does not wait for it, and a helper on a spare
+  // core (prefetchCascadeRanking) or another run can train it meanwhile. Its own 'ranking' phase,
+  // whose time runJob leaves out of 'train'.
+  let acquiring = null as Promise<CachedRanking> | null;
+  const acquireRanking = (kind: RankingKind): Promise<CachedRanking> => {
+    acquiring ??= ctx
+      .timed('ranking', () =>
+        acquireRankingModel(
+          kind,
+          request,
+          trainingView(dataset),
+          split,
+          ctx.backend,
+          (event: JobEvent) => ctx.emit(event.type === 'progress' ? { ...event, phase: 'ranking' } : event),
+          signal,
+        ),
+      )
+      .then((entry) => {
+        progress('ranking', 1);
+        return entry;
+      });
+    return acquiring;
+  };
 
   try {
     throwIfCancelled(signal);
     // Training. The method sees the ranking model as a scorer only: the cache owns (and disposes) it.
-    const rankingModelOfRun = ranking?.model;
-    const scorer: RankingScorer | null = rankingModelOfRun
-      ? { name: rankingModelOfRun.name, score: (users, items) => rankingModelOfRun.score(users, items) }
-      : null;
+    const scorer: RankingScorer | null =
+      rankingModel === 'none'
+        ? null
+        : {
+            name: rankingModelName(rankingModel),
+            score: async (users, items) => (await acquireRanking(rankingModel)).model.score(users, items),
+          };
     const methodContext: MethodContext = {
       dataset: trainingView(dataset),
       split,
@@ -72,6 +92,8 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
     };
     log(`Training ${request.method.label} (seed ${request.seed}).`);
     const trained = await ctx.timed('train', () => method.train(methodContext));
+    throwIfCancelled(signal);
+    const ranking = rankingModel === 'none' ? null : await acquireRanking(rankingModel);
     throwIfCancelled(signal);
 
     // Evaluation.
@@ -96,6 +118,40 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
     }
     return { ...result.retrieval.metrics, ...result.ranking };
   } finally {
-    if (ranking) releaseRanking(ranking);
+    // Not awaited: a job that failed while its ranking model was still training ends now.
+    acquiring?.then(releaseRanking, () => undefined);
   }
+}
+
+/**
+ * The cascade testbed's prefetch (ProtocolModule.prefetch): the job's data, then its ranking
+ * model trained into the cache folder unless it is there or being trained, for the job to load
+ * when it first needs it.
+ */
+export async function prefetchCascadeRanking(ctx: ProtocolJobContext): Promise<void> {
+  const { request } = ctx;
+  const rankingModel = rankingModelOf(request.spec);
+  if (rankingModel === 'none' || !request.cacheDir) return;
+  const { dataset, split } = await loadCascadeData(ctx);
+  const start = performance.now();
+  const outcome = await prefetchRankingModel(
+    rankingModel,
+    request,
+    trainingView(dataset),
+    split,
+    ctx.backend,
+    // Its epochs are the helper's own; the run shows the curves when it loads the model.
+    (event) => (event.type === 'log' ? ctx.emit(event) : undefined),
+    ctx.signal,
+  );
+  const name = rankingModelName(rankingModel);
+  const seconds = ((performance.now() - start) / 1000).toFixed(0);
+  ctx.emit({
+    type: 'log',
+    level: 'info',
+    message:
+      outcome === 'trained'
+        ? `Trained the ${name} ranking model in ${seconds} s and stored it for the run.`
+        : `The ${name} ranking model is ${outcome === 'cached' ? 'stored already' : 'being trained by another run'}; nothing to prefetch.`,
+  });
 }
