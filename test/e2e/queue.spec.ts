@@ -127,7 +127,7 @@ test('runs on a queue: connect in Settings, see the worker, run there and see wh
   await expect(editor.error).toBeHidden();
 
   // While it trains, the panel's live progress names the worker (a fresh worker trains the ranking
-  // model first, so the run lasts long enough to be seen).
+  // model too, so the run lasts long enough to be seen).
   const job = page.getByTestId('job-progress').first();
   await expect(job.getByTestId('job-worker')).toContainText(WORKER_NAME, { timeout: 60_000 });
 

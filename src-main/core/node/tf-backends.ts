@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BackendOptions, type VulkanProbe, activate, importOptional, reason } from '../tf/backend';
 import { registerGradients } from '../tf/gradients';
+import { registerNativeReshape } from '../tf/tensorflow-ops';
 import { tensorflowEnvironment } from '../tf/tensorflow-env';
 
 /** The native TensorFlow packages, GPU build first; each is used only when its binding is built. */
@@ -66,6 +67,7 @@ export async function loadTensorflow(options: BackendOptions): Promise<string> {
       await importOptional(name);
       // tfjs-node brings @tensorflow/tfjs, whose gradients replaced ours when it loaded.
       registerGradients(true);
+      registerNativeReshape();
       await activate('tensorflow');
       const version = (tf.backend() as { binding?: { TF_Version?: unknown } }).binding?.TF_Version;
       return typeof version === 'string' ? `${device}, TensorFlow ${version}` : device;

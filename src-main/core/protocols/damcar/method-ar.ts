@@ -143,4 +143,8 @@ async function trainAr(ctx: MethodContext): Promise<TrainedRetrieval> {
   }
 }
 
-export const arMethod: MethodModule = { descriptor: AR_DESCRIPTOR, train: trainAr };
+export const arMethod: MethodModule = {
+  descriptor: AR_DESCRIPTOR,
+  readsRanking: false,
+  train: trainAr,
+};

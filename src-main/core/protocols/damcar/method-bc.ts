@@ -57,4 +57,8 @@ async function trainBc(ctx: MethodContext): Promise<TrainedRetrieval> {
   }
 }
 
-export const bcMethod: MethodModule = { descriptor: BC_DESCRIPTOR, train: trainBc };
+export const bcMethod: MethodModule = {
+  descriptor: BC_DESCRIPTOR,
+  readsRanking: false,
+  train: trainBc,
+};

@@ -379,4 +379,8 @@ export async function trainDamcar(ctx: MethodContext, hooks: DamcarHooks = {}): 
   }
 }
 
-export const damcarMethod: MethodModule = { descriptor: DAMCAR_DESCRIPTOR, train: (ctx) => trainDamcar(ctx) };
+export const damcarMethod: MethodModule = {
+  descriptor: DAMCAR_DESCRIPTOR,
+  readsRanking: true,
+  train: (ctx) => trainDamcar(ctx),
+};

@@ -88,4 +88,8 @@ async function trainKd(ctx: MethodContext): Promise<TrainedRetrieval> {
   }
 }
 
-export const kdMethod: MethodModule = { descriptor: KD_DESCRIPTOR, train: trainKd };
+export const kdMethod: MethodModule = {
+  descriptor: KD_DESCRIPTOR,
+  readsRanking: true,
+  train: trainKd,
+};

@@ -129,4 +129,8 @@ async function trainMuda(ctx: MethodContext): Promise<TrainedRetrieval> {
   }
 }
 
-export const mudaMethod: MethodModule = { descriptor: MUDA_DESCRIPTOR, train: trainMuda };
+export const mudaMethod: MethodModule = {
+  descriptor: MUDA_DESCRIPTOR,
+  readsRanking: true,
+  train: trainMuda,
+};

@@ -132,4 +132,8 @@ async function trainTl(ctx: MethodContext): Promise<TrainedRetrieval> {
   }
 }
 
-export const tlMethod: MethodModule = { descriptor: TL_DESCRIPTOR, train: trainTl };
+export const tlMethod: MethodModule = {
+  descriptor: TL_DESCRIPTOR,
+  readsRanking: true,
+  train: trainTl,
+};

@@ -42,9 +42,9 @@ export interface MethodContext {
   /** Checked between steps; when aborted, throw JobCancelledError. */
   signal: AbortSignal;
   /**
-   * The cascade's trained ranking model (DeepFM or DCN, trained on exposed data before the
-   * method runs, the same for every method of a seed), or null when the spec has none. KD, TL,
-   * MUDA and DAMCAR read their ranking scores from it.
+   * The cascade's ranking model (DeepFM or DCN, trained on exposed data, the same for every method
+   * of a seed; acquired at the first scores asked for), or null when the spec has none. KD, TL,
+   * MUDA and DAMCAR read their ranking scores from it (MethodModule.readsRanking).
    */
   ranking: RankingScorer | null;
 }
@@ -60,6 +60,13 @@ export interface TrainedRetrieval {
 
 export interface MethodModule {
   descriptor: MethodDescriptor;
+  /**
+   * Whether it reads the ranking model's scores while it trains (ctx.ranking; without one it
+   * fails). Such a run acquires the model when it first asks for scores; a run that reads none
+   * acquires it before it trains, so that the model is ready early for the other runs of its seed
+   * (train.ts).
+   */
+  readsRanking: boolean;
   train(ctx: MethodContext): Promise<TrainedRetrieval>;
 }
 

@@ -8,6 +8,7 @@ import { materializeDataset, runJob } from '../../experiments/run-job';
 import { trainingView } from '../../data/dataset';
 import { claimRankingTraining } from '../../node/ranking-cache';
 import { bcMethod } from './method-bc';
+import { damcarMethod } from './method-damcar';
 import type { MethodContext, RankingScorer } from './methods';
 import { clearRankingCache, rankingCacheKey } from './model-ranking';
 import { cascadeJobRequest, runCollecting } from './test-support';
@@ -50,107 +51,58 @@ describe('runJob', () => {
     const fractions = events.flatMap((e) => (e.type === 'progress' ? [e.fraction] : []));
     for (let i = 1; i < fractions.length; i++) expect(fractions[i]).toBeGreaterThanOrEqual(fractions[i - 1]);
     expect(fractions[fractions.length - 1]).toBe(1);
-    // BC reads no ranking scores while it trains: the ranking model comes when the evaluation
-    // needs it, its epochs reported as 'ranking' after the method's 'train' steps.
+    // BC reads no ranking scores: it acquires the ranking model before it trains (ready sooner for
+    // the other runs of the seed), whose epochs report as 'ranking' before the method's steps.
     expect(
       events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
-    ).toEqual(['data', 'train', 'ranking', 'eval']);
+    ).toEqual(['data', 'ranking', 'train', 'eval']);
     const phases = events.flatMap((e) => (e.type === 'progress' ? [e.phase] : []));
     const rankingEpochs = events.filter((e) => e.type === 'progress' && e.phase === 'ranking' && e.epoch > 0);
     expect(rankingEpochs.length).toBeGreaterThan(0);
-    expect(phases.indexOf('ranking')).toBeGreaterThan(phases.lastIndexOf('train'));
-    expect([...new Set(phases)]).toEqual(['data', 'train', 'ranking', 'eval', 'done']);
+    expect(phases.lastIndexOf('ranking')).toBeLessThan(phases.indexOf('train'));
+    expect([...new Set(phases)]).toEqual(['data', 'ranking', 'train', 'eval', 'done']);
   });
 
-  it("acquires the ranking model when the method first asks for scores, its time left out of 'train'", async () => {
-    const original = bcMethod.train;
+  it("acquires the ranking model when a method that reads it first asks, its time left out of 'train'", async () => {
+    // DAMCAR reads ranking scores after its target domain and label generator.
+    const original = damcarMethod.train;
     let trainWallMs = 0;
-    const spy = vi.spyOn(bcMethod, 'train').mockImplementation(async (ctx: MethodContext) => {
+    const spy = vi.spyOn(damcarMethod, 'train').mockImplementation(async (ctx: MethodContext) => {
       const start = performance.now();
-      // The method's own training first (its 'train' progress reaches the end), then scores.
       const trained = await original(ctx);
-      await ctx.ranking?.score(Int32Array.from([0, 1]), Int32Array.from([3, 4]));
       trainWallMs = performance.now() - start;
       return trained;
     });
     let run: Awaited<ReturnType<typeof runCollecting>>;
     try {
       clearRankingCache();
-      run = await runCollecting(cascadeJobRequest(2));
+      run = await runCollecting(
+        cascadeJobRequest(2, { method: { id: 'damcar', params: {}, label: 'DAMCAR' } }),
+      );
     } finally {
       spy.mockRestore();
     }
     const { result, events } = run;
     const logs = events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
-    // Trained once, inside the method's training; the evaluation reuses it.
+    // Trained once, inside the method's training, after its label generator; the evaluation reuses it.
     expect(logs.filter((m) => m.startsWith('Training the ranking model'))).toHaveLength(1);
+    expect(logs.findIndex((m) => m.startsWith('Training the ranking model'))).toBeGreaterThan(
+      logs.findIndex((m) => m.startsWith('DAMCAR: target domain of')),
+    );
     expect(
       events.filter((e) => e.type === 'timing').map((e) => (e.type === 'timing' ? e.phase : '')),
     ).toEqual(['data', 'ranking', 'train', 'eval']);
     // 'train' is the method's own time: with the ranking model's, the method's whole wall time.
     expect(result.timings.ranking).toBeGreaterThan(0);
     expect(Math.abs(result.timings.train + result.timings.ranking - trainWallMs)).toBeLessThan(20);
-    // The ranking model's progress comes after the method's training reached its end; the job's
-    // bar still never moves back.
+    // The ranking model's progress comes after the method's first training steps; the job's bar
+    // still never moves back.
     const progress = events.flatMap((e) => (e.type === 'progress' ? [e] : []));
     const firstRanking = progress.findIndex((e) => e.phase === 'ranking');
     expect(progress.slice(0, firstRanking).some((e) => e.phase === 'train')).toBe(true);
     for (let i = 1; i < progress.length; i++)
       expect(progress[i].fraction).toBeGreaterThanOrEqual(progress[i - 1].fraction);
     expect(progress[progress.length - 1].fraction).toBe(1);
-  });
-
-  it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
-    clearRankingCache();
-    const first = await runCollecting(cascadeJobRequest(4));
-    const second = await runCollecting(
-      cascadeJobRequest(4, { method: { id: 'bc', params: {}, label: 'BC again' } }),
-    );
-    const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
-    expect(logs.some((m) => m.startsWith('Reusing the DeepFM ranking model trained for seed 4'))).toBe(true);
-    // The reused model's curves are replayed, so every run stores them.
-    const curves = (events: JobEvent[]) =>
-      events.flatMap((e) =>
-        e.type === 'curve' && e.name.startsWith('ranking/') ? [`${e.name}=${e.value}`] : [],
-      );
-    expect(curves(second.events)).toEqual(curves(first.events));
-    expect(second.result.metrics).toEqual(first.result.metrics);
-    // A retrained model (after the cache moved on) is the same model: training is deterministic.
-    await runCollecting(cascadeJobRequest(5));
-    const third = await runCollecting(cascadeJobRequest(4));
-    expect(third.result.metrics).toEqual(first.result.metrics);
-  });
-
-  it('shares the ranking model across workers through the disk cache, with the same metrics', async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-cache-'));
-    try {
-      clearRankingCache();
-      const first = await runCollecting(cascadeJobRequest(6, { cacheDir }));
-      // A fresh worker: nothing in memory, so the model comes from the file.
-      clearRankingCache();
-      const second = await runCollecting(
-        cascadeJobRequest(6, { cacheDir, method: { id: 'bc', params: {}, label: 'BC 2' } }),
-      );
-      const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
-      expect(
-        logs.some((m) => m.startsWith('Loaded the DeepFM ranking model trained earlier for seed 6')),
-      ).toBe(true);
-      expect(logs.some((m) => m.startsWith('Training the ranking model'))).toBe(false);
-      expect(second.result.metrics).toEqual(first.result.metrics);
-      // Another split is other training data: not served from the cache.
-      clearRankingCache();
-      const globalSplit = cascadeJobRequest(6, { cacheDir });
-      globalSplit.spec = {
-        ...globalSplit.spec,
-        evaluation: { ...globalSplit.spec.evaluation, split: 'global-time' },
-      };
-      const third = await runCollecting(globalSplit);
-      const thirdLogs = third.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
-      expect(thirdLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
-    } finally {
-      clearRankingCache();
-      rmSync(cacheDir, { recursive: true, force: true });
-    }
   });
 
   it('prefetches the ranking model into the cache folder for the run, and stands aside for a stored or claimed one', async () => {

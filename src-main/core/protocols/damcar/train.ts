@@ -42,11 +42,11 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
   progress('data', 1);
   throwIfCancelled(signal);
 
-  // Ranking model: acquired when first needed (the method's first ranking scores, else the
-  // evaluation), so a method that trains long before it reads them (DAMCAR's target domain and
-  // label generator; every method that reads none) does not wait for it, and a helper on a spare
-  // core (prefetchCascadeRanking) or another run can train it meanwhile. Its own 'ranking' phase,
-  // whose time runJob leaves out of 'train'.
+  // Ranking model: acquired when the method first asks for ranking scores, so a method that trains
+  // long before it reads them (DAMCAR's target domain and label generator) does not stop for it,
+  // and another run of the seed or a helper on a spare core (prefetchCascadeRanking) can train it
+  // meanwhile; before training for a method that reads none. Its own 'ranking' phase, whose time
+  // runJob leaves out of 'train'.
   let acquiring = null as Promise<CachedRanking> | null;
   const acquireRanking = (kind: RankingKind): Promise<CachedRanking> => {
     acquiring ??= ctx
@@ -90,6 +90,9 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
       // The method's 'train' progress is the share of its training done: the job's 'train' phase.
       emit: ctx.emit,
     };
+    // A method that reads no ranking scores acquires the model before it trains: the same work
+    // on this run's thread as at its evaluation, but ready sooner for the runs that read them.
+    if (rankingModel !== 'none' && !method.readsRanking) await acquireRanking(rankingModel);
     log(`Training ${request.method.label} (seed ${request.seed}).`);
     const trained = await ctx.timed('train', () => method.train(methodContext));
     throwIfCancelled(signal);
