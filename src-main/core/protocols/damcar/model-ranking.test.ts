@@ -34,15 +34,15 @@ function job(cacheDir: string | undefined) {
   const events: JobEvent[] = [];
   const logs = () => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
   const acquire = () =>
-    acquireRankingModel(
-      'deepfm',
+    acquireRankingModel({
+      kind: 'deepfm',
       request,
       data,
       split,
-      'wasm',
-      (e) => events.push(e),
-      new AbortController().signal,
-    );
+      backend: 'wasm',
+      emit: (e) => events.push(e),
+      signal: new AbortController().signal,
+    });
   return { data, request, acquire, logs, key: rankingCacheKey('deepfm', request, data, 'wasm') };
 }
 

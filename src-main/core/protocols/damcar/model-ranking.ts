@@ -97,7 +97,7 @@ export function rankingCacheKey(
 }
 
 /** Everything the ranking model's training of a job reads. */
-interface RankingJob {
+export interface RankingJob {
   kind: RankingKind;
   request: JobRequest;
   data: TrainingData;
@@ -113,16 +113,8 @@ interface RankingJob {
  * depends on the method, so every method of a seed is re-ranked by the same model. The caller
  * releases the returned entry.
  */
-export async function acquireRankingModel(
-  kind: RankingKind,
-  request: JobRequest,
-  data: TrainingData,
-  split: DataSplit,
-  backend: string,
-  emit: (event: JobEvent) => void,
-  signal: AbortSignal,
-): Promise<CachedRanking> {
-  const job: RankingJob = { kind, request, data, split, backend, emit, signal };
+export async function acquireRankingModel(job: RankingJob): Promise<CachedRanking> {
+  const { kind, request, data, backend, emit, signal } = job;
   const key = rankingCacheKey(kind, request, data, backend);
   const log = (message: string) => emit({ type: 'log', level: 'info', message });
   /** The model this worker trained for the key, if it still holds it. */
@@ -175,7 +167,7 @@ export async function acquireRankingModel(
     const found = reuseInWorker() ?? loadFromCache();
     if (found) return found;
     if (!request.cacheDir) break;
-    const claimed = tryClaim(job, key);
+    const claimed = tryClaim(job, request.cacheDir, key);
     if (claimed === 'unavailable') break;
     claim = claimed;
     if (claim) {
@@ -204,22 +196,17 @@ export async function acquireRankingModel(
  * its log.
  */
 export async function prefetchRankingModel(
-  kind: RankingKind,
-  request: JobRequest,
-  data: TrainingData,
-  split: DataSplit,
-  backend: string,
-  emit: (event: JobEvent) => void,
-  signal: AbortSignal,
-): Promise<'trained' | 'cached' | 'claimed'> {
+  job: RankingJob,
+): Promise<'trained' | 'cached' | 'claimed' | 'unclaimable'> {
+  const { kind, request, data, backend } = job;
   const { cacheDir } = request;
   if (!cacheDir) throw new Error("prefetching the ranking model needs the request's cache folder");
-  const job: RankingJob = { kind, request, data, split, backend, emit, signal };
   const key = rankingCacheKey(kind, request, data, backend);
   const stored = (): boolean => readCachedRanking(cacheDir, key)?.kind === kind;
   if (stored()) return 'cached';
-  const claim = tryClaim(job, key);
-  if (claim === 'unavailable' || claim === null) return 'claimed';
+  const claim = tryClaim(job, cacheDir, key);
+  if (claim === 'unavailable') return 'unclaimable';
+  if (claim === null) return 'claimed';
   if (stored()) {
     claim.release();
     return 'cached';
@@ -237,9 +224,11 @@ function rankingRng(request: JobRequest): Rng {
   return createRng(request.seed).fork(RANKING_RNG_STREAM);
 }
 
-/** The claim of the key's training, null while another job holds it, 'unavailable' without one. */
-function tryClaim(job: RankingJob, key: string): RankingClaim | null | 'unavailable' {
-  const cacheDir = job.request.cacheDir as string;
+/**
+ * The claim of the key's training, null while another job holds it, 'unavailable' when the folder
+ * takes no claim (logged as a warning).
+ */
+function tryClaim(job: RankingJob, cacheDir: string, key: string): RankingClaim | null | 'unavailable' {
   try {
     return claimRankingTraining(cacheDir, key);
   } catch (error) {

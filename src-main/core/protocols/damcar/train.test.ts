@@ -105,6 +105,59 @@ describe('runJob', () => {
     expect(progress[progress.length - 1].fraction).toBe(1);
   });
 
+  it('trains the ranking model once per seed in a worker and gives every method the same one', async () => {
+    clearRankingCache();
+    const first = await runCollecting(cascadeJobRequest(4));
+    const second = await runCollecting(
+      cascadeJobRequest(4, { method: { id: 'bc', params: {}, label: 'BC again' } }),
+    );
+    const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    expect(logs.some((m) => m.startsWith('Reusing the DeepFM ranking model trained for seed 4'))).toBe(true);
+    // The reused model's curves are replayed, so every run stores them.
+    const curves = (events: JobEvent[]) =>
+      events.flatMap((e) =>
+        e.type === 'curve' && e.name.startsWith('ranking/') ? [`${e.name}=${e.value}`] : [],
+      );
+    expect(curves(second.events)).toEqual(curves(first.events));
+    expect(second.result.metrics).toEqual(first.result.metrics);
+    // A retrained model (after the cache moved on) is the same model: training is deterministic.
+    await runCollecting(cascadeJobRequest(5));
+    const third = await runCollecting(cascadeJobRequest(4));
+    expect(third.result.metrics).toEqual(first.result.metrics);
+  });
+
+  it('shares the ranking model across workers through the disk cache, with the same metrics', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-cache-'));
+    try {
+      clearRankingCache();
+      const first = await runCollecting(cascadeJobRequest(6, { cacheDir }));
+      // A fresh worker: nothing in memory, so the model comes from the file.
+      clearRankingCache();
+      const second = await runCollecting(
+        cascadeJobRequest(6, { cacheDir, method: { id: 'bc', params: {}, label: 'BC 2' } }),
+      );
+      const logs = second.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+      expect(
+        logs.some((m) => m.startsWith('Loaded the DeepFM ranking model trained earlier for seed 6')),
+      ).toBe(true);
+      expect(logs.some((m) => m.startsWith('Training the ranking model'))).toBe(false);
+      expect(second.result.metrics).toEqual(first.result.metrics);
+      // Another split is other training data: not served from the cache.
+      clearRankingCache();
+      const globalSplit = cascadeJobRequest(6, { cacheDir });
+      globalSplit.spec = {
+        ...globalSplit.spec,
+        evaluation: { ...globalSplit.spec.evaluation, split: 'global-time' },
+      };
+      const third = await runCollecting(globalSplit);
+      const thirdLogs = third.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+      expect(thirdLogs.some((m) => m.startsWith('Training the ranking model'))).toBe(true);
+    } finally {
+      clearRankingCache();
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
   it('prefetches the ranking model into the cache folder for the run, and stands aside for a stored or claimed one', async () => {
     const cacheDir = mkdtempSync(join(tmpdir(), 'run-job-prefetch-'));
     const logsOf = (events: JobEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));

@@ -4,9 +4,10 @@
  * methods.ts) -> evaluate (metrics.ts: retrieval R/P/F@K1 over the corpus; the ranking model
  * re-ranks each user's top K1 and keeps K2 = K1 / 10 for N/M/H@K2; ground truth on simulated data).
  * The ranking model (DeepFM or DCN on the exposed training data; model-ranking.ts) is its own
- * phase, acquired when the method first asks for scores or before the evaluation: reused from this
- * worker, loaded from the cache folder (where a helper on a spare core may have trained it meanwhile:
- * prefetchCascadeRanking), or trained. Every phase reports through `ctx.emit` with its own progress
+ * phase, acquired when the method first asks for scores, or before it trains when it reads none
+ * (MethodModule.readsRanking): reused from this worker, loaded from the cache folder (where another
+ * run or a helper on a spare core may have trained it meanwhile: prefetchCascadeRanking), or
+ * trained. Every phase reports through `ctx.emit` with its own progress
  * fraction (runJob weighs them by index.ts's progressShares); the same request and seed give the
  * same metrics.
  */
@@ -51,15 +52,16 @@ export async function runCascadeJob(ctx: ProtocolJobContext): Promise<Record<str
   const acquireRanking = (kind: RankingKind): Promise<CachedRanking> => {
     acquiring ??= ctx
       .timed('ranking', () =>
-        acquireRankingModel(
+        acquireRankingModel({
           kind,
           request,
-          trainingView(dataset),
+          data: trainingView(dataset),
           split,
-          ctx.backend,
-          (event: JobEvent) => ctx.emit(event.type === 'progress' ? { ...event, phase: 'ranking' } : event),
+          backend: ctx.backend,
+          emit: (event: JobEvent) =>
+            ctx.emit(event.type === 'progress' ? { ...event, phase: 'ranking' } : event),
           signal,
-        ),
+        }),
       )
       .then((entry) => {
         progress('ranking', 1);
@@ -137,24 +139,23 @@ export async function prefetchCascadeRanking(ctx: ProtocolJobContext): Promise<v
   if (rankingModel === 'none' || !request.cacheDir) return;
   const { dataset, split } = await loadCascadeData(ctx);
   const start = performance.now();
-  const outcome = await prefetchRankingModel(
-    rankingModel,
+  const outcome = await prefetchRankingModel({
+    kind: rankingModel,
     request,
-    trainingView(dataset),
+    data: trainingView(dataset),
     split,
-    ctx.backend,
+    backend: ctx.backend,
     // Its epochs are the helper's own; the run shows the curves when it loads the model.
-    (event) => (event.type === 'log' ? ctx.emit(event) : undefined),
-    ctx.signal,
-  );
+    emit: (event) => (event.type === 'log' ? ctx.emit(event) : undefined),
+    signal: ctx.signal,
+  });
   const name = rankingModelName(rankingModel);
   const seconds = ((performance.now() - start) / 1000).toFixed(0);
-  ctx.emit({
-    type: 'log',
-    level: 'info',
-    message:
-      outcome === 'trained'
-        ? `Trained the ${name} ranking model in ${seconds} s and stored it for the run.`
-        : `The ${name} ranking model is ${outcome === 'cached' ? 'stored already' : 'being trained by another run'}; nothing to prefetch.`,
-  });
+  const messages = {
+    trained: `Trained the ${name} ranking model in ${seconds} s and stored it for the run.`,
+    cached: `The ${name} ranking model is stored already; nothing to prefetch.`,
+    claimed: `The ${name} ranking model is being trained by another run; nothing to prefetch.`,
+    unclaimable: `The ${name} ranking model's training could not be claimed in the cache folder; the run trains it.`,
+  };
+  ctx.emit({ type: 'log', level: 'info', message: messages[outcome] });
 }
