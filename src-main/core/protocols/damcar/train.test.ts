@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -206,6 +206,19 @@ describe('runJob', () => {
       } finally {
         claim?.release();
       }
+
+      // A cache folder that takes no claim (here a file): a warning, and the run trains the model.
+      const notAFolder = join(cacheDir, 'file');
+      writeFileSync(notAFolder, '');
+      const unclaimable = logsOf(
+        (await runCollecting(cascadeJobRequest(9, { cacheDir: notAFolder, prefetch: true }))).events,
+      );
+      expect(unclaimable.some((m) => m.startsWith("Could not claim the ranking model's training in"))).toBe(
+        true,
+      );
+      expect(unclaimable).toContain(
+        "The DeepFM ranking model's training could not be claimed in the cache folder; the run trains it.",
+      );
     } finally {
       clearRankingCache();
       rmSync(cacheDir, { recursive: true, force: true });
