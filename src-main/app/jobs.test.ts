@@ -155,6 +155,23 @@ describe('JobPool', () => {
     await twoCores.until(1);
     expect(helperLogs(twoCores)).toEqual([]);
     await pool.close();
+    // A testbed with nothing to prefetch (RRA's) gets none either.
+    const rra = recorder({ 1: 'slow' });
+    pool = new JobPool({
+      ...options,
+      maxParallel: 4,
+      hooks: {
+        ...withCache(rra),
+        start: (runId) => {
+          const request = withCache(rra).start(runId) as JobRequest;
+          return { ...request, spec: { ...request.spec, protocol: 'rra' } };
+        },
+      },
+    });
+    pool.enqueue([1]);
+    await rra.until(1);
+    expect(helperLogs(rra)).toEqual([]);
+    await pool.close();
     const off = recorder({ 1: 'slow' });
     pool = new JobPool({ ...options, prefetch: false, maxParallel: 4, hooks: withCache(off) });
     pool.enqueue([1]);

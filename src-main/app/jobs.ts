@@ -4,8 +4,9 @@
  * `maxParallel` workers run at once; the rest wait in a FIFO queue. What a job's messages mean for
  * the store and the windows is the hooks' business (services/jobs.ts); the pool only runs workers.
  *
- * With `prefetch` on, a run that starts with cores no worker uses (nothing queued, and room for
- * one more worker's threads: its training thread and its embedding-L2 thread) gets a helper: a
+ * With `prefetch` on, a run of a testbed with something to prefetch (ProtocolModule.prefetch) that
+ * starts with cores no worker uses (nothing queued, and room for one more worker's threads: its
+ * training thread and its embedding-L2 thread) gets a helper: a
  * second worker running the same request as JobRequest.prefetch, which trains what the run would
  * otherwise stop for (the cascade testbed's ranking model) into the cache folder while the run
  * trains its method. Its log lines join the run's; it ends with the run. On 2 cores a run's two
@@ -17,7 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../contract/api';
 import type { JobEvent, JobRequest, JobResult } from '../core/experiments/job';
-import { registeredModuleUrls } from '../core/protocols/registry';
+import { protocolOf } from '../core/experiments/spec';
+import { getProtocolModule, registeredModuleUrls } from '../core/protocols/registry';
 import { coresPerRun, tensorflowEnvironment } from '../core/tf/tensorflow-env';
 import type { BackendProbe, MainToWorker, TrainingWorkerData, WorkerToMain } from './worker-protocol';
 import { messageOf } from './errors';
@@ -210,6 +212,8 @@ export class JobPool implements RunExecutor {
       const workers = this.active.size + this.helpers;
       if (workers >= this.maxParallel || (workers + 1) * threadsPerWorker > this.coreCount) return;
       if (job.settled || !job.request.cacheDir || job.request.worldDigest === 'only') continue;
+      // Only for a testbed with something to prefetch (the cascade testbed's ranking model).
+      if (!getProtocolModule(protocolOf(job.request.spec))?.prefetch) continue;
       this.spawnHelper(job);
     }
   }
