@@ -259,7 +259,11 @@ export class JobPool implements RunExecutor {
   /** What every training worker gets at its start. */
   private workerData(): TrainingWorkerData {
     // Testbeds registered in this thread reach the worker's own registry as modules to import.
-    return { protocolModules: registeredModuleUrls(), l2Thread: this.cores.l2Thread };
+    return {
+      protocolModules: registeredModuleUrls(),
+      l2Thread: this.cores.l2Thread,
+      rowHelpers: this.cores.rowHelpers,
+    };
   }
 
   private post(job: ActiveJob, message: MainToWorker): void {

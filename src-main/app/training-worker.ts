@@ -24,10 +24,16 @@ async function run(request: JobRequest): Promise<void> {
   try {
     // Loaded here, not at the top, so a module that fails to load is reported as the run's error.
     // First the modules of testbeds the main thread registered (jobs.ts): they register them here.
-    const { protocolModules = [], l2Thread = false } = (workerData ?? {}) as Partial<TrainingWorkerData>;
+    const {
+      protocolModules = [],
+      l2Thread = false,
+      rowHelpers = false,
+    } = (workerData ?? {}) as Partial<TrainingWorkerData>;
     for (const url of protocolModules) await import(/* @vite-ignore */ url);
     const { useL2Thread } = await import('../core/node/l2-settler');
     useL2Thread(l2Thread);
+    const { useRowHelperThreads } = await import('../core/node/row-helper-thread');
+    useRowHelperThreads(rowHelpers);
     const { runJob } = await import('../core/experiments/run-job');
     const result = await runJob(request, (event) => post({ type: 'event', event }), abort.signal);
     post({ type: 'result', result });

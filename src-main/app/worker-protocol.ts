@@ -15,11 +15,13 @@ export interface BackendProbe {
  * What a training worker gets at its start (`workerData`): the URLs of modules that register
  * testbeds beyond the built-in ones (core/protocols/registry.ts registerProtocol), which it imports
  * before a job, since its registry is its own; and whether its embedding L2 runs on a thread of
- * its own (core/tf/embedding-l2.ts), which the pool decides from the cores each run has.
+ * its own (core/tf/embedding-l2.ts) and its single-threaded passes have row helpers
+ * (core/row-helper.ts), which the pool decides from the cores each run has (coresPerRun).
  */
 export interface TrainingWorkerData {
   protocolModules: string[];
   l2Thread: boolean;
+  rowHelpers: boolean;
 }
 
 export type MainToWorker =

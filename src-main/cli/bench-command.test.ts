@@ -183,6 +183,7 @@ describe('cascade-lab bench', () => {
       ['bench-pipeline', '--users', '1'],
       ['bench', '--l2-thread', 'maybe'],
       ['bench-pipeline', '--l2-thread', 'yes'],
+      ['bench-pipeline', '--row-helpers', 'maybe'],
       ['bench-pipeline', '--epochs', '3'],
       ['bench-pipeline', '--damcar', '--epochs', '0'],
     ]) {
@@ -238,6 +239,7 @@ describe('cascade-lab bench-pipeline', () => {
     const summary = lines[lines.length - 1];
     expect(summary).toMatchObject({ summary: 'pipeline', backend: 'cpu', users: 60, interactions: 1200 });
     expect(summary.l2_thread).toBe(cpus().length >= 2 ? 'on' : 'off');
+    expect(summary.row_helpers).toBe(cpus().length >= 2 ? 'on' : 'off');
     expect(summary.peak_rss_mb).toEqual(expect.any(Number));
     const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
     expect(file.stages).toHaveLength(8);

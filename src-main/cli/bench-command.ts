@@ -375,6 +375,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
       backend: { type: 'string' },
       json: { type: 'string' },
       'l2-thread': { type: 'string' },
+      'row-helpers': { type: 'string' },
     },
     BENCH_PIPELINE_HELP,
   );
@@ -408,6 +409,9 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
   const share = coresPerRun(cpus().length, 1);
   const l2Thread = onOffOption(values, 'l2-thread') ?? share.l2Thread;
   useL2Thread(l2Thread);
+  const { useRowHelperThreads } = await import('../core/node/row-helper-thread');
+  const rowHelpers = onOffOption(values, 'row-helpers') ?? share.rowHelpers;
+  useRowHelperThreads(rowHelpers);
   const tensorflowThreads = l2Thread ? share.tensorflowThreads : cpus().length;
   Object.assign(process.env, tensorflowEnvironment(process.env, tensorflowThreads));
   const init = await initBackend(backend);
@@ -434,6 +438,7 @@ export async function benchPipelineCommand(args: string[], io: CliIo): Promise<n
     backend: init.backend,
     device: init.device,
     l2_thread: l2Thread ? 'on' : 'off',
+    row_helpers: rowHelpers ? 'on' : 'off',
     ...result.dataset,
     total_ms: result.totalEpochMs,
     peak_rss_mb: result.peakRssMb,

@@ -130,7 +130,7 @@ Options:
 
 export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FILE] [--users N] [--items N] [--interactions N]
                                  [--train-steps N] [--damcar [--epochs N]] [--backend B]
-                                 [--l2-thread on|off]
+                                 [--l2-thread on|off] [--row-helpers on|off]
 
 Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
 split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
@@ -150,6 +150,10 @@ Options:
   --l2-thread on|off Take the embedding L2's owed steps on a worker thread of their own and give
                      TensorFlow the other cores, as \`run --jobs 1\` does (default: on with two
                      cores or more); off gives TensorFlow every core
+  --row-helpers on|off
+                     Compute the simulator's per-user retrieval weights and half of the users'
+                     ground truth on helper threads, as runs do (default: on with two cores or
+                     more); off computes them on the run's own thread
   --json FILE        Also write the result as one JSON file
   -h, --help         Show this help
 `;

@@ -255,12 +255,15 @@ export function hashUniformPrefix(seed: number, a: number): number {
   return rotl(h >>> 0, 13);
 }
 
-/** The rest of hashUniform from its prefix (see hashUniformPrefix). */
+/**
+ * The rest of hashUniform from its prefix (see hashUniformPrefix). Self-contained (a row kernel's
+ * helper, core/row-helper.ts): the rotation and 2^32 are written out.
+ */
 export function hashUniformAfter(prefix: number, b: number): number {
   let h = Math.imul(prefix ^ (b >>> 0), 0xc2b2ae35);
-  h = rotl(h >>> 0, 17);
+  h = (h << 17) | (h >>> 15);
   h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
   h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
   h = (h ^ (h >>> 16)) >>> 0;
-  return h / TWO_POW_32;
+  return h / 4294967296;
 }

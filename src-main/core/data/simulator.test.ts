@@ -11,6 +11,8 @@ import {
   rangeProbes,
 } from '../../contract/ranges';
 import { ValidationError } from '../../contract/errors';
+import { createThreadRowHelpers } from '../node/row-helper-thread';
+import { useRowHelpers } from '../row-helper';
 import { belowSigmoid, resolveSimulatorParams, simulateCascade } from './simulator';
 
 const SMALL: Partial<SimulatorParams> = {
@@ -101,6 +103,72 @@ describe('resolveSimulatorParams', () => {
     expect(resolveSimulatorParams({ seed: 4_294_967_295 }).seed).toBe(4_294_967_295);
   });
 });
+
+// Pinned output: these digests were computed with the simulator as it was before its speed-up
+// (per-item log race keys and a full topK pass per request). Other code, stored runs and helpers
+// rely on the same params giving the same dataset, so any change of output fails here.
+const PINNED: [Partial<SimulatorParams>, string][] = [
+  [
+    {
+      users: 60,
+      items: 500,
+      categories: 7,
+      latentDim: 8,
+      multimodalDim: 5,
+      exposuresPerUser: 23,
+      candidatesPerRequest: 50,
+      exposedPerRequest: 6,
+      exposureBias: 0.9,
+      seed: 11,
+    },
+    'd4b5c1c81d0dc44d26c206225c06b8ca8746bb6d0516316b9ed2fb6fbada2d1b',
+  ],
+  [
+    {
+      users: 40,
+      items: 300,
+      categories: 3,
+      latentDim: 5,
+      multimodalDim: 0,
+      exposuresPerUser: 30,
+      candidatesPerRequest: 200,
+      exposedPerRequest: 30,
+      exposureBias: 1,
+      seed: 5,
+    },
+    'f41cb18d7eba873f9b4664de9d6329f11ae2fe50b3b8adefe4621c035a547838',
+  ],
+  [
+    {
+      users: 30,
+      items: 200,
+      categories: 4,
+      latentDim: 4,
+      multimodalDim: 3,
+      exposuresPerUser: 10,
+      candidatesPerRequest: 20,
+      exposedPerRequest: 4,
+      exposureBias: 0,
+      seed: 7,
+    },
+    'bd9229f2e990231dcae30527091b74b0f4512dc0f2d56a93311db901d3d9c6b0',
+  ],
+  [
+    {
+      users: 50,
+      items: 400,
+      categories: 5,
+      latentDim: 16,
+      multimodalDim: 4,
+      exposuresPerUser: 12,
+      candidatesPerRequest: 388,
+      exposedPerRequest: 12,
+      exposureBias: 0.5,
+      seed: 2,
+    },
+    'ef9087877fd13e957c852eb8a8df611cc8489e849b6d065e1ccea61524562b7d',
+  ],
+];
 
 describe('simulateCascade', () => {
   it('is deterministic for a seed and differs across seeds', () => {
@@ -223,76 +291,25 @@ describe('simulateCascade', () => {
     expect('groundTruth' in view).toBe(false);
   });
 
-  // Pinned output: these digests were computed with the simulator as it was before its speed-up
-  // (per-item log race keys and a full topK pass per request). Other code, stored runs and helpers
-  // rely on the same params giving the same dataset, so any change of output fails here.
-  it.each([
-    [
-      {
-        users: 60,
-        items: 500,
-        categories: 7,
-        latentDim: 8,
-        multimodalDim: 5,
-        exposuresPerUser: 23,
-        candidatesPerRequest: 50,
-        exposedPerRequest: 6,
-        exposureBias: 0.9,
-        seed: 11,
-      },
-      'd4b5c1c81d0dc44d26c206225c06b8ca8746bb6d0516316b9ed2fb6fbada2d1b',
-    ],
-    [
-      {
-        users: 40,
-        items: 300,
-        categories: 3,
-        latentDim: 5,
-        multimodalDim: 0,
-        exposuresPerUser: 30,
-        candidatesPerRequest: 200,
-        exposedPerRequest: 30,
-        exposureBias: 1,
-        seed: 5,
-      },
-      'f41cb18d7eba873f9b4664de9d6329f11ae2fe50b3b8adefe4621c035a547838',
-    ],
-    [
-      {
-        users: 30,
-        items: 200,
-        categories: 4,
-        latentDim: 4,
-        multimodalDim: 3,
-        exposuresPerUser: 10,
-        candidatesPerRequest: 20,
-        exposedPerRequest: 4,
-        exposureBias: 0,
-        seed: 7,
-      },
-      'bd9229f2e990231dcae30527091b74b0f4512dc0f2d56a93311db901d3d9c6b0',
-    ],
-    [
-      {
-        users: 50,
-        items: 400,
-        categories: 5,
-        latentDim: 16,
-        multimodalDim: 4,
-        exposuresPerUser: 12,
-        candidatesPerRequest: 388,
-        exposedPerRequest: 12,
-        exposureBias: 0.5,
-        seed: 2,
-      },
-      'ef9087877fd13e957c852eb8a8df611cc8489e849b6d065e1ccea61524562b7d',
-    ],
-  ] as [Partial<SimulatorParams>, string][])(
-    'gives the pinned dataset, ground truth included, for %j',
-    (params, digest) => {
-      expect(outputDigest(params)).toBe(digest);
-    },
-  );
+  it.each(PINNED)('gives the pinned dataset, ground truth included, for %j', (params, digest) => {
+    expect(outputDigest(params)).toBe(digest);
+  });
+
+  it('gives the same pinned datasets with helper threads computing retrieval weights and ground truth', async () => {
+    const helpers = createThreadRowHelpers({ minWork: 0 });
+    useRowHelpers(helpers);
+    try {
+      for (const [params, digest] of PINNED)
+        expect(outputDigest(params), JSON.stringify(params)).toBe(digest);
+    } finally {
+      useRowHelpers(null);
+    }
+    // One thread per dataset for the ground truth's odd users, one more for each with a logging
+    // policy (exposureBias > 0): the helpers did take part.
+    const withPolicy = PINNED.filter(([params]) => (params.exposureBias ?? 1) > 0).length;
+    expect(helpers.exits()).toHaveLength(PINNED.length + withPolicy);
+    await Promise.all(helpers.exits());
+  });
 
   it('gives the pinned log columns for the default parameters', () => {
     const ds = simulateCascade(resolveSimulatorParams({}));

@@ -17,12 +17,12 @@ describe('tensorflowEnvironment', () => {
   });
 
   it('splits the cores between runs, one thread at least, one of two or more for the embedding L2', () => {
-    expect(coresPerRun(16, 4)).toEqual({ tensorflowThreads: 3, l2Thread: true });
-    expect(coresPerRun(2, 1)).toEqual({ tensorflowThreads: 1, l2Thread: true });
-    expect(coresPerRun(7, 2)).toEqual({ tensorflowThreads: 2, l2Thread: true });
+    expect(coresPerRun(16, 4)).toEqual({ tensorflowThreads: 3, l2Thread: true, rowHelpers: true });
+    expect(coresPerRun(2, 1)).toEqual({ tensorflowThreads: 1, l2Thread: true, rowHelpers: true });
+    expect(coresPerRun(7, 2)).toEqual({ tensorflowThreads: 2, l2Thread: true, rowHelpers: true });
     // Every core has a run: the L2 thread still takes work off the training threads.
-    expect(coresPerRun(2, 2)).toEqual({ tensorflowThreads: 1, l2Thread: true });
-    expect(coresPerRun(2, 3)).toEqual({ tensorflowThreads: 1, l2Thread: true });
-    expect(coresPerRun(1, 1)).toEqual({ tensorflowThreads: 1, l2Thread: false });
+    expect(coresPerRun(2, 2)).toEqual({ tensorflowThreads: 1, l2Thread: true, rowHelpers: true });
+    expect(coresPerRun(2, 3)).toEqual({ tensorflowThreads: 1, l2Thread: true, rowHelpers: true });
+    expect(coresPerRun(1, 1)).toEqual({ tensorflowThreads: 1, l2Thread: false, rowHelpers: false });
   });
 });

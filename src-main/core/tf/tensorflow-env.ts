@@ -26,18 +26,20 @@ export function tensorflowEnvironment(
 
 /**
  * How each of `parallelRuns` runs sharing `cores` cores uses them: TensorFlow's intra-op threads
- * (the run's share, less one for the embedding L2 where the share is two or more), and whether
- * the embedding L2's owed steps run on a thread of their own (core/tf/embedding-l2.ts). That
- * thread is on wherever there is a second core, even when every core already has a run: its
- * steps are work the training thread would otherwise do itself, so it adds none. Measured on the
- * WeChat-size DAMCAR pipeline on 2 cores, one run each: one TensorFlow thread beside the L2 thread
- * trained BC, the label generator and the hybrid DSSM 1.9x, 1.4x and 1.6x faster than two
- * TensorFlow threads with the L2 on the training thread (README, "Measured").
+ * (the run's share, less one for the embedding L2 where the share is two or more), whether the
+ * embedding L2's owed steps run on a thread of their own (core/tf/embedding-l2.ts), and whether
+ * the rows of its single-threaded passes (the simulator's retrieval weights, the simulated ground
+ * truth) are computed ahead on helper threads (core/row-helper.ts). Both threads are on wherever
+ * there is a second core, even when every core already has a run: their work is work the run's
+ * own thread would otherwise do, so they add none. Measured on the WeChat-size DAMCAR pipeline on
+ * 2 cores, one run each: one TensorFlow thread beside the L2 thread trained BC, the label
+ * generator and the hybrid DSSM 1.9x, 1.4x and 1.6x faster than two TensorFlow threads with the
+ * L2 on the training thread (README, "Measured").
  */
 export function coresPerRun(
   cores: number,
   parallelRuns: number,
-): { tensorflowThreads: number; l2Thread: boolean } {
+): { tensorflowThreads: number; l2Thread: boolean; rowHelpers: boolean } {
   const share = Math.max(1, Math.floor(cores / Math.max(1, parallelRuns)));
-  return { tensorflowThreads: share >= 2 ? share - 1 : share, l2Thread: cores >= 2 };
+  return { tensorflowThreads: share >= 2 ? share - 1 : share, l2Thread: cores >= 2, rowHelpers: cores >= 2 };
 }
