@@ -304,7 +304,7 @@ describe('simulateCascade', () => {
     } finally {
       useRowHelpers(null);
     }
-    // One thread per dataset for the ground truth's odd users, one more for each with a logging
+    // One thread per dataset for two thirds of the ground truth's users, one more for each with a logging
     // policy (exposureBias > 0): the helpers did take part.
     const withPolicy = PINNED.filter(([params]) => (params.exposureBias ?? 1) > 0).length;
     expect(helpers.exits()).toHaveLength(PINNED.length + withPolicy);

@@ -324,8 +324,9 @@ function noisyCopy(latent: Float32Array, relativeNoise: number, scale: number, r
 
 /**
  * The simulator's ground truth: the true preference model and the label draw of every pair.
- * A pass over the users from the first (the evaluation's) has a row helper compute the odd users'
- * positives while the caller computes the even ones (and everything else it does per user).
+ * A pass over the users from the first (the evaluation's) has a row helper compute two users'
+ * positives of every three while the caller computes the third and everything else it does per
+ * user (scoring and ranking: about as long as a user's ground truth at WeChat size).
  */
 class SimulatedGroundTruth implements GroundTruth {
   readonly description =
@@ -336,8 +337,8 @@ class SimulatedGroundTruth implements GroundTruth {
   private readonly slotWords: number;
   /** Grown on demand: rows are computed here only for a caller that asks for them. */
   private ownSlot: RowSlot | null = null;
-  /** The helper's rows (the odd users, ascending) and the next one it returns. */
-  private helper: { stream: RowStream; nextUser: number } | null = null;
+  /** The helper's rows (the users not divisible by 3, ascending) and the next one it returns. */
+  private helper: { stream: RowStream; rows: Int32Array; next: number } | null = null;
 
   constructor(
     private readonly world: World,
@@ -383,10 +384,10 @@ class SimulatedGroundTruth implements GroundTruth {
 
   /** The helper's result for `user`, if it computes that user; starts a helper at user 0. */
   private takeFromHelper(user: number): { value: number; slot: RowSlot } | null {
-    const numUsers = this.input.labelPrefixes.length;
     if (user === 0) {
       this.helper?.stream.close();
-      const rows = Int32Array.from({ length: Math.floor(numUsers / 2) }, (_, k) => 2 * k + 1);
+      const numUsers = this.input.labelPrefixes.length;
+      const rows = Int32Array.from({ length: numUsers }, (_, u) => u).filter((u) => u % 3 !== 0);
       const stream = rowHelpers()?.start({
         kernel: groundTruthRow,
         helpers: GROUND_TRUTH_HELPERS,
@@ -395,17 +396,16 @@ class SimulatedGroundTruth implements GroundTruth {
         slotWords: this.slotWords,
         work: rows.length * this.world.numItems * (this.world.latentDim + 4),
       });
-      this.helper = stream ? { stream, nextUser: 1 } : null;
+      this.helper = stream ? { stream, rows, next: 0 } : null;
       return null;
     }
     const helper = this.helper;
-    if (!helper || user < helper.nextUser || user % 2 === 0) return null;
+    if (!helper || user % 3 === 0 || user < helper.rows[helper.next]) return null;
     // Rows the caller skipped are dropped.
     for (;;) {
       const row = helper.stream.next();
-      const rowUser = helper.nextUser;
-      helper.nextUser += 2;
-      if (!row || helper.nextUser >= numUsers) {
+      const rowUser = helper.rows[helper.next++];
+      if (!row || helper.next === helper.rows.length) {
         helper.stream.close();
         this.helper = null;
       }
