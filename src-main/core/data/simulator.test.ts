@@ -307,8 +307,8 @@ describe('simulateCascade', () => {
     // One thread per dataset for two thirds of the ground truth's users, one more for each with a logging
     // policy (exposureBias > 0): the helpers did take part.
     const withPolicy = PINNED.filter(([params]) => (params.exposureBias ?? 1) > 0).length;
-    expect(helpers.exits()).toHaveLength(PINNED.length + withPolicy);
-    await Promise.all(helpers.exits());
+    expect(helpers.started).toBe(PINNED.length + withPolicy);
+    await helpers.idle();
   });
 
   it('gives the pinned log columns for the default parameters', () => {

@@ -68,7 +68,7 @@ describe('thread row helpers', () => {
       expect(got.slot.i32[2 * WIDTH]).toBe(expected.tag);
     }
     expect(stream?.next()).toBeNull();
-    await Promise.all(helpers.exits());
+    await helpers.idle();
     expect(warnings).toEqual([]);
   });
 
@@ -76,7 +76,7 @@ describe('thread row helpers', () => {
     const helpers = createThreadRowHelpers({ minWork: 10_000 });
     expect(helpers.start(job([1, 2, 3]))).toBeNull();
     expect(createThreadRowHelpers({ minWork: 0 }).start(job([]))).toBeNull();
-    expect(helpers.exits()).toEqual([]);
+    expect(helpers.started).toBe(0);
   });
 
   it('give the rows before a failing one, then null (the caller computes the rest), with a warning', async () => {
@@ -86,7 +86,7 @@ describe('thread row helpers', () => {
     expect(stream?.next()?.value).toBe(inline(6).value);
     expect(stream?.next()).toBeNull();
     expect(stream?.next()).toBeNull();
-    await Promise.all(helpers.exits());
+    await helpers.idle();
     await new Promise((resolve) => setImmediate(resolve));
     expect(warnings.join('\n')).toMatch(/row helper thread stopped \(row 7 refused\)/);
   });
@@ -97,13 +97,13 @@ describe('thread row helpers', () => {
     expect(stream?.next()?.value).toBe(inline(0).value);
     stream?.close();
     expect(stream?.next()).toBeNull();
-    await Promise.all(helpers.exits());
+    await helpers.idle();
   });
 
   it('end their thread when the caller stops taking rows', async () => {
     const helpers = createThreadRowHelpers({ minWork: 0, slots: 2, idleMs: 50 });
     const stream = helpers.start(job(Array.from({ length: 50 }, (_, k) => k)));
     expect(stream?.next()?.value).toBe(inline(0).value);
-    await Promise.all(helpers.exits());
+    await helpers.idle();
   });
 });

@@ -83,9 +83,11 @@ export interface ThreadRowHelperOptions {
   idleMs?: number;
 }
 
-/** Started helper threads, for tests: each resolves when its worker has exited. */
 export interface ThreadRowHelpers extends RowHelpers {
-  exits(): Promise<void>[];
+  /** How many helper threads these helpers have started. */
+  readonly started: number;
+  /** Resolves once none of their threads runs. */
+  idle(): Promise<void>;
 }
 
 /** Below about 2^24 element operations (a few tenths of a second) a thread does not pay. */
@@ -96,7 +98,8 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
   const ring = options.slots ?? 4;
   const waitLimitMs = options.waitLimitMs ?? 30_000;
   const idleMs = options.idleMs ?? 30_000;
-  const exits: Promise<void>[] = [];
+  const running = new Set<Promise<void>>();
+  let started = 0;
 
   return {
     start<I extends RowKernelInput>(job: RowJob<I>): RowStream | null {
@@ -128,7 +131,10 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
           `a row helper thread stopped (${error.message}); its rows are computed without it`,
         ),
       );
-      exits.push(new Promise<void>((resolve) => worker.once('exit', () => resolve())));
+      started++;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      running.add(exited);
+      void exited.then(() => running.delete(exited));
 
       const rowCount = job.rows.length;
       let taken = 0;
@@ -172,7 +178,10 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
         close,
       };
     },
-    exits: () => exits,
+    get started() {
+      return started;
+    },
+    idle: () => Promise.all([...running]).then(() => undefined),
   };
 }
 
