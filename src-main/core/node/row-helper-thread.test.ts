@@ -79,6 +79,16 @@ describe('thread row helpers', () => {
     expect(helpers.started).toBe(0);
   });
 
+  it('leave the rows to the caller, with a warning, when no thread can start', async () => {
+    const helpers = createThreadRowHelpers({ minWork: 0 });
+    // A function cannot be copied to a thread: the Worker constructor throws.
+    const unclonable = { ...job([1, 2]), input: { width: WIDTH, failAt: -1, later: () => 0 } as never };
+    expect(helpers.start(unclonable)).toBeNull();
+    expect(helpers.started).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings.join('\n')).toMatch(/no row helper thread could start/);
+  });
+
   it('give the rows before a failing one, then null (the caller computes the rest), with a warning', async () => {
     const helpers = createThreadRowHelpers({ minWork: 0, slots: 2 });
     const stream = helpers.start(job([4, 6, 7, 8], 7));

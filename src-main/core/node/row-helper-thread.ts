@@ -111,19 +111,28 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
         f64: new Float64Array(slots, s * job.slotWords * 8, job.slotWords),
         i32: new Int32Array(slots, s * job.slotWords * 8, job.slotWords * 2),
       }));
-      const worker = new Worker(workerSource(job), {
-        eval: true,
-        name: 'cascade-lab row helper',
-        workerData: {
-          input: job.input,
-          rows: job.rows,
-          control,
-          values,
-          slots,
-          slotWords: job.slotWords,
-          idleMs,
-        },
-      });
+      let worker: Worker;
+      try {
+        worker = new Worker(workerSource(job), {
+          eval: true,
+          name: 'cascade-lab row helper',
+          workerData: {
+            input: job.input,
+            rows: job.rows,
+            control,
+            values,
+            slots,
+            slotWords: job.slotWords,
+            idleMs,
+          },
+        });
+      } catch (error) {
+        // No thread to be had (a resource limit, say): the caller computes every row.
+        process.emitWarning(
+          `no row helper thread could start (${error instanceof Error ? error.message : String(error)}); the rows are computed without it`,
+        );
+        return null;
+      }
       worker.unref();
       // The rows stay right without it: the taker computes whatever the helper did not.
       worker.once('error', (error: Error) =>
