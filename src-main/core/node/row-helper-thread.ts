@@ -8,11 +8,14 @@
  * evaluation's per-user pass), which message-passing pools need to deliver results; here the
  * caller waits on the ring with Atomics.wait and reads the row in place, without a copy.
  *
- * Ring protocol (control words): [0] rows produced, [1] rows released (the taker frees row k - 1's
- * slot when it asks for row k), [2] state. The worker never waits in its event loop; it ends after
- * its last row, when the taker closes the stream, or after `idleMs` without a free slot (a taker
- * that stopped taking), and is unref'd, so it never keeps a process alive. The taker gives up on
- * the helper (and computes the rows itself) when it failed or made no progress for `waitLimitMs`.
+ * Ring protocol (control words): [0] rows produced, or -1 once the worker stopped early (failed,
+ * or no slot freed for `idleMs`), [1] rows released (the taker frees row k - 1's slot when it asks
+ * for row k), [2] closed by the taker. The taker waits on [0], so a stop wakes it whenever it
+ * comes (Atomics.wait compares and sleeps in one step). The worker never waits in its event loop;
+ * it ends after its last row, when the taker closes the stream, or after `idleMs` without a free
+ * slot (a taker that stopped taking), and is unref'd, so it never keeps a process alive. The taker
+ * gives up on the helper (and computes the rows itself) when it stopped early or made no progress
+ * for `waitLimitMs`.
  */
 import { Worker } from 'node:worker_threads';
 import {
@@ -24,10 +27,10 @@ import {
   useRowHelpers,
 } from '../row-helper';
 
-const RUNNING = 0;
-const DONE = 1;
-const FAILED = 2;
-const CLOSED = 3;
+/** [0] once the worker stopped early. */
+const STOPPED = -1;
+/** [2] once the taker closed the stream. */
+const CLOSED = 1;
 
 /** The worker's program: the job's helpers and kernel, then the ring loop. */
 function workerSource<I extends RowKernelInput>(job: RowJob<I>): string {
@@ -52,7 +55,8 @@ function runRows() {
         const released = Atomics.load(control, 1);
         if (k - released < ring) break;
         if (Atomics.wait(control, 1, released, idleMs) === 'timed-out' && Atomics.load(control, 1) === released) {
-          Atomics.store(control, 2, ${CLOSED});
+          Atomics.store(control, 0, ${STOPPED});
+          Atomics.notify(control, 0);
           return;
         }
       }
@@ -61,9 +65,8 @@ function runRows() {
       Atomics.store(control, 0, k + 1);
       Atomics.notify(control, 0);
     }
-    Atomics.compareExchange(control, 2, ${RUNNING}, ${DONE});
   } catch (error) {
-    Atomics.store(control, 2, ${FAILED});
+    Atomics.store(control, 0, ${STOPPED});
     Atomics.notify(control, 0);
     throw error;
   }
@@ -167,8 +170,7 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
           for (;;) {
             const produced = Atomics.load(control, 0);
             if (produced > k) break;
-            const state = Atomics.load(control, 2);
-            if (state === FAILED || state === CLOSED) {
+            if (produced === STOPPED) {
               close();
               return null;
             }
