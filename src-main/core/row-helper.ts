@@ -1,8 +1,8 @@
 /**
  * Rows of a pure function computed ahead on a helper thread, for loops that run on one thread and
  * visit those rows in a known order: the simulator's per-user retrieval weights (data/simulator.ts,
- * beside its sequential random stream) and the simulated ground truth's per-user labels (half of
- * the users, while the evaluation scores and ranks the others).
+ * beside its sequential random stream) and the simulated ground truth's per-user labels (two users
+ * of every three, while the evaluation computes the third and scores and ranks).
  *
  * Core declares what a helper is and holds the one this thread uses; core/node/row-helper-thread.ts
  * installs one backed by a worker thread. The kernel that computes a row is one function, run by
