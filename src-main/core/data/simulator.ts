@@ -335,7 +335,7 @@ class SimulatedGroundTruth implements GroundTruth {
     'the unexposed pairs whose label is 1.';
   private readonly input: GroundTruthInput;
   private readonly slotWords: number;
-  /** Grown on demand: rows are computed here only for a caller that asks for them. */
+  /** Made on first use: the rows this thread computes itself (all of them without a helper). */
   private ownSlot: RowSlot | null = null;
   /** The helper's rows (the users not divisible by 3, ascending) and the next one it returns. */
   private helper: { stream: RowStream; rows: Int32Array; next: number } | null = null;
