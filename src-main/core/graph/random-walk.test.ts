@@ -169,6 +169,15 @@ describe('generateTargetDomain (DAMCAR Eq. 1-3)', () => {
     }
   });
 
+  it('takes the first neighbour whose cumulative weight exceeds r * total, not one that equals it', () => {
+    // i0's users: u0 (2), u1 (2); r = 0.5 gives r * total = 2 = u0's cumulative weight, so the hop
+    // goes to u1, then u1 -> i3 (0.9 * 10 = 9 < 10): T = {i0: 1, i3: 1}, mean over {i0} is 1.
+    const { random } = scripted([0.9, 0.5, 0.9]);
+    const result = generateTargetDomain(handLog, { radius: 3, walksPerUser: 1, random });
+    expect(targetsOf(result, 0)).toEqual([3]);
+    expect(result.threshold[0]).toBe(1);
+  });
+
   it('reads R as hops: ceil(R / 2) item visits per walk, and R round trips with radiusUnit round-trip', () => {
     const log = watchLog(1, 1, [[0, 0, 5]]);
     const hop25 = scripted([]);
