@@ -195,6 +195,18 @@ describe('cascade-lab bench', () => {
 });
 
 describe('cascade-lab bench-pipeline', () => {
+  it('times the target domain as a stage of its own without --damcar', async () => {
+    const { io, out } = captureIo();
+    const args = ['--backend', 'cpu', '--users', '40', '--items', '120', '--interactions', '800'];
+    expect(await main(['bench-pipeline', ...args, '--train-steps', '1'], io)).toBe(0);
+    const lines = out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.map((l) => l.stage).slice(0, 4)).toEqual(['simulate', 'split', 'target-domain', 'train-bc']);
+    expect(lines[2]).toMatchObject({ radius: 25, walksPerUser: 50, targetPairs: expect.any(Number) });
+  });
+
   it('prints one line per stage (DAMCAR stages included) and a summary with the peak memory', async () => {
     const { io, out } = captureIo();
     const json = join(dir, 'pipeline.json');
@@ -227,14 +239,13 @@ describe('cascade-lab bench-pipeline', () => {
     expect(lines.slice(0, -1).map((l) => l.stage)).toEqual([
       'simulate',
       'split',
-      'target-domain',
       'train-bc',
       'tower-vectors',
       'retrieval-eval',
       'ranking-deepfm',
       'damcar',
     ]);
-    const train = lines[3];
+    const train = lines[2];
     expect(train).toMatchObject({ steps: 2, stepsPerEpoch: 2, extrapolated: false });
     const summary = lines[lines.length - 1];
     expect(summary).toMatchObject({ summary: 'pipeline', backend: 'cpu', users: 60, interactions: 1200 });
@@ -242,9 +253,11 @@ describe('cascade-lab bench-pipeline', () => {
     expect(summary.row_helpers).toBe(cpus().length >= 2 ? 'on' : 'off');
     expect(summary.peak_rss_mb).toEqual(expect.any(Number));
     const file = JSON.parse(readFileSync(json, 'utf8')) as { stages: { stage: string; ms: number }[] };
-    expect(file.stages).toHaveLength(8);
-    expect(lines[6]).toMatchObject({ stage: 'ranking-deepfm', epochs: 2 });
-    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR label generator epoch 2\/2/);
-    expect(Object.values(lines[7]).join(' ')).toMatch(/DAMCAR hybrid training epoch 2\/2/);
+    expect(file.stages).toHaveLength(7);
+    expect(lines[5]).toMatchObject({ stage: 'ranking-deepfm', epochs: 2 });
+    // The target domain is generated once, inside DAMCAR's stage.
+    expect(Object.values(lines[6]).join(' ')).toMatch(/DAMCAR: target domain of \d+ unexposed samples/);
+    expect(Object.values(lines[6]).join(' ')).toMatch(/DAMCAR label generator epoch 2\/2/);
+    expect(Object.values(lines[6]).join(' ')).toMatch(/DAMCAR hybrid training epoch 2\/2/);
   });
 });

@@ -133,10 +133,10 @@ export const BENCH_PIPELINE_HELP = `Usage: cascade-lab bench-pipeline [--json FI
                                  [--l2-thread on|off] [--row-helpers on|off]
 
 Times each stage of a run on a simulated dataset the size of DAMCAR's WeChat subset: simulate,
-split, target-domain generation (random walks, R = 25, H = 50), DSSM training with BC's loss
-(one epoch, or --train-steps steps extrapolated to the epoch), tower vectors and retrieval
-evaluation, with the resident memory after each stage and the process's peak. Prints one JSON
-line per stage and a summary line.
+split, target-domain generation (random walks, R = 25, H = 50; with --damcar inside DAMCAR's
+stage, as a run generates it), DSSM training with BC's loss (one epoch, or --train-steps steps
+extrapolated to the epoch), tower vectors and retrieval evaluation, with the resident memory
+after each stage and the process's peak. Prints one JSON line per stage and a summary line.
 
 Options:
   --users N          Users (default: ${WECHAT_SIZE.users})
