@@ -274,7 +274,9 @@ describe('runs on a queue of remote workers', () => {
     await app.waitForExperiment(experimentId);
     const [after] = await runsOf(app, experimentId);
     expect(after.status).toBe('cancelled');
-    expect(Date.now() - asked).toBeLessThan(10_000);
+    // Within seconds (the status says its 50 epochs did not all run); the bound is generous, since
+    // on a loaded machine (other test files beside it) a cancel once took 15 s to land.
+    expect(Date.now() - asked).toBeLessThan(30_000);
     expect(worker.output()).toMatch(/Cancelling job .* as its coordinator asked/);
     const next = await runOnQueue(app, await tinySpec(app));
     await app.waitForExperiment(next);
