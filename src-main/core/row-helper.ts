@@ -40,6 +40,11 @@ export interface RowJob<I extends RowKernelInput> {
   rows: Int32Array;
   /** float64 words of one row's slot. */
   slotWords: number;
+  /**
+   * Rows the helper may run ahead of the taker (default: the helpers' own): more where the taker
+   * stops taking for a while, as the evaluation does while it scores a block of users.
+   */
+  slots?: number;
   /** Rough cost of the whole job in element operations (rows x items), against the helper's minimum. */
   work: number;
 }

@@ -168,6 +168,22 @@ const PINNED: [Partial<SimulatorParams>, string][] = [
     },
     'ef9087877fd13e957c852eb8a8df611cc8489e849b6d065e1ccea61524562b7d',
   ],
+  // More items than the ground truth's chunk of affinities (1,024), the last chunk partial.
+  [
+    {
+      users: 12,
+      items: 2600,
+      categories: 6,
+      latentDim: 8,
+      multimodalDim: 3,
+      exposuresPerUser: 40,
+      candidatesPerRequest: 60,
+      exposedPerRequest: 8,
+      exposureBias: 0.7,
+      seed: 5,
+    },
+    '298cc94e1c7732596b36a0e11ba147137987f375d179d193738415471341321d',
+  ],
 ];
 
 describe('simulateCascade', () => {

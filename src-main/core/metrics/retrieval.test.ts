@@ -94,6 +94,21 @@ describe('evaluateRetrieval', () => {
     expect(metrics['GT-R@2']).toBeCloseTo(0.25, 10);
   });
 
+  it('counts only the ground-truth positives inside the corpus', async () => {
+    const outside = (u: number) =>
+      Int32Array.from(({ 0: [1, 2], 1: [1], 2: [3] } as Record<number, number[]>)[u] ?? []);
+    const { metrics, groundTruthUsers } = await evaluateRetrievalAsync({
+      ...base,
+      corpus: Int32Array.from([0, 2, 3, 4]),
+      ks: [3],
+      groundTruthPositives: outside,
+    });
+    // Without i1, u1 has no ground truth left and u0 only i2, which its top 3 (i0, i4, i2) holds;
+    // u2's top 3 leaves out i3 (last). Counting i1 would give u0 1/2 and a third user.
+    expect(groundTruthUsers).toBe(2);
+    expect(metrics['GT-R@3']).toBeCloseTo(0.5, 10);
+  });
+
   it('gives the same numbers whatever the chunk size, and matches a brute-force sort', async () => {
     const rng = createRng(3);
     const numUsers = 40;

@@ -48,7 +48,7 @@ export interface RetrievalEvalInput {
   corpus: Int32Array | null;
   /** Cut-offs K, e.g. [100, 200]. */
   ks: number[];
-  /** Ground-truth positives of a user (simulated data only). */
+  /** Ground-truth positives of a user (simulated data only); a list the evaluation may keep. */
   groundTruthPositives?: (user: number) => Int32Array;
   /**
    * Upper bound on scores held at once (users per block x corpus size); default
@@ -133,6 +133,19 @@ export function retrievalTopKPlace(choice: RetrievalEvalInput['topKOn'] = 'auto'
 function allFinite(values: Float32Array): boolean {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) return false;
   return true;
+}
+
+/**
+ * The items of `items` whose flag is set, in order. A plain loop: TypedArray.prototype.filter with
+ * a callback took 5.7 s of a 23 s evaluation at WeChat size (17,000 users with about 9,300
+ * ground-truth positives each).
+ */
+function inCorpusOnly(items: Int32Array, inCorpus: Uint8Array): Int32Array {
+  let kept = 0;
+  for (let k = 0; k < items.length; k++) kept += inCorpus[items[k]];
+  const out = new Int32Array(kept);
+  for (let k = 0, n = 0; n < kept; k++) if (inCorpus[items[k]] === 1) out[n++] = items[k];
+  return out;
 }
 
 /**
@@ -322,7 +335,9 @@ function* retrievalSteps(
       if (hasTest) testUsers++;
       let gt: Int32Array | null = null;
       if (input.groundTruthPositives) {
-        const positives = input.groundTruthPositives(u).filter((i) => inCorpus[i] === 1);
+        const positives = corpus
+          ? inCorpusOnly(input.groundTruthPositives(u), inCorpus)
+          : input.groundTruthPositives(u);
         if (positives.length > 0) {
           gt = positives;
           groundTruthUsers++;

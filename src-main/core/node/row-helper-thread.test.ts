@@ -110,6 +110,34 @@ describe('thread row helpers', () => {
     await helpers.idle();
   });
 
+  it("run as many rows ahead as a job's own slots say, and no more", async () => {
+    // Each row the helper computes counts itself in memory shared with this thread.
+    const computed = new Int32Array(new SharedArrayBuffer(4));
+    const counting = (input: { readonly computed: Int32Array }, row: number, slot: RowSlot): number => {
+      Atomics.add(input.computed, 0, 1);
+      slot.f64[0] = row;
+      return row;
+    };
+    const helpers = createThreadRowHelpers({ minWork: 0, slots: 2 });
+    const stream = helpers.start({
+      kernel: counting,
+      input: { computed },
+      rows: Int32Array.from({ length: 40 }, (_, k) => k),
+      slotWords: 1,
+      slots: 9,
+      work: 1_000,
+    });
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(computed, 0) < 9 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Atomics.load(computed, 0)).toBe(9);
+    for (let k = 0; k < 12; k++) expect(stream?.next()?.value).toBe(k);
+    stream?.close();
+    await helpers.idle();
+    expect(() => helpers.start({ ...job([1]), slots: 0 })).toThrow(/slots must be >= 1/);
+  });
+
   it('end their thread when the caller stops taking rows', async () => {
     const helpers = createThreadRowHelpers({ minWork: 0, slots: 2, idleMs: 50 });
     const stream = helpers.start(job(Array.from({ length: 50 }, (_, k) => k)));

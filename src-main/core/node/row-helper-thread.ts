@@ -78,7 +78,7 @@ runRows();
 export interface ThreadRowHelperOptions {
   /** Jobs of less work than this are left to the caller (a thread costs tens of milliseconds to start). */
   minWork?: number;
-  /** Rows the helper may run ahead of the taker. */
+  /** Rows the helper may run ahead of the taker, where a job does not say (default 4). */
   slots?: number;
   /** How long the taker waits without progress before computing the rows itself. */
   waitLimitMs?: number;
@@ -98,7 +98,7 @@ export const DEFAULT_ROW_HELPER_MIN_WORK = 1 << 24;
 
 export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): ThreadRowHelpers {
   const minWork = options.minWork ?? DEFAULT_ROW_HELPER_MIN_WORK;
-  const ring = options.slots ?? 4;
+  const defaultRing = options.slots ?? 4;
   const waitLimitMs = options.waitLimitMs ?? 30_000;
   const idleMs = options.idleMs ?? 30_000;
   const running = new Set<Promise<void>>();
@@ -107,6 +107,8 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
   return {
     start<I extends RowKernelInput>(job: RowJob<I>): RowStream | null {
       if (job.work < minWork || job.rows.length === 0) return null;
+      const ring = job.slots ?? defaultRing;
+      if (!Number.isInteger(ring) || ring < 1) throw new Error(`row helper: slots must be >= 1, got ${ring}`);
       const control = new Int32Array(new SharedArrayBuffer(3 * 4));
       const values = new Float64Array(new SharedArrayBuffer(ring * 8));
       const slots = new SharedArrayBuffer(ring * job.slotWords * 8);
