@@ -57,11 +57,18 @@ function electronBinary(): string | null {
   }
 }
 
+interface HostProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything the host has printed so far, and how it ended if it has. */
+  log(): string;
+}
+
 /**
  * Starts `cascade-lab serve` on a free port; resolves with the URL it prints, access token
  * included: opening it is the only way in, as for a user.
  */
-function startHostProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+function startHostProcess(dataDir: string): Promise<HostProcess> {
   const child = spawn(
     process.execPath,
     [join(root, 'bin', 'cascade-lab.mjs'), 'serve', '--port', '0', '--db', join(dataDir, 'cascade-lab.db')],
@@ -69,6 +76,8 @@ function startHostProcess(dataDir: string): Promise<{ url: string; child: ChildP
   );
   return new Promise((resolve, reject) => {
     let output = '';
+    let ended = '';
+    const log = (): string => `${output}${ended}`;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`cascade-lab serve printed no URL within 60 s. Output:\n${output}`));
@@ -79,12 +88,13 @@ function startHostProcess(dataDir: string): Promise<{ url: string; child: ChildP
       const match = /(https?:\/\/(?:127\.0\.0\.1|localhost):\d+\/\?token=[\w-]+)\n/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve({ url: match[1], child });
+        resolve({ url: match[1], child, log });
       }
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
+      ended = `\n[cascade-lab serve exited: ${signal ?? `code ${code}`}]\n`;
       clearTimeout(timer);
       reject(new Error(`cascade-lab serve exited with ${code} before serving. Output:\n${output}`));
     });
@@ -155,7 +165,7 @@ export const test = base.extend<{ workbench: Workbench }>({
             'Install it with `apt-get install -y chromium` (or set CASCADE_LAB_CHROMIUM to a Chromium binary).',
         );
       }
-      const { url, child } = await startHostProcess(dataDir);
+      const { url, child, log } = await startHostProcess(dataDir);
       let browser: Browser;
       try {
         browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -187,6 +197,12 @@ export const test = base.extend<{ workbench: Workbench }>({
       };
       cleanUp = async () => {
         await browser.close();
+        // A failed test shows what the host printed (a crash, a worker's error), which the page
+        // cannot: its status bar keeps the last state it was sent.
+        if (testInfo.status !== testInfo.expectedStatus) {
+          await testInfo.attach('cascade-lab serve output', { body: log(), contentType: 'text/plain' });
+          console.log(`cascade-lab serve output (last 4,000 characters):\n${log().slice(-4000)}`);
+        }
         await stopHostProcess(child);
       };
     }
