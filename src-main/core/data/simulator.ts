@@ -397,7 +397,7 @@ class SimulatedGroundTruth implements GroundTruth {
   }
 
   unexposedPositives(user: number): Int32Array {
-    const base = 2 * GROUND_TRUTH_CHUNK;
+    const base = 2 * this.input.chunk;
     const fromHelper = this.takeFromHelper(user);
     if (fromHelper) return fromHelper.slot.i32.slice(base, base + fromHelper.value);
     this.ownSlot ??= createRowSlot(this.slotWords);

@@ -106,9 +106,9 @@ export function createThreadRowHelpers(options: ThreadRowHelperOptions = {}): Th
 
   return {
     start<I extends RowKernelInput>(job: RowJob<I>): RowStream | null {
-      if (job.work < minWork || job.rows.length === 0) return null;
       const ring = job.slots ?? defaultRing;
       if (!Number.isInteger(ring) || ring < 1) throw new Error(`row helper: slots must be >= 1, got ${ring}`);
+      if (job.work < minWork || job.rows.length === 0) return null;
       const control = new Int32Array(new SharedArrayBuffer(3 * 4));
       const values = new Float64Array(new SharedArrayBuffer(ring * 8));
       const slots = new SharedArrayBuffer(ring * job.slotWords * 8);
