@@ -8,10 +8,12 @@ import {
   parseIntegerList,
   parsePeerLines,
   parseSeconds,
+  peerScript,
   ratioLines,
   threadsUsed,
 } from './bench-command';
 import { captureIo } from './capture-io';
+import { STEP_MODELS } from './help';
 import { main } from './main';
 
 let dir: string;
@@ -68,7 +70,8 @@ describe('peer lines and ratios', () => {
 
   it('runs the peer script of the repository', () => {
     expect(PEER_SCRIPT.endsWith('/scripts/peers/dssm_step_torch.py')).toBe(true);
-    expect(existsSync(PEER_SCRIPT)).toBe(true);
+    expect(peerScript('label-generator').endsWith('/scripts/peers/label_generator_step_torch.py')).toBe(true);
+    for (const model of STEP_MODELS) expect(existsSync(peerScript(model)), model).toBe(true);
   });
 });
 
@@ -115,6 +118,19 @@ describe('cascade-lab bench', () => {
     await expect(
       main(['bench', '--model', 'deepfm', '--embeddings', 'device'], captureIo().io),
     ).resolves.toBe(2);
+  });
+
+  it("times DAMCAR's label generator step with --model label-generator", async () => {
+    const { io, out, err } = captureIo();
+    const code = await main(
+      ['bench', '--model', 'label-generator', '--backend', 'cpu', '--batch', '16', '--seconds', '0.05'],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(err()).toContain('DAMCAR label generator step on backend cpu');
+    const line = JSON.parse(out().trim()) as BenchLine;
+    expect([line.peer, line.batch, line.model]).toEqual(['cascade-lab-cpu', 16, 'label-generator']);
+    expect(line.samples_per_s).toBeGreaterThan(0);
   });
 
   it('profiles a step: kernels, their time and host reads per step, in JSON and as a table', async () => {

@@ -39,7 +39,8 @@ import { EXIT_OK, UsageError, type CliIo } from './io';
 
 /** The peer script of a model: the same workload in PyTorch. */
 export function peerScript(model: StepModel): string {
-  return fileURLToPath(new URL(`../../scripts/peers/${model}_step_torch.py`, import.meta.url));
+  const name = model.replaceAll('-', '_');
+  return fileURLToPath(new URL(`../../scripts/peers/${name}_step_torch.py`, import.meta.url));
 }
 
 export const PEER_SCRIPT = peerScript('dssm');
@@ -48,6 +49,7 @@ const STEP_MODEL_NAMES: Record<StepModel, string> = {
   dssm: 'DSSM',
   deepfm: 'DeepFM',
   hybrid: 'DAMCAR hybrid',
+  'label-generator': 'DAMCAR label generator',
 };
 
 export function parseIntegerOption(value: string, flag: string, min: number, max: number): number {
@@ -281,9 +283,11 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
   const { DssmStepWorkload, benchSteps } = await import('../core/bench/dssm-step');
   const { DeepFmStepWorkload } = await import('../core/bench/deepfm-step');
   const { HybridStepWorkload } = await import('../core/bench/hybrid-step');
+  const { LabelGeneratorStepWorkload } = await import('../core/bench/label-generator-step');
   const createWorkload = (batch: number): StepWorkload => {
     if (model === 'deepfm') return new DeepFmStepWorkload(batch);
     if (model === 'hybrid') return new HybridStepWorkload(batch);
+    if (model === 'label-generator') return new LabelGeneratorStepWorkload(batch);
     return new DssmStepWorkload(batch, 0, undefined, { embeddings, lossReadInterval });
   };
   const init = await initBackend(backend, { threads });

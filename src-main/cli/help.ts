@@ -72,7 +72,7 @@ Options:
 `;
 
 /** The models whose training step `bench` times, each with its PyTorch peer script. */
-export const STEP_MODELS = ['dssm', 'deepfm', 'hybrid'] as const;
+export const STEP_MODELS = ['dssm', 'deepfm', 'hybrid', 'label-generator'] as const;
 export type StepModel = (typeof STEP_MODELS)[number];
 
 /** DAMCAR's WeChat subset, roughly (the paper's Table 1): `bench-pipeline`'s default size. */
@@ -81,7 +81,7 @@ export const WECHAT_SIZE = { users: 17_000, items: 42_000, interactions: 1_600_0
 /** Steps `bench --profile` profiles per batch size. */
 export const PROFILE_STEPS = 20;
 
-export const BENCH_HELP = `Usage: cascade-lab bench [--model dssm|deepfm|hybrid] [--backend B] [--batch 512,4096] [--seconds S]
+export const BENCH_HELP = `Usage: cascade-lab bench [--model ${STEP_MODELS.join('|')}] [--backend B] [--batch 512,4096] [--seconds S]
                         [--threads T] [--embeddings host|device] [--loss-every N] [--profile]
                         [--json FILE] [--peer] [--peer-threads 1,2] [--l2-thread on|off]
 
@@ -94,8 +94,11 @@ steps, then S seconds per batch size. Prints one JSON line per batch size:
 --model deepfm times the ranking model's step instead (core/bench/deepfm-step.ts: the DAMCAR
 authors' DeepFM, fields user/item/category of 32, dense 64, DNN 256-128); --model hybrid
 DAMCAR's hybrid training step (core/bench/hybrid-step.ts: the authors' DSSM, batch-normalised
-towers 300-300-128, cosine score, embedding L2 on every row, loss L_mpl + 0.3 L_con). Each has
-its peer in scripts/peers/<model>_step_torch.py.
+towers 300-300-128, cosine score, embedding L2 on every row, loss L_mpl + 0.3 L_con);
+--model label-generator DAMCAR's label generator step (core/bench/label-generator-step.ts: E
+300-200-100, g 128-100, Phi and Psi, the bounded adversary and the EMA teacher, 26% target rows,
+L_ce + 0.5 L_sup + 0.2 L_dom). Each has its peer in scripts/peers/<model>_step_torch.py (a
+hyphen in the model's name is an underscore in the script's).
 
 Options:
   --model M          ${STEP_MODELS.join(', ')} (default: dssm)
@@ -109,9 +112,9 @@ Options:
                      device (gather, scatter-summed Adagrad), nothing read back but the loss
                      (for GPUs; slower on a CPU backend, which updates the whole table)
   --loss-every N     With --embeddings device: read the summed loss every N steps (default: ${DEFAULT_LOSS_READ_INTERVAL})
-  --l2-thread on|off Take the embedding L2's owed steps (the hybrid step's; the DSSM and DeepFM steps
-                     have no L2) on a worker thread of their own (default: on with two cores or
-                     more, as runs do)
+  --l2-thread on|off Take the embedding L2's owed steps (the hybrid step's; the other steps have no
+                     L2) on a worker thread of their own (default: on with two cores or more, as
+                     runs do)
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
   --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
                      seconds and threads, and print its lines and the ratios cascade-lab / torch.
