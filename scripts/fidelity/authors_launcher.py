@@ -26,7 +26,8 @@ own functions. What it changes relative to their scripts, and why:
      and corpus feeds is < 1e-6 (disjoint), or when the DSSM test AUC is < 0.51 (near-disjoint:
      1-3 shared dimensions with tiny scores, retrieval ~ file order, same R@K as the disjoint
      case). Shared dimensions, max score and DSSM test AUC are recorded for every run.
-  5. One thread: torch.set_num_threads(1), BLAS/OpenMP/faiss at 1 thread.
+  5. One thread: torch.set_num_threads(1), BLAS/OpenMP/faiss at 1 thread (--threads N for
+     timing their code beside ours on N cores; the reference numbers were made with 1).
 
 Stages: prep (their process_mm_features_wechat + prepare_data_wechat, run as __main__),
 tdg (their target_domain_generation.py as __main__), seed (DeepFM, ranking scores, BC, DAMCAR,
@@ -35,8 +36,7 @@ reference JSON). One JSON line per stage/run is appended to --out.
 """
 import argparse, contextlib, hashlib, io, json, os, re, runpy, sys, time
 
-for v in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS'):
-    os.environ[v] = '1'
+THREAD_VARIABLES = ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS')
 
 METRICS = ['R@100', 'P@100', 'F@100', 'R@200', 'P@200', 'F@200',
            'N@10', 'M@10', 'H@10', 'N@20', 'M@20', 'H@20']
@@ -62,12 +62,14 @@ def emit(path, rec):
         fh.write(json.dumps(rec) + '\n')
 
 
-def setup(code, work):
+def setup(code, work, threads):
     os.environ['DAMCAR_ROOT'] = os.path.abspath(work) + '/'   # their code concatenates ROOT + name
+    for v in THREAD_VARIABLES:   # before torch, numpy and faiss load their thread pools
+        os.environ[v] = str(threads)
     sys.path.insert(0, os.path.abspath(code))
     import torch, faiss
-    torch.set_num_threads(1)
-    faiss.omp_set_num_threads(1)
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
     from config import Config
     conf = Config('WeChat')
     assert conf.ROOT_PATH == os.environ['DAMCAR_ROOT'] and conf.device == 'cpu', 'config not edited'
@@ -99,7 +101,7 @@ def stage_prep(a, conf):
     run_script(a.code, 'preprocessing/prepare_data_wechat.py')
     r = conf.ROOT_PATH
     tr, va, te = (pd.read_csv(r + f'{s}_set.csv', usecols=['userid', 'feedid', 'label']) for s in ('train', 'valid', 'test'))
-    emit(a.out, {'stage': 'prep', 'data': a.data, 'seconds': round(time.time() - t, 1),
+    emit(a.out, {'stage': 'prep', 'data': a.data, 'threads': a.threads, 'seconds': round(time.time() - t, 1),
                  'rows': [len(tr), len(va), len(te)], 'posRate': [round(x.label.mean(), 4) for x in (tr, va, te)],
                  'evalUsers': int(te[te.label == 1].userid.nunique()), 'testUsers': int(te.userid.nunique()),
                  'corpusFeeds': int(te.feedid.nunique())})
@@ -111,7 +113,7 @@ def stage_tdg(a, conf):
     run_script(a.code, 'target_domain_generation.py')
     p = conf.ROOT_PATH + 'target_domain_samples.csv'
     df = pd.read_csv(p)
-    emit(a.out, {'stage': 'tdg', 'data': a.data, 'seconds': round(time.time() - t, 1), 'samples': len(df),
+    emit(a.out, {'stage': 'tdg', 'data': a.data, 'threads': a.threads, 'seconds': round(time.time() - t, 1), 'samples': len(df),
                  'users': int(df.userid.nunique()), 'sha256': hashlib.sha256(open(p, 'rb').read()).hexdigest()})
 
 
@@ -236,7 +238,8 @@ def stage_seed(a, conf, seed):
         else:
             train_bc(conf)
         metrics, collapsed, diag = evaluate(conf, method)
-        emit(a.out, {'stage': 'run', 'data': a.data, 'method': method, 'seed': seed, 'collapsed': bool(collapsed),
+        emit(a.out, {'stage': 'run', 'data': a.data, 'threads': a.threads, 'method': method, 'seed': seed,
+                     'collapsed': bool(collapsed),
                      'metrics': metrics, 'rankingAuc': auc, 'seconds': round(time.time() - t, 1),
                      'rankingSeconds': rank_s, **diag})
 
@@ -252,10 +255,12 @@ def stage_reference(a):
     fi = pd.read_csv(os.path.join(a.data, 'feed_info.csv'), usecols=['feedid'])
     import torch
     commit = subprocess.check_output(['git', '--git-dir', a.mirror, 'rev-parse', 'HEAD'], text=True).strip()
+    threads = sorted({r.get('threads', 1) for r in runs})   # lines from before --threads ran on one
     keep = lambda r: {k: r[k] for k in ('method', 'seed', 'collapsed', 'metrics', 'rankingAuc', 'seconds')}
     ref = {'dataset': {'generator': 'gen_wechat_like.py', 'args': a.gen_args.split(), 'users': int(ua.userid.nunique()),
                        'feeds': len(fi), 'actions': len(ua)},
-           'code': {'repository': 'ljy2222/DAMCAR', 'commit': commit, 'torch': torch.__version__, 'threads': 1},
+           'code': {'repository': 'ljy2222/DAMCAR', 'commit': commit, 'torch': torch.__version__,
+                    'threads': threads[0] if len(threads) == 1 else threads},
            'evaluation': 'test-split feeds as corpus; users aligned (their row-alignment defect fixed); '
                          'K1=100,200; K2=K1/10 on DeepFM re-ranked candidates',
            'runs': [keep(r) for r in runs if not r['collapsed']],
@@ -283,6 +288,7 @@ def main():
     ap.add_argument('--out', required=True, help='JSONL file, one line appended per stage/run')
     ap.add_argument('--ref-out', help='reference JSON to write (stage reference)')
     ap.add_argument('--gen-args', default='', help='generator arguments to record, one string (stage reference): --gen-args="--seed 7"')
+    ap.add_argument('--threads', type=int, default=1, help='torch, BLAS, OpenMP and faiss threads (default 1)')
     ap.add_argument('--mirror', default='/work/.mirror/ljy2222+DAMCAR/repo', help='their bare git dir (commit id)')
     a = ap.parse_args()
     a.data = os.path.abspath(a.data)
@@ -294,7 +300,7 @@ def main():
     import fcntl
     lock = open(os.path.join(a.work, '.launcher.lock'), 'w')
     fcntl.flock(lock, fcntl.LOCK_EX)
-    conf = setup(a.code, a.work)
+    conf = setup(a.code, a.work, a.threads)
     if a.stage in ('prep', 'all'):
         stage_prep(a, conf)
     if a.stage in ('tdg', 'all'):
