@@ -57,7 +57,7 @@ export class LabelGeneratorStepWorkload implements StepWorkload {
   }
 
   /** A batch as the testbed's training loop splits one: its source rows and its target rows. */
-  private drawBatch(): StageOneBatch {
+  drawBatch(): StageOneBatch {
     const { users, items, targetShare, positiveRate } = PEER_LABEL_GENERATOR_STEP;
     const rng = this.batchRng;
     const source = { users: [] as number[], items: [] as number[], labels: [] as number[] };

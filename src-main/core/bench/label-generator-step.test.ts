@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../tf/backend';
+import { LabelGeneratorStepWorkload, PEER_LABEL_GENERATOR_STEP } from './label-generator-step';
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('LabelGeneratorStepWorkload', () => {
+  it("splits a batch as the pipeline's shuffled one: about 26% target rows, 30% positive source labels", () => {
+    const w = new LabelGeneratorStepWorkload(4000, 5);
+    try {
+      const batch = w.drawBatch();
+      const targets = batch.targetUsers.length;
+      const sources = batch.sourceUsers.length;
+      expect(targets + sources).toBe(4000);
+      expect([batch.sourceItems.length, batch.sourceLabels.length, batch.targetItems.length]).toEqual([
+        sources,
+        sources,
+        targets,
+      ]);
+      expect(targets / 4000).toBeGreaterThan(0.23);
+      expect(targets / 4000).toBeLessThan(0.29);
+      const positives = batch.sourceLabels.reduce((sum, y) => sum + y, 0) / sources;
+      expect(positives).toBeGreaterThan(0.26);
+      expect(positives).toBeLessThan(0.34);
+      expect(batch.sourceLabels.every((y) => y === 0 || y === 1)).toBe(true);
+      const { users, items } = PEER_LABEL_GENERATOR_STEP;
+      for (const [ids, rows] of [
+        [batch.sourceUsers, users],
+        [batch.targetUsers, users],
+        [batch.sourceItems, items],
+        [batch.targetItems, items],
+      ] as const) {
+        expect(Math.min(...ids)).toBeGreaterThanOrEqual(0);
+        expect(Math.max(...ids)).toBeLessThan(rows);
+      }
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('trains steps with finite losses and leaks no tensors', async () => {
+    const w = new LabelGeneratorStepWorkload(32, 1);
+    try {
+      await w.step();
+      await w.takeLosses();
+      const before = tf.memory().numTensors;
+      for (let k = 0; k < 3; k++) await w.step();
+      const losses = await w.takeLosses();
+      expect(losses.steps).toBe(3);
+      expect(Number.isFinite(losses.sum)).toBe(true);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      w.dispose();
+    }
+  });
+});
