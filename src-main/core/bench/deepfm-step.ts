@@ -13,7 +13,7 @@
 import type { ItemCatalogue } from '../data/dataset';
 import { CtrModel, type RankingBatch } from '../models/ranking-model';
 import { createRng, type Rng } from '../random';
-import { LossTally, type StepWorkload } from './dssm-step';
+import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
 
 export interface DeepFmStepConfig {
   users: number;
@@ -61,9 +61,7 @@ export class DeepFmStepWorkload implements StepWorkload {
   private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0, config: DeepFmStepConfig = PEER_DEEPFM_STEP) {
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new Error(`DeepFmStepWorkload: batch must be an integer >= 1, got ${batch}`);
-    this.batch = batch;
+    this.batch = checkedBatch(batch, 'DeepFmStepWorkload');
     this.config = config;
     const rng = createRng(seed);
     const catalogue = syntheticCatalogue(config, rng.fork(1));

@@ -78,6 +78,13 @@ export interface StepWorkload {
   dispose(): void;
 }
 
+/** @returns `batch` when it is an integer >= 1; otherwise throws, naming the workload. */
+export function checkedBatch(batch: number, workload: string): number {
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new Error(`${workload}: batch must be an integer >= 1, got ${batch}`);
+  return batch;
+}
+
 /** Sum and count of the losses a workload has read back and not yet handed out. */
 export class LossTally {
   private sum = 0;
@@ -133,12 +140,10 @@ export class DssmStepWorkload implements StepWorkload {
     config: DssmStepConfig = PEER_DSSM_STEP,
     options: WorkloadOptions = {},
   ) {
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new Error(`DssmStepWorkload: batch must be an integer >= 1, got ${batch}`);
+    this.batch = checkedBatch(batch, 'DssmStepWorkload');
     const interval = options.lossReadInterval ?? DEFAULT_LOSS_READ_INTERVAL;
     if (!Number.isInteger(interval) || interval < 1)
       throw new Error(`DssmStepWorkload: lossReadInterval must be an integer >= 1, got ${interval}`);
-    this.batch = batch;
     this.config = config;
     this.embeddings = options.embeddings ?? 'host';
     this.lossReadInterval = interval;

@@ -17,7 +17,7 @@ import { AUTHORS_DSSM, DssmModel } from '../models/dssm';
 import { createRng, type Rng } from '../random';
 import * as tf from '@tensorflow/tfjs-core';
 import { syntheticCatalogue } from './deepfm-step';
-import { LossTally, type StepWorkload } from './dssm-step';
+import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
 
 export const PEER_HYBRID_STEP = {
   users: 20_000,
@@ -40,9 +40,7 @@ export class HybridStepWorkload implements StepWorkload {
   private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0) {
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new Error(`HybridStepWorkload: batch must be an integer >= 1, got ${batch}`);
-    this.batch = batch;
+    this.batch = checkedBatch(batch, 'HybridStepWorkload');
     const config = PEER_HYBRID_STEP;
     const rng = createRng(seed);
     this.model = new DssmModel({

@@ -41,6 +41,13 @@ describe('LabelGeneratorStepWorkload', () => {
     }
   });
 
+  it('refuses a batch that is not a positive integer, naming itself', () => {
+    for (const bad of [0, -4, 2.5, Number.NaN])
+      expect(() => new LabelGeneratorStepWorkload(bad)).toThrow(
+        `LabelGeneratorStepWorkload: batch must be an integer >= 1, got ${bad}`,
+      );
+  });
+
   it('trains steps with finite losses and leaks no tensors', async () => {
     const w = new LabelGeneratorStepWorkload(32, 1);
     try {

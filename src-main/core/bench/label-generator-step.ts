@@ -17,7 +17,7 @@
 import { DamcarLabelGenerator, type StageOneBatch } from '../protocols/damcar/model';
 import { createRng, type Rng } from '../random';
 import { syntheticCatalogue } from './deepfm-step';
-import { LossTally, type StepWorkload } from './dssm-step';
+import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
 
 export const PEER_LABEL_GENERATOR_STEP = {
   users: 20_000,
@@ -40,9 +40,7 @@ export class LabelGeneratorStepWorkload implements StepWorkload {
   private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0) {
-    if (!Number.isInteger(batch) || batch < 1)
-      throw new Error(`LabelGeneratorStepWorkload: batch must be an integer >= 1, got ${batch}`);
-    this.batch = batch;
+    this.batch = checkedBatch(batch, 'LabelGeneratorStepWorkload');
     const config = PEER_LABEL_GENERATOR_STEP;
     const rng = createRng(seed);
     this.generator = new DamcarLabelGenerator({
