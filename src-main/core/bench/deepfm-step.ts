@@ -52,6 +52,25 @@ export function syntheticCatalogue(
   };
 }
 
+/**
+ * What every benchmark's model is built from, the same way for each: the synthetic catalogue
+ * (seed stream 1), the embedding size and learning rate, and the model's own seed stream (2).
+ */
+export function benchModelOptions(
+  config: Pick<
+    DeepFmStepConfig,
+    'users' | 'items' | 'categories' | 'denseDim' | 'embeddingDim' | 'learningRate'
+  >,
+  rng: Rng,
+): ItemCatalogue & { embeddingDim: number; learningRate: number; rng: Rng } {
+  return {
+    ...syntheticCatalogue(config, rng.fork(1)),
+    embeddingDim: config.embeddingDim,
+    learningRate: config.learningRate,
+    rng: rng.fork(2),
+  };
+}
+
 export class DeepFmStepWorkload implements StepWorkload {
   readonly batch: number;
   private readonly model: CtrModel;
@@ -64,12 +83,8 @@ export class DeepFmStepWorkload implements StepWorkload {
     this.batch = checkedBatch(batch, 'DeepFmStepWorkload');
     this.config = config;
     const rng = createRng(seed);
-    const catalogue = syntheticCatalogue(config, rng.fork(1));
     this.model = new CtrModel('deepfm', {
-      ...catalogue,
-      embeddingDim: config.embeddingDim,
-      learningRate: config.learningRate,
-      rng: rng.fork(2),
+      ...benchModelOptions(config, rng),
       deepfm: { hiddenUnits: config.hiddenUnits, init: 'normal' },
       denseScaling: 'minmax',
     });

@@ -16,7 +16,7 @@ import { hybridTrainingTerms } from '../protocols/damcar/losses';
 import { AUTHORS_DSSM, DssmModel } from '../models/dssm';
 import { createRng, type Rng } from '../random';
 import * as tf from '@tensorflow/tfjs-core';
-import { syntheticCatalogue } from './deepfm-step';
+import { benchModelOptions } from './deepfm-step';
 import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
 
 export const PEER_HYBRID_STEP = {
@@ -44,10 +44,7 @@ export class HybridStepWorkload implements StepWorkload {
     const config = PEER_HYBRID_STEP;
     const rng = createRng(seed);
     this.model = new DssmModel({
-      ...syntheticCatalogue(config, rng.fork(1)),
-      embeddingDim: config.embeddingDim,
-      learningRate: config.learningRate,
-      rng: rng.fork(2),
+      ...benchModelOptions(config, rng),
       // No validation runs here, so batch norm keeps batch statistics as in the first epoch.
       architecture: { ...AUTHORS_DSSM, batchNormAfterValidation: 'batch' },
     });

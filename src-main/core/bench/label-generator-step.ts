@@ -16,7 +16,7 @@
  */
 import { DamcarLabelGenerator, type StageOneBatch } from '../protocols/damcar/model';
 import { createRng, type Rng } from '../random';
-import { syntheticCatalogue } from './deepfm-step';
+import { benchModelOptions } from './deepfm-step';
 import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
 
 export const PEER_LABEL_GENERATOR_STEP = {
@@ -44,10 +44,7 @@ export class LabelGeneratorStepWorkload implements StepWorkload {
     const config = PEER_LABEL_GENERATOR_STEP;
     const rng = createRng(seed);
     this.generator = new DamcarLabelGenerator({
-      ...syntheticCatalogue(config, rng.fork(1)),
-      embeddingDim: config.embeddingDim,
-      learningRate: config.learningRate,
-      rng: rng.fork(2),
+      ...benchModelOptions(config, rng),
       emaAlpha: config.emaAlpha,
       adversary: 'bounded',
     });
