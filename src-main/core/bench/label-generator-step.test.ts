@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../tf/backend';
-import { LabelGeneratorStepWorkload, PEER_LABEL_GENERATOR_STEP } from './label-generator-step';
+import { readFileSync } from 'node:fs';
+import {
+  DAMCAR_DEFAULTS,
+  LabelGeneratorStepWorkload,
+  PEER_LABEL_GENERATOR_STEP,
+} from './label-generator-step';
 
 beforeAll(async () => {
   await initBackend('cpu');
@@ -39,6 +44,27 @@ describe('LabelGeneratorStepWorkload', () => {
     } finally {
       w.dispose();
     }
+  });
+
+  it("states the same workload and DAMCAR defaults as its PyTorch peer's script", () => {
+    const script = readFileSync(
+      new URL('../../../scripts/peers/label_generator_step_torch.py', import.meta.url),
+      'utf8',
+    );
+    const assigned = (names: string): number[] => {
+      const line = script.split('\n').find((l) => l.startsWith(`${names} = `));
+      if (!line) throw new Error(`the peer script assigns no ${names}`);
+      return line
+        .slice(names.length + 3)
+        .split(',')
+        .map(Number);
+    };
+    const { targetShare, positiveRate } = PEER_LABEL_GENERATOR_STEP;
+    expect(assigned('TARGET_SHARE, POSITIVE_RATE')).toEqual([targetShare, positiveRate]);
+    expect(assigned('ALPHA, LAMBDA1, LAMBDA2')).toEqual(
+      ['alpha', 'lambda1', 'lambda2'].map((key) => DAMCAR_DEFAULTS.number(key)),
+    );
+    expect(DAMCAR_DEFAULTS.choice('adversary')).toBe('bounded');
   });
 
   it('refuses a batch that is not a positive integer, naming itself', () => {

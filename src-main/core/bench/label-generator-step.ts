@@ -1,7 +1,7 @@
 /**
  * DAMCAR's label generator step benchmark (Eq. 4-11, Algorithm 1 lines 3-6): one step of the
- * label generator the DAMCAR testbed trains (protocols/damcar/model.ts) with the testbed's
- * defaults, on a workload the PyTorch peer scripts/peers/label_generator_step_torch.py builds
+ * label generator the DAMCAR testbed trains (protocols/damcar/model.ts) with the DAMCAR method's
+ * declared defaults (read from method-damcar.ts; the peer states them), on a workload the PyTorch peer scripts/peers/label_generator_step_torch.py builds
  * identically:
  *   user table 20,000 x 32, item table 40,000 x 32, category table 50 x 32 (sparse Adagrad), a
  *   dense item vector of 64 (fixed, uniform in [0, 1)); x = [e_user, e_item, e_category, dense];
@@ -14,7 +14,11 @@
  *   rows and follows the student after every step (Eq. 9); Adagrad lr 0.01 on everything;
  *   fresh random ids, domains and labels every step.
  */
+import { ParamReader } from '../methods/param-spec';
+import { DAMCAR_DESCRIPTOR } from '../protocols/damcar/method-damcar';
 import { DamcarLabelGenerator, type StageOneBatch } from '../protocols/damcar/model';
+import type { AdversaryMode } from '../protocols/damcar/model-adversary';
+import type { StageOneWeights } from '../protocols/damcar/losses';
 import { createRng, type Rng } from '../random';
 import { benchModelOptions } from './deepfm-step';
 import { LossTally, type StepWorkload, checkedBatch } from './dssm-step';
@@ -28,15 +32,16 @@ export const PEER_LABEL_GENERATOR_STEP = {
   learningRate: 0.01,
   targetShare: 0.26,
   positiveRate: 0.3,
-  emaAlpha: 0.99,
-  lambda1: 0.5,
-  lambda2: 0.2,
 } as const;
+
+/** The DAMCAR method's declared defaults (method-damcar.ts: alpha, lambda1, lambda2, adversary). */
+export const DAMCAR_DEFAULTS = new ParamReader(DAMCAR_DESCRIPTOR, undefined);
 
 export class LabelGeneratorStepWorkload implements StepWorkload {
   readonly batch: number;
   private readonly generator: DamcarLabelGenerator;
   private readonly batchRng: Rng;
+  private readonly weights: StageOneWeights;
   private readonly losses = new LossTally();
 
   constructor(batch: number, seed = 0) {
@@ -45,9 +50,10 @@ export class LabelGeneratorStepWorkload implements StepWorkload {
     const rng = createRng(seed);
     this.generator = new DamcarLabelGenerator({
       ...benchModelOptions(config, rng),
-      emaAlpha: config.emaAlpha,
-      adversary: 'bounded',
+      emaAlpha: DAMCAR_DEFAULTS.number('alpha'),
+      adversary: DAMCAR_DEFAULTS.choice<AdversaryMode>('adversary'),
     });
+    this.weights = { lambda1: DAMCAR_DEFAULTS.number('lambda1'), lambda2: DAMCAR_DEFAULTS.number('lambda2') };
     this.batchRng = rng.fork(3);
   }
 
@@ -73,8 +79,7 @@ export class LabelGeneratorStepWorkload implements StepWorkload {
   }
 
   async step(): Promise<void> {
-    const { lambda1, lambda2 } = PEER_LABEL_GENERATOR_STEP;
-    const values = await this.generator.trainStep(this.drawBatch(), { lambda1, lambda2 });
+    const values = await this.generator.trainStep(this.drawBatch(), this.weights);
     this.losses.add(values.total);
   }
 
