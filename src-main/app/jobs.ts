@@ -10,7 +10,8 @@
  * second worker running the same request as JobRequest.prefetch, which trains what the run would
  * otherwise stop for (the cascade testbed's ranking model) into the cache folder while the run
  * trains its method. Its log lines join the run's; it ends with the run. On 2 cores a run's two
- * threads take both, and a helper there only slowed the run down (measured: README), so none starts.
+ * threads take both, and a helper there only slowed the run down (measured in session 13:
+ * docs/performance-history.md), so none starts.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -288,8 +288,9 @@ const GROUND_TRUTH_CHUNK = 1024;
  * Rows the ground truth's helper may compute ahead. The evaluation takes a user's ground truth and
  * then, every block of users, scores and ranks the block (about 200 users at 42,000 items), while
  * the helper goes on; with the default 4 it stopped after 4 rows each time and the evaluation then
- * waited for the rest (README, "Measured": the evaluation alone, 17,000 users, 11.4-13.6 s against
- * 17.9-19.9 s with the filter change beside it). 64 slots of 22,024 words at 42,000 items: 11 MB.
+ * waited for the rest (docs/performance-history.md, session 15: the evaluation alone, 17,000
+ * users, 11.4-13.6 s against 17.9-19.9 s with the filter change beside it). 64 slots of 22,024
+ * words at 42,000 items: 11 MB.
  */
 const GROUND_TRUTH_ROWS_AHEAD = 64;
 

@@ -34,7 +34,7 @@ export function tensorflowEnvironment(
  * own thread would otherwise do, so they add none. Measured on the WeChat-size DAMCAR pipeline on
  * 2 cores, one run each: one TensorFlow thread beside the L2 thread trained BC, the label
  * generator and the hybrid DSSM 1.9x, 1.4x and 1.6x faster than two TensorFlow threads with the
- * L2 on the training thread (README, "Measured").
+ * L2 on the training thread (docs/performance-history.md, session 11).
  */
 export function coresPerRun(
   cores: number,

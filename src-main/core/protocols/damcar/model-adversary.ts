@@ -93,8 +93,8 @@ export function boundedDomainLoss(
  * back (empty for an absent side). `apply` treats rows independently (dense layers, gradient
  * reversal, stop-gradient), so this is `apply` on each side; but its matmuls see one shape per
  * batch size instead of one per source/target split, which changes every step, and native
- * TensorFlow's oneDNN kernels keep a primitive for every shape they see (README, "Where the
- * memory went").
+ * TensorFlow's oneDNN kernels keep a primitive for every shape they see
+ * (docs/performance-history.md, "Memory").
  * @param apply maps [n, dim] to [n, 1]
  * @param source [nSource, dim] or null
  * @param target [nTarget, dim] or null
