@@ -3,9 +3,14 @@
 Command line: <script> [cpu|cuda] [threads] [batch,batch,...] [seconds-per-size]
 Timing: 3 warm-up steps, then steps while the time budget lasts (the last one may overrun it);
 one JSON line per batch size:
-  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version}
+  {"peer": "torch-<device>", "batch": B, "threads": T, "samples_per_s": X, "torch": version,
+   "model": M}
+where M is the workload the script times, read from its file name (<model>_step_torch.py, an
+underscore for a hyphen in `cascade-lab bench --model`), so `bench --peer` can check it ran the
+peer of the step it timed.
 """
 import json
+import os
 import sys
 import time
 import warnings
@@ -16,6 +21,15 @@ import torch
 warnings.filterwarnings("ignore", message="Sparse invariant checks")
 
 WARMUP_STEPS = 3
+STEP_SCRIPT_SUFFIX = "_step_torch.py"
+
+
+def workload_name():
+    """The model of `cascade-lab bench --model` that the running script is the peer of."""
+    script = os.path.basename(sys.argv[0])
+    if not script.endswith(STEP_SCRIPT_SUFFIX):
+        raise SystemExit(f"{script}: a peer script's name ends with {STEP_SCRIPT_SUFFIX}")
+    return script[: -len(STEP_SCRIPT_SUFFIX)].replace("_", "-")
 
 
 def parse_args():
@@ -48,7 +62,8 @@ def time_and_report(step, device, threads, batch, budget):
     synchronize()
     seconds = time.time() - start
     print(json.dumps({"peer": f"torch-{device}", "batch": batch, "threads": threads,
-                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__}),
+                      "samples_per_s": round(steps * batch / seconds), "torch": torch.__version__,
+                      "model": workload_name()}),
           flush=True)
 
 

@@ -1,14 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BenchLine,
-  PEER_SCRIPT,
   parseIntegerList,
   parsePeerLines,
   parseSeconds,
+  peerArguments,
   peerScript,
+  peerWorkloadMismatch,
   ratioLines,
   threadsUsed,
 } from './bench-command';
@@ -68,10 +69,98 @@ describe('peer lines and ratios', () => {
     expect(ratioLines(ours.slice(0, 1), peer)).toHaveLength(1);
   });
 
-  it('runs the peer script of the repository', () => {
-    expect(PEER_SCRIPT.endsWith('/scripts/peers/dssm_step_torch.py')).toBe(true);
+  it("runs the repository's peer script of the step timed", () => {
+    expect(peerScript('dssm').endsWith('/scripts/peers/dssm_step_torch.py')).toBe(true);
     expect(peerScript('label-generator').endsWith('/scripts/peers/label_generator_step_torch.py')).toBe(true);
-    for (const model of STEP_MODELS) expect(existsSync(peerScript(model)), model).toBe(true);
+    for (const model of STEP_MODELS) {
+      expect(existsSync(peerScript(model)), model).toBe(true);
+      expect(peerArguments(model, 2, [512, 4096], 5), model).toEqual([
+        peerScript(model),
+        'cpu',
+        '2',
+        '512,4096',
+        '5',
+      ]);
+    }
+  });
+
+  it('refuses peer lines that name another step, or none', () => {
+    const line = (model?: string): BenchLine => ({
+      peer: 'torch-cpu',
+      batch: 512,
+      threads: 1,
+      samples_per_s: 1000,
+      ...(model ? { model } : {}),
+    });
+    expect(peerWorkloadMismatch([line('hybrid'), line('hybrid')], 'hybrid')).toBeNull();
+    expect(peerWorkloadMismatch([line('hybrid'), line('dssm')], 'hybrid')).toBe(
+      "the peer's lines name the dssm step, not hybrid: no ratio is computed from them",
+    );
+    expect(peerWorkloadMismatch([line()], 'deepfm')).toContain('name no step, not deepfm');
+  });
+});
+
+/**
+ * A stand-in for a Python interpreter with torch: it answers the torch probe and times nothing,
+ * printing one peer line that names the script it was given and the step `reports` (the step
+ * the script's file name says, unless told otherwise).
+ */
+function fakePeerPython(name: string, reports: 'its script' | string): string {
+  const path = join(dir, name);
+  const model = reports === 'its script' ? '$(basename "$1" _step_torch.py | tr _ -)' : reports;
+  writeFileSync(
+    path,
+    [
+      '#!/bin/sh',
+      'if [ "$1" = "-c" ]; then',
+      `  echo '{"version": "0.0-fake", "blas_info": "none", "libraries": [], "file": "fake"}'`,
+      '  exit 0',
+      'fi',
+      `echo "{\\"peer\\": \\"torch-cpu\\", \\"batch\\": $4, \\"threads\\": $3, \\"samples_per_s\\": 1, \\"script\\": \\"$1\\", \\"model\\": \\"${model}\\"}"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(path, 0o755);
+  return path;
+}
+
+/** `bench --model <model> --peer` on the JavaScript backend with `python` as the peer. */
+async function benchWithPeer(
+  model: string,
+  python: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const { io, out, err } = captureIo();
+  const args = ['--backend', 'cpu', '--batch', '4', '--seconds', '0.05', '--peer', '--peer-python', python];
+  const code = await main(['bench', '--model', model, ...args], io);
+  return { code, out: out(), err: err() };
+}
+
+describe('cascade-lab bench --peer', () => {
+  it("runs the timed step's peer script and sets its line beside ours", async () => {
+    const { code, out, err } = await benchWithPeer('deepfm', fakePeerPython('python-peer', 'its script'));
+    expect(err).toContain('Peer: torch 0.0-fake (given, BLAS none)');
+    expect(code).toBe(0);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatchObject({
+      peer: 'torch-cpu',
+      batch: 4,
+      model: 'deepfm',
+      script: peerScript('deepfm'),
+    });
+    expect(lines[2]).toMatchObject({ ratio: 'cascade-lab-cpu / torch-cpu', batch: 4, peer_threads: 1 });
+  });
+
+  it('fails, with no ratio, when the peer timed another step', async () => {
+    const { code, out, err } = await benchWithPeer('hybrid', fakePeerPython('python-wrong-step', 'dssm'));
+    expect(code).toBe(1);
+    expect(err).toContain(
+      "peer: the peer's lines name the dssm step, not hybrid: no ratio is computed from them",
+    );
+    expect(out).not.toContain('torch-cpu');
   });
 });
 

@@ -35,7 +35,7 @@ import {
   WECHAT_SIZE,
   type StepModel,
 } from './help';
-import { EXIT_OK, UsageError, type CliIo } from './io';
+import { EXIT_OK, EXIT_RUN_FAILED, UsageError, type CliIo } from './io';
 
 /** The peer script of a model: the same workload in PyTorch. */
 export function peerScript(model: StepModel): string {
@@ -43,7 +43,26 @@ export function peerScript(model: StepModel): string {
   return fileURLToPath(new URL(`../../scripts/peers/${name}_step_torch.py`, import.meta.url));
 }
 
-export const PEER_SCRIPT = peerScript('dssm');
+/** The interpreter's arguments that time `model`'s peer (scripts/peers/peer_timing.py). */
+export function peerArguments(
+  model: StepModel,
+  threads: number,
+  batches: number[],
+  seconds: number,
+): string[] {
+  return [peerScript(model), 'cpu', String(threads), batches.join(','), String(seconds)];
+}
+
+/**
+ * Null when every peer line names `model` as its workload (each peer script prints the one its
+ * file name says), else why its samples/s cannot be set beside the step just timed.
+ */
+export function peerWorkloadMismatch(lines: BenchLine[], model: StepModel): string | null {
+  const other = lines.find((line) => line.model !== model);
+  if (!other) return null;
+  const named = typeof other.model === 'string' ? `the ${other.model} step` : 'no step';
+  return `the peer's lines name ${named}, not ${model}: no ratio is computed from them`;
+}
 
 const STEP_MODEL_NAMES: Record<StepModel, string> = {
   dssm: 'DSSM',
@@ -187,15 +206,11 @@ function runPeer(
   io: CliIo,
 ): Promise<{ lines: BenchLine[]; error: string | null }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      peer.python,
-      [PEER_SCRIPT, 'cpu', String(threads), batches.join(','), String(seconds)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // OpenBLAS (Debian's torch) starts its own threads besides torch's unless told.
-        env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
-      },
-    );
+    const child = spawn(peer.python, peerArguments(model, threads, batches, seconds), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // OpenBLAS (Debian's torch) starts its own threads besides torch's unless told.
+      env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads) },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -208,13 +223,18 @@ function runPeer(
       resolve({ lines: [], error: `could not start ${peer.python}: ${error.message}` }),
     );
     child.on('close', (code) => {
-      const lines = parsePeerLines(stdout).map((line) => ({
+      const printed = parsePeerLines(stdout);
+      const mismatch = peerWorkloadMismatch(printed, model);
+      if (mismatch) {
+        resolve({ lines: [], error: mismatch });
+        return;
+      }
+      const lines = printed.map((line) => ({
         ...line,
         torch: peer.version,
         blas: peer.blas,
         source: peer.source,
         python: peer.python,
-        model,
       }));
       for (const line of lines) io.stdout.write(`${JSON.stringify(line)}\n`);
       const lastError = stderr.trim().split('\n').pop() ?? '';
@@ -363,7 +383,8 @@ export async function benchCommand(args: string[], io: CliIo): Promise<number> {
     };
     writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   }
-  return EXIT_OK;
+  // A peer that failed, or timed another step, leaves the comparison asked for undone.
+  return peerErrors.length ? EXIT_RUN_FAILED : EXIT_OK;
 }
 
 export async function benchPipelineCommand(args: string[], io: CliIo): Promise<number> {

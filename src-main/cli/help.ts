@@ -116,8 +116,10 @@ Options:
                      L2) on a worker thread of their own (default: on with two cores or more, as
                      runs do)
   --json FILE        Also write every line (and the peer's, and the ratios) as one JSON file
-  --peer             Then run the peer (scripts/peers/dssm_step_torch.py) with the same batches,
-                     seconds and threads, and print its lines and the ratios cascade-lab / torch.
+  --peer             Then run the step's peer (scripts/peers/<model>_step_torch.py) with the same
+                     batches, seconds and threads, and print its lines and the ratios
+                     cascade-lab / torch; a peer that fails, or whose lines name another step
+                     (no ratio then), makes the exit code 1.
                      The peer is pip's PyTorch in Cascade Lab's Python environment
                      (${'$'}CASCADE_LAB_PYTHON_ENV, else python-env in the data folder), installed
                      there on first use; Debian's python3-torch only when pip fails, with its BLAS
