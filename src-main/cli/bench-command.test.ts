@@ -192,15 +192,21 @@ describe('cascade-lab bench', () => {
     expect(file.results).toEqual(lines);
   });
 
-  it('times the DeepFM ranking step with --model deepfm', async () => {
+  /** `bench --model <model>` at one batch size on the JavaScript backend: its exit code, stderr and line. */
+  async function benchOneBatch(
+    model: string,
+    batch: number,
+  ): Promise<{ code: number; err: string; line: BenchLine }> {
     const { io, out, err } = captureIo();
-    const code = await main(
-      ['bench', '--model', 'deepfm', '--backend', 'cpu', '--batch', '4', '--seconds', '0.05'],
-      io,
-    );
+    const args = ['--backend', 'cpu', '--batch', String(batch), '--seconds', '0.05'];
+    const code = await main(['bench', '--model', model, ...args], io);
+    return { code, err: err(), line: JSON.parse(out().trim()) as BenchLine };
+  }
+
+  it('times the DeepFM ranking step with --model deepfm', async () => {
+    const { code, err, line } = await benchOneBatch('deepfm', 4);
     expect(code).toBe(0);
-    expect(err()).toContain('DeepFM step on backend cpu');
-    const line = JSON.parse(out().trim()) as BenchLine;
+    expect(err).toContain('DeepFM step on backend cpu');
     expect([line.peer, line.batch, line.model]).toEqual(['cascade-lab-cpu', 4, 'deepfm']);
     expect(line.samples_per_s).toBeGreaterThan(0);
     await expect(main(['bench', '--model', 'lightgcn'], captureIo().io)).resolves.toBe(2);
@@ -210,14 +216,9 @@ describe('cascade-lab bench', () => {
   });
 
   it("times DAMCAR's label generator step with --model label-generator", async () => {
-    const { io, out, err } = captureIo();
-    const code = await main(
-      ['bench', '--model', 'label-generator', '--backend', 'cpu', '--batch', '16', '--seconds', '0.05'],
-      io,
-    );
+    const { code, err, line } = await benchOneBatch('label-generator', 16);
     expect(code).toBe(0);
-    expect(err()).toContain('DAMCAR label generator step on backend cpu');
-    const line = JSON.parse(out().trim()) as BenchLine;
+    expect(err).toContain('DAMCAR label generator step on backend cpu');
     expect([line.peer, line.batch, line.model]).toEqual(['cascade-lab-cpu', 16, 'label-generator']);
     expect(line.samples_per_s).toBeGreaterThan(0);
   });

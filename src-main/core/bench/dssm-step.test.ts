@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from '../tf/backend';
+import { threeCheckedSteps } from './step-test-support';
 import {
   type DssmStepConfig,
   DssmStepWorkload,
@@ -176,14 +177,10 @@ describe('DssmStepWorkload', () => {
       const positives = w.labels.reduce((s, y) => s + y, 0) / w.labels.length;
       expect(positives).toBeGreaterThan(0.26);
       expect(positives).toBeLessThan(0.34);
-      await w.step();
-      await w.takeLosses();
-      const before = tf.memory().numTensors;
-      for (let k = 0; k < 3; k++) await w.step();
-      const losses = await w.takeLosses();
-      expect(losses.steps).toBe(3);
-      expect(Number.isFinite(losses.sum)).toBe(true);
-      expect(tf.memory().numTensors).toBe(before);
+      const checked = await threeCheckedSteps(w);
+      expect(checked.steps).toBe(3);
+      expect(Number.isFinite(checked.sum)).toBe(true);
+      expect(checked.tensorsAdded).toBe(0);
     } finally {
       w.dispose();
     }

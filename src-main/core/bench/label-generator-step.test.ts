@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../tf/backend';
+import { threeCheckedSteps } from './step-test-support';
 import { readFileSync } from 'node:fs';
 import {
   DAMCAR_DEFAULTS,
@@ -77,14 +77,10 @@ describe('LabelGeneratorStepWorkload', () => {
   it('trains steps with finite losses and leaks no tensors', async () => {
     const w = new LabelGeneratorStepWorkload(32, 1);
     try {
-      await w.step();
-      await w.takeLosses();
-      const before = tf.memory().numTensors;
-      for (let k = 0; k < 3; k++) await w.step();
-      const losses = await w.takeLosses();
-      expect(losses.steps).toBe(3);
-      expect(Number.isFinite(losses.sum)).toBe(true);
-      expect(tf.memory().numTensors).toBe(before);
+      const checked = await threeCheckedSteps(w);
+      expect(checked.steps).toBe(3);
+      expect(Number.isFinite(checked.sum)).toBe(true);
+      expect(checked.tensorsAdded).toBe(0);
     } finally {
       w.dispose();
     }
